@@ -1,0 +1,58 @@
+"""engine: a numpy autograd engine with PyTorch's public names.
+
+``import engine as torch`` runs the PyTorch "Fundamentals of Autograd" tutorial unchanged.
+"""
+
+from __future__ import annotations
+
+import math as _math
+
+from . import _dtype
+from ._dtype import (
+    bool_ as bool,  # noqa: A001 - torch.bool
+    dtype,
+    float16,
+    float32,
+    float64,
+    get_default_dtype,
+    int8,
+    int16,
+    int32,
+    int64,
+    set_default_dtype,
+    uint8,
+)
+from ._tensor import Size, Tensor
+from ._tensor_str import get_printoptions, printoptions, set_printoptions
+from . import ops as _ops  # noqa: F401  (registers every op and its functions)
+from . import _factories  # noqa: F401
+from ._api import FUNCTIONS as _FUNCTIONS, METHODS as _METHODS
+from ._factories import Generator, default_generator
+from . import autograd
+from .autograd import enable_grad, inference_mode, no_grad, set_grad_enabled
+from .autograd.grad_mode import is_grad_enabled, is_inference_mode_enabled
+
+half = float16
+float = float32  # noqa: A001
+double = float64
+short = int16
+int = int32  # noqa: A001
+long = int64
+pi = _math.pi
+e = _math.e
+inf = _math.inf
+nan = _math.nan
+__version__ = "2.13.0+engine"
+
+globals().update(_FUNCTIONS)
+for _name, _fn in _METHODS.items():
+    setattr(Tensor, _name, _fn)
+del _name, _fn
+
+
+def is_floating_point(input: Tensor) -> bool:
+    return input.is_floating_point()
+
+
+def set_anomaly_enabled(mode: bool) -> None:
+    autograd.set_detect_anomaly(mode)

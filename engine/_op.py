@@ -1,0 +1,319 @@
+"""The op base class and the one choke point every differentiable op goes through.
+
+Adding an op means writing one subclass of :class:`Op` in one file under ``engine/ops``::
+
+    class Sin(Op):
+        node_name = "SinBackward0"      # PyTorch's grad_fn name
+        aten = "aten::sin"              # the profiler's name for the forward
+        saves = ("self",)               # inputs the rules need (exposed as grad_fn._saved_self)
+
+        def forward(self, x):           # numpy in, numpy out
+            return np.sin(x)
+
+        def vjp(self, grad):            # reverse rule, written with engine ops so it can be differentiated
+            (x,) = self.saved
+            return (grad * x.cos(),)
+
+        def jvp(self, tangents):        # forward rule: tangent of the output from tangents of the inputs
+            (x,) = self.fw_inputs
+            return tangents[0] * x.cos()
+
+Defining the class registers it in ``Op.registry``; the gradient tests iterate that registry using
+``samples()``. ``apply`` handles grad mode, graph edges, saved-tensor versions, forward-mode tangents,
+the profiler, anomaly mode and the module/source bookkeeping -- nothing else has to.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+
+import numpy as np
+
+from ._dtype import _NUMPY_TO_DTYPE
+from ._state import PROFILER, SEQUENCE, STATE
+from ._graph import FREED_MESSAGE, Node
+from ._tensor import Tensor, _make
+
+_ENGINE_DIR = __file__.rsplit("/", 1)[0]
+
+
+class Op(Node):
+    """A differentiable operation; its instances are the ``grad_fn`` nodes of the graph."""
+
+    node_name = "OpBackward0"
+    aten = ""
+    # Names of the tensor inputs in order (PyTorch's argument names): grad_fn._saved_<name>.
+    inputs: tuple = ("self",)
+    # Which of those inputs the rules read back.
+    saves: tuple = ()
+    # True when the rules read the forward result (exposed as grad_fn._saved_result).
+    saves_result = False
+    # Number of outputs of forward (a tuple when > 1) and which of them carry no gradient.
+    num_outputs = 1
+    nondiff_outputs: tuple = ()
+    # For the gradient tests: is the op smooth enough for a second-order check.
+    smooth = True
+    registry: dict = {}
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        if "node_name" in cls.__dict__ and not cls.__dict__.get("abstract", False):
+            Op.registry[f"{cls.__module__}.{cls.__qualname__}"] = cls
+
+    # ---- to be written by each op -------------------------------------------------------------
+    def forward(self, *arrays):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def vjp(self, *grads):  # pragma: no cover - abstract
+        """Gradients for each tensor input (None where an input needs none), from the output grads."""
+        raise NotImplementedError(f"{self.node_name} has no reverse rule")
+
+    def jvp(self, tangents):  # pragma: no cover - abstract
+        """Tangent of the output(s) from the input tangents (None means zero)."""
+        raise NotImplementedError(f"{self.node_name} has no forward-mode rule")
+
+    @staticmethod
+    def samples() -> list:
+        """``[(input arrays, params), ...]`` in float64 for the gradient tests; [] opts out."""
+        return []
+
+    # ---- reading saved values -----------------------------------------------------------------
+    @property
+    def saved(self) -> tuple:
+        """The saved inputs, checked against in-place modification since the forward."""
+        if self._released:
+            raise RuntimeError(FREED_MESSAGE)
+        saved = self._saved
+        for t, version in zip(saved, self._saved_versions):
+            if t._vc[0] != version:
+                raise RuntimeError(_modified_message(t, version))
+        return saved
+
+    @property
+    def result(self) -> Tensor:
+        """The saved forward output as a tensor whose grad_fn is this node (for double backward)."""
+        if self._released:
+            raise RuntimeError(FREED_MESSAGE)
+        data, vc, version = self._result
+        if vc[0] != version:
+            t = _make(data, self, 0, True)
+            t._vc = vc
+            raise RuntimeError(_modified_message(t, version))
+        t = _make(data, self, 0, STATE.grad_enabled)
+        t._vc = vc
+        return t
+
+    def _release(self) -> None:
+        self._released = True
+        if "_saved" in self.__dict__:
+            self._saved = ()
+        if "_result" in self.__dict__:
+            self._result = None
+
+    def __getattr__(self, name: str):
+        # grad_fn._saved_self / _saved_other / _saved_result / _saved_<param>, as PyTorch exposes them.
+        if name.startswith("_saved_"):
+            key = name[7:]
+            d = self.__dict__
+            if key == "result" and self.saves_result:
+                return self.result
+            if key in self.saves:
+                return self.saved[self.saves.index(key)]
+            if key in d:
+                return d[key]
+        raise AttributeError(f"'{self.node_name}' object has no attribute '{name}'")
+
+    # ---- the backward engine's entry point ----------------------------------------------------
+    def _run_backward(self, grads: tuple) -> tuple:
+        if self.num_outputs == 1:
+            out = self.vjp(grads[0])
+        else:
+            out = self.vjp(*grads)
+        return out
+
+    # ---- the choke point ----------------------------------------------------------------------
+    @classmethod
+    def apply(cls, *inputs: Tensor, **params):
+        """Run the op on tensors; build a graph node when grad mode is on and an input requires grad."""
+        node = cls.__new__(cls)
+        if params:
+            node.__dict__.update(params)
+        prof = PROFILER[0]
+        if prof is not None:
+            token = prof._op_start(cls.aten or cls.node_name, inputs)
+        out = node.forward(*[t._data for t in inputs])
+        if prof is not None:
+            prof._op_end(token)
+        state = STATE
+        needs_grad = False
+        if state.grad_enabled:
+            for t in inputs:
+                if t._requires_grad:
+                    needs_grad = True
+                    break
+        if cls.num_outputs == 1:
+            if type(out) is not np.ndarray:
+                out = np.asarray(out)
+            if not needs_grad:
+                result = _make(out, None, 0, False)
+                if state.fw_level:
+                    _forward_ad(node, inputs, result)
+                return result
+            _connect(node, inputs, state)
+            result = _make(out, node, 0, True)
+            if cls.saves_result:
+                node._result = (out, result._vc, 0)
+            if state.fw_level:
+                _forward_ad(node, inputs, result)
+            return result
+        outs = tuple(o if type(o) is np.ndarray else np.asarray(o) for o in out)
+        nondiff = cls.nondiff_outputs
+        if not needs_grad:
+            results = tuple(_make(o, None, 0, False) for o in outs)
+        else:
+            _connect(node, inputs, state)
+            results = tuple(
+                _make(o, None, 0, False) if i in nondiff else _make(o, node, i, True)
+                for i, o in enumerate(outs)
+            )
+            node._out_meta = tuple((o.shape, o.dtype) for o in outs)
+        if state.fw_level:
+            _forward_ad(node, inputs, results)
+        return results
+
+    @classmethod
+    def apply_(cls, target: Tensor, *others: Tensor, **params) -> Tensor:
+        """The in-place form: run the op and write its result into ``target``, rebasing its history."""
+        state = STATE
+        grad_mode = state.grad_enabled
+        if grad_mode and target._requires_grad and target.grad_fn is None:
+            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+        needs_grad = grad_mode and (target._requires_grad or any(o._requires_grad for o in others))
+        if not needs_grad:
+            if PROFILER[0] is not None or state.fw_level:
+                out = cls.apply(target, *others, **params)._data
+            else:
+                node = cls.__new__(cls)
+                if params:
+                    node.__dict__.update(params)
+                out = node.forward(target._data, *[o._data for o in others])
+            _write_into(target, out)
+            target._vc[0] += 1
+            return target
+        if target._base is not None and target._base._requires_grad:
+            raise RuntimeError(
+                "engine does not support in-place operations on views of tensors that require grad; "
+                "use the out-of-place form (e.g. y = y * 2) or index assignment on the base tensor."
+            )
+        # The op sees the old value of target as a separate tensor with target's history. When the
+        # rules need it, it must be a copy: target's storage is about to be overwritten.
+        old = _make(
+            target._data.copy() if (cls.saves and cls.inputs[0] in cls.saves) else target._data,
+            target.grad_fn,
+            target._output_nr,
+            target._requires_grad,
+        )
+        result = cls.apply(old, *others, **params)
+        _write_into(target, result._data)
+        target._vc[0] += 1
+        node = result.grad_fn
+        target.grad_fn = node
+        target._output_nr = 0
+        target._requires_grad = True
+        if node is not None and "_result" in node.__dict__:
+            node._result = (target._data, target._vc, target._vc[0])
+        if result._fw_grad is not None:
+            target._fw_grad = result._fw_grad
+        return target
+
+
+def _connect(node: Op, inputs: tuple, state) -> None:
+    """Give a new node its edges, saved tensors and bookkeeping (only when it needs a gradient)."""
+    edges = []
+    for t in inputs:
+        fn = t.grad_fn
+        if fn is not None:
+            edges.append((fn, t._output_nr))
+        elif t._requires_grad:
+            edges.append((t._get_accumulator(), 0))
+        else:
+            edges.append((None, 0))
+    node.next_functions = tuple(edges)
+    node._seq = next(SEQUENCE)
+    node._in_meta = [(t._data.shape, t._data.dtype) for t in inputs]
+    saves = node.saves
+    if saves:
+        names = node.inputs
+        saved = tuple(inputs[names.index(n)] for n in saves)
+        node._saved = saved
+        node._saved_versions = tuple(t._vc[0] for t in saved)
+    if state.module_path:
+        node.module = state.module_path
+    if state.record_source:
+        node.source = _user_frame()
+    if state.anomaly:
+        node._anomaly_trace = "".join(traceback.format_stack()[:-3])
+
+
+def _write_into(target: Tensor, out) -> None:
+    data = target._data
+    out = np.asarray(out)
+    if out.dtype != data.dtype and not np.can_cast(out.dtype, data.dtype, "same_kind"):
+        src = _NUMPY_TO_DTYPE[out.dtype].name.capitalize()
+        dst = _NUMPY_TO_DTYPE[data.dtype].name.capitalize()
+        names = {"Float32": "Float", "Float64": "Double", "Int64": "Long", "Int32": "Int"}
+        raise RuntimeError(
+            f"result type {names.get(src, src)} can't be cast to the desired output type {names.get(dst, dst)}"
+        )
+    if out.shape != data.shape:
+        try:
+            np.broadcast_to(out, data.shape)
+        except ValueError:
+            raise RuntimeError(
+                f"output with shape {list(data.shape)} doesn't match the broadcast shape {list(out.shape)}"
+            ) from None
+    data[...] = out
+
+
+def _forward_ad(node: Op, inputs: tuple, result) -> None:
+    tangents = [t._fw_grad for t in inputs]
+    if all(t is None for t in tangents):
+        return
+    from .autograd.forward_ad import _attach_tangents
+
+    _attach_tangents(node, inputs, result, tangents)
+
+
+def _user_frame():
+    """The innermost stack frame outside the engine package: where the user's code made the node."""
+    f = sys._getframe(2)
+    while f is not None and f.f_code.co_filename.startswith(_ENGINE_DIR):
+        f = f.f_back
+    if f is None:
+        return None
+    return (f.f_code.co_filename, f.f_lineno)
+
+
+_TYPE_NAMES = {
+    np.dtype(np.float32): "torch.FloatTensor",
+    np.dtype(np.float64): "torch.DoubleTensor",
+    np.dtype(np.int64): "torch.LongTensor",
+    np.dtype(np.int32): "torch.IntTensor",
+    np.dtype(np.bool_): "torch.BoolTensor",
+    np.dtype(np.float16): "torch.HalfTensor",
+}
+
+
+def _modified_message(t: Tensor, expected: int) -> str:
+    desc = f"[{_TYPE_NAMES.get(t._data.dtype, 'torch.Tensor')} [{', '.join(map(str, t._data.shape))}]]"
+    where = ""
+    if t.grad_fn is not None:
+        where = f", which is output {t._output_nr} of {t.grad_fn.name()},"
+    return (
+        "one of the variables needed for gradient computation has been modified by an inplace "
+        f"operation: {desc}{where} is at version {t._vc[0]}; expected version {expected} instead. "
+        "Hint: enable anomaly detection to find the operation that failed to compute its gradient, "
+        "with torch.autograd.set_detect_anomaly(True)."
+    )
+

@@ -1,0 +1,354 @@
+"""The backward pass as a generator of events: one implementation for ``backward``, ``grad`` and the app.
+
+``BackwardRun`` walks the graph iteratively (no recursion, so 100,000-node chains work), counting for
+each node how many gradients it still waits for, and runs ready nodes in PyTorch's order: the most
+recently created node first, with ``AccumulateGrad`` nodes first of all. Each ``next()`` runs one node
+and returns a :class:`BackwardStep` describing it. ``Tensor.backward`` drains the run; the app's
+stepper pulls it one step at a time and reads ``waiting``/``ready`` between steps.
+"""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .._state import STATE
+from .._tensor import Tensor, _make
+from .._graph import AccumulateGrad, Node
+
+
+@dataclass
+class BackwardStep:
+    """What one node did during backward.
+
+    ``received``: the gradient for each output of the node (what arrived, after hooks);
+    ``sent``: the gradient for each entry of ``node.next_functions`` (None where nothing flows);
+    ``leaf``/``leaf_grad``: for AccumulateGrad, the leaf tensor and its ``.grad`` after the write;
+    ``captured``: for autograd.grad, the gradient captured at this node for a requested input.
+    """
+
+    index: int
+    node: Node
+    received: tuple
+    sent: tuple
+    leaf: Tensor | None = None
+    leaf_grad: Tensor | None = None
+    captured: dict = field(default_factory=dict)
+
+
+class BackwardRun:
+    """An in-progress backward pass over the graph reachable from ``roots``.
+
+    ``inputs``: when given (autograd.grad or backward(inputs=...)), only nodes that lead to those
+    tensors run. ``accumulate``: False for autograd.grad, whose results are returned by
+    :meth:`captured_grads` instead of being written into ``.grad``.
+    """
+
+    def __init__(
+        self,
+        roots,
+        grad_roots,
+        retain_graph: bool = False,
+        create_graph: bool = False,
+        inputs=None,
+        accumulate: bool = True,
+    ) -> None:
+        self.retain_graph = retain_graph
+        self.create_graph = create_graph
+        self.accumulate = accumulate
+        self.index = 0
+        self._buffers: dict = {}
+        self._heap: list = []
+        self._tiebreak = 0
+        self.done: list = []
+        # For requested inputs: (node, output_nr) -> position in `inputs`; leaves map their accumulator.
+        self._capture: dict = {}
+        self._captured: list = []
+        self.inputs = list(inputs) if inputs is not None else None
+
+        root_nodes = []
+        for t, g in zip(roots, grad_roots):
+            node, nr = (t.grad_fn, t._output_nr) if t.grad_fn is not None else (t._get_accumulator(), 0)
+            root_nodes.append((node, nr, g))
+
+        if self.inputs is not None:
+            self._captured = [None] * len(self.inputs)
+            for i, t in enumerate(self.inputs):
+                if t.grad_fn is not None:
+                    key = (t.grad_fn, t._output_nr)
+                else:
+                    key = (t._get_accumulator(), 0)
+                self._capture.setdefault(key, []).append(i)
+
+        self.dependencies = self._count_dependencies([n for n, _, _ in root_nodes])
+        self._needed = self._needed_nodes() if self.inputs is not None else None
+        for node, nr, g in root_nodes:
+            self._add_grad(node, nr, g)
+        for node, _, _ in root_nodes:
+            if self.dependencies.get(node, 0) == 0 and not self._queued(node):
+                self._push(node)
+
+    # ---- graph analysis -----------------------------------------------------------------------
+    def _count_dependencies(self, start: list) -> dict:
+        deps: dict = {}
+        seen = set()
+        stack = []
+        for n in start:
+            if n not in seen:
+                seen.add(n)
+                stack.append(n)
+        self._parents: dict = {}
+        while stack:
+            node = stack.pop()
+            for child, _ in node.next_functions:
+                if child is None:
+                    continue
+                deps[child] = deps.get(child, 0) + 1
+                if self.inputs is not None:
+                    self._parents.setdefault(child, []).append(node)
+                if child not in seen:
+                    seen.add(child)
+                    stack.append(child)
+        self.nodes = seen
+        return deps
+
+    def _needed_nodes(self) -> set:
+        """Nodes from which a requested input can be reached: the only ones worth running."""
+        needed = set()
+        stack = [node for node, _ in self._capture]
+        while stack:
+            node = stack.pop()
+            if node in needed:
+                continue
+            needed.add(node)
+            stack.extend(self._parents.get(node, ()))
+        return needed
+
+    # ---- queue --------------------------------------------------------------------------------
+    def _push(self, node: Node) -> None:
+        self._tiebreak += 1
+        heapq.heappush(self._heap, (-node._seq, self._tiebreak, node))
+
+    def _queued(self, node: Node) -> bool:
+        return any(entry[2] is node for entry in self._heap)
+
+    @property
+    def ready(self) -> list:
+        """Nodes whose gradients have all arrived, in the order they will run."""
+        return [entry[2] for entry in sorted(self._heap)]
+
+    @property
+    def waiting(self) -> dict:
+        """Nodes that have received some gradient but wait for more: node -> gradients still to come."""
+        return {n: self.dependencies[n] for n in self._buffers if self.dependencies.get(n, 0) > 0}
+
+    @property
+    def finished(self) -> bool:
+        return not self._heap
+
+    def _add_grad(self, node: Node, nr: int, grad) -> None:
+        buf = self._buffers.get(node)
+        if buf is None:
+            n_out = _num_outputs(node)
+            buf = self._buffers[node] = [None] * n_out
+        if grad is None:
+            return
+        prev = buf[nr]
+        if prev is None:
+            buf[nr] = grad
+        elif self.create_graph:
+            buf[nr] = prev + grad
+        else:
+            buf[nr] = _make(prev._data + grad._data)
+
+    # ---- running ------------------------------------------------------------------------------
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> BackwardStep:
+        while self._heap:
+            node = heapq.heappop(self._heap)[2]
+            step = self._run(node)
+            if step is not None:
+                return step
+        raise StopIteration
+
+    def run_all(self) -> None:
+        for _ in self:
+            pass
+
+    def _run(self, node: Node):
+        grads = self._buffers.pop(node, None) or [None] * _num_outputs(node)
+        needed = self._needed
+        state = STATE
+        prev_mode = state.grad_enabled
+        state.grad_enabled = self.create_graph
+        try:
+            # Hooks registered on the output tensors, then retain_grad, then node pre-hooks.
+            if node._tensor_hooks:
+                for nr, hooks in node._tensor_hooks.items():
+                    for hook in list(hooks):
+                        if grads[nr] is not None:
+                            new = hook(grads[nr])
+                            if new is not None:
+                                grads[nr] = new
+            if node._retain:
+                for nr, ref in node._retain.items():
+                    t = ref()
+                    if t is not None and grads[nr] is not None:
+                        _accumulate_into(t, grads[nr], self.create_graph)
+            if node._pre_hooks:
+                for hook in list(node._pre_hooks):
+                    new = hook(tuple(grads))
+                    if new is not None:
+                        grads = list(new)
+            received = tuple(grads)
+
+            captured = {}
+            if self._capture:
+                for nr in range(len(received)):
+                    for i in self._capture.get((node, nr), ()):
+                        g = received[nr]
+                        if self._captured[i] is None:
+                            self._captured[i] = g
+                        elif g is not None:
+                            self._captured[i] = self._captured[i] + g
+                        captured[i] = g
+
+            if isinstance(node, AccumulateGrad):
+                return self._run_accumulate(node, received, captured)
+
+            if needed is not None and node not in needed:
+                sent = (None,) * len(node.next_functions)
+            elif all(g is None for g in received):
+                sent = (None,) * len(node.next_functions)
+            else:
+                # Missing gradients of multi-output nodes are zeros for the rule.
+                if any(g is None for g in received):
+                    received = _fill_zeros(node, received)
+                sent = node._run_backward(received)
+                if len(sent) != len(node.next_functions):
+                    raise RuntimeError(
+                        f"function {node.name()} returned an incorrect number of gradients "
+                        f"(expected {len(node.next_functions)}, got {len(sent)})"
+                    )
+                sent = _validate(node, sent)
+                if node._post_hooks:
+                    for hook in list(node._post_hooks):
+                        new = hook(sent, received)
+                        if new is not None:
+                            sent = tuple(new)
+                if state.anomaly and state.anomaly_check_nan:
+                    _check_nan(node, sent)
+        finally:
+            state.grad_enabled = prev_mode
+        if not self.retain_graph:
+            node._release()
+        for (child, nr), g in zip(node.next_functions, sent):
+            if child is None:
+                continue
+            if needed is not None and child not in needed:
+                continue
+            self._add_grad(child, nr, g)
+            left = self.dependencies[child] - 1
+            self.dependencies[child] = left
+            if left == 0:
+                self._push(child)
+        self.done.append(node)
+        step = BackwardStep(self.index, node, received, tuple(sent), captured=captured)
+        self.index += 1
+        return step
+
+    def _run_accumulate(self, node: AccumulateGrad, received: tuple, captured: dict):
+        leaf = node.variable
+        g = received[0]
+        write = self.accumulate and g is not None
+        if write and self.inputs is not None:
+            write = any(t is leaf for t in self.inputs)
+        if write:
+            _accumulate_into(leaf, g, self.create_graph)
+        if node._post_hooks:
+            for hook in list(node._post_hooks):
+                hook((), received)
+        self.done.append(node)
+        step = BackwardStep(
+            self.index, node, received, (), leaf=leaf, leaf_grad=leaf._grad if write else None, captured=captured
+        )
+        self.index += 1
+        return step
+
+    def captured_grads(self) -> list:
+        return self._captured
+
+
+def _num_outputs(node: Node) -> int:
+    meta = getattr(node, "_out_meta", None)
+    return len(meta) if meta is not None else 1
+
+
+def _fill_zeros(node: Node, received: tuple) -> tuple:
+    meta = node._out_meta
+    return tuple(
+        g if g is not None else _make(np.zeros(shape, dtype=dt)) for g, (shape, dt) in zip(received, meta)
+    )
+
+
+def _validate(node: Node, sent) -> tuple:
+    """Cast gradients to their input's dtype and check shapes, as PyTorch's engine does."""
+    meta = node._in_meta
+    out = list(sent)
+    for i, g in enumerate(out):
+        if g is None:
+            continue
+        shape, dt = meta[i]
+        if g._data.shape != shape:
+            if g._data.size == int(np.prod(shape)) and not shape:
+                out[i] = g.reshape(())
+            else:
+                raise RuntimeError(
+                    f"Function {node.name()} returned an invalid gradient at index {i} - got "
+                    f"{list(g._data.shape)} but expected shape compatible with {list(shape)}"
+                )
+        if g._data.dtype != dt:
+            out[i] = out[i].to(_dtype_of(dt))
+    return tuple(out)
+
+
+def _dtype_of(np_dtype):
+    from .._dtype import _NUMPY_TO_DTYPE
+
+    return _NUMPY_TO_DTYPE[np_dtype]
+
+
+def _accumulate_into(t: Tensor, g: Tensor, create_graph: bool) -> None:
+    """``t.grad += g`` with PyTorch's rules: the first write keeps its own copy, later ones add in place."""
+    if g._data.dtype != t._data.dtype:
+        g = g.to(t.dtype)
+    old = t._grad
+    if old is None:
+        if create_graph:
+            t._grad = g
+        else:
+            t._grad = _make(np.array(g._data, copy=True))
+    elif create_graph or old._requires_grad:
+        t._grad = old + g
+    else:
+        np.add(old._data, g._data, out=old._data, casting="unsafe")
+        old._vc[0] += 1
+
+
+def _check_nan(node: Node, sent) -> None:
+    for i, g in enumerate(sent):
+        if g is not None and g._data.dtype.kind == "f" and np.isnan(g._data).any():
+            import warnings
+
+            if node._anomaly_trace:
+                warnings.warn(
+                    f"Error detected in {node.name()}. Traceback of forward call that caused the error:\n"
+                    + node._anomaly_trace,
+                    RuntimeWarning,
+                    stacklevel=3,
+                )
+            raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th output.")

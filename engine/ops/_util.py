@@ -1,0 +1,80 @@
+"""Helpers the ops share: turning arguments into tensors, type promotion and undoing broadcasting."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import _dtype
+from .._dtype import _NUMPY_TO_DTYPE
+from .._tensor import Tensor, _make
+
+
+def wrap(value, like: Tensor) -> Tensor:
+    """A Python number (or numpy array) as a tensor that can meet ``like`` in an op, no grad."""
+    if isinstance(value, Tensor):
+        return value
+    if isinstance(value, (bool, int, float)):
+        dt = _dtype.scalar_dtype(value, _NUMPY_TO_DTYPE[like._data.dtype])
+        return _make(np.array(value, dtype=dt.numpy))
+    if isinstance(value, np.ndarray):
+        return _make(value)
+    if isinstance(value, np.generic):
+        return _make(np.asarray(value))
+    raise TypeError(
+        f"unsupported operand type: expected a Tensor or a number, got {type(value).__name__}"
+    )
+
+
+def as_tensor_arg(value, name: str = "input") -> Tensor:
+    if isinstance(value, Tensor):
+        return value
+    if isinstance(value, (bool, int, float)):
+        dt = _dtype.DEFAULTS.float_dtype if isinstance(value, float) else (
+            _dtype.bool_ if isinstance(value, bool) else _dtype.int64
+        )
+        return _make(np.array(value, dtype=dt.numpy))
+    raise TypeError(f"{name} (): argument '{name}' must be Tensor, not {type(value).__name__}")
+
+
+def promote(a: Tensor, b: Tensor):
+    """The numpy dtype PyTorch's promotion gives ``a op b``, or None when both already agree."""
+    da, db = a._data.dtype, b._data.dtype
+    if da is db:
+        return None
+    rt = _dtype.result_type(_NUMPY_TO_DTYPE[da], a._data.ndim, _NUMPY_TO_DTYPE[db], b._data.ndim)
+    return rt.numpy
+
+
+def float_dtype_for(x: np.ndarray):
+    """Integer/bool inputs of float functions (sin, exp, division) compute in the default float type."""
+    return x.dtype if x.dtype.kind == "f" else _dtype.DEFAULTS.float_dtype.numpy
+
+
+def sum_to(grad: Tensor, shape: tuple) -> Tensor:
+    """Undo broadcasting: sum ``grad`` down to ``shape`` (the one place every rule does it)."""
+    gshape = grad._data.shape
+    if gshape == shape:
+        return grad
+    lead = len(gshape) - len(shape)
+    dims = list(range(lead))
+    for i, s in enumerate(shape):
+        if s == 1 and gshape[lead + i] != 1:
+            dims.append(lead + i)
+    if dims:
+        grad = grad.sum(dim=tuple(dims), keepdim=True)
+    if lead:
+        grad = grad.reshape(shape)
+    elif grad._data.shape != shape:
+        grad = grad.reshape(shape)
+    return grad
+
+
+def normalize_dims(dim, ndim: int) -> tuple:
+    """``dim`` (int, tuple or None) as a sorted tuple of non-negative axes; None means all."""
+    from .._tensor import _wrap_dim
+
+    if dim is None:
+        return tuple(range(ndim))
+    if isinstance(dim, int):
+        return (_wrap_dim(dim, ndim),)
+    return tuple(sorted(_wrap_dim(d, ndim) for d in dim))

@@ -1,0 +1,496 @@
+"""Elementwise arithmetic: + - * / ** and negation, with broadcasting and PyTorch's node names."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._api import method, public
+from .._op import Op
+from .._tensor import Tensor
+from ._util import float_dtype_for, promote, sum_to, wrap
+
+
+def _rand(*shape):
+    return np.random.default_rng(sum(shape) + len(shape)).uniform(0.5, 1.5, shape)
+
+
+class _Binary(Op):
+    abstract = True
+    inputs = ("self", "other")
+    out_dtype = None
+
+    def _cast(self, out):
+        dt = self.out_dtype
+        return out if dt is None or out.dtype == dt else out.astype(dt)
+
+
+class Add(_Binary):
+    node_name = "AddBackward0"
+    aten = "aten::add"
+    alpha = 1
+
+    def forward(self, a, b):
+        return self._cast(a + b if self.alpha == 1 else a + self.alpha * b)
+
+    def vjp(self, grad):
+        (sa, _), (sb, _) = self._in_meta
+        gb = grad if self.alpha == 1 else grad * self.alpha
+        return sum_to(grad, sa), sum_to(gb, sb)
+
+    def jvp(self, tangents):
+        ta, tb = tangents
+        if tb is not None and self.alpha != 1:
+            tb = tb * self.alpha
+        return _add_tangents(ta, tb)
+
+    def rule(self) -> str:
+        return "grad_self = grad;  grad_other = alpha · grad  (summed over broadcast dims)"
+
+    @staticmethod
+    def samples():
+        return [((_rand(2, 3), _rand(2, 3)), {}), ((_rand(2, 3), _rand(3)), {"alpha": 2.0}), ((_rand(1, 3), _rand(4, 1)), {})]
+
+
+class Sub(_Binary):
+    node_name = "SubBackward0"
+    aten = "aten::sub"
+    alpha = 1
+
+    def forward(self, a, b):
+        return self._cast(a - b if self.alpha == 1 else a - self.alpha * b)
+
+    def vjp(self, grad):
+        (sa, _), (sb, _) = self._in_meta
+        return sum_to(grad, sa), sum_to(-grad if self.alpha == 1 else grad * -self.alpha, sb)
+
+    def jvp(self, tangents):
+        ta, tb = tangents
+        if tb is not None:
+            tb = -tb if self.alpha == 1 else tb * -self.alpha
+        return _add_tangents(ta, tb)
+
+    def rule(self) -> str:
+        return "grad_self = grad;  grad_other = −alpha · grad"
+
+    @staticmethod
+    def samples():
+        return [((_rand(2, 3), _rand(2, 3)), {}), ((_rand(2, 3), _rand(2, 1)), {"alpha": 3.0})]
+
+
+class Rsub(_Binary):
+    """``scalar - tensor``: PyTorch computes it as rsub(tensor, scalar)."""
+
+    node_name = "RsubBackward1"
+    aten = "aten::rsub"
+    alpha = 1
+
+    def forward(self, a, b):
+        return self._cast(b - a if self.alpha == 1 else b - self.alpha * a)
+
+    def vjp(self, grad):
+        (sa, _), (sb, _) = self._in_meta
+        return sum_to(-grad if self.alpha == 1 else grad * -self.alpha, sa), sum_to(grad, sb)
+
+    def jvp(self, tangents):
+        ta, tb = tangents
+        if ta is not None:
+            ta = -ta if self.alpha == 1 else ta * -self.alpha
+        return _add_tangents(ta, tb)
+
+    def rule(self) -> str:
+        return "grad_self = −grad"
+
+    @staticmethod
+    def samples():
+        return [((_rand(2, 3), _rand(2, 3)), {})]
+
+
+class Mul(_Binary):
+    node_name = "MulBackward0"
+    aten = "aten::mul"
+    saves = ("self", "other")
+
+    def forward(self, a, b):
+        return self._cast(a * b)
+
+    def vjp(self, grad):
+        a, b = self.saved
+        ra, rb = self.next_functions
+        ga = sum_to(grad * b, a._data.shape) if ra[0] is not None else None
+        gb = sum_to(grad * a, b._data.shape) if rb[0] is not None else None
+        return ga, gb
+
+    def jvp(self, tangents):
+        ta, tb = tangents
+        a, b = self.fw_inputs
+        return _add_tangents(ta * b if ta is not None else None, tb * a if tb is not None else None)
+
+    def rule(self) -> str:
+        return "grad_self = grad · other;  grad_other = grad · self"
+
+    @staticmethod
+    def samples():
+        return [((_rand(2, 3), _rand(2, 3)), {}), ((_rand(2, 3), _rand(3)), {}), ((_rand(3), _rand(())), {})]
+
+
+class Div(_Binary):
+    node_name = "DivBackward0"
+    aten = "aten::div"
+    saves = ("self", "other")
+
+    def forward(self, a, b):
+        out = np.true_divide(a, b)
+        if self.out_dtype is None and out.dtype.kind == "f" and a.dtype.kind != "f" and b.dtype.kind != "f":
+            return out.astype(float_dtype_for(a))
+        return self._cast(out)
+
+    def vjp(self, grad):
+        a, b = self.saved
+        ra, rb = self.next_functions
+        ga = sum_to(grad / b, a._data.shape) if ra[0] is not None else None
+        gb = sum_to(-grad * a / (b * b), b._data.shape) if rb[0] is not None else None
+        return ga, gb
+
+    def jvp(self, tangents):
+        ta, tb = tangents
+        a, b = self.fw_inputs
+        return _add_tangents(
+            ta / b if ta is not None else None, -tb * a / (b * b) if tb is not None else None
+        )
+
+    def rule(self) -> str:
+        return "grad_self = grad / other;  grad_other = −grad · self / other²"
+
+    @staticmethod
+    def samples():
+        return [((_rand(2, 3), _rand(2, 3)), {}), ((_rand(2, 3), _rand(2, 1)), {})]
+
+
+class Neg(Op):
+    node_name = "NegBackward0"
+    aten = "aten::neg"
+
+    def forward(self, a):
+        return np.negative(a)
+
+    def vjp(self, grad):
+        return (-grad,)
+
+    def jvp(self, tangents):
+        return -tangents[0]
+
+    def rule(self) -> str:
+        return "grad_input = −grad"
+
+    @staticmethod
+    def samples():
+        return [((_rand(2, 3),), {})]
+
+
+class Reciprocal(Op):
+    node_name = "ReciprocalBackward0"
+    aten = "aten::reciprocal"
+    saves_result = True
+
+    def forward(self, a):
+        return np.reciprocal(a.astype(float_dtype_for(a), copy=False))
+
+    def vjp(self, grad):
+        r = self.result
+        return (-grad * r * r,)
+
+    def jvp(self, tangents):
+        r = self.fw_result
+        return -tangents[0] * r * r
+
+    def rule(self) -> str:
+        return "grad_input = −grad · result²"
+
+    @staticmethod
+    def samples():
+        return [((_rand(2, 3),), {})]
+
+
+class PowScalar(Op):
+    """``tensor ** number``."""
+
+    node_name = "PowBackward0"
+    aten = "aten::pow"
+    saves = ("self",)
+
+    def forward(self, a):
+        e = self.exponent
+        if e == 2:
+            return a * a
+        if isinstance(e, float) and a.dtype.kind != "f":
+            return np.power(a.astype(float_dtype_for(a)), e)
+        return np.power(a, e)
+
+    def vjp(self, grad):
+        (a,) = self.saved
+        e = self.exponent
+        if e == 0:
+            return (grad * 0,)
+        if e == 2:
+            return (grad * (a * 2.0),)
+        return (grad * (a ** (e - 1) * e),)
+
+    def jvp(self, tangents):
+        (a,) = self.fw_inputs
+        e = self.exponent
+        return tangents[0] * (a ** (e - 1) * e) if e != 0 else tangents[0] * 0
+
+    def rule(self) -> str:
+        return f"grad_input = grad · {self.exponent} · input^{self.exponent - 1}"
+
+    @staticmethod
+    def samples():
+        return [((_rand(2, 3),), {"exponent": 2}), ((_rand(2, 3),), {"exponent": 3.5}), ((_rand(3),), {"exponent": -1.5})]
+
+
+class Pow(_Binary):
+    """``tensor ** tensor``."""
+
+    node_name = "PowBackward1"
+    aten = "aten::pow"
+    inputs = ("self", "exponent")
+    saves = ("self", "exponent")
+    saves_result = True
+
+    def forward(self, a, b):
+        return self._cast(np.power(a, b))
+
+    def vjp(self, grad):
+        a, b = self.saved
+        ra, rb = self.next_functions
+        ga = gb = None
+        if ra[0] is not None:
+            ga = sum_to(grad * b * a ** (b - 1), a._data.shape)
+        if rb[0] is not None:
+            r = self.result
+            # PyTorch masks the log(0) term where the base is 0 so 0**b has a finite gradient.
+            gb = sum_to(grad * r * where_positive_log(a), b._data.shape)
+        return ga, gb
+
+    def jvp(self, tangents):
+        ta, tb = tangents
+        a, b = self.fw_inputs
+        r = self.fw_result
+        return _add_tangents(
+            ta * b * a ** (b - 1) if ta is not None else None,
+            tb * r * where_positive_log(a) if tb is not None else None,
+        )
+
+    def rule(self) -> str:
+        return "grad_self = grad · exponent · self^(exponent−1);  grad_exponent = grad · result · ln(self)"
+
+    @staticmethod
+    def samples():
+        return [((_rand(2, 3), _rand(2, 3)), {})]
+
+
+class RPow(Op):
+    """``number ** tensor``."""
+
+    node_name = "PowBackward2"
+    aten = "aten::pow"
+    inputs = ("exponent",)
+    saves_result = True
+
+    def forward(self, b):
+        base = self.base
+        return np.power(np.asarray(base, dtype=float_dtype_for(b)), b)
+
+    def vjp(self, grad):
+        return (grad * self.result * float(np.log(self.base)),)
+
+    def jvp(self, tangents):
+        return tangents[0] * self.fw_result * float(np.log(self.base))
+
+    def rule(self) -> str:
+        return f"grad_exponent = grad · result · ln({self.base})"
+
+    @staticmethod
+    def samples():
+        return [((_rand(2, 3),), {"base": 2.5})]
+
+
+def where_positive_log(a: Tensor) -> Tensor:
+    from .. import _functions as F
+
+    return F.where(a > 0, a.log(), a * 0)
+
+
+def _add_tangents(a, b):
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return a + b
+
+
+# ---- public functions and operators ----------------------------------------------------------------
+
+
+def _binary(cls, a: Tensor, b, **params) -> Tensor:
+    if not isinstance(b, Tensor):
+        b = wrap(b, a)
+    if a._data.dtype is not b._data.dtype:
+        dt = promote(a, b)
+        if dt is not None:
+            params["out_dtype"] = dt
+    return cls.apply(a, b, **params)
+
+
+@public(method=True)
+def add(input, other, *, alpha=1) -> Tensor:
+    if not isinstance(input, Tensor):
+        input = wrap(input, other)
+    return _binary(Add, input, other, alpha=alpha) if alpha != 1 else _binary(Add, input, other)
+
+
+@public(method=True)
+def sub(input, other, *, alpha=1) -> Tensor:
+    if not isinstance(input, Tensor):
+        input = wrap(input, other)
+    return _binary(Sub, input, other, alpha=alpha) if alpha != 1 else _binary(Sub, input, other)
+
+
+subtract = public("subtract", method=True)(sub)
+
+
+@public(method=True)
+def rsub(input, other, *, alpha=1) -> Tensor:
+    return _binary(Rsub, input, other, alpha=alpha) if alpha != 1 else _binary(Rsub, input, other)
+
+
+@public(method=True)
+def mul(input, other) -> Tensor:
+    if not isinstance(input, Tensor):
+        input = wrap(input, other)
+    return _binary(Mul, input, other)
+
+
+multiply = public("multiply", method=True)(mul)
+
+
+@public(method=True)
+def div(input, other, *, rounding_mode=None) -> Tensor:
+    if not isinstance(input, Tensor):
+        input = wrap(input, other)
+    if rounding_mode is not None:
+        from .. import _functions as F
+
+        q = F.floor_divide(input, other) if rounding_mode == "floor" else F.trunc(_binary(Div, input, other))
+        return q
+    return _binary(Div, input, other)
+
+
+divide = public("divide", method=True)(div)
+true_divide = public("true_divide", method=True)(div)
+
+
+@public(method=True)
+def neg(input) -> Tensor:
+    return Neg.apply(input)
+
+
+negative = public("negative", method=True)(neg)
+
+
+@public(method=True)
+def reciprocal(input) -> Tensor:
+    return Reciprocal.apply(input)
+
+
+@public(method=True)
+def pow(input, exponent) -> Tensor:
+    if not isinstance(input, Tensor):
+        return RPow.apply(exponent, base=input)
+    if isinstance(exponent, Tensor):
+        return _binary(Pow, input, exponent)
+    if isinstance(exponent, (int, float)) and not isinstance(exponent, bool):
+        if isinstance(exponent, float) and input._data.dtype.kind != "f":
+            # int tensor ** float -> default float, like PyTorch
+            pass
+        return PowScalar.apply(input, exponent=exponent)
+    raise TypeError(f"pow(): exponent must be a Tensor or a number, got {type(exponent).__name__}")
+
+
+@public(method=True)
+def square(input) -> Tensor:
+    return PowScalar.apply(input, exponent=2)
+
+
+def _rtruediv(self, other):
+    # PyTorch evaluates `number / tensor` as reciprocal(tensor) * number.
+    return Reciprocal.apply(self) * other
+
+
+def _rpow(self, other):
+    return RPow.apply(self, base=other)
+
+
+def _rsub(self, other):
+    return _binary(Rsub, self, other)
+
+
+Tensor.__add__ = lambda self, other: _binary(Add, self, other)
+Tensor.__radd__ = Tensor.__add__
+Tensor.__sub__ = lambda self, other: _binary(Sub, self, other)
+Tensor.__rsub__ = _rsub
+Tensor.__mul__ = lambda self, other: _binary(Mul, self, other)
+Tensor.__rmul__ = Tensor.__mul__
+Tensor.__truediv__ = lambda self, other: _binary(Div, self, other)
+Tensor.__rtruediv__ = _rtruediv
+Tensor.__pow__ = pow
+Tensor.__rpow__ = _rpow
+Tensor.__neg__ = neg
+
+
+def _inplace(cls):
+    def method(self, other, **params):
+        if not isinstance(other, Tensor):
+            other = wrap(other, self)
+        return cls.apply_(self, other, **params)
+
+    return method
+
+
+_iadd, _isub, _imul, _idiv = _inplace(Add), _inplace(Sub), _inplace(Mul), _inplace(Div)
+
+
+@method("add_")
+def add_(self, other, *, alpha=1):
+    return _iadd(self, other, alpha=alpha) if alpha != 1 else _iadd(self, other)
+
+
+@method("sub_")
+def sub_(self, other, *, alpha=1):
+    return _isub(self, other, alpha=alpha) if alpha != 1 else _isub(self, other)
+
+
+@method("mul_")
+def mul_(self, other):
+    return _imul(self, other)
+
+
+@method("div_")
+def div_(self, other):
+    return _idiv(self, other)
+
+
+@method("neg_")
+def neg_(self):
+    return Neg.apply_(self)
+
+
+@method("pow_")
+def pow_(self, exponent):
+    return PowScalar.apply_(self, exponent=exponent)
+
+
+Tensor.__iadd__ = add_
+Tensor.__isub__ = sub_
+Tensor.__imul__ = mul_
+Tensor.__itruediv__ = div_

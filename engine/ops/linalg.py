@@ -1,0 +1,316 @@
+"""Matrix products: mm, addmm (what nn.Linear builds), mv, dot, bmm and matmul's dispatch."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._api import public
+from .._op import Op
+from .._tensor import Tensor
+from ._util import promote, sum_to
+
+
+def _rand(*shape):
+    return np.random.default_rng(5 + sum(shape)).uniform(-1, 1, shape)
+
+
+def _dtype_name(t: Tensor) -> str:
+    return {"float32": "float", "float64": "double", "int64": "long int"}.get(t._data.dtype.name, t._data.dtype.name)
+
+
+def _check_same_dtype(a: Tensor, b: Tensor) -> None:
+    if a._data.dtype is not b._data.dtype:
+        raise RuntimeError(
+            f"expected m1 and m2 to have the same dtype, but got: {_dtype_name(a)} != {_dtype_name(b)}"
+        )
+
+
+class Mm(Op):
+    node_name = "MmBackward0"
+    aten = "aten::mm"
+    inputs = ("self", "mat2")
+    saves = ("self", "mat2")
+
+    def forward(self, a, b):
+        return a @ b
+
+    def vjp(self, grad):
+        a, b = self.saved
+        ra, rb = self.next_functions
+        return (grad.mm(b.t()) if ra[0] is not None else None, a.t().mm(grad) if rb[0] is not None else None)
+
+    def jvp(self, tangents):
+        ta, tb = tangents
+        a, b = self.fw_inputs
+        out = None
+        if ta is not None:
+            out = ta.mm(b)
+        if tb is not None:
+            out = a.mm(tb) if out is None else out + a.mm(tb)
+        return out
+
+    def rule(self) -> str:
+        return "grad_self = grad · mat2ᵀ;  grad_mat2 = selfᵀ · grad"
+
+    @staticmethod
+    def samples():
+        return [((_rand(2, 3), _rand(3, 4)), {})]
+
+
+class Addmm(Op):
+    """``beta·bias + alpha·(mat1 @ mat2)``: nn.Linear on a batch of rows."""
+
+    node_name = "AddmmBackward0"
+    aten = "aten::addmm"
+    inputs = ("self", "mat1", "mat2")
+    saves = ("mat1", "mat2")
+    beta = 1
+    alpha = 1
+
+    def forward(self, bias, m1, m2):
+        out = m1 @ m2
+        if self.alpha != 1:
+            out = out * self.alpha
+        return out + (bias if self.beta == 1 else self.beta * bias)
+
+    def vjp(self, grad):
+        m1, m2 = self.saved
+        rb, r1, r2 = self.next_functions
+        gb = g1 = g2 = None
+        if rb[0] is not None:
+            gb = sum_to(grad if self.beta == 1 else grad * self.beta, self._in_meta[0][0])
+        ga = grad if self.alpha == 1 else grad * self.alpha
+        if r1[0] is not None:
+            g1 = ga.mm(m2.t())
+        if r2[0] is not None:
+            g2 = m1.t().mm(ga)
+        return gb, g1, g2
+
+    def jvp(self, tangents):
+        tb, t1, t2 = tangents
+        m1, m2 = self.fw_inputs[1], self.fw_inputs[2]
+        out = None
+        for term in (
+            (tb * self.beta).expand(self.fw_result._data.shape) if tb is not None else None,
+            t1.mm(m2) * self.alpha if t1 is not None else None,
+            m1.mm(t2) * self.alpha if t2 is not None else None,
+        ):
+            if term is not None:
+                out = term if out is None else out + term
+        return out
+
+    def rule(self) -> str:
+        return "grad_bias = Σ_rows grad;  grad_mat1 = grad · mat2ᵀ;  grad_mat2 = mat1ᵀ · grad"
+
+    @staticmethod
+    def samples():
+        return [((_rand(4), _rand(2, 3), _rand(3, 4)), {}), ((_rand(2, 4), _rand(2, 3), _rand(3, 4)), {"beta": 0.5, "alpha": 2.0})]
+
+
+class Mv(Op):
+    node_name = "MvBackward0"
+    aten = "aten::mv"
+    inputs = ("self", "vec")
+    saves = ("self", "vec")
+
+    def forward(self, m, v):
+        return m @ v
+
+    def vjp(self, grad):
+        m, v = self.saved
+        rm, rv = self.next_functions
+        gm = grad.unsqueeze(1).mm(v.unsqueeze(0)) if rm[0] is not None else None
+        gv = m.t().mv(grad) if rv[0] is not None else None
+        return gm, gv
+
+    def jvp(self, tangents):
+        tm, tv = tangents
+        m, v = self.fw_inputs
+        out = tm.mv(v) if tm is not None else None
+        if tv is not None:
+            out = m.mv(tv) if out is None else out + m.mv(tv)
+        return out
+
+    def rule(self) -> str:
+        return "grad_self = grad ⊗ vec;  grad_vec = selfᵀ · grad"
+
+    @staticmethod
+    def samples():
+        return [((_rand(2, 3), _rand(3)), {})]
+
+
+class Dot(Op):
+    node_name = "DotBackward0"
+    aten = "aten::dot"
+    inputs = ("self", "tensor")
+    saves = ("self", "tensor")
+
+    def forward(self, a, b):
+        return np.dot(a, b)
+
+    def vjp(self, grad):
+        a, b = self.saved
+        ra, rb = self.next_functions
+        return (grad * b if ra[0] is not None else None, grad * a if rb[0] is not None else None)
+
+    def jvp(self, tangents):
+        ta, tb = tangents
+        a, b = self.fw_inputs
+        out = ta.dot(b) if ta is not None else None
+        if tb is not None:
+            out = a.dot(tb) if out is None else out + a.dot(tb)
+        return out
+
+    def rule(self) -> str:
+        return "grad_self = grad · tensor;  grad_tensor = grad · self"
+
+    @staticmethod
+    def samples():
+        return [((_rand(3), _rand(3)), {})]
+
+
+class Bmm(Op):
+    """Batched (broadcasting) matrix product of tensors with at least 3 dims."""
+
+    node_name = "BmmBackward0"
+    aten = "aten::bmm"
+    inputs = ("self", "mat2")
+    saves = ("self", "mat2")
+
+    def forward(self, a, b):
+        return np.matmul(a, b)
+
+    def vjp(self, grad):
+        a, b = self.saved
+        ra, rb = self.next_functions
+        ga = sum_to(grad.matmul(b.transpose(-1, -2)), a._data.shape) if ra[0] is not None else None
+        gb = sum_to(a.transpose(-1, -2).matmul(grad), b._data.shape) if rb[0] is not None else None
+        return ga, gb
+
+    def jvp(self, tangents):
+        ta, tb = tangents
+        a, b = self.fw_inputs
+        out = ta.matmul(b) if ta is not None else None
+        if tb is not None:
+            out = a.matmul(tb) if out is None else out + a.matmul(tb)
+        return out
+
+    def rule(self) -> str:
+        return "grad_self = grad · mat2ᵀ;  grad_mat2 = selfᵀ · grad  (per batch)"
+
+    @staticmethod
+    def samples():
+        return [((_rand(2, 2, 3), _rand(2, 3, 4)), {})]
+
+
+def _check_mm(a: Tensor, b: Tensor) -> None:
+    if a._data.ndim != 2:
+        raise RuntimeError("self must be a matrix")
+    if b._data.ndim != 2:
+        raise RuntimeError("mat2 must be a matrix")
+    if a._data.shape[1] != b._data.shape[0]:
+        raise RuntimeError(
+            f"mat1 and mat2 shapes cannot be multiplied ({a._data.shape[0]}x{a._data.shape[1]} and "
+            f"{b._data.shape[0]}x{b._data.shape[1]})"
+        )
+    _check_same_dtype(a, b)
+
+
+@public(method=True)
+def mm(input, mat2):
+    _check_mm(input, mat2)
+    return Mm.apply(input, mat2)
+
+
+@public(method=True)
+def addmm(input, mat1, mat2, *, beta=1, alpha=1):
+    _check_mm(mat1, mat2)
+    params = {}
+    if beta != 1:
+        params["beta"] = beta
+    if alpha != 1:
+        params["alpha"] = alpha
+    return Addmm.apply(input, mat1, mat2, **params)
+
+
+@public(method=True)
+def mv(input, vec):
+    if input._data.shape[-1] != vec._data.shape[0]:
+        raise RuntimeError(
+            f"size mismatch, got input ({input._data.shape[0]}), mat ({input._data.shape[0]}x{input._data.shape[1]}), "
+            f"vec ({vec._data.shape[0]})"
+        )
+    return Mv.apply(input, vec)
+
+
+@public(method=True)
+def dot(input, tensor):
+    if input._data.ndim != 1 or tensor._data.ndim != 1:
+        raise RuntimeError(
+            f"1D tensors expected, but got {input._data.ndim}D and {tensor._data.ndim}D tensors"
+        )
+    if input._data.shape != tensor._data.shape:
+        raise RuntimeError(
+            "inconsistent tensor size, expected tensor "
+            f"[{input._data.shape[0]}] and src [{tensor._data.shape[0]}] to have the same number of elements, "
+            "but got "
+            f"{input._data.shape[0]} and {tensor._data.shape[0]} elements respectively"
+        )
+    return Dot.apply(input, tensor)
+
+
+@public(method=True)
+def bmm(input, mat2):
+    if input._data.ndim != 3:
+        raise RuntimeError("batch1 must be a 3D tensor")
+    if mat2._data.ndim != 3:
+        raise RuntimeError("batch2 must be a 3D tensor")
+    return Bmm.apply(input, mat2)
+
+
+@public(method=True)
+def matmul(input, other):
+    """PyTorch's dispatch: dot for 1-D·1-D, mv, mm, and a batched product otherwise."""
+    if not isinstance(other, Tensor) or not isinstance(input, Tensor):
+        raise TypeError("matmul(): argument 'other' must be Tensor")
+    da, db = input._data.ndim, other._data.ndim
+    if da == 0 or db == 0:
+        raise RuntimeError(
+            f"both arguments to matmul need to be at least 1D, but they are {da}D and {db}D"
+        )
+    if promote(input, other) is not None:
+        _check_same_dtype(input, other)
+    if da == 1 and db == 1:
+        return dot(input, other)
+    if da == 2 and db == 1:
+        return mv(input, other)
+    if da == 1 and db == 2:
+        return mm(input.unsqueeze(0), other).squeeze(0)
+    if da == 2 and db == 2:
+        return mm(input, other)
+    if db <= 2 and da >= 3:
+        # Fold the batch into rows like PyTorch: (b, n, k) @ (k, m) -> view(b*n, k).mm -> _unsafe_view
+        k = input._data.shape[-1]
+        rows = input.reshape(-1, k)
+        out = mm(rows, other) if db == 2 else mv(rows, other)
+        out_shape = input._data.shape[:-1] + ((other._data.shape[-1],) if db == 2 else ())
+        from .shape import UnsafeView
+
+        return UnsafeView.apply(out, shape=out_shape)
+    a = input.unsqueeze(0) if da == 1 else input
+    b = other.unsqueeze(-1) if db == 1 else other
+    if a._data.shape[-1] != b._data.shape[-2]:
+        raise RuntimeError(
+            f"Expected size for first two dimensions of batch2 tensor to be: [{b._data.shape[0]}, "
+            f"{a._data.shape[-1]}] but got: [{b._data.shape[0]}, {b._data.shape[-2]}]."
+        )
+    out = Bmm.apply(a, b)
+    if da == 1:
+        out = out.squeeze(-2)
+    if db == 1:
+        out = out.squeeze(-1)
+    return out
+
+
+Tensor.__matmul__ = matmul
+Tensor.__rmatmul__ = lambda self, other: matmul(other, self)
