@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .._api import method, public
@@ -274,9 +276,361 @@ class Sign(Op):
         return "grad_input = 0"
 
 
+
+# ---- more elementwise functions ----------------------------------------------------------------
+# Each one states its local derivative once (``local_grad``); the base class turns it into the
+# reverse rule (grad · f'(x)) and the forward rule (tangent · f'(x)), both written with engine ops
+# so they can be differentiated again.
+
+_LN2 = float(np.log(2.0))
+_LN10 = float(np.log(10.0))
+_TWO_OVER_SQRT_PI = float(2.0 / np.sqrt(np.pi))
+_erf_ufunc = np.frompyfunc(math.erf, 1, 1)
+
+
+class _Pointwise(Op):
+    abstract = True
+
+    def local_grad(self, x, result):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def vjp(self, grad):
+        x = self.saved[0] if self.saves else None
+        r = self.result if self.saves_result else None
+        return (grad * self.local_grad(x, r),)
+
+    def jvp(self, tangents):
+        return tangents[0] * self.local_grad(self.fw_inputs[0], self.fw_result)
+
+
+class Exp2(_Pointwise):
+    node_name = "Exp2Backward0"
+    aten = "aten::exp2"
+    saves_result = True
+
+    def forward(self, x):
+        return np.exp2(_f(x))
+
+    def local_grad(self, x, r):
+        return r * _LN2
+
+    def rule(self) -> str:
+        return "grad_input = grad · result · ln 2"
+
+    @staticmethod
+    def samples():
+        return [((_rand(2, 3, low=-1, high=1),), {})]
+
+
+class Log2(_Pointwise):
+    node_name = "Log2Backward0"
+    aten = "aten::log2"
+    saves = ("self",)
+
+    def forward(self, x):
+        return np.log2(_f(x))
+
+    def local_grad(self, x, r):
+        return (x * _LN2).reciprocal()
+
+    def rule(self) -> str:
+        return "grad_input = grad / (input · ln 2)"
+
+    @staticmethod
+    def samples():
+        return [((_rand(2, 3),), {})]
+
+
+class Log10(_Pointwise):
+    node_name = "Log10Backward0"
+    aten = "aten::log10"
+    saves = ("self",)
+
+    def forward(self, x):
+        return np.log10(_f(x))
+
+    def local_grad(self, x, r):
+        return (x * _LN10).reciprocal()
+
+    def rule(self) -> str:
+        return "grad_input = grad / (input · ln 10)"
+
+    @staticmethod
+    def samples():
+        return [((_rand(2, 3),), {})]
+
+
+class Log1p(_Pointwise):
+    node_name = "Log1PBackward0"  # sic: PyTorch capitalises the P
+    aten = "aten::log1p"
+    saves = ("self",)
+
+    def forward(self, x):
+        return np.log1p(_f(x))
+
+    def local_grad(self, x, r):
+        return (x + 1).reciprocal()
+
+    def rule(self) -> str:
+        return "grad_input = grad / (1 + input)"
+
+    @staticmethod
+    def samples():
+        return [((_rand(2, 3, low=-0.5, high=1.5),), {})]
+
+
+class Expm1(_Pointwise):
+    node_name = "Expm1Backward0"
+    aten = "aten::expm1"
+    saves_result = True
+
+    def forward(self, x):
+        return np.expm1(_f(x))
+
+    def local_grad(self, x, r):
+        return r + 1
+
+    def rule(self) -> str:
+        return "grad_input = grad · (result + 1)"
+
+    @staticmethod
+    def samples():
+        return [((_rand(2, 3, low=-1, high=1),), {})]
+
+
+class Rsqrt(_Pointwise):
+    node_name = "RsqrtBackward0"
+    aten = "aten::rsqrt"
+    saves_result = True
+
+    def forward(self, x):
+        x = _f(x)
+        return (1 / np.sqrt(x)).astype(x.dtype, copy=False)
+
+    def local_grad(self, x, r):
+        return r * r * r * -0.5
+
+    def rule(self) -> str:
+        return "grad_input = −grad · result³ / 2"
+
+    @staticmethod
+    def samples():
+        return [((_rand(2, 3),), {})]
+
+
+class Asin(_Pointwise):
+    node_name = "AsinBackward0"
+    aten = "aten::asin"
+    saves = ("self",)
+
+    def forward(self, x):
+        return np.arcsin(_f(x))
+
+    def local_grad(self, x, r):
+        return (1 - x * x).rsqrt()
+
+    def rule(self) -> str:
+        return "grad_input = grad / √(1 − input²)"
+
+    @staticmethod
+    def samples():
+        return [((_rand(2, 3, low=-0.8, high=0.8),), {})]
+
+
+class Acos(_Pointwise):
+    node_name = "AcosBackward0"
+    aten = "aten::acos"
+    saves = ("self",)
+
+    def forward(self, x):
+        return np.arccos(_f(x))
+
+    def local_grad(self, x, r):
+        return -(1 - x * x).rsqrt()
+
+    def rule(self) -> str:
+        return "grad_input = −grad / √(1 − input²)"
+
+    @staticmethod
+    def samples():
+        return [((_rand(2, 3, low=-0.8, high=0.8),), {})]
+
+
+class Atan(_Pointwise):
+    node_name = "AtanBackward0"
+    aten = "aten::atan"
+    saves = ("self",)
+
+    def forward(self, x):
+        return np.arctan(_f(x))
+
+    def local_grad(self, x, r):
+        return (x * x + 1).reciprocal()
+
+    def rule(self) -> str:
+        return "grad_input = grad / (1 + input²)"
+
+    @staticmethod
+    def samples():
+        return [((_rand(2, 3, low=-2, high=2),), {})]
+
+
+class Sinh(_Pointwise):
+    node_name = "SinhBackward0"
+    aten = "aten::sinh"
+    saves = ("self",)
+
+    def forward(self, x):
+        return np.sinh(_f(x))
+
+    def local_grad(self, x, r):
+        return x.cosh()
+
+    def rule(self) -> str:
+        return "grad_input = grad · cosh(input)"
+
+    @staticmethod
+    def samples():
+        return [((_rand(2, 3, low=-1.5, high=1.5),), {})]
+
+
+class Cosh(_Pointwise):
+    node_name = "CoshBackward0"
+    aten = "aten::cosh"
+    saves = ("self",)
+
+    def forward(self, x):
+        return np.cosh(_f(x))
+
+    def local_grad(self, x, r):
+        return x.sinh()
+
+    def rule(self) -> str:
+        return "grad_input = grad · sinh(input)"
+
+    @staticmethod
+    def samples():
+        return [((_rand(2, 3, low=-1.5, high=1.5),), {})]
+
+
+class Erf(_Pointwise):
+    node_name = "ErfBackward0"
+    aten = "aten::erf"
+    saves = ("self",)
+
+    def forward(self, x):
+        x = _f(x)
+        # numpy has no erf; math.erf is exact to the last bit, applied elementwise.
+        return np.asarray(_erf_ufunc(x), dtype=x.dtype).reshape(x.shape)
+
+    def local_grad(self, x, r):
+        return (-(x * x)).exp() * _TWO_OVER_SQRT_PI
+
+    def rule(self) -> str:
+        return "grad_input = grad · 2/√π · exp(−input²)"
+
+    @staticmethod
+    def samples():
+        return [((_rand(2, 3, low=-1.5, high=1.5),), {})]
+
+
+class _Step(Op):
+    """Piecewise-constant functions: the gradient is zero (PyTorch returns zeros, not None)."""
+
+    abstract = True
+
+    def vjp(self, grad):
+        return (grad * 0,)
+
+    def jvp(self, tangents):
+        return tangents[0] * 0
+
+    def rule(self) -> str:
+        return "grad_input = 0   (piecewise constant)"
+
+    @staticmethod
+    def samples():
+        # Away from the jumps, so finite differences see the flat pieces.
+        x = np.array([[0.3, 1.2, -0.7], [2.2, -1.6, 0.1]])
+        return [((x,), {})]
+
+
+class Floor(_Step):
+    node_name = "FloorBackward0"
+    aten = "aten::floor"
+
+    def forward(self, x):
+        return np.floor(x) if x.dtype.kind == "f" else x.copy()
+
+
+class Ceil(_Step):
+    node_name = "CeilBackward0"
+    aten = "aten::ceil"
+
+    def forward(self, x):
+        return np.ceil(x) if x.dtype.kind == "f" else x.copy()
+
+
+class Trunc(_Step):
+    node_name = "TruncBackward0"
+    aten = "aten::trunc"
+
+    def forward(self, x):
+        return np.trunc(x) if x.dtype.kind == "f" else x.copy()
+
+
+class Round(_Step):
+    """``round`` (half to even, like PyTorch and numpy); with ``decimals`` it is RoundBackward1."""
+
+    node_name = "RoundBackward0"
+    aten = "aten::round"
+    decimals = 0
+
+    def forward(self, x):
+        if x.dtype.kind != "f":
+            return x.copy()
+        return np.round(x, self.decimals) if self.decimals else np.round(x)
+
+
+class RoundDecimals(Round):
+    node_name = "RoundBackward1"
+
+
+class Frac(Op):
+    node_name = "FracBackward0"
+    aten = "aten::frac"
+
+    def forward(self, x):
+        if x.dtype.kind != "f":
+            raise RuntimeError(f'"frac_cpu" not implemented for \'{_type_name(x)}\'')
+        return x - np.trunc(x)
+
+    def vjp(self, grad):
+        return (grad,)
+
+    def jvp(self, tangents):
+        return tangents[0]
+
+    def rule(self) -> str:
+        return "grad_input = grad   (input − trunc(input), the trunc part is flat)"
+
+    @staticmethod
+    def samples():
+        return [((np.array([[0.3, 1.2, -0.7], [2.2, -1.6, 0.1]]),), {})]
+
+
+def _type_name(x: np.ndarray) -> str:
+    return {"int64": "Long", "int32": "Int", "bool": "Bool", "int16": "Short", "int8": "Char", "uint8": "Byte"}.get(
+        x.dtype.name, x.dtype.name
+    )
+
+
 _UNARY = {
     "sin": Sin, "cos": Cos, "tan": Tan, "exp": Exp, "log": Log, "sqrt": Sqrt,
     "tanh": Tanh, "sigmoid": Sigmoid, "relu": Relu, "abs": Abs, "sign": Sign,
+    "exp2": Exp2, "log2": Log2, "log10": Log10, "log1p": Log1p, "expm1": Expm1, "rsqrt": Rsqrt,
+    "asin": Asin, "acos": Acos, "atan": Atan, "sinh": Sinh, "cosh": Cosh, "erf": Erf,
+    "floor": Floor, "ceil": Ceil, "trunc": Trunc, "frac": Frac,
 }
 
 
@@ -304,3 +658,23 @@ public("absolute", method=True)(lambda input: Abs.apply(input))
 @method("__abs__")
 def _abs(self):
     return Abs.apply(self)
+
+public("arcsin", method=True)(lambda input: Asin.apply(input))
+public("arccos", method=True)(lambda input: Acos.apply(input))
+public("arctan", method=True)(lambda input: Atan.apply(input))
+public("fix", method=True)(lambda input: Trunc.apply(input))
+
+
+@public(method=True)
+def round(input, *, decimals: int = 0):
+    """Round half to even; ``decimals`` rounds to that many decimal places (RoundBackward1)."""
+    if decimals:
+        return RoundDecimals.apply(input, decimals=decimals)
+    return Round.apply(input)
+
+
+@public(method=True)
+def round_(input, *, decimals: int = 0):
+    if decimals:
+        return RoundDecimals.apply_(input, decimals=decimals)
+    return Round.apply_(input)
