@@ -56,3 +56,7 @@ def is_floating_point(input: Tensor) -> bool:
 
 def set_anomaly_enabled(mode: bool) -> None:
     autograd.set_detect_anomaly(mode)
+
+
+from . import nn, optim  # noqa: E402  (nn and optim build on everything above)
+from ._serialization import load, save  # noqa: E402

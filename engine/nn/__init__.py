@@ -1,0 +1,9 @@
+"""``torch.nn`` on the engine: modules, parameters, functional forms, initialisers and losses."""
+
+from . import _loss_ops  # noqa: F401  (registers the loss ops with Op.registry)
+from . import functional, init
+from .modules import *  # noqa: F401,F403
+from .modules import __all__ as _modules_all
+from .parameter import Parameter
+
+__all__ = ["Parameter", "functional", "init", *_modules_all]

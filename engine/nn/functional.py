@@ -1,0 +1,269 @@
+"""``torch.nn.functional``: layers and losses as functions, building the graphs PyTorch builds."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from .._api import FUNCTIONS
+from .._factories import default_generator
+from .._tensor import Tensor, _make
+from ..ops.shape import Squeeze, _view_result
+from . import _loss_ops
+from ._loss_ops import MEAN, NONE, SUM
+
+_REDUCTIONS = {"none": NONE, "mean": MEAN, "sum": SUM}
+
+
+def _engine(name: str):
+    """An engine function looked up at call time (some are contributed by other op files)."""
+    fn = FUNCTIONS.get(name)
+    if fn is None:
+        raise NotImplementedError(f"engine.{name} is not available in this build of the engine")
+    return fn
+
+
+def _reduction_enum(reduction: str, size_average=None, reduce=None) -> int:
+    """PyTorch's reduction argument (and the legacy size_average/reduce pair) as 0/1/2."""
+    if size_average is not None or reduce is not None:
+        size_average = True if size_average is None else size_average
+        reduce = True if reduce is None else reduce
+        reduction = "mean" if (size_average and reduce) else ("sum" if reduce else "none")
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    return _REDUCTIONS[reduction]
+
+
+# ---- linear ------------------------------------------------------------------------------------
+
+
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """``input @ weight.T + bias`` with PyTorch's graph for each input rank.
+
+    2-D input: ``AddmmBackward0(bias, input, TBackward0(weight))``. Other ranks with a bias fold the
+    input into rows with a view, run addmm, and view back (``ViewBackward0`` on both sides); without
+    a bias PyTorch goes through matmul (``MmBackward0``, then ``SqueezeBackward4`` for 1-D input or
+    ``UnsafeViewBackward0`` for >2-D input).
+    """
+    wt = weight.t()
+    nd = input.dim()
+    if bias is None:
+        if nd == 1:
+            out = input.unsqueeze(0).mm(wt)
+            # PyTorch squeezes matmul's 1-row result in place (squeeze_(0)): SqueezeBackward4.
+            node_out = Squeeze.apply(out, out_shape=out._data.shape[1:], node_name="SqueezeBackward4")
+            return _view_result(node_out, out)
+        return _engine("matmul")(input, wt)
+    if nd == 2:
+        return _engine("addmm")(bias, input, wt)
+    if nd == 0:
+        raise RuntimeError("both arguments to linear need to be at least 1D, but they are 0D and 2D")
+    rows = input.reshape(-1, input.shape[-1])
+    out = _engine("addmm")(bias, rows, wt)
+    return out.view(tuple(input.shape[:-1]) + (weight.shape[0],))
+
+
+# ---- activations -------------------------------------------------------------------------------
+
+
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
+    return _engine("relu_")(input) if inplace else _engine("relu")(input)
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    if inplace:
+        return _engine("leaky_relu_")(input, negative_slope)
+    return _engine("leaky_relu")(input, negative_slope)
+
+
+def sigmoid(input: Tensor) -> Tensor:
+    return _engine("sigmoid")(input)
+
+
+def tanh(input: Tensor) -> Tensor:
+    return _engine("tanh")(input)
+
+
+def _softmax_dim(name: str, ndim: int, stacklevel: int) -> int:
+    warnings.warn(
+        f"Implicit dimension choice for {name} has been deprecated. Change the call to include dim=X as an argument.",
+        stacklevel=stacklevel,
+    )
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    if dim is None:
+        dim = _softmax_dim("softmax", input.dim(), _stacklevel)
+    if dtype is not None:
+        input = input.to(dtype)
+    return _engine("softmax")(input, dim)
+
+
+def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    if dim is None:
+        dim = _softmax_dim("log_softmax", input.dim(), _stacklevel)
+    if dtype is not None:
+        input = input.to(dtype)
+    return _engine("log_softmax")(input, dim)
+
+
+def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Zero each element with probability ``p`` and scale the rest by ``1/(1-p)`` (engine's RNG).
+
+    Like PyTorch on the CPU this is ``input * mask`` (MulBackward0 with no edge for the mask), and
+    ``p == 0`` or ``training=False`` returns ``input`` itself.
+    """
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0:
+        return input
+    dt = input._data.dtype
+    if p == 1:
+        mask = np.zeros(input._data.shape, dtype=dt)
+    else:
+        keep = default_generator.rng.random(input._data.shape) < (1 - p)
+        mask = keep.astype(dt) / np.asarray(1 - p, dtype=dt)
+    mask_t = _make(mask)
+    return input.mul_(mask_t) if inplace else input * mask_t
+
+
+# ---- losses ------------------------------------------------------------------------------------
+
+
+def _tensor_param(value):
+    return value if value is None or isinstance(value, Tensor) else _make(np.asarray(value))
+
+
+def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
+    red = _reduction_enum(reduction, size_average, reduce)
+    if target.size() != input.size():
+        warnings.warn(
+            f"Using a target size ({target.size()}) that is different to the input size ({input.size()}). "
+            "This will likely lead to incorrect results due to broadcasting. Please ensure they have the same size.",
+            stacklevel=2,
+        )
+        shape = np.broadcast_shapes(input._data.shape, target._data.shape)
+        input, target = input.expand(shape), target.expand(shape)
+    return _loss_ops.MseLoss.apply(input, target, reduction=red)
+
+
+def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
+    # PyTorch builds this from elementary ops: (input - target).abs() then mean/sum.
+    red = _reduction_enum(reduction, size_average, reduce)
+    if target.size() != input.size():
+        warnings.warn(
+            f"Using a target size ({target.size()}) that is different to the input size ({input.size()}). "
+            "This will likely lead to incorrect results due to broadcasting. Please ensure they have the same size.",
+            stacklevel=2,
+        )
+    losses = (input - target).abs()
+    return _loss_ops._reduce_tensor(losses, red)
+
+
+def nll_loss(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    size_average=None,
+    ignore_index: int = -100,
+    reduce=None,
+    reduction: str = "mean",
+) -> Tensor:
+    red = _reduction_enum(reduction, size_average, reduce)
+    nd = input.dim()
+    if nd < 1:
+        raise ValueError(f"Expected 1 or more dimensions (got {nd})")
+    if target._data.dtype.kind not in "iu":
+        raise RuntimeError(f"expected scalar type Long but found {_type_word(target)}")
+    if nd >= 2 and target.dim() >= 1 and input.shape[0] != target.shape[0]:
+        raise ValueError(
+            f"Expected input batch_size ({input.shape[0]}) to match target batch_size ({target.shape[0]})."
+        )
+    class_dim = 1 if nd >= 2 else 0
+    expected = tuple(s for i, s in enumerate(input.shape) if i != class_dim)
+    if tuple(target.shape) != expected:
+        raise RuntimeError(f"Expected target size {list(expected)}, got {list(target.shape)}")
+    return _loss_ops.NllLoss.apply(
+        input, target=target, weight=_tensor_param(weight), reduction=red, ignore_index=ignore_index
+    )
+
+
+def _type_word(t: Tensor) -> str:
+    return {"f": "Float", "d": "Double"}.get(t._data.dtype.char, t.dtype.name.capitalize())
+
+
+def cross_entropy(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    size_average=None,
+    ignore_index: int = -100,
+    reduce=None,
+    reduction: str = "mean",
+    label_smoothing: float = 0.0,
+) -> Tensor:
+    """``nll_loss(log_softmax(input, class_dim), target)`` for class indices; PyTorch's composite
+    ``-(log_softmax · target).sum(class_dim)`` for class probabilities."""
+    red = _reduction_enum(reduction, size_average, reduce)
+    if label_smoothing != 0.0:
+        raise NotImplementedError("engine's cross_entropy does not support label_smoothing yet")
+    class_dim = 1 if input.dim() >= 2 else 0
+    logp = log_softmax(input, class_dim)
+    if target.is_floating_point():
+        if target.shape != input.shape:
+            raise RuntimeError(
+                f"Expected target size {list(input.shape)}, got {list(target.shape)}"
+            )
+        weighted = logp * target if weight is None else logp * target * _class_weight_view(weight, input, class_dim)
+        if red == NONE:
+            return -(weighted.sum(class_dim))
+        total = -(weighted.sum())
+        if red == SUM:
+            return total
+        batch = input.shape[0] if input.dim() >= 2 else 1
+        return total / batch if input.numel() else total
+    reduction_name = {NONE: "none", MEAN: "mean", SUM: "sum"}[red]
+    return nll_loss(logp, target, weight, ignore_index=ignore_index, reduction=reduction_name)
+
+
+def _class_weight_view(weight: Tensor, input: Tensor, class_dim: int) -> Tensor:
+    shape = [1] * input.dim()
+    shape[class_dim] = weight.shape[0]
+    return weight.reshape(tuple(shape))
+
+
+def binary_cross_entropy(
+    input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None, reduce=None, reduction: str = "mean"
+) -> Tensor:
+    red = _reduction_enum(reduction, size_average, reduce)
+    if target.size() != input.size():
+        raise ValueError(
+            f"Using a target size ({target.size()}) that is different to the input size ({input.size()}) is "
+            "deprecated. Please ensure they have the same size."
+        )
+    if weight is not None:
+        weight = _make(np.broadcast_to(weight._data, np.broadcast_shapes(target._data.shape, weight._data.shape)))
+    return _loss_ops.BinaryCrossEntropy.apply(input, target, weight=weight, reduction=red)
+
+
+def binary_cross_entropy_with_logits(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+    pos_weight: Tensor | None = None,
+) -> Tensor:
+    red = _reduction_enum(reduction, size_average, reduce)
+    if target.size() != input.size():
+        raise ValueError(f"Target size ({target.size()}) must be the same as input size ({input.size()})")
+    return _loss_ops.BinaryCrossEntropyWithLogits.apply(
+        input, target, weight=_tensor_param(weight), pos_weight=_tensor_param(pos_weight), reduction=red
+    )
+
+
+def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    return _engine("flatten")(input, start_dim, end_dim)
