@@ -35,6 +35,11 @@ class UsageError(Exception):
     """Bad command-line input: reported with the usage line, exit status 2."""
 
 
+def _usage_error(message: str) -> UsageError:
+    """A UsageError for ``gradviz export`` that shows the usage line first, as argparse does."""
+    return UsageError(f"{build_export_parser().format_usage()}gradviz export: error: {message}")
+
+
 class ScriptError(Exception):
     """The exported script failed: reported with its line, exit status 1."""
 
@@ -136,14 +141,14 @@ def parse_export_args(argv: list[str]) -> ExportRequest:
     output = Path(args.output)
     fmt = output.suffix.lstrip(".").lower()
     if fmt not in EXPORT_FORMATS:
-        raise UsageError(
-            f"gradviz export: error: cannot tell the format of {str(output)!r}: "
+        raise _usage_error(
+            f"cannot tell the format of {str(output)!r}: "
             f"the output must end in one of {', '.join('.' + f for f in EXPORT_FORMATS)}"
         )
     if not script.is_file():
-        raise UsageError(f"gradviz export: error: no such script: {script}")
+        raise _usage_error(f"no such script: {script}")
     if not output.parent.resolve().is_dir():
-        raise UsageError(f"gradviz export: error: the output directory does not exist: {output.parent}")
+        raise _usage_error(f"the output directory does not exist: {output.parent}")
     return ExportRequest(script, output, fmt, args.root, args.steps, args.layout, args.scale, args.theme)
 
 
@@ -154,7 +159,7 @@ def _run_script(script: Path):
     try:
         code = script.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"gradviz export: error: cannot read {script}: {exc}") from None
+        raise _usage_error(f"cannot read {script}: {exc}") from None
     try:
         return Session().run_sync(code, str(script))
     except RunFailed as failed:
@@ -173,15 +178,15 @@ def _pick_root(result, requested: str | None):
     listing = ", ".join(candidates) if candidates else "(none: no tensor in the script requires grad)"
     if requested is None:
         if result.default_root is None:
-            raise UsageError(
-                "gradviz export: error: the script assigns no tensor with a grad_fn; "
+            raise _usage_error(
+                "the script assigns no tensor with a grad_fn; "
                 f"choose one with --root NAME. Candidates: {listing}"
             )
         requested = result.default_root
     tensor = result.tensors.get(requested)
     if tensor is None or not (tensor.grad_fn is not None or tensor.requires_grad):
         why = "is not a tensor variable of the script" if tensor is None else "does not require grad"
-        raise UsageError(f"gradviz export: error: --root {requested!r} {why}. Candidates: {listing}")
+        raise _usage_error(f"--root {requested!r} {why}. Candidates: {listing}")
     return requested, tensor
 
 

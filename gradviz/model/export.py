@@ -351,7 +351,9 @@ def to_dot(model, positions: Mapping | None = None) -> str:
     ]
     for node_id, attrs in graph.nodes(data=True):
         kind = attrs.get("kind", "grad_fn")
-        style_key = "accumulate" if attrs.get("name") == "AccumulateGrad" and kind == "grad_fn" else kind
+        # PyTorch names it "torch::autograd::AccumulateGrad"
+        is_accumulate = kind == "grad_fn" and str(attrs.get("name", "")).endswith("AccumulateGrad")
+        style_key = "accumulate" if is_accumulate else kind
         node_attrs: dict[str, Any] = {"label": attrs.get("label") or attrs.get("name") or str(node_id)}
         node_attrs.update(_DOT_STYLES.get(style_key, {}))
         source = _source_text(attrs.get("source"))
