@@ -148,3 +148,7 @@ def grad(
             g = g.detach()
         result.append(g)
     return tuple(result)
+
+
+from . import forward_ad, functional, profiler  # noqa: E402  (they use grad/backward defined above)
+from .function import Function  # noqa: E402

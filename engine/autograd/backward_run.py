@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .._state import STATE
+from .._state import PROFILER, STATE
 from .._tensor import Tensor, _make
 from .._graph import AccumulateGrad, Node
 
@@ -170,7 +170,10 @@ class BackwardRun:
     def __next__(self) -> BackwardStep:
         while self._heap:
             node = heapq.heappop(self._heap)[2]
-            step = self._run(node)
+            if PROFILER[0] is not None:
+                step = _run_profiled(self, node, PROFILER[0])
+            else:
+                step = self._run(node)
             if step is not None:
                 return step
         raise StopIteration
@@ -281,6 +284,18 @@ class BackwardRun:
 
     def captured_grads(self) -> list:
         return self._captured
+
+
+def _run_profiled(run: BackwardRun, node: Node, prof):
+    """Run one node inside the profiler's ranges, named as PyTorch names them."""
+    name = "torch::autograd::AccumulateGrad" if isinstance(node, AccumulateGrad) else node.name()
+    outer = prof._op_start("autograd::engine::evaluate_function: " + name, ())
+    inner = prof._op_start(name, ())
+    try:
+        return run._run(node)
+    finally:
+        prof._op_end(inner)
+        prof._op_end(outer)
 
 
 def _num_outputs(node: Node) -> int:
