@@ -189,7 +189,12 @@ class Op(Node):
         grad_mode = state.grad_enabled
         if grad_mode and target._requires_grad and target.grad_fn is None:
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
-        needs_grad = grad_mode and (target._requires_grad or any(o._requires_grad for o in others))
+        base = target._base
+        needs_grad = grad_mode and (
+            target._requires_grad
+            or (base is not None and base._requires_grad)
+            or any(o._requires_grad for o in others)
+        )
         if not needs_grad:
             if PROFILER[0] is not None or state.fw_level:
                 out = cls.apply(target, *others, **params)._data
@@ -201,11 +206,11 @@ class Op(Node):
             _write_into(target, out)
             target._vc[0] += 1
             return target
-        if target._base is not None and target._base._requires_grad:
-            raise RuntimeError(
-                "engine does not support in-place operations on views of tensors that require grad; "
-                "use the out-of-place form (e.g. y = y * 2) or index assignment on the base tensor."
-            )
+        if base is not None:
+            # A view: the base's history is rewritten (CopySlices), as PyTorch does.
+            from .ops.inplace import apply_on_view
+
+            return apply_on_view(cls, target, others, params)
         # The op sees the old value of target as a separate tensor with target's history. When the
         # rules need it, it must be a copy: target's storage is about to be overwritten.
         old = _make(

@@ -293,7 +293,7 @@ class Tensor:
             self._data,
             dtype_name=repr(d),
             is_default_dtype=_dtype.is_default_for_repr(d),
-            grad_fn_name=self.grad_fn.name() if self.grad_fn is not None else None,
+            grad_fn_name=self.grad_fn.node_name if self.grad_fn is not None else None,
             requires_grad=self._requires_grad and self.grad_fn is None,
         )
 

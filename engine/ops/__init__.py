@@ -1,3 +1,4 @@
 """Every differentiable op, one class each; importing this package registers them all."""
 
 from . import arithmetic, compare, linalg, math, nn_ops, reduction, shape, unary  # noqa: F401
+from . import indexing, inplace, joining  # noqa: F401

@@ -166,11 +166,3 @@ def where(condition, input=None, other=None):
     if dt is not None:
         return Where.apply(input, other, condition=cond, out_dtype=dt)
     return Where.apply(input, other, condition=cond)
-
-
-@method("masked_fill")
-def masked_fill(self, mask, value):
-    if not isinstance(value, Tensor):
-        value = wrap(value, self)
-    # PyTorch names this node MaskedFillBackward0; the engine builds it from where (WhereBackward0).
-    return where(mask, value, self)

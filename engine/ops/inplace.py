@@ -1,0 +1,359 @@
+"""In-place forms (``zero_``, ``fill_``, ``copy_``, function forms like ``engine.neg_``) and in-place ops on views.
+
+An in-place op on a view changes its base too, so PyTorch rewrites the base's history: the base's
+``grad_fn`` becomes a ``CopySlices`` node wrapping the op's node, and the view's ``grad_fn`` becomes
+an ``AsStridedBackward0`` that re-reads the view out of the updated base. ``Op.apply_`` hands views
+to :func:`apply_on_view`, which builds exactly that.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._api import method, public
+from .._graph import FREED_MESSAGE, Node
+from .._op import Op, _connect, _write_into
+from .._state import STATE
+from .._tensor import Tensor, _make
+from ._util import sum_to
+from .indexing import Index, IndexPutImpl, _zero_where
+
+
+def _rand(*shape):
+    return np.random.default_rng(17 + sum(shape)).uniform(-1, 1, shape)
+
+
+# ---- in-place ops ---------------------------------------------------------------------------------------
+
+
+class Zero(Op):
+    node_name = "ZeroBackward0"
+    aten = "aten::zero_"
+
+    def forward(self, x):
+        return np.zeros_like(x)
+
+    def vjp(self, grad):
+        return (grad * 0,)
+
+    def jvp(self, tangents):
+        return tangents[0] * 0
+
+    def rule(self) -> str:
+        return "grad_input = 0 (the old values no longer matter)"
+
+    @staticmethod
+    def samples():
+        return [((_rand(2, 3),), {})]
+
+
+class Fill(Op):
+    """``fill(x, number)`` (FillBackward0); ``x.fill_(number)`` records FillBackward2."""
+
+    node_name = "FillBackward0"
+    aten = "aten::fill"
+
+    def forward(self, x):
+        return np.full_like(x, self.value)
+
+    def vjp(self, grad):
+        return (grad * 0,)
+
+    def jvp(self, tangents):
+        return tangents[0] * 0
+
+    def rule(self) -> str:
+        return "grad_input = 0"
+
+    @staticmethod
+    def samples():
+        return [((_rand(2, 3),), {"value": 2.5})]
+
+
+class FillTensor(Op):
+    """``fill(x, value)`` with a 0-d tensor (FillBackward1; in place FillBackward3)."""
+
+    node_name = "FillBackward1"
+    aten = "aten::fill"
+    inputs = ("self", "value")
+
+    def forward(self, x, v):
+        return np.full_like(x, v)
+
+    def vjp(self, grad):
+        rs, rv = self.next_functions
+        return (grad * 0 if rs[0] is not None else None), (grad.sum() if rv[0] is not None else None)
+
+    def jvp(self, tangents):
+        tv = tangents[1]
+        if tv is None:
+            return self.fw_result * 0
+        return tv.expand(self.fw_result._data.shape)
+
+    def rule(self) -> str:
+        return "grad_self = 0;  grad_value = sum(grad)"
+
+    @staticmethod
+    def samples():
+        return [((_rand(2, 3), np.array(0.4)), {})]
+
+
+class Copy(Op):
+    """``self.copy_(src)``: src broadcast and cast into self's shape and dtype."""
+
+    # PyTorch's node is a hand-written C++ class: its name() carries the namespace.
+    node_name = "CopyBackwards"
+    aten = "aten::copy_"
+    inputs = ("self", "src")
+
+    def name(self) -> str:
+        return "torch::autograd::CopyBackwards"
+
+    def forward(self, a, src):
+        try:
+            out = np.broadcast_to(src, a.shape)
+        except ValueError:
+            raise RuntimeError(_broadcast_message(a.shape, src.shape)) from None
+        return out.astype(a.dtype, copy=True)
+
+    def vjp(self, grad):
+        rs, rsrc = self.next_functions
+        g_self = grad * 0 if rs[0] is not None else None
+        g_src = sum_to(grad, self._in_meta[1][0]) if rsrc[0] is not None else None
+        return g_self, g_src
+
+    def jvp(self, tangents):
+        ts = tangents[1]
+        if ts is None:
+            return self.fw_result * 0
+        return ts.expand(self.fw_result._data.shape)
+
+    def rule(self) -> str:
+        return "grad_self = 0;  grad_src = grad (summed over broadcast dims, cast to src's dtype)"
+
+    @staticmethod
+    def samples():
+        return [((_rand(2, 3), _rand(2, 3)), {}), ((_rand(2, 3), _rand(3)), {})]
+
+
+def _broadcast_message(dst: tuple, src: tuple) -> str:
+    n = max(len(dst), len(src))
+    a = (1,) * (n - len(dst)) + tuple(dst)
+    b = (1,) * (n - len(src)) + tuple(src)
+    for d in range(n - 1, -1, -1):
+        if a[d] != b[d] and b[d] != 1:
+            return (
+                f"The size of tensor a ({a[d]}) must match the size of tensor b ({b[d]}) at non-singleton "
+                f"dimension {d}"
+            )
+    return f"output with shape {list(dst)} doesn't match the broadcast shape {list(src)}"
+
+
+# ---- in-place ops on views: CopySlices ------------------------------------------------------------------
+
+
+class AsStrided(Op):
+    """Re-reads a view out of its base (by flat positions): the grad_fn of a view modified in place."""
+
+    node_name = "AsStridedBackward0"
+    aten = "aten::as_strided"
+
+    def forward(self, base):
+        return base.reshape(-1)[self.positions]
+
+    def vjp(self, grad):
+        return (_embed(grad, self.positions, self._in_meta[0]),)
+
+    def jvp(self, tangents):
+        return AsStrided.apply(tangents[0], positions=self.positions)
+
+    def rule(self) -> str:
+        return "grad_base = zeros of the base's shape with grad added at the view's elements"
+
+    @staticmethod
+    def samples():
+        return [((_rand(3, 4),), {"positions": np.array([[1, 2], [5, 6]])})]
+
+
+def _embed(grad: Tensor, positions: np.ndarray, meta) -> Tensor:
+    """``grad`` (shaped like a view) placed into zeros shaped like its base."""
+    shape, dt = meta
+    zeros = _make(np.zeros(int(np.prod(shape, dtype=np.int64)), dtype=dt))
+    return IndexPutImpl.apply(zeros, grad, indices=(positions,), accumulate=True).reshape(shape)
+
+
+class CopySlices(Node):
+    """The base's node after an in-place op on one of its views (PyTorch's ``CopySlices``).
+
+    Its first edge is the base's previous history; the others are the wrapped op's edges for its
+    other inputs. Backward: the view's part of the gradient goes through the wrapped op's rule and
+    the result replaces that part; the rest of the base's gradient passes through unchanged.
+    """
+
+    node_name = "CopySlices"
+    inputs = ("self",)
+    saves = ()
+    _save_idx = ()
+    saves_result = False
+
+    def __init__(self, fn: Op, positions: np.ndarray) -> None:
+        self.fn = fn
+        self.positions = positions
+
+    def name(self) -> str:
+        # A hand-written C++ node in PyTorch: name() includes the namespace, repr does not.
+        return "torch::autograd::CopySlices"
+
+    def rule(self) -> str:
+        return f"grad_base = grad outside the view; inside it, {self.fn.name()}'s rule: {self.fn.rule()}"
+
+    def _run_backward(self, grads: tuple) -> tuple:
+        if self._released:
+            raise RuntimeError(FREED_MESSAGE)
+        (grad,) = grads
+        positions = self.positions
+        grad_view = Index.apply(grad.reshape(-1), indices=(positions,))
+        res = self.fn._run_backward((grad_view,))
+        out = [None] * len(self.next_functions)
+        if self.next_functions[0][0] is not None:
+            shape = grad._data.shape
+            inside = np.zeros(shape, dtype=bool)
+            inside.reshape(-1)[positions.reshape(-1)] = True
+            rest = _zero_where(inside, grad)
+            if res[0] is not None:
+                rest = rest + _embed(res[0], positions, (shape, grad._data.dtype))
+            out[0] = rest
+        out[1:] = res[1:]
+        return tuple(out)
+
+    def _release(self) -> None:
+        self._released = True
+        self.fn._release()
+
+
+def _flat_positions(base: np.ndarray, view: np.ndarray) -> np.ndarray:
+    """For each element of ``view``, its C-order position in ``base`` (both share memory)."""
+    item = base.itemsize
+    if base.size == 0 or view.size == 0:
+        return np.zeros(view.shape, dtype=np.intp)
+    # An integer array laid out in memory exactly like base, holding each element's C-order position.
+    layout = np.empty_like(base, dtype=np.intp)
+    same_layout = all(
+        s_base // item == s_layout // layout.itemsize
+        for s_base, s_layout, n in zip(base.strides, layout.strides, base.shape)
+        if n > 1
+    )
+    if not same_layout or any(s < 0 for s in base.strides):
+        raise NotImplementedError("engine cannot track an in-place write into a view of a strided base")
+    layout[...] = np.arange(base.size).reshape(base.shape)
+    memory = layout.ravel(order="K")
+    offset = (view.__array_interface__["data"][0] - base.__array_interface__["data"][0]) // item
+    return np.lib.stride_tricks.as_strided(
+        memory[offset:], shape=view.shape, strides=tuple(s // item * memory.itemsize for s in view.strides)
+    ).copy()
+
+
+VIEW_OF_LEAF_MESSAGE = "a view of a leaf Variable that requires grad is being used in an in-place operation."
+
+
+def apply_on_view(cls, target: Tensor, others: tuple, params: dict) -> Tensor:
+    """``Op.apply_`` for a view when autograd records: rebase the view's base onto a CopySlices node."""
+    base = target._base
+    if base.grad_fn is None and base._requires_grad:
+        raise RuntimeError(VIEW_OF_LEAF_MESSAGE)
+    positions = _flat_positions(base._data, target._data)
+    if len(np.unique(positions)) != positions.size:
+        raise RuntimeError(
+            "unsupported operation: more than one element of the written-to tensor refers to a single memory "
+            "location. Please clone() the tensor before performing the operation."
+        )
+    # The op sees the view's old value as a stand-in input; CopySlices routes its gradient to the base.
+    keeps_old = cls.saves and cls.inputs[0] in cls.saves
+    old = _make(target._data.copy() if keeps_old else target._data, None, 0, True)
+    result = cls.apply(old, *others, **params)
+    fn = result.grad_fn
+    node = CopySlices(fn, positions)
+    _connect(node, (base, *others), STATE)
+    _write_into(target, result._data)
+    target._vc[0] += 1
+    if "_result" in fn.__dict__:
+        fn._result = (target._data, target._vc, target._vc[0])
+    base.grad_fn = node
+    base._output_nr = 0
+    base._requires_grad = True
+    regen = AsStrided.apply(base, positions=positions)
+    target.grad_fn = regen.grad_fn
+    target._output_nr = 0
+    target._requires_grad = True
+    return target
+
+
+# ---- public functions ----------------------------------------------------------------------------------
+
+
+@public(method=True)
+def zero_(input: Tensor) -> Tensor:
+    """Fill with zeros in place (ZeroBackward0)."""
+    return Zero.apply_(input)
+
+
+@public(method=True)
+def fill_(input: Tensor, value) -> Tensor:
+    """Fill with a number (FillBackward2) or a 0-d tensor (FillBackward3) in place."""
+    if isinstance(value, Tensor):
+        _check_fill_value(value)
+        return FillTensor.apply_(input, value, node_name="FillBackward3")
+    return Fill.apply_(input, value=value, node_name="FillBackward2")
+
+
+@public()
+def fill(input: Tensor, value) -> Tensor:
+    if isinstance(value, Tensor):
+        _check_fill_value(value)
+        return FillTensor.apply(input, value)
+    return Fill.apply(input, value=value)
+
+
+def _check_fill_value(value: Tensor) -> None:
+    if value._data.ndim != 0:
+        raise RuntimeError(
+            f"fill_ only supports 0-dimension value tensor but got tensor with {value._data.ndim} dimensions."
+        )
+
+
+@method("copy_")
+def copy_(self: Tensor, src: Tensor, non_blocking: bool = False) -> Tensor:
+    """Copy ``src`` (broadcast, cast) into self (CopyBackwards; CopySlices on the base of a view)."""
+    if not isinstance(src, Tensor):
+        raise TypeError(f"copy_(): argument 'src' (position 1) must be Tensor, not {type(src).__name__}")
+    return Copy.apply_(self, src)
+
+
+def _function_form(name: str, method_name: str | None = None):
+    """``engine.<name>(t)`` for an in-place method that exists only on Tensor so far (PyTorch has both)."""
+
+    def inplace(input: Tensor, *args, **kwargs) -> Tensor:
+        return getattr(input, method_name or name)(*args, **kwargs)
+
+    inplace.__name__ = inplace.__qualname__ = name
+    inplace.__doc__ = f"``input.{method_name or name}(...)`` as a function."
+    return inplace
+
+
+# PyTorch has torch.neg_ / negative_ / reciprocal_ / square_ as functions; the methods live elsewhere.
+public("neg_")(_function_form("neg_"))
+public("negative_", method=True)(_function_form("negative_", "neg_"))
+
+
+@public(method=True)
+def reciprocal_(input: Tensor) -> Tensor:
+    from .arithmetic import Reciprocal
+
+    return Reciprocal.apply_(input)
+
+
+@public(method=True)
+def square_(input: Tensor) -> Tensor:
+    from .arithmetic import PowScalar
+
+    return PowScalar.apply_(input, exponent=2)
