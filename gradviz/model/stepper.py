@@ -79,6 +79,17 @@ def source_text(node: Node) -> str:
     return f"{src[0]}:{src[1]}"
 
 
+def grad_summary(g: Tensor | None) -> str:
+    """A short label for a gradient: the value of a one-element tensor, else its shape and norm."""
+    if g is None:
+        return ""
+    data = g._data
+    if data.size == 1:
+        return f"{float(data.reshape(-1)[0]):.4g}"
+    norm = float(np.linalg.norm(np.asarray(data, dtype=np.float64).ravel()))
+    return f"{list(data.shape)} ‖g‖={norm:.3g}"
+
+
 class Stepper:
     """Backward, one node at a time, with step back, continue, run-to and breakpoints.
 
@@ -172,7 +183,9 @@ class Stepper:
         self._arrived: dict[Node, int] = {}
         self._ready: dict[Node, int] = {}
         self._push_counter = 0
+        # Nodes whose state changed in the last move, and since the last take_changed().
         self.changed: set[Node] = set(self.nodes)
+        self._dirty: set[Node] = set(self.nodes)
         self._push(self.root_node)
         pre_existing = [t for t, g in self._grads_before.values() if g is not None and t.grad_fn is None]
         self.accumulation_note: str | None = None
@@ -262,6 +275,12 @@ class Stepper:
         entry = self._grads_before.get(id(tensor))
         return entry[1] if entry is not None else None
 
+    def take_changed(self) -> set[Node]:
+        """Nodes whose state changed since the last call (all nodes after a reset); for views
+        that redraw incrementally."""
+        dirty, self._dirty = self._dirty, set()
+        return dirty
+
     # ---- moving ----------------------------------------------------------------------------
     def step(self) -> BackwardStep | None:
         """Run the next node (or replay it from history); None when backward is complete."""
@@ -327,6 +346,7 @@ class Stepper:
             if left == 0:
                 self._push(child)
         self.changed = changed
+        self._dirty |= changed
 
     def step_back(self) -> None:
         """Return to the state before the current step; the leaves' .grad go back to their copies."""
@@ -353,6 +373,7 @@ class Stepper:
         if self.position >= 0:
             changed.add(self.history[self.position].node)
         self.changed = changed
+        self._dirty |= changed
         self.stepped_back.emit(self.position)
 
     def continue_(self, max_steps: int | None = None) -> None:
@@ -424,4 +445,4 @@ class Stepper:
         return f"{node.name()} (forward at {src})" if src else node.name()
 
 
-__all__ = ["Stepper", "source_text", "IMPLICIT_GRAD_MESSAGE"]
+__all__ = ["Stepper", "grad_summary", "source_text", "IMPLICIT_GRAD_MESSAGE"]

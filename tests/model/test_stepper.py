@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import engine as torch
+from engine.autograd import AccumulateGrad
 from gradviz.model.stepper import IMPLICIT_GRAD_MESSAGE, Stepper
 
 
@@ -50,14 +51,15 @@ def test_accumulate_grad_step_writes_two_cos_a():
     expected = 2 * np.cos(a.detach().numpy())
     seen_write = False
     while (step := stepper.step()) is not None:
-        if step.node.name() == "AccumulateGrad":
+        if isinstance(step.node, AccumulateGrad):
             seen_write = True
             np.testing.assert_allclose(a.grad.numpy(), expected, rtol=1e-5, atol=1e-6)
             np.testing.assert_allclose(stepper.leaf_grad(a).numpy(), expected, rtol=1e-5, atol=1e-6)
         else:
             assert a.grad is None, f"a.grad written before AccumulateGrad ran (at {step.node.name()})"
     assert seen_write
-    assert names(stepper.history) == ["SumBackward0", "AddBackward0", "MulBackward0", "SinBackward0", "AccumulateGrad"]
+    assert names(stepper.history)[:4] == ["SumBackward0", "AddBackward0", "MulBackward0", "SinBackward0"]
+    assert isinstance(stepper.history[4].node, AccumulateGrad) and len(stepper.history) == 5
     assert stepper.at_end
 
 
@@ -79,7 +81,7 @@ def test_step_back_restores_leaf_grad_and_states():
     stepper.continue_()
     final = a.grad.numpy().copy()
     acc = stepper.current_node
-    assert acc.name() == "AccumulateGrad" and stepper.state_of(acc) == "current"
+    assert isinstance(acc, AccumulateGrad) and stepper.state_of(acc) == "current"
     stepper.step_back()
     assert a.grad is None
     assert stepper.position == 3
@@ -322,3 +324,18 @@ def test_signals_report_steps():
     stepper.step_back()
     stepper.reset()
     assert events == [("step", 0), ("step", 1), ("back", 0), ("reset",)]
+
+
+def test_take_changed_and_grad_summary():
+    from gradviz.model.stepper import grad_summary
+
+    a, out = tutorial_graph()
+    stepper = Stepper(out)
+    assert stepper.take_changed() == set(stepper.nodes)
+    assert stepper.take_changed() == set()
+    stepper.step()
+    add = out.grad_fn.next_functions[0][0]
+    assert stepper.take_changed() == {out.grad_fn, add}
+    assert grad_summary(stepper.edge_gradient(out.grad_fn, 0)) == "[25] ‖g‖=5"
+    assert grad_summary(torch.tensor(0.25)) == "0.25"
+    assert grad_summary(None) == ""
