@@ -152,3 +152,10 @@ def grad(
 
 from . import forward_ad, functional, profiler  # noqa: E402  (they use grad/backward defined above)
 from .function import Function  # noqa: E402
+
+
+# gradcheck: as in PyTorch, the name engine.autograd.gradcheck is the function (it shadows the
+# submodule attribute; the module stays importable through sys.modules / `from ... import`).
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck  # noqa: E402
+
+__all__ += ["gradcheck", "gradgradcheck", "GradcheckError"]

@@ -10,7 +10,7 @@ from ._util import normalize_dims
 
 
 def _rand(*shape):
-    return np.random.default_rng(11 + sum(shape)).uniform(-1, 1, shape)
+    return np.random.default_rng(11 + int(np.sum(shape))).uniform(-1, 1, shape)  # (sum is engine.sum here)
 
 
 def _keepdim_shape(shape: tuple, dims: tuple) -> tuple:
@@ -412,11 +412,14 @@ def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
 
 
 class _ProdBase(Op):
-    """Product of elements. The rule is the product of the *other* elements, exact with zeros:
+    """Product of elements. The rule is the product of the *other* elements, exact with zeros.
 
-    with the zeros replaced by ones (x'), P' = prod(x'); then d result / d x_i is P'/x'_i when the
-    slice has no zero, P' at the zero when it has exactly one, and 0 everywhere when it has more.
-    Written with engine ops and constant masks so it can be differentiated again.
+    With z the zero mask of the input, k the number of zeros in a slice, x' the input with its zeros
+    replaced by ones and P' = prod(x'): prod_{j≠i} x_j = (P' / x'_i) · W_i, where W_i is the product
+    of the zeros other than i. W is 1 when k = 0; S (the sum of the slice's zero entries, i.e. the
+    zero itself) off the zero and 1 on it when k = 1; S − x_i on the zeros when k = 2; 0 otherwise
+    (products of two or more zeros, flat to first order). Writing W with the zero entries as tensors
+    keeps the rule right to second order, so double backward through prod is exact even at zeros.
     """
 
     abstract = True
@@ -425,6 +428,11 @@ class _ProdBase(Op):
     out_dtype = None
     keepdim = False
 
+    def _prod_kept(self, t):
+        if self.__class__ is Prod:
+            return t.prod()
+        return t.prod(dim=self.dims[0], keepdim=True)
+
     def _others_product(self, x, result):
         xd = x._data
         axes = self.dims
@@ -432,11 +440,15 @@ class _ProdBase(Op):
         if not zero.any():
             kept = _keep(result, xd.shape, axes, self.keepdim)
             return kept / x
-        zeros_in_slice = np.sum(zero, axis=axes, keepdims=True)
-        x_ones = x + _const(zero, x)  # zeros become ones
-        p_ones = x_ones.prod() if self.__class__ is Prod else x_ones.prod(dim=axes[0], keepdim=True)
-        weight = np.where(zeros_in_slice == 0, 1.0, np.where(zero & (zeros_in_slice == 1), 1.0, 0.0))
-        return p_ones / x_ones * _const(weight, x)
+        k = np.sum(zero, axis=axes, keepdims=True)
+        x_ones = x * _const(~zero, x) + _const(zero, x)  # zeros become ones (and pass no gradient)
+        p_ones = self._prod_kept(x_ones)
+        zero_entries = x * _const(zero, x)  # the zeros themselves, still connected to x
+        s = zero_entries.sum() if self.__class__ is Prod else zero_entries.sum(dim=axes[0], keepdim=True)
+        w = _const((k == 0) | ((k == 1) & zero), x)
+        w = w + s * _const((k == 1) & ~zero, x)
+        w = w + (s - x) * _const((k == 2) & zero, x)
+        return p_ones / x_ones * w
 
     def vjp(self, grad):
         (x,) = self.saved
