@@ -177,12 +177,14 @@ def _pick_root(result, requested: str | None):
     ]
     listing = ", ".join(candidates) if candidates else "(none: no tensor in the script requires grad)"
     if requested is None:
-        if result.default_root is None:
+        # The last tensor with a grad_fn; failing that (e.g. every result was computed in place or
+        # under no_grad) the last tensor that requires grad, whose graph is just its leaf.
+        requested = result.default_root or (candidates[-1] if candidates else None)
+        if requested is None:
             raise _usage_error(
                 "the script assigns no tensor with a grad_fn; "
                 f"choose one with --root NAME. Candidates: {listing}"
             )
-        requested = result.default_root
     tensor = result.tensors.get(requested)
     if tensor is None or not (tensor.grad_fn is not None or tensor.requires_grad):
         why = "is not a tensor variable of the script" if tensor is None else "does not require grad"
@@ -196,14 +198,21 @@ def _run_steps(root, steps: int | None):
         return None
     from gradviz.model.stepper import Stepper
 
-    stepper = Stepper(root, retain_graph=True)
-    if stepper.note:
-        print(f"gradviz export: note: {stepper.note}", file=sys.stderr)
     taken = 0
-    while steps < 0 or taken < steps:
-        if stepper.step() is None:
-            break
-        taken += 1
+    try:
+        stepper = Stepper(root, retain_graph=True)
+        if stepper.note:
+            print(f"gradviz export: note: {stepper.note}", file=sys.stderr)
+        while steps < 0 or taken < steps:
+            if stepper.step() is None:
+                break
+            taken += 1
+    except Exception as exc:  # noqa: BLE001 - backward raises what PyTorch raises; report it
+        # Typically the script already ran backward() without retain_graph, which frees the graph:
+        # stepping it again fails exactly as a second backward() does in PyTorch.
+        raise ScriptError(
+            f"gradviz export: --steps: backward failed at step {taken}: {type(exc).__name__}: {exc}"
+        ) from None
     return stepper
 
 

@@ -146,9 +146,13 @@ def _executed_steps(stepper) -> list:
 
 
 def _step_record(model, step) -> dict:
+    node_id = model.id_of(step.node)
+    if node_id is None and getattr(step.node, "variable", None) is not None:
+        # A leaf tensor as the root: its graph is the tensor alone, without an AccumulateGrad node.
+        node_id = model.id_of(step.node.variable)
     record: dict[str, Any] = {
         "index": int(step.index),
-        "node": model.id_of(step.node),
+        "node": node_id,
         "name": step.node.name(),
         "received": [tensor_summary(g) for g in step.received],
         "sent": [tensor_summary(g) for g in step.sent],

@@ -1,0 +1,359 @@
+"""The ``gradviz`` command line: help, version, every export format, exit codes, no partial output.
+
+Image exports run in a child process without DISPLAY or QT_QPA_PLATFORM, which proves that
+``gradviz export`` needs no display; DOT/JSON and error cases run in-process through ``cli.main``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import engine
+import gradviz
+from gradviz import cli
+from gradviz._resources import example_scripts
+from gradviz.model.export import validate_graph_json
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from dot_reader import label_text, read_dot  # noqa: E402
+from png_check import read_png  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+
+# The tutorial's first graph, plus a second use of `a` so AccumulateGrad gathers two gradients.
+SCRIPT = textwrap.dedent(
+    """\
+    import torch
+    import math
+
+    a = torch.linspace(0., 2. * math.pi, steps=7, requires_grad=True)
+    b = torch.sin(a)
+    c = 2 * b
+    d = c + 1 + a * a
+    out = d.sum()
+    print("out is", out.item())
+    """
+)
+FAILING = "import torch\na = torch.ones(2, requires_grad=True)\nb = a * undefined_name\n"
+
+
+@pytest.fixture
+def script(tmp_path) -> Path:
+    path = tmp_path / "tutorial.py"
+    path.write_text(SCRIPT)
+    return path
+
+
+def _child_env() -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    return env
+
+
+def run_cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    """``python -m gradviz ARGS`` in a child process with no display."""
+    return subprocess.run([sys.executable, "-m", "gradviz", *args], capture_output=True, text=True,
+                          env=_child_env(), timeout=timeout, cwd=REPO)
+
+
+def _export_json(capsys, script: Path, out: Path, *extra: str) -> dict:
+    assert cli.main(["export", str(script), "-o", str(out), *extra]) == 0, capsys.readouterr().err
+    return json.loads(out.read_text())
+
+
+def _grad_fn_names(doc: dict) -> set[str]:
+    # PyTorch names the leaf node "torch::autograd::AccumulateGrad"; the scene shows "AccumulateGrad".
+    return {n["name"].split("::")[-1] for n in doc["nodes"] if n["kind"] == "grad_fn"}
+
+
+# ---- help and version ---------------------------------------------------------------------------
+def test_version(capsys):
+    assert cli.main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"gradviz {gradviz.__version__}"
+
+
+def test_help_says_export_executes_the_script(capsys):
+    assert cli.main(["--help"]) == 0
+    top = capsys.readouterr().out
+    assert "gradviz export" in top and "executes the script" in top
+    assert cli.main(["export", "--help"]) == 0
+    text = capsys.readouterr().out
+    assert "executes the script" in text
+    for word in ("png", "svg", "pdf", "dot", "json", "--root", "--steps", "--layout", "--scale", "--theme"):
+        assert word in text
+
+
+def test_python_dash_m_goes_through_the_cli():
+    done = run_cli("--version", timeout=60)
+    assert done.returncode == 0 and done.stdout.strip() == f"gradviz {gradviz.__version__}"
+
+
+def test_no_arguments_launch_the_builtin_example(monkeypatch):
+    calls = []
+    import gradviz.qt.app as app
+
+    monkeypatch.setattr(app, "launch", lambda file: calls.append(file) or 0)
+    assert cli.main([]) == 0
+    assert calls == [None]
+
+
+def test_a_file_argument_opens_it(monkeypatch, script):
+    calls = []
+    import gradviz.qt.app as app
+
+    monkeypatch.setattr(app, "launch", lambda file: calls.append(file) or 0)
+    assert cli.main([str(script)]) == 0
+    assert calls == [str(script)]
+
+
+def test_opening_a_missing_file_is_a_usage_error(capsys, tmp_path):
+    assert cli.main([str(tmp_path / "nope.py")]) == 2
+    assert "no such file" in capsys.readouterr().err
+
+
+# ---- JSON and DOT (in-process; never import Qt) --------------------------------------------------
+def test_json_export_matches_schema_and_names(capsys, script, tmp_path):
+    doc = _export_json(capsys, script, tmp_path / "g.json")
+    assert validate_graph_json(doc) == []
+    assert doc["root"] == "out"
+    assert _grad_fn_names(doc) == {"SumBackward0", "AddBackward0", "MulBackward0", "SinBackward0", "AccumulateGrad"}
+    assert doc["leaves"]["a"]["shape"] == [7] and doc["leaves"]["a"]["grad"] is None
+    sources = {n["name"]: n["source"] for n in doc["nodes"] if n["kind"] == "grad_fn"}
+    assert sources["SinBackward0"] == f"{script}:5"
+    assert all(isinstance(n["x"], float) and isinstance(n["y"], float) for n in doc["nodes"])
+
+
+def test_json_all_steps_leaves_match_engine_backward(capsys, script, tmp_path):
+    doc = _export_json(capsys, script, tmp_path / "g.json", "--steps", "all")
+    assert validate_graph_json(doc) == []
+    namespace = {"torch": engine, "__name__": "__main__"}
+    exec(compile(SCRIPT.replace("import torch\n", ""), "ref", "exec"), namespace)
+    namespace["out"].backward()
+    expected = namespace["a"].grad.numpy()
+    np.testing.assert_allclose(np.array(doc["leaves"]["a"]["grad"]), expected, rtol=1e-6)
+    # d(out)/da = 2 cos(a) + 2 a, which the stepper must reproduce (a float32 tutorial tensor).
+    a = namespace["a"].detach().numpy().astype(np.float64)
+    np.testing.assert_allclose(np.array(doc["leaves"]["a"]["grad"]), 2 * np.cos(a) + 2 * a, rtol=1e-5, atol=1e-5)
+    assert len(doc["steps"]) == sum(1 for n in doc["nodes"] if n["kind"] == "grad_fn")
+
+
+def test_json_some_steps(capsys, script, tmp_path):
+    doc = _export_json(capsys, script, tmp_path / "g.json", "--steps", "2")
+    assert [s["index"] for s in doc["steps"]] == [0, 1]
+    assert doc["steps"][0]["name"] == "SumBackward0"
+
+
+def test_json_root_option(capsys, script, tmp_path):
+    doc = _export_json(capsys, script, tmp_path / "g.json", "--root", "c")
+    assert doc["root"] == "c"
+    assert _grad_fn_names(doc) == {"MulBackward0", "SinBackward0", "AccumulateGrad"}
+
+
+def test_dot_export_is_valid_and_complete(capsys, script, tmp_path):
+    doc = _export_json(capsys, script, tmp_path / "g.json")
+    out = tmp_path / "g.dot"
+    assert cli.main(["export", str(script), "-o", str(out)]) == 0
+    parsed = read_dot(out.read_text())
+    assert set(parsed.nodes) == {n["id"] for n in doc["nodes"]}
+    assert sorted((u, v, int(a["input_index"])) for u, v, a in parsed.edges) == sorted(
+        (e["source"], e["target"], e["input_index"]) for e in doc["edges"]
+    )
+    assert {label_text(a["label"]) for a in parsed.nodes.values()} == {n["label"] for n in doc["nodes"]}
+    if shutil.which("dot"):
+        done = subprocess.run(["dot", "-Tsvg", str(out)], capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0 and not done.stderr, done.stderr
+        assert "SinBackward0" in done.stdout
+
+
+def test_dot_and_json_do_not_import_qt(script, tmp_path):
+    code = textwrap.dedent(
+        f"""
+        import sys
+        from gradviz.cli import main
+        assert main(["export", {str(script)!r}, "-o", {str(tmp_path / 'g.dot')!r}]) == 0
+        assert main(["export", {str(script)!r}, "-o", {str(tmp_path / 'g.json')!r}, "--steps", "all"]) == 0
+        print(sorted(m for m in sys.modules if m.startswith(("PySide6", "pyqtgraph"))))
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=_child_env(),
+                          timeout=120, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+@pytest.mark.parametrize("layout", ["spring", "kamada-kawai", "shell"])
+def test_other_layouts(capsys, script, tmp_path, layout):
+    doc = _export_json(capsys, script, tmp_path / "g.json", "--layout", layout)
+    positions = {(n["x"], n["y"]) for n in doc["nodes"]}
+    assert len(positions) == len(doc["nodes"])  # no two nodes on one spot
+
+
+# ---- errors: exit codes, messages, nothing written ----------------------------------------------
+def _files(folder: Path) -> set[str]:
+    return {p.name for p in folder.iterdir()}
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["-o", "{dir}/g.txt"], "cannot tell the format"),
+        (["-o", "{dir}/g.json", "--root", "nonexistent"], "Candidates: a, b, c, d, out"),
+        (["-o", "{dir}/g.json", "--steps", "many"], "--steps"),
+        (["-o", "{dir}/g.json", "--steps", "-1"], "--steps"),
+        (["-o", "{dir}/g.png", "--scale", "9"], "--scale"),
+        (["-o", "{dir}/g.png", "--scale", "0"], "--scale"),
+        (["-o", "{dir}/g.png", "--theme", "pink"], "--theme"),
+        (["-o", "{dir}/g.png", "--layout", "circle"], "--layout"),
+        (["-o", "{dir}/missing/g.json"], "output directory does not exist"),
+        ([], "-o/--output"),
+    ],
+)
+def test_bad_arguments_exit_2_with_usage(capsys, script, tmp_path, args, message):
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    before = _files(out_dir)
+    args = [a.format(dir=out_dir) for a in args]
+    assert cli.main(["export", str(script), *args]) == 2
+    err = capsys.readouterr().err
+    assert "usage: gradviz export" in err and message in err, err
+    assert _files(out_dir) == before
+
+
+def test_missing_script_exits_2(capsys, tmp_path):
+    assert cli.main(["export", str(tmp_path / "nope.py"), "-o", str(tmp_path / "g.json")]) == 2
+    assert "no such script" in capsys.readouterr().err
+    assert not (tmp_path / "g.json").exists()
+
+
+def test_script_without_a_graph_lists_candidates(capsys, tmp_path):
+    path = tmp_path / "plain.py"
+    path.write_text("import torch\nx = torch.ones(3)\nw = torch.ones(3) * 2\n")
+    assert cli.main(["export", str(path), "-o", str(tmp_path / "g.json")]) == 2
+    err = capsys.readouterr().err
+    assert "--root NAME" in err and "Candidates: (none" in err
+    assert not (tmp_path / "g.json").exists()
+
+
+def test_script_with_only_a_leaf_exports_the_leaf(capsys, tmp_path):
+    path = tmp_path / "leaf.py"
+    path.write_text("import torch\nx = torch.ones(3)\nw = torch.ones(3, requires_grad=True)\n")
+    doc = _export_json(capsys, path, tmp_path / "g.json")
+    assert doc["root"] == "w" and [n["kind"] for n in doc["nodes"]] == ["tensor"]
+
+
+def test_failing_script_exits_1_with_its_line_and_leaves_old_output(capsys, tmp_path):
+    path = tmp_path / "bad.py"
+    path.write_text(FAILING)
+    out = tmp_path / "g.json"
+    out.write_text("previous export")
+    assert cli.main(["export", str(path), "-o", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert f"{path}:3: NameError: name 'undefined_name' is not defined" in err
+    assert out.read_text() == "previous export"
+    assert _files(tmp_path) == {"bad.py", "g.json"}  # no temporary file left behind
+
+
+def test_syntax_error_exits_1(capsys, tmp_path):
+    path = tmp_path / "syntax.py"
+    path.write_text("import torch\nx = (1,\n")
+    assert cli.main(["export", str(path), "-o", str(tmp_path / "g.dot")]) == 1
+    assert "SyntaxError" in capsys.readouterr().err
+    assert _files(tmp_path) == {"syntax.py"}
+
+
+def test_failing_script_in_a_child_process_exits_1(tmp_path):
+    path = tmp_path / "bad.py"
+    path.write_text(FAILING)
+    done = run_cli("export", str(path), "-o", str(tmp_path / "g.png"))
+    assert done.returncode == 1
+    assert "bad.py:3" in done.stderr and "NameError" in done.stderr
+    assert _files(tmp_path) == {"bad.py"}
+
+
+# ---- images (child processes without a display) ------------------------------------------------
+def test_png_export_decodes_and_scales(script, tmp_path):
+    one, two = tmp_path / "one.png", tmp_path / "two.png"
+    assert run_cli("export", str(script), "-o", str(one)).returncode == 0
+    done = run_cli("export", str(script), "-o", str(two), "--scale", "2")
+    assert done.returncode == 0, done.stderr
+    small, big = read_png(one.read_bytes()), read_png(two.read_bytes())
+    assert small.width > 50 and small.height > 50
+    assert abs(big.width - 2 * small.width) <= 2 and abs(big.height - 2 * small.height) <= 2
+    assert _files(tmp_path) == {"tutorial.py", "one.png", "two.png"}
+
+
+def test_png_theme_sets_the_background(script, tmp_path):
+    light, dark = tmp_path / "light.png", tmp_path / "dark.png"
+    assert run_cli("export", str(script), "-o", str(light), "--theme", "light").returncode == 0
+    assert run_cli("export", str(script), "-o", str(dark), "--theme", "dark").returncode == 0
+    corner_light = read_png(light.read_bytes()).first_row[0]
+    corner_dark = read_png(dark.read_bytes()).first_row[0]
+    assert corner_light[3] == 255 and corner_dark[3] == 255  # opaque: the theme's background
+    assert sum(corner_light[:3]) > 600 and sum(corner_dark[:3]) < 200
+
+
+def test_svg_export_keeps_node_names_as_text(capsys, script, tmp_path):
+    doc = _export_json(capsys, script, tmp_path / "g.json")
+    out = tmp_path / "g.svg"
+    done = run_cli("export", str(script), "-o", str(out), "--steps", "3")
+    assert done.returncode == 0, done.stderr
+    root = ET.parse(out).getroot()
+    assert root.tag == "{http://www.w3.org/2000/svg}svg"
+    texts = " ".join("".join(el.itertext()) for el in root.iter("{http://www.w3.org/2000/svg}text"))
+    for name in _grad_fn_names(doc):
+        assert name in texts, name
+
+
+def test_pdf_export_is_a_pdf(script, tmp_path):
+    out = tmp_path / "g.pdf"
+    done = run_cli("export", str(script), "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    data = out.read_bytes()
+    assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")
+    assert b"/MediaBox" in data
+
+
+@pytest.mark.parametrize("example", example_scripts(), ids=lambda p: p.name)
+def test_every_example_exports(capsys, tmp_path, example):
+    status = cli.main(["export", str(example), "-o", str(tmp_path / "g.json")])
+    err = capsys.readouterr().err
+    if status == 2:  # an example that leaves no tensor requiring grad (e.g. the functional API)
+        assert "Candidates: (none" in err, err
+        return
+    assert status == 0, err
+    doc = json.loads((tmp_path / "g.json").read_text())
+    assert validate_graph_json(doc) == []
+    # Stepping works unless the example already ran backward() and so freed its graph; then the
+    # export fails like a second backward() in PyTorch, with exit status 1 and nothing written.
+    stepped = tmp_path / "stepped.json"
+    status = cli.main(["export", str(example), "-o", str(stepped), "--steps", "all"])
+    err = capsys.readouterr().err
+    if status == 0:
+        assert validate_graph_json(json.loads(stepped.read_text())) == []
+    else:
+        assert status == 1 and "backward through the graph a second time" in err, err
+        assert not stepped.exists()
+    out = tmp_path / "g.dot"
+    assert cli.main(["export", str(example), "-o", str(out)]) == 0
+    read_dot(out.read_text())
+
+
+def test_examples_export_to_png(tmp_path):
+    examples = example_scripts()
+    if not examples:
+        pytest.skip("no bundled examples yet")
+    for example in examples:
+        out = tmp_path / f"{example.stem}.png"
+        done = run_cli("export", str(example), "-o", str(out))
+        assert done.returncode == 0, (example, done.stderr)
+        read_png(out.read_bytes())
