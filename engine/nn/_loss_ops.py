@@ -45,6 +45,35 @@ def _rng(seed: int) -> np.random.Generator:
     return np.random.default_rng(seed)
 
 
+class DivScalar(Op):
+    """``tensor / number`` as PyTorch's C++ code calls it (div.Scalar: DivBackward1, one edge).
+
+    Used by probability-target cross_entropy, whose 'mean' divides by the batch size in C++. (Python's
+    ``t / 2`` goes through div.Tensor instead: DivBackward0.)
+    """
+
+    node_name = "DivBackward1"
+    aten = "aten::div"
+    inputs = ("self",)
+    other = 1.0
+
+    def forward(self, a):
+        return (a / self.other).astype(a.dtype, copy=False)
+
+    def vjp(self, grad):
+        return (DivScalar.apply(grad, other=self.other),)
+
+    def jvp(self, tangents):
+        return DivScalar.apply(tangents[0], other=self.other)
+
+    def rule(self) -> str:
+        return f"grad_input = grad / {self.other}"
+
+    @staticmethod
+    def samples():
+        return [((_rng(10).normal(size=(2, 3)),), {"other": 4})]
+
+
 class MseLoss(Op):
     node_name = "MseLossBackward0"
     aten = "aten::mse_loss"

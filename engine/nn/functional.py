@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import warnings
 
 import numpy as np
@@ -17,8 +18,12 @@ _REDUCTIONS = {"none": NONE, "mean": MEAN, "sum": SUM}
 
 
 def _engine(name: str):
-    """An engine function looked up at call time (some are contributed by other op files)."""
+    """An engine function looked up at call time (some are contributed by other op files):
+    ``engine.<name>``, or one of the activation functions ``engine.ops.nn_ops`` keeps for nn."""
     fn = FUNCTIONS.get(name)
+    if fn is None:
+        nn_ops = importlib.import_module("..ops.nn_ops", __package__)
+        fn = getattr(nn_ops, name, None)
     if fn is None:
         raise NotImplementedError(f"engine.{name} is not available in this build of the engine")
     return fn
@@ -72,9 +77,35 @@ def relu(input: Tensor, inplace: bool = False) -> Tensor:
 
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
-    if inplace:
-        return _engine("leaky_relu_")(input, negative_slope)
-    return _engine("leaky_relu")(input, negative_slope)
+    return _engine("leaky_relu")(input, negative_slope, inplace)
+
+
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    return _engine("elu")(input, alpha, inplace)
+
+
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    return _engine("gelu")(input, approximate)
+
+
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
+    return _engine("silu")(input, inplace)
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    return _engine("softplus")(input, beta, threshold)
+
+
+def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:
+    return _engine("hardtanh")(input, min_val, max_val, inplace)
+
+
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:
+    return _engine("relu6")(input, inplace)
+
+
+def logsigmoid(input: Tensor) -> Tensor:
+    return _engine("logsigmoid")(input)
 
 
 def sigmoid(input: Tensor) -> Tensor:
@@ -185,9 +216,18 @@ def nll_loss(
     expected = tuple(s for i, s in enumerate(input.shape) if i != class_dim)
     if tuple(target.shape) != expected:
         raise RuntimeError(f"Expected target size {list(expected)}, got {list(target.shape)}")
-    return _loss_ops.NllLoss.apply(
-        input, target=target, weight=_tensor_param(weight), reduction=red, ignore_index=ignore_index
-    )
+    params = {"weight": _tensor_param(weight), "reduction": red, "ignore_index": ignore_index}
+    if nd <= 2:
+        return _loss_ops.NllLoss.apply(input, target=target, **params)
+    # PyTorch runs images through nll_loss2d (NllLoss2DBackward0); other ranks > 2 are viewed as
+    # (N, C, 1, -1) first and the unreduced result viewed back.
+    if nd == 4:
+        return _loss_ops.NllLoss.apply(input, target=target, node_name="NllLoss2DBackward0", **params)
+    n, c = input.shape[0], input.shape[1]
+    flat_input = input.contiguous().view(n, c, 1, -1)
+    flat_target = _make(np.ascontiguousarray(target._data).reshape(n, 1, -1))
+    out = _loss_ops.NllLoss.apply(flat_input, target=flat_target, node_name="NllLoss2DBackward0", **params)
+    return out.view((n,) + tuple(input.shape[2:])) if red == NONE else out
 
 
 def _type_word(t: Tensor) -> str:
@@ -223,7 +263,7 @@ def cross_entropy(
         if red == SUM:
             return total
         batch = input.shape[0] if input.dim() >= 2 else 1
-        return total / batch if input.numel() else total
+        return _loss_ops.DivScalar.apply(total, other=batch)
     reduction_name = {NONE: "none", MEAN: "mean", SUM: "sum"}[red]
     return nll_loss(logp, target, weight, ignore_index=ignore_index, reduction=reduction_name)
 
