@@ -885,21 +885,26 @@ def _setitem(self: Tensor, index, value) -> None:
         view, advanced = _basic_part(self, index)
     finally:
         state.grad_enabled = mode
+    from .inplace import copy_, regenerate_view
+
     if advanced:
         # index_put_ runs on the sliced view; with tensor indices only, that is x itself
         # (IndexPutBackward0 on x, no CopySlices), as in PyTorch.
         IndexPut.apply_(view, value, indices=_advanced_tuple(view, advanced))
-        return
-    from .inplace import copy_
-
-    if view is self:
-        # x[...] = v copies into an alias of x: PyTorch records CopySlices for it too.
-        state.grad_enabled = False
-        try:
-            view = _view_result(Alias.apply(self), self)
-        finally:
-            state.grad_enabled = mode
-    copy_(view, value)
+    else:
+        if view is self:
+            # x[...] = v copies into an alias of x: PyTorch records CopySlices for it too.
+            state.grad_enabled = False
+            try:
+                view = _view_result(Alias.apply(self), self)
+            finally:
+                state.grad_enabled = mode
+        copy_(view, value)
+    base = self._base
+    if view is not self and base is not None and mode and base._requires_grad:
+        # x is itself a view whose base was just rebased: like PyTorch, x now reads itself out of the
+        # updated base (AsStridedBackward0 <- CopySlices).
+        regenerate_view(self)
 
 
 Tensor.__getitem__ = _getitem

@@ -281,11 +281,20 @@ def apply_on_view(cls, target: Tensor, others: tuple, params: dict) -> Tensor:
     base.grad_fn = node
     base._output_nr = 0
     base._requires_grad = True
-    regen = AsStrided.apply(base, positions=positions)
-    target.grad_fn = regen.grad_fn
-    target._output_nr = 0
-    target._requires_grad = True
+    _regenerate(target, positions)
     return target
+
+
+def regenerate_view(view: Tensor) -> None:
+    """Give a view whose base was rebased the grad_fn that re-reads it from the base (AsStridedBackward0)."""
+    _regenerate(view, _flat_positions(view._base._data, view._data))
+
+
+def _regenerate(view: Tensor, positions: np.ndarray) -> None:
+    regen = AsStrided.apply(view._base, positions=positions)
+    view.grad_fn = regen.grad_fn
+    view._output_nr = 0
+    view._requires_grad = True
 
 
 # ---- public functions ----------------------------------------------------------------------------------
