@@ -30,7 +30,7 @@ from ._api import FUNCTIONS as _FUNCTIONS, METHODS as _METHODS
 from ._factories import Generator, default_generator
 from . import autograd
 from .autograd import enable_grad, inference_mode, no_grad, set_grad_enabled
-from .autograd.grad_mode import is_grad_enabled, is_inference_mode_enabled
+from .autograd.grad_mode import is_anomaly_enabled, is_grad_enabled, is_inference_mode_enabled
 
 half = float16
 float = float32  # noqa: A001

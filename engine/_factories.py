@@ -138,8 +138,33 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
     np_dt = _np_dtype(dtype) if dtype is not None else _infer_dtype(data)
     if np_dt not in _dtype._NUMPY_TO_DTYPE:
         _dtype.from_numpy(np_dt)
+    if isinstance(data, (list, tuple)):
+        _check_rectangular(data)
     arr = np.array(_to_nested(data), dtype=np_dt)
+    if requires_grad and arr.dtype.kind != "f":
+        # torch.tensor's own wording (capitalised, unlike requires_grad_()).
+        raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
     return _finish(arr, requires_grad)
+
+
+def _check_rectangular(data) -> None:
+    """Raise PyTorch's error for ragged nested lists (numpy's message is different)."""
+    level = [data]
+    dim = 0
+    while level:
+        first = level[0]
+        if not isinstance(first, (list, tuple)):
+            return
+        length = len(first)
+        nxt = []
+        for item in level:
+            if not isinstance(item, (list, tuple)):
+                raise TypeError("not a sequence")
+            if len(item) != length:
+                raise ValueError(f"expected sequence of length {length} at dim {dim} (got {len(item)})")
+            nxt.extend(item)
+        level = nxt if any(isinstance(x, (list, tuple)) for x in nxt) else []
+        dim += 1
 
 
 @public()

@@ -115,6 +115,11 @@ class AccumulateGrad(Node):
         self.variable = variable
         self.next_functions = ()
 
+    def name(self) -> str:
+        # PyTorch's C++-only nodes report their qualified C++ name (the repr still says
+        # <AccumulateGrad object at ...>); node_name stays the short label the app displays.
+        return "torch::autograd::AccumulateGrad"
+
     def rule(self) -> str:
         return "variable.grad += grad"
 

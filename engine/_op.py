@@ -25,6 +25,7 @@ the profiler, anomaly mode and the module/source bookkeeping -- nothing else has
 
 from __future__ import annotations
 
+import re
 import sys
 import traceback
 
@@ -60,6 +61,8 @@ class Op(Node):
         super().__init_subclass__(**kwargs)
         if "node_name" in cls.__dict__ and not cls.__dict__.get("abstract", False):
             Op.registry[f"{cls.__module__}.{cls.__qualname__}"] = cls
+        # Positions of the saved inputs, resolved once per class instead of on every call.
+        cls._save_idx = tuple(cls.inputs.index(n) for n in cls.saves)
 
     # ---- to be written by each op -------------------------------------------------------------
     def forward(self, *arrays):  # pragma: no cover - abstract
@@ -233,9 +236,13 @@ class Op(Node):
         return target
 
 
+_NO_EDGE = (None, 0)
+
+
 def _connect(node: Op, inputs: tuple, state) -> None:
     """Give a new node its edges, saved tensors and bookkeeping (only when it needs a gradient)."""
     edges = []
+    meta = []
     for t in inputs:
         fn = t.grad_fn
         if fn is not None:
@@ -243,16 +250,17 @@ def _connect(node: Op, inputs: tuple, state) -> None:
         elif t._requires_grad:
             edges.append((t._get_accumulator(), 0))
         else:
-            edges.append((None, 0))
+            edges.append(_NO_EDGE)
+        d = t._data
+        meta.append((d.shape, d.dtype))
     node.next_functions = tuple(edges)
     node._seq = next(SEQUENCE)
-    node._in_meta = [(t._data.shape, t._data.dtype) for t in inputs]
-    saves = node.saves
-    if saves:
-        names = node.inputs
-        saved = tuple(inputs[names.index(n)] for n in saves)
+    node._in_meta = meta
+    idx = node._save_idx
+    if idx:
+        saved = tuple([inputs[i] for i in idx])
         node._saved = saved
-        node._saved_versions = tuple(t._vc[0] for t in saved)
+        node._saved_versions = tuple([t._vc[0] for t in saved])
     if state.module_path:
         node.module = state.module_path
     if state.record_source:
@@ -314,11 +322,14 @@ def _modified_message(t: Tensor, expected: int) -> str:
     desc = f"[{_TYPE_NAMES.get(t._data.dtype, 'torch.Tensor')} [{', '.join(map(str, t._data.shape))}]]"
     where = ""
     if t.grad_fn is not None:
-        where = f", which is output {t._output_nr} of {t.grad_fn.name()},"
+        # PyTorch names the forward function: the node name without its "Backward<N>" suffix.
+        # (MulBackward0 -> Mul, PowBackward1 -> Pow1, as PyTorch prints them.)
+        forward_name = re.sub(r"Backward(\d+)$", lambda m: "" if m.group(1) == "0" else m.group(1), t.grad_fn.name())
+        where = f", which is output {t._output_nr} of {forward_name},"
     return (
         "one of the variables needed for gradient computation has been modified by an inplace "
         f"operation: {desc}{where} is at version {t._vc[0]}; expected version {expected} instead. "
         "Hint: enable anomaly detection to find the operation that failed to compute its gradient, "
-        "with torch.autograd.set_detect_anomaly(True)."
+        "with torch.autograd.set_detect_anomaly(True, check_nan=False)."
     )
 

@@ -21,8 +21,28 @@ NONLEAF_GRAD_WARNING = (
     "won't be populated during autograd.backward(). If you indeed want the .grad field to be populated "
     "for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If you access the non-leaf Tensor "
     "by mistake, make sure you access the leaf Tensor instead. See github.com/pytorch/pytorch/pull/30531 "
-    "for more informations. (Triggered internally at /pytorch/build/aten/src/ATen/core/TensorBody.h:499.)"
+    "for more information. (Triggered internally at /pytorch/build/aten/src/ATen/core/TensorBody.h:493.)"
 )
+
+
+NONLEAF_REQUIRES_GRAD_OFF = (
+    "you can only change requires_grad flags of leaf variables. If you want to use a computed "
+    "variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach()."
+)
+
+# PyTorch names dtypes two ways in messages: C type names ('double') and ScalarType names ('Float').
+_C_TYPE_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
+                 "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char", "bool": "bool"}
+_SCALAR_TYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
+                      "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+
+
+def _c_type_name(np_dtype) -> str:
+    return _C_TYPE_NAMES.get(np.dtype(np_dtype).name, np.dtype(np_dtype).name)
+
+
+def _scalar_type_name(np_dtype) -> str:
+    return _SCALAR_TYPE_NAMES.get(np.dtype(np_dtype).name, np.dtype(np_dtype).name)
 
 
 class Size(tuple):
@@ -134,16 +154,25 @@ class Tensor:
     @requires_grad.setter
     def requires_grad(self, value: bool) -> None:
         if self.grad_fn is not None:
-            raise RuntimeError(
-                "you can only change requires_grad flags of leaf variables. If you want to use a computed "
-                "variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach()."
-            )
+            # PyTorch's attribute setter refuses any change on a non-leaf, with a shorter message
+            # when turning it on than when turning it off.
+            if value:
+                raise RuntimeError("you can only change requires_grad flags of leaf variables.")
+            raise RuntimeError(NONLEAF_REQUIRES_GRAD_OFF)
         if value and self._data.dtype.kind != "f":
             raise RuntimeError("only Tensors of floating point and complex dtype can require gradients")
         self._requires_grad = bool(value)
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
-        self.requires_grad = requires_grad
+        """Set requires_grad in place; on a non-leaf only ``True`` (a no-op) is allowed, as in PyTorch."""
+        if self.grad_fn is not None:
+            if not requires_grad:
+                raise RuntimeError(NONLEAF_REQUIRES_GRAD_OFF)
+            return self
+        if requires_grad and self._data.dtype.kind != "f":
+            # The method's message differs from the attribute setter's in PyTorch.
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
+        self._requires_grad = bool(requires_grad)
         return self
 
     @property
@@ -152,7 +181,8 @@ class Tensor:
 
     @property
     def grad(self):
-        if self.grad_fn is not None and not self._retains_grad:
+        # PyTorch warns only while the non-leaf's .grad is still undefined.
+        if self.grad_fn is not None and not self._retains_grad and self._grad is None:
             warnings.warn(NONLEAF_GRAD_WARNING, UserWarning, stacklevel=2)
         return self._grad
 
@@ -162,9 +192,19 @@ class Tensor:
             if not isinstance(value, Tensor):
                 raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type {type(value).__name__}")
             if value._data.shape != self._data.shape:
-                raise RuntimeError("assigned grad has data of a different size")
+                raise RuntimeError(
+                    f"attempting to assign a gradient of size '{list(value._data.shape)}' to a tensor of size "
+                    f"'{list(self._data.shape)}'. Please ensure that the gradient and the tensor are the same size"
+                )
             if value._data.dtype != self._data.dtype:
-                raise RuntimeError("assigned grad has data of a different type")
+                raise RuntimeError(
+                    f"attempting to assign a gradient with dtype '{_c_type_name(value._data.dtype)}' to a tensor "
+                    f"with grad_dtype '{_scalar_type_name(self._data.dtype)}'. The gradient must match the "
+                    "tensor's grad_dtype (defaults to the tensor's dtype). You can set the tensor's grad_dtype "
+                    "attribute with a specific dtype, or None to allow any dtype. Set grad_dtype with caution. "
+                    "Diverging the dtypes of a tensor and its gradient may break downstream systems that assume "
+                    "they match."
+                )
         self._grad = value
 
     @property

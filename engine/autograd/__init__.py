@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+import warnings
+
 import numpy as np
 
 from .._tensor import Tensor, _make
@@ -81,6 +84,26 @@ def _make_grads(outputs: tuple, grad_outputs: tuple, create_graph: bool) -> list
     return grads
 
 
+CREATE_GRAPH_WARNING = (
+    "Using backward() with create_graph=True will create a reference cycle between the parameter and its "
+    "gradient which can cause a memory leak. We recommend using autograd.grad when creating the graph to "
+    "avoid this. If you have to use this function, make sure to reset the .grad fields of your parameters "
+    "to None after use to break the cycle and avoid the leak. (Triggered internally at "
+    "/pytorch/torch/csrc/autograd/engine.cpp:1307.)"
+)
+
+
+def _user_stacklevel() -> int:
+    """The warnings stacklevel of the first frame outside the engine package (the user's call)."""
+    engine_dir = __file__.rsplit("/", 2)[0]
+    frame = sys._getframe(1)
+    level = 1
+    while frame is not None and frame.f_code.co_filename.startswith(engine_dir):
+        frame = frame.f_back
+        level += 1
+    return level
+
+
 def _size(t: Tensor) -> str:
     return f"torch.Size([{', '.join(map(str, t._data.shape))}])"
 
@@ -99,7 +122,7 @@ def iter_backward(
     grads = _make_grads(outputs, _as_tuple(grad_tensors), create_graph)
     inputs_t = _as_tuple(inputs) if inputs is not None else None
     if inputs_t is not None and len(inputs_t) == 0:
-        raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+        raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
     return BackwardRun(outputs, grads, retain_graph, create_graph, inputs_t, accumulate)
 
 
@@ -108,8 +131,9 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     if grad_variables is not None:
         grad_tensors = grad_variables
     run = iter_backward(tensors, grad_tensors, retain_graph, create_graph, inputs)
-    for _ in run:
-        pass
+    if create_graph:
+        warnings.warn(CREATE_GRAPH_WARNING, UserWarning, stacklevel=_user_stacklevel())
+    run.run_all()
 
 
 def grad(
@@ -132,16 +156,15 @@ def grad(
         if not t._requires_grad:
             raise RuntimeError("One of the differentiated Tensors does not require grad")
     run = iter_backward(outputs_t, grad_outputs, retain_graph, create_graph, inputs_t, accumulate=False)
-    for _ in run:
-        pass
+    run.run_all()
     result = []
-    for t, g in zip(inputs_t, run.captured_grads()):
+    for index, (t, g) in enumerate(zip(inputs_t, run.captured_grads())):
         if g is None:
             if materialize_grads:
                 g = _make(np.zeros_like(t._data))
             elif not allow_unused:
                 raise RuntimeError(
-                    "One of the differentiated Tensors appears to not have been used in the graph. "
+                    f"The differentiated Tensor at index {index} appears to not have been used in the graph. "
                     "Set allow_unused=True if this is the desired behavior."
                 )
         elif not create_graph and g._requires_grad:

@@ -17,6 +17,7 @@ import numpy as np
 from .._state import PROFILER, STATE
 from .._tensor import Tensor, _make
 from .._graph import AccumulateGrad, Node
+from .._op import Op
 
 
 @dataclass
@@ -168,6 +169,10 @@ class BackwardRun:
         return self
 
     def __next__(self) -> BackwardStep:
+        with _quiet_numpy():
+            return self._next_step()
+
+    def _next_step(self) -> BackwardStep:
         while self._heap:
             node = heapq.heappop(self._heap)[2]
             if PROFILER[0] is not None:
@@ -179,8 +184,13 @@ class BackwardRun:
         raise StopIteration
 
     def run_all(self) -> None:
-        for _ in self:
-            pass
+        """Run every remaining node (one numpy error-state switch for the whole run, not per step)."""
+        with _quiet_numpy():
+            try:
+                while True:
+                    self._next_step()
+            except StopIteration:
+                pass
 
     def _run(self, node: Node):
         grads = self._buffers.pop(node, None) or [None] * _num_outputs(node)
@@ -219,6 +229,10 @@ class BackwardRun:
                         elif g is not None:
                             self._captured[i] = self._captured[i] + g
                         captured[i] = g
+                        target = self.inputs[i]
+                        if self.accumulate and g is not None and target.grad_fn is not None:
+                            # backward(inputs=[non_leaf]) fills non_leaf.grad, as in PyTorch.
+                            _accumulate_into(target, g, self.create_graph)
 
             if isinstance(node, AccumulateGrad):
                 return self._run_accumulate(node, received, captured)
@@ -298,6 +312,11 @@ def _run_profiled(run: BackwardRun, node: Node, prof):
         prof._op_end(outer)
 
 
+def _quiet_numpy():
+    # PyTorch never warns about inf/nan arithmetic in backward; numpy would (0/0 in a rule, log(0)).
+    return np.errstate(divide="ignore", invalid="ignore", over="ignore")
+
+
 def _num_outputs(node: Node) -> int:
     meta = getattr(node, "_out_meta", None)
     return len(meta) if meta is not None else 1
@@ -343,8 +362,9 @@ def _accumulate_into(t: Tensor, g: Tensor, create_graph: bool) -> None:
         g = g.to(t.dtype)
     old = t._grad
     if old is None:
-        if create_graph:
-            t._grad = g
+        if create_graph and g._requires_grad:
+            # PyTorch stores a copy made by copy_() into fresh storage: grad_fn=<CopyBackwards>.
+            t._grad = CopyBackwards.apply(_make(np.zeros_like(g._data)), g)
         else:
             t._grad = _make(np.array(g._data, copy=True))
     elif create_graph or old._requires_grad:
@@ -352,6 +372,30 @@ def _accumulate_into(t: Tensor, g: Tensor, create_graph: bool) -> None:
     else:
         np.add(old._data, g._data, out=old._data, casting="unsafe")
         old._vc[0] += 1
+
+
+class CopyBackwards(Op):
+    """``dst.copy_(src)``: the node on a leaf's first ``.grad`` under ``create_graph=True``."""
+
+    node_name = "CopyBackwards"
+    aten = "aten::copy_"
+    inputs = ("self", "src")
+
+    def name(self) -> str:
+        # A C++-only node: PyTorch reports its qualified name (repr says <CopyBackwards ...>).
+        return "torch::autograd::CopyBackwards"
+
+    def forward(self, dst, src):
+        return np.array(src, dtype=dst.dtype, copy=True)
+
+    def vjp(self, grad):
+        return None, grad
+
+    def jvp(self, tangents):
+        return tangents[1]
+
+    def rule(self) -> str:
+        return "grad_src = grad  (the overwritten destination gets none)"
 
 
 def _check_nan(node: Node, sent) -> None:
@@ -363,7 +407,7 @@ def _check_nan(node: Node, sent) -> None:
                 warnings.warn(
                     f"Error detected in {node.name()}. Traceback of forward call that caused the error:\n"
                     + node._anomaly_trace,
-                    RuntimeWarning,
+                    UserWarning,
                     stacklevel=3,
                 )
             raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th output.")

@@ -78,9 +78,9 @@ class Sub(_Binary):
 
 
 class Rsub(_Binary):
-    """``scalar - tensor``: PyTorch computes it as rsub(tensor, scalar)."""
+    """``torch.rsub(tensor, tensor)``: other - alpha · self (the Scalar overload is RsubScalar)."""
 
-    node_name = "RsubBackward1"
+    node_name = "RsubBackward0"
     aten = "aten::rsub"
     alpha = 1
 
@@ -103,6 +103,67 @@ class Rsub(_Binary):
     @staticmethod
     def samples():
         return [((_rand(2, 3), _rand(2, 3)), {})]
+
+
+class RsubScalar(Op):
+    """``number - tensor`` and ``torch.rsub(tensor, number)``: one tensor input, like PyTorch's Scalar overload."""
+
+    node_name = "RsubBackward1"
+    aten = "aten::rsub"
+    inputs = ("self",)
+    alpha = 1
+    out_dtype = None
+
+    def forward(self, a):
+        out = self.other - (a if self.alpha == 1 else self.alpha * a)
+        return out if self.out_dtype is None or out.dtype == self.out_dtype else out.astype(self.out_dtype)
+
+    def vjp(self, grad):
+        return (-grad if self.alpha == 1 else grad * -self.alpha,)
+
+    def jvp(self, tangents):
+        return -tangents[0] if self.alpha == 1 else tangents[0] * -self.alpha
+
+    def rule(self) -> str:
+        return "grad_input = −alpha · grad"
+
+    @staticmethod
+    def samples():
+        return [((_rand(2, 3),), {"other": np.array(2.0)}), ((_rand(3),), {"other": np.array(1.5), "alpha": 2.0})]
+
+
+class MulScalar(Op):
+    """``tensor * number`` inside derivative formulas (PyTorch's mul.Scalar: MulBackward1, one input).
+
+    Python's ``t * 2`` wraps the number into a tensor instead (MulBackward0 with two edges), so this
+    op is only used where PyTorch's own formulas call mul with a Scalar, e.g. pow's backward.
+    """
+
+    node_name = "MulBackward1"
+    aten = "aten::mul"
+    inputs = ("self",)
+
+    def forward(self, a):
+        out = a * self.other
+        return out.astype(a.dtype) if a.dtype.kind == "f" and out.dtype != a.dtype else out
+
+    def vjp(self, grad):
+        return (mul_scalar(grad, self.other),)
+
+    def jvp(self, tangents):
+        return mul_scalar(tangents[0], self.other)
+
+    def rule(self) -> str:
+        return f"grad_input = grad · {self.other}"
+
+    @staticmethod
+    def samples():
+        return [((_rand(2, 3),), {"other": 2.5})]
+
+
+def mul_scalar(t: Tensor, number) -> Tensor:
+    """``t * number`` as PyTorch's Scalar overload (used by derivative formulas)."""
+    return MulScalar.apply(t, other=number)
 
 
 class Mul(_Binary):
@@ -130,7 +191,7 @@ class Mul(_Binary):
 
     @staticmethod
     def samples():
-        return [((_rand(2, 3), _rand(2, 3)), {}), ((_rand(2, 3), _rand(3)), {}), ((_rand(3), _rand(())), {})]
+        return [((_rand(2, 3), _rand(2, 3)), {}), ((_rand(2, 3), _rand(3)), {}), ((_rand(3), _rand()), {})]
 
 
 class Div(_Binary):
@@ -139,7 +200,8 @@ class Div(_Binary):
     saves = ("self", "other")
 
     def forward(self, a, b):
-        out = np.true_divide(a, b)
+        with np.errstate(divide="ignore", invalid="ignore"):  # PyTorch does not warn on x/0
+            out = np.true_divide(a, b)
         if self.out_dtype is None and out.dtype.kind == "f" and a.dtype.kind != "f" and b.dtype.kind != "f":
             return out.astype(float_dtype_for(a))
         return self._cast(out)
@@ -193,7 +255,8 @@ class Reciprocal(Op):
     saves_result = True
 
     def forward(self, a):
-        return np.reciprocal(a.astype(float_dtype_for(a), copy=False))
+        with np.errstate(divide="ignore"):  # PyTorch does not warn on 1/0
+            return np.reciprocal(a.astype(float_dtype_for(a), copy=False))
 
     def vjp(self, grad):
         r = self.result
@@ -231,14 +294,13 @@ class PowScalar(Op):
         e = self.exponent
         if e == 0:
             return (grad * 0,)
-        if e == 2:
-            return (grad * (a * 2.0),)
-        return (grad * (a ** (e - 1) * e),)
+        # PyTorch's formula, grad * (exponent * self.pow(exponent - 1)): Mul(grad, MulBackward1(Pow)).
+        return (grad * mul_scalar(a ** (e - 1), e),)
 
     def jvp(self, tangents):
         (a,) = self.fw_inputs
         e = self.exponent
-        return tangents[0] * (a ** (e - 1) * e) if e != 0 else tangents[0] * 0
+        return tangents[0] * mul_scalar(a ** (e - 1), e) if e != 0 else tangents[0] * 0
 
     def rule(self) -> str:
         return f"grad_input = grad · {self.exponent} · input^{self.exponent - 1}"
@@ -316,9 +378,9 @@ class RPow(Op):
 
 
 def where_positive_log(a: Tensor) -> Tensor:
-    from .. import _functions as F
+    from .compare import where
 
-    return F.where(a > 0, a.log(), a * 0)
+    return where(a > 0, a.log(), a * 0)
 
 
 def _add_tangents(a, b):
@@ -361,7 +423,19 @@ subtract = public("subtract", method=True)(sub)
 
 @public(method=True)
 def rsub(input, other, *, alpha=1) -> Tensor:
-    return _binary(Rsub, input, other, alpha=alpha) if alpha != 1 else _binary(Rsub, input, other)
+    params = {"alpha": alpha} if alpha != 1 else {}
+    if isinstance(other, Tensor):
+        # rsub(tensor, tensor) is a different overload in PyTorch: RsubBackward0, two edges.
+        return _binary(Rsub, input, other, **params)
+    return _rsub_scalar(input, other, **params)
+
+
+def _rsub_scalar(input: Tensor, number, **params) -> Tensor:
+    other = wrap(number, input)
+    dt = promote(input, other)
+    if dt is not None:
+        params["out_dtype"] = dt
+    return RsubScalar.apply(input, other=other._data, **params)
 
 
 @public(method=True)
@@ -379,10 +453,11 @@ def div(input, other, *, rounding_mode=None) -> Tensor:
     if not isinstance(input, Tensor):
         input = wrap(input, other)
     if rounding_mode is not None:
-        from .. import _functions as F
+        from .._api import FUNCTIONS
 
-        q = F.floor_divide(input, other) if rounding_mode == "floor" else F.trunc(_binary(Div, input, other))
-        return q
+        if rounding_mode == "floor":
+            return FUNCTIONS["floor_divide"](input, other)
+        return FUNCTIONS["trunc"](_binary(Div, input, other))
     return _binary(Div, input, other)
 
 
@@ -432,7 +507,9 @@ def _rpow(self, other):
 
 
 def _rsub(self, other):
-    return _binary(Rsub, self, other)
+    if isinstance(other, Tensor):
+        return _binary(Rsub, self, other)
+    return _rsub_scalar(self, other)
 
 
 Tensor.__add__ = lambda self, other: _binary(Add, self, other)

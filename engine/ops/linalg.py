@@ -280,36 +280,62 @@ def matmul(input, other):
         )
     if promote(input, other) is not None:
         _check_same_dtype(input, other)
+    # The dispatch below follows PyTorch's matmul so that the same chain of nodes appears.
     if da == 1 and db == 1:
         return dot(input, other)
     if da == 2 and db == 1:
         return mv(input, other)
     if da == 1 and db == 2:
-        return mm(input.unsqueeze(0), other).squeeze(0)
+        # unsqueeze(0).mm(other).squeeze_(0): the in-place squeeze names its node SqueezeBackward4.
+        out = mm(input.unsqueeze(0), other)
+        return _squeeze_first(out, "SqueezeBackward4")
     if da == 2 and db == 2:
         return mm(input, other)
-    if db <= 2 and da >= 3:
-        # Fold the batch into rows like PyTorch: (b, n, k) @ (k, m) -> view(b*n, k).mm -> _unsafe_view
+    from .shape import UnsafeView
+
+    if da >= 3 and db <= 2:
+        # Fold the batch into rows: (b, n, k) @ (k, m) -> reshape(b*n, k).mm -> _unsafe_view.
         k = input._data.shape[-1]
         rows = input.reshape(-1, k)
         out = mm(rows, other) if db == 2 else mv(rows, other)
         out_shape = input._data.shape[:-1] + ((other._data.shape[-1],) if db == 2 else ())
-        from .shape import UnsafeView
-
         return UnsafeView.apply(out, shape=out_shape)
-    a = input.unsqueeze(0) if da == 1 else input
-    b = other.unsqueeze(-1) if db == 1 else other
-    if a._data.shape[-1] != b._data.shape[-2]:
+    if db >= 3 and da <= 2:
+        # The mirrored fold: compute (other^T @ input^T)^T with other^T's batch folded into rows.
+        other_t = other.transpose(-1, -2)
+        k = other_t._data.shape[-1]
+        rows = other_t.reshape(-1, k)
+        if da == 2:
+            out = mm(rows, input.t())
+            folded = other_t._data.shape[:-1] + (input._data.shape[0],)
+            return UnsafeView.apply(out, shape=folded).transpose(-1, -2).contiguous()
+        out = mv(rows, input)
+        return UnsafeView.apply(out, shape=other_t._data.shape[:-1])
+    # Both batched: broadcast the batch dims, fold them into one, bmm, then _unsafe_view back.
+    n, k1 = input._data.shape[-2:]
+    k2, p = other._data.shape[-2:]
+    try:
+        batch = tuple(np.broadcast_shapes(input._data.shape[:-2], other._data.shape[:-2]))
+    except ValueError:
         raise RuntimeError(
-            f"Expected size for first two dimensions of batch2 tensor to be: [{b._data.shape[0]}, "
-            f"{a._data.shape[-1]}] but got: [{b._data.shape[0]}, {b._data.shape[-2]}]."
+            f"The size of tensor a ({input._data.shape[-3]}) must match the size of tensor b "
+            f"({other._data.shape[-3]}) at non-singleton dimension 0"
+        ) from None
+    if k1 != k2:
+        raise RuntimeError(
+            f"Expected size for first two dimensions of batch2 tensor to be: [{int(np.prod(batch))}, "
+            f"{k1}] but got: [{int(np.prod(batch))}, {k2}]."
         )
-    out = Bmm.apply(a, b)
-    if da == 1:
-        out = out.squeeze(-2)
-    if db == 1:
-        out = out.squeeze(-1)
-    return out
+    flat = int(np.prod(batch))
+    a = input.expand(*batch, n, k1).reshape(flat, n, k1)
+    b = other.expand(*batch, k2, p).reshape(flat, k2, p)
+    return UnsafeView.apply(Bmm.apply(a, b), shape=batch + (n, p))
+
+
+def _squeeze_first(t: Tensor, node_name: str) -> Tensor:
+    from .shape import Squeeze, _view_result
+
+    return _view_result(Squeeze.apply(t, out_shape=t._data.shape[1:], node_name=node_name), t)
 
 
 Tensor.__matmul__ = matmul
