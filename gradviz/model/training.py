@@ -126,6 +126,9 @@ class Trainer:
     def train(self, steps: int) -> list[float]:
         """Run ``steps`` steps on the calling thread (stops early when :meth:`stop` is called)."""
         self._stop.clear()
+        return self._train(steps)
+
+    def _train(self, steps: int) -> list[float]:
         self.weights_before = snapshot_weights(self.model)
         self.run_started.emit(steps)
         losses = []
@@ -155,7 +158,7 @@ class Trainer:
 
         def work() -> None:
             try:
-                self.train(steps)
+                self._train(steps)  # not train(): a stop() right after start() must count
             except Exception as exc:  # the user's model may raise anything; report, don't crash
                 self.failed.emit(f"{type(exc).__name__}: {exc}")
                 self.run_finished.emit(True)

@@ -1,0 +1,428 @@
+"""Plots of values and gradients (pyqtgraph): the tutorial's ``plt.plot(a.detach(), b.detach())`` live.
+
+* Value plot: any 1-D tensor against another of the same length (default: the root's input leaf on
+  x, the selected node's output on y).
+* Gradient plot: ``a`` against ``a.grad``, refreshed as the stepper writes gradients -- after
+  stepping through ``out = (2*sin(a)+1).sum()`` it shows 2·cos(a).
+* Histogram of the values or gradients of the selected tensor.
+* Heatmap (ImageItem + ColorBarItem) for 2-D tensors, e.g. weights and their grads.
+
+Every plot has a crosshair readout and can be exported to PNG or SVG with pyqtgraph's exporters.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+import pyqtgraph.exporters  # noqa: F401  (registers ImageExporter / SVGExporter)
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from engine import Tensor
+
+
+def as_array(t) -> np.ndarray | None:
+    """The numbers of a tensor (detached, float64 for plotting), or None."""
+    if t is None:
+        return None
+    data = t._data if isinstance(t, Tensor) else np.asarray(t)
+    if data.dtype.kind == "c":
+        data = data.real
+    return np.asarray(data, dtype=np.float64)
+
+
+def export_plot_item(item, path: str) -> None:
+    """Write a plot to ``path``: SVG when it ends with .svg, else a PNG image."""
+    if path.lower().endswith(".svg"):
+        try:
+            pg.exporters.SVGExporter(item).export(path)
+        except ValueError:
+            # pyqtgraph 0.14's SVG post-processing cannot parse the path syntax of newer Qt
+            # releases; render the same scene rectangle through QSvgGenerator instead.
+            _export_svg_with_qt(item, path)
+        return
+    else:
+        exporter = pg.exporters.ImageExporter(item)
+        # pyqtgraph computes the size from the item; make it at least the on-screen size.
+        exporter.parameters()["width"] = max(int(item.sceneBoundingRect().width()), 400)
+    exporter.export(path)
+
+
+def _export_svg_with_qt(item, path: str) -> None:
+    from PySide6.QtCore import QRectF, QSize
+    from PySide6.QtGui import QPainter
+    from PySide6.QtSvg import QSvgGenerator
+
+    source = item.sceneBoundingRect() if hasattr(item, "sceneBoundingRect") else item.sceneRect()
+    scene = item.scene() if hasattr(item, "scene") and callable(item.scene) else item
+    generator = QSvgGenerator()
+    generator.setFileName(path)
+    generator.setSize(QSize(int(source.width()), int(source.height())))
+    generator.setViewBox(QRectF(0, 0, source.width(), source.height()))
+    generator.setTitle("gradviz plot")
+    painter = QPainter(generator)
+    try:
+        scene.render(painter, QRectF(0, 0, source.width(), source.height()), source)
+    finally:
+        painter.end()
+
+
+class Crosshair:
+    """A vertical and a horizontal line that follow the mouse, and a label with the coordinates."""
+
+    def __init__(self, plot: pg.PlotItem, label: QLabel) -> None:
+        self.plot = plot
+        self.label = label
+        self.vline = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen((120, 120, 120), style=Qt.DashLine))
+        self.hline = pg.InfiniteLine(angle=0, movable=False, pen=pg.mkPen((120, 120, 120), style=Qt.DashLine))
+        plot.addItem(self.vline, ignoreBounds=True)
+        plot.addItem(self.hline, ignoreBounds=True)
+        plot.scene().sigMouseMoved.connect(self.move_to_scene_pos)
+
+    def move_to_scene_pos(self, pos) -> None:
+        if not self.plot.sceneBoundingRect().contains(pos):
+            return
+        point = self.plot.vb.mapSceneToView(pos)
+        self.vline.setPos(point.x())
+        self.hline.setPos(point.y())
+        self.label.setText(f"x = {point.x():.4g}   y = {point.y():.4g}")
+
+
+class _PlotTab(QWidget):
+    """A pyqtgraph plot with a readout line and an Export button."""
+
+    def __init__(self, title: str, object_name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName(object_name)
+        self.widget = pg.PlotWidget(background="w")
+        self.plot: pg.PlotItem = self.widget.getPlotItem()
+        self.plot.setTitle(title)
+        self.plot.showGrid(x=True, y=True, alpha=0.25)
+        self.readout = QLabel(" ")
+        self.readout.setObjectName(object_name + "Readout")
+        self.crosshair = Crosshair(self.plot, self.readout)
+        export = QPushButton("Export…")
+        export.setObjectName(object_name + "Export")
+        export.clicked.connect(self._ask_export)
+        self.controls = QHBoxLayout()
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.readout, 1)
+        bottom.addWidget(export)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addLayout(self.controls)
+        layout.addWidget(self.widget, 1)
+        layout.addLayout(bottom)
+
+    def export(self, path: str) -> None:
+        export_plot_item(self.plot, path)
+
+    def _ask_export(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export plot", "plot.png", "PNG image (*.png);;SVG (*.svg)")
+        if path:
+            self.export(path)
+
+
+class HeatmapView(QWidget):
+    """A 2-D tensor as an image with a colour bar; small matrices also show their numbers."""
+
+    MAX_LABELLED_CELLS = 400
+
+    def __init__(self, title: str = "", object_name: str = "heatmap", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName(object_name)
+        self.layout_widget = pg.GraphicsLayoutWidget()
+        self.layout_widget.setBackground("w")
+        self.plot: pg.PlotItem = self.layout_widget.addPlot(title=title)
+        self.plot.invertY(True)  # row 0 at the top, like a printed matrix
+        self.plot.setAspectLocked(False)
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.plot.addItem(self.image)
+        self.colorbar = pg.ColorBarItem(colorMap=pg.colormap.get("viridis"), interactive=False)
+        self.colorbar.setImageItem(self.image, insert_in=self.plot)
+        self._labels: list = []
+        self.data: np.ndarray | None = None
+        self.readout = QLabel(" ")
+        self.readout.setObjectName(object_name + "Readout")
+        self.plot.scene().sigMouseMoved.connect(self._on_mouse)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.layout_widget, 1)
+        layout.addWidget(self.readout)
+
+    def set_matrix(self, data, title: str | None = None) -> None:
+        """Show ``data`` (a Tensor or array; 1-D becomes one row, 0-D a 1x1 image)."""
+        arr = as_array(data)
+        if arr is None:
+            self.clear()
+            return
+        if arr.ndim == 0:
+            arr = arr.reshape(1, 1)
+        elif arr.ndim == 1:
+            arr = arr.reshape(1, -1)
+        elif arr.ndim > 2:
+            arr = arr.reshape(-1, arr.shape[-1])
+        self.data = arr
+        finite = arr[np.isfinite(arr)]
+        lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+        if lo == hi:
+            lo, hi = lo - 0.5, hi + 0.5
+        self.image.setImage(np.nan_to_num(arr), autoLevels=False, levels=(lo, hi))
+        self.colorbar.setLevels((lo, hi))
+        if title is not None:
+            self.plot.setTitle(title)
+        self._show_numbers(arr)
+        self.plot.autoRange()
+
+    def _show_numbers(self, arr: np.ndarray) -> None:
+        for item in self._labels:
+            self.plot.removeItem(item)
+        self._labels = []
+        if arr.size > self.MAX_LABELLED_CELLS:
+            return
+        for (r, c), v in np.ndenumerate(arr):
+            text = pg.TextItem(f"{v:.3g}", color=(255, 255, 255), anchor=(0.5, 0.5))
+            text.setPos(c + 0.5, r + 0.5)
+            self.plot.addItem(text)
+            self._labels.append(text)
+
+    def clear(self) -> None:
+        self.data = None
+        self.image.clear()
+        self._show_numbers(np.zeros((0, 0)))
+
+    def _on_mouse(self, pos) -> None:
+        if self.data is None or not self.plot.sceneBoundingRect().contains(pos):
+            return
+        p = self.plot.vb.mapSceneToView(pos)
+        r, c = int(np.floor(p.y())), int(np.floor(p.x()))
+        if 0 <= r < self.data.shape[0] and 0 <= c < self.data.shape[1]:
+            self.readout.setText(f"[{r}, {c}] = {self.data[r, c]:.6g}")
+
+    def export(self, path: str) -> None:
+        export_plot_item(self.plot, path)
+
+
+class PlotsPanel(QWidget):
+    """The Plots dock: value, gradient, histogram and heatmap tabs for the script's tensors.
+
+    The main window feeds it with :meth:`set_tensors` after each run, :meth:`select` when the user
+    picks a node or tensor, and :meth:`attach_stepper` so the gradient plot follows backward.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("plotsPanel")
+        self.tensors: dict[str, Tensor] = {}
+        self.selected: Tensor | None = None
+        self.selected_name: str = ""
+        self.gradient_tensor: Tensor | None = None
+        self.gradient_name: str = ""
+        self._stepper = None
+
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("plotTabs")
+
+        # Value plot: y against x.
+        self.value_tab = _PlotTab("value", "valuePlot")
+        self.x_combo = QComboBox()
+        self.x_combo.setObjectName("valueX")
+        self.y_combo = QComboBox()
+        self.y_combo.setObjectName("valueY")
+        for label, combo in (("x:", self.x_combo), ("y:", self.y_combo)):
+            self.value_tab.controls.addWidget(QLabel(label))
+            self.value_tab.controls.addWidget(combo, 1)
+            combo.currentTextChanged.connect(self._on_value_choice)
+        self.value_curve = self.value_tab.plot.plot([], [], pen=pg.mkPen((31, 119, 180), width=2), symbol="o", symbolSize=4)
+        self.tabs.addTab(self.value_tab, "Values")
+
+        # Gradient plot: a against a.grad.
+        self.grad_tab = _PlotTab("gradient", "gradientPlot")
+        self.grad_combo = QComboBox()
+        self.grad_combo.setObjectName("gradientOf")
+        self.grad_combo.currentTextChanged.connect(self._on_grad_choice)
+        self.grad_tab.controls.addWidget(QLabel("tensor:"))
+        self.grad_tab.controls.addWidget(self.grad_combo, 1)
+        self.grad_curve = self.grad_tab.plot.plot([], [], pen=pg.mkPen((214, 39, 40), width=2), symbol="o", symbolSize=4)
+        self.tabs.addTab(self.grad_tab, "Gradient")
+
+        # Histogram of values or grads of the selected tensor.
+        self.hist_tab = _PlotTab("histogram", "histogramPlot")
+        self.hist_source = QComboBox()
+        self.hist_source.setObjectName("histogramSource")
+        self.hist_source.addItems(["values", "gradients"])
+        self.hist_source.currentTextChanged.connect(lambda _t: self.refresh_selected())
+        self.hist_tab.controls.addWidget(QLabel("of:"))
+        self.hist_tab.controls.addWidget(self.hist_source, 1)
+        self.hist_item = pg.BarGraphItem(x0=[], x1=[], height=[], brush=(31, 119, 180, 160))
+        self.hist_tab.plot.addItem(self.hist_item)
+        self.hist_counts: np.ndarray = np.zeros(0)
+        self.tabs.addTab(self.hist_tab, "Histogram")
+
+        # Heatmaps of a 2-D tensor and its grad.
+        heat = QWidget()
+        heat.setObjectName("heatmapTab")
+        heat_layout = QHBoxLayout(heat)
+        heat_layout.setContentsMargins(0, 0, 0, 0)
+        self.value_heatmap = HeatmapView("values", "valueHeatmap")
+        self.grad_heatmap = HeatmapView("grad", "gradHeatmap")
+        heat_layout.addWidget(self.value_heatmap)
+        heat_layout.addWidget(self.grad_heatmap)
+        self.tabs.addTab(heat, "Heatmap")
+
+        self.info = QLabel(" ")
+        self.info.setObjectName("plotsInfo")
+        self.info.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addWidget(self.tabs, 1)
+        layout.addWidget(self.info)
+
+    # ---- feeding -----------------------------------------------------------------------------
+    def set_tensors(self, tensors: dict[str, Tensor], x_default: str | None = None, y_default: str | None = None) -> None:
+        """The tensors the combos offer (a run's variables); 1-D ones for the line plots."""
+        self.tensors = dict(tensors)
+        one_d = [k for k, t in self.tensors.items() if isinstance(t, Tensor) and t._data.ndim == 1]
+        grads = [k for k in one_d if self.tensors[k]._requires_grad and self.tensors[k].grad_fn is None]
+        for combo, items in ((self.x_combo, one_d), (self.y_combo, one_d), (self.grad_combo, grads)):
+            combo.blockSignals(True)
+            combo.clear()
+            combo.addItems(items)
+            combo.blockSignals(False)
+        if x_default is None and grads:
+            x_default = grads[0]
+        if x_default in one_d:
+            self.x_combo.setCurrentText(x_default)
+        if y_default in one_d:
+            self.y_combo.setCurrentText(y_default)
+        elif len(one_d) > 1:
+            self.y_combo.setCurrentText(one_d[-1])
+        if grads:
+            self.grad_combo.setCurrentText(x_default if x_default in grads else grads[0])
+        self._on_value_choice()
+        self._on_grad_choice()
+
+    def select(self, obj, name: str = "") -> None:
+        """The user selected a node or tensor: plot its output against x, histogram and heatmap it."""
+        tensor = obj if isinstance(obj, Tensor) else self._output_of(obj)
+        self.selected = tensor
+        self.selected_name = name or (obj.name() if hasattr(obj, "name") else "")
+        if tensor is not None and tensor._data.ndim == 1:
+            x = self.tensors.get(self.x_combo.currentText())
+            if x is not None and x._data.shape == tensor._data.shape:
+                self.set_value_arrays(x, tensor, self.x_combo.currentText(), self.selected_name)
+        self.refresh_selected()
+
+    def _output_of(self, node) -> Tensor | None:
+        """The tensor a grad_fn node belongs to, found among the known tensors."""
+        for t in self.tensors.values():
+            if isinstance(t, Tensor) and t.grad_fn is node:
+                return t
+        var = getattr(node, "variable", None)
+        return var if isinstance(var, Tensor) else None
+
+    def set_value_arrays(self, x, y, x_name: str = "x", y_name: str = "y") -> None:
+        """Plot y against x (like ``plt.plot(x.detach(), y.detach())``)."""
+        xs, ys = as_array(x), as_array(y)
+        if xs is None or ys is None or xs.shape != ys.shape or xs.ndim != 1:
+            self.value_curve.setData([], [])
+            self.info.setText("the value plot needs two 1-D tensors of the same length")
+            return
+        self.value_curve.setData(xs, ys)
+        self.value_tab.plot.setLabel("bottom", x_name)
+        self.value_tab.plot.setLabel("left", y_name)
+        self.value_tab.plot.setTitle(f"{y_name} against {x_name}")
+
+    def _on_value_choice(self, _text: str = "") -> None:
+        x = self.tensors.get(self.x_combo.currentText())
+        y = self.tensors.get(self.y_combo.currentText())
+        if x is not None and y is not None:
+            self.set_value_arrays(x, y, self.x_combo.currentText(), self.y_combo.currentText())
+
+    def _on_grad_choice(self, _text: str = "") -> None:
+        name = self.grad_combo.currentText()
+        self.gradient_tensor = self.tensors.get(name)
+        self.gradient_name = name
+        self.refresh_gradient()
+
+    def set_gradient_tensor(self, tensor: Tensor, name: str = "a") -> None:
+        self.gradient_tensor = tensor
+        self.gradient_name = name
+        self.refresh_gradient()
+
+    # ---- following backward ------------------------------------------------------------------
+    def attach_stepper(self, stepper) -> None:
+        """Refresh the gradient plot (and the selection) whenever the stepper moves."""
+        if self._stepper is not None:
+            for sig in (self._stepper.stepped, self._stepper.stepped_back, self._stepper.reset_done):
+                try:
+                    sig.disconnect(self._on_stepper_moved)
+                except Exception:  # never connected; nothing to undo
+                    pass
+        self._stepper = stepper
+        if stepper is not None:
+            stepper.stepped.connect(self._on_stepper_moved)
+            stepper.stepped_back.connect(self._on_stepper_moved)
+            stepper.reset_done.connect(self._on_stepper_moved)
+        self.refresh_gradient()
+
+    def _on_stepper_moved(self, *_args) -> None:
+        # Cheap: only a leaf write changes what these plots show.
+        step = self._stepper.current_step if self._stepper is not None else None
+        if _args and hasattr(_args[0], "leaf") and _args[0].leaf is None and step is not None:
+            return
+        self.refresh_gradient()
+        self.refresh_selected()
+
+    def refresh_gradient(self) -> None:
+        t = self.gradient_tensor
+        plot = self.grad_tab.plot
+        if t is None:
+            self.grad_curve.setData([], [])
+            return
+        name = self.gradient_name
+        plot.setLabel("bottom", name)
+        plot.setLabel("left", f"{name}.grad")
+        g = t._grad
+        if g is None or t._data.ndim != 1:
+            self.grad_curve.setData([], [])
+            plot.setTitle(f"{name}.grad is None" if g is None else f"{name} is not 1-D")
+            return
+        self.grad_curve.setData(as_array(t), as_array(g))
+        plot.setTitle(f"{name}.grad against {name}")
+
+    def refresh_selected(self) -> None:
+        t = self.selected
+        if t is None:
+            return
+        g = t._grad
+        source = t if self.hist_source.currentText() == "values" else g
+        self._set_histogram(as_array(source) if source is not None else None)
+        if t._data.ndim == 2:
+            self.value_heatmap.set_matrix(t, f"{self.selected_name}")
+            if g is not None:
+                self.grad_heatmap.set_matrix(g, f"{self.selected_name}.grad")
+            else:
+                self.grad_heatmap.clear()
+                self.grad_heatmap.plot.setTitle(f"{self.selected_name}.grad is None")
+
+    def _set_histogram(self, arr: np.ndarray | None, bins: int = 30) -> None:
+        if arr is None or arr.size == 0:
+            self.hist_item.setOpts(x0=[], x1=[], height=[])
+            self.hist_counts = np.zeros(0)
+            return
+        finite = arr[np.isfinite(arr)].ravel()
+        counts, edges = np.histogram(finite, bins=bins if finite.size else 1)
+        self.hist_counts = counts
+        self.hist_item.setOpts(x0=edges[:-1], x1=edges[1:], height=counts)
+        self.hist_tab.plot.setTitle(f"{self.hist_source.currentText()} of {self.selected_name} ({arr.size} numbers)")
+        self.hist_tab.plot.autoRange()

@@ -1,0 +1,356 @@
+"""The Backward stepper dock: Step (F10), Step back (Shift+F10), Continue (F5), Reset, breakpoints.
+
+:class:`StepperPanel` drives a :class:`gradviz.model.stepper.Stepper` and shows where backward is:
+the node that ran last with the gradients it received and sent, the separate contributions summed
+at a fan-in node, the ready queue, the nodes still waiting (with how many gradients they expect),
+and notes (a non-scalar root, gradients piling up without zero_grad, why it paused).
+
+Continue is animated at a user-set speed by a QTimer (one step per tick). With animation off it runs
+in time-boxed chunks on zero-interval timer ticks, so the window repaints between chunks and stays
+responsive while doing well over 200 steps per second.
+"""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gradviz.model.stepper import Stepper, grad_summary, source_text
+
+# Without animation, each timer tick steps for at most this long before letting Qt repaint.
+CHUNK_SECONDS = 0.04
+
+
+def make_stepper_actions(parent: QObject) -> dict[str, QAction]:
+    """The four stepping actions with their public objectNames and shortcuts."""
+    specs = (
+        ("actionStep", "Step", QKeySequence(Qt.Key_F10), "Run the next backward node"),
+        ("actionStepBack", "Step back", QKeySequence(Qt.SHIFT | Qt.Key_F10), "Return to the state before the last step"),
+        ("actionContinue", "Continue", QKeySequence(Qt.Key_F5), "Run to the end of backward or the next breakpoint"),
+        ("actionResetBackward", "Reset backward", QKeySequence(), "Back to before backward; leaves' .grad restored"),
+    )
+    actions = {}
+    for name, text, key, tip in specs:
+        action = QAction(text, parent)
+        action.setObjectName(name)
+        if not key.isEmpty():
+            action.setShortcut(key)
+        action.setToolTip(f"{tip} ({key.toString()})" if not key.isEmpty() else tip)
+        action.setStatusTip(tip)
+        actions[name] = action
+    return actions
+
+
+class StepperPanel(QWidget):
+    """Controls and state of node-by-node backward.
+
+    ``actions``: existing QActions named ``actionStep``, ``actionStepBack``, ``actionContinue``,
+    ``actionResetBackward`` (e.g. the main window's); missing ones are created here.
+    ``moved`` is emitted after every change of position (the main window repaints the graph on it).
+    """
+
+    moved = Signal()
+    paused = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None, actions: dict[str, QAction] | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("stepperPanel")
+        self.stepper: Stepper | None = None
+        self.actions = make_stepper_actions(self)
+        if actions:
+            self.actions.update({k: v for k, v in actions.items() if v is not None})
+        self.actions["actionStep"].triggered.connect(self.step)
+        self.actions["actionStepBack"].triggered.connect(self.step_back)
+        self.actions["actionContinue"].triggered.connect(self.toggle_continue)
+        self.actions["actionResetBackward"].triggered.connect(self.reset)
+
+        self.timer = QTimer(self)
+        self.timer.timeout.connect(self._tick)
+        self.running = False
+        self._run_target = None
+
+        buttons = QHBoxLayout()
+        for name in ("actionStep", "actionStepBack", "actionContinue", "actionResetBackward"):
+            b = QToolButton()
+            b.setDefaultAction(self.actions[name])
+            b.setObjectName(name.replace("action", "button"))
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+
+        self.animate = QCheckBox("Animate")
+        self.animate.setObjectName("stepperAnimate")
+        self.animate.setChecked(True)
+        self.speed = QSpinBox()
+        self.speed.setObjectName("stepperSpeed")
+        self.speed.setRange(1, 1000)
+        self.speed.setValue(4)
+        self.speed.setSuffix(" steps/s")
+        self.break_nan = QCheckBox("NaN/Inf")
+        self.break_nan.setObjectName("breakOnNan")
+        self.break_zero = QCheckBox("zero (dead ReLU)")
+        self.break_zero.setObjectName("breakOnZero")
+        self.break_norm = QCheckBox("norm >")
+        self.break_norm.setObjectName("breakOnNorm")
+        self.norm_value = QDoubleSpinBox()
+        self.norm_value.setObjectName("normThreshold")
+        self.norm_value.setRange(0.0, 1e12)
+        self.norm_value.setDecimals(3)
+        self.norm_value.setValue(100.0)
+        for w in (self.break_nan, self.break_zero, self.break_norm):
+            w.toggled.connect(self._sync_breakpoints)
+        self.norm_value.valueChanged.connect(self._sync_breakpoints)
+
+        speed_row = QHBoxLayout()
+        speed_row.addWidget(self.animate)
+        speed_row.addWidget(self.speed)
+        speed_row.addStretch(1)
+        break_row = QHBoxLayout()
+        break_row.addWidget(QLabel("Break on:"))
+        break_row.addWidget(self.break_nan)
+        break_row.addWidget(self.break_zero)
+        break_row.addWidget(self.break_norm)
+        break_row.addWidget(self.norm_value)
+        break_row.addStretch(1)
+
+        self.status = QLabel("No graph yet: run a script.")
+        self.status.setObjectName("stepperStatus")
+        self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.notes = QLabel("")
+        self.notes.setObjectName("stepperNotes")
+        self.notes.setWordWrap(True)
+        self.notes.setStyleSheet("color: #8a5a00;")
+
+        self.table = QTableWidget(0, 3)
+        self.table.setObjectName("stepperTable")
+        self.table.setHorizontalHeaderLabels(["", "to / from", "gradient"])
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QTableWidget.NoEditTriggers)
+
+        self.queue = QLabel("")
+        self.queue.setObjectName("stepperQueue")
+        self.queue.setWordWrap(True)
+
+        form = QFormLayout()
+        form.addRow(self.status)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(buttons)
+        layout.addLayout(speed_row)
+        layout.addLayout(break_row)
+        layout.addLayout(form)
+        layout.addWidget(self.notes)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.queue)
+        self._update_enabled()
+
+    # ---- the model -----------------------------------------------------------------------------
+    def set_stepper(self, stepper: Stepper | None) -> None:
+        """Drive ``stepper`` (None when there is no graph)."""
+        self.stop()
+        self.stepper = stepper
+        self._sync_breakpoints()
+        self.refresh()
+
+    def _sync_breakpoints(self, *_args) -> None:
+        s = self.stepper
+        if s is None:
+            return
+        s.break_on_nan = self.break_nan.isChecked()
+        s.break_on_zero = self.break_zero.isChecked()
+        s.norm_threshold = self.norm_value.value() if self.break_norm.isChecked() else None
+
+    def toggle_breakpoint(self, node) -> bool:
+        """Add or remove a breakpoint on ``node``; True when it is now set."""
+        if self.stepper is None:
+            return False
+        bps = self.stepper.breakpoints
+        if node in bps:
+            bps.discard(node)
+            return False
+        bps.add(node)
+        return True
+
+    # ---- moving --------------------------------------------------------------------------------
+    def step(self) -> None:
+        if self.stepper is None:
+            return
+        self.stop()
+        self.stepper.continue_(max_steps=1)
+        self._after_move()
+
+    def step_back(self) -> None:
+        if self.stepper is None:
+            return
+        self.stop()
+        self.stepper.step_back()
+        self._after_move()
+
+    def reset(self) -> None:
+        if self.stepper is None:
+            return
+        self.stop()
+        self.stepper.reset()
+        self._after_move()
+
+    def toggle_continue(self) -> None:
+        """Continue, or pause a Continue in progress."""
+        if self.running:
+            self.stop()
+        else:
+            self.continue_()
+
+    def continue_(self) -> None:
+        if self.stepper is None or self.stepper.at_end:
+            return
+        self.running = True
+        self._run_target = None
+        self.timer.start(int(1000 / self.speed.value()) if self.animate.isChecked() else 0)
+        self._update_enabled()
+
+    def run_to(self, node) -> None:
+        """Step until ``node`` has run ("Run to here"); animated like Continue."""
+        if self.stepper is None:
+            return
+        if node in self.stepper._step_index:
+            self.stop()
+            self.stepper.run_to(node)
+            self._after_move()
+            return
+        self._run_target = node
+        self.running = True
+        self.timer.start(int(1000 / self.speed.value()) if self.animate.isChecked() else 0)
+        self._update_enabled()
+
+    def stop(self) -> None:
+        self.timer.stop()
+        self.running = False
+        self._run_target = None
+        self._update_enabled()
+
+    def _tick(self) -> None:
+        s = self.stepper
+        if s is None:
+            self.stop()
+            return
+        deadline = time.perf_counter() + (0 if self.animate.isChecked() else CHUNK_SECONDS)
+        while True:
+            step = s.step()
+            if step is None:
+                self.stop()
+                break
+            if self._run_target is not None and step.node is self._run_target:
+                self.stop()
+                break
+            reason = s.check_breakpoint(step)
+            if reason is not None:
+                s.pause_reason = reason
+                s.paused_at_breakpoint.emit(reason)
+                self.stop()
+                self.paused.emit(reason)
+                break
+            if s.at_end:
+                self.stop()
+                break
+            if time.perf_counter() >= deadline:
+                break
+        self._after_move()
+
+    def _after_move(self) -> None:
+        self.moved.emit()
+        self.refresh()
+
+    # ---- display -------------------------------------------------------------------------------
+    def _update_enabled(self) -> None:
+        s = self.stepper
+        has = s is not None
+        self.actions["actionStep"].setEnabled(has and not s.at_end)
+        self.actions["actionStepBack"].setEnabled(has and s.position >= 0)
+        self.actions["actionContinue"].setEnabled(has and (self.running or not s.at_end))
+        self.actions["actionContinue"].setText("Pause" if self.running else "Continue")
+        self.actions["actionResetBackward"].setEnabled(has)
+
+    def refresh(self) -> None:
+        """Redraw the status, notes, gradient table and queue from the stepper."""
+        self._update_enabled()
+        s = self.stepper
+        if s is None:
+            self.status.setText("No graph yet: run a script.")
+            self.notes.setText("")
+            self.table.setRowCount(0)
+            self.queue.setText("")
+            return
+        total = len(s.nodes)
+        step = s.current_step
+        if step is None:
+            text = f"Before backward: 0 / {total} nodes run. Next: {self._name(s.next_node())}."
+        else:
+            text = f"Step {s.position + 1} / {total}: ran <b>{self._name(step.node)}</b>"
+            src = source_text(step.node)
+            if src:
+                text += f" (forward at {src})"
+            if step.node.module:
+                text += f" in module <i>{step.node.module}</i>"
+            text += "."
+            if s.at_end:
+                text += " Backward complete."
+        if s.pause_reason:
+            text += f"<br><span style='color:#b00020'>Paused: {s.pause_reason}</span>"
+        self.status.setText(text)
+        notes = [n for n in (s.note, s.accumulation_note) if n]
+        self.notes.setText("\n".join(notes))
+        self.notes.setVisible(bool(notes))
+        self._fill_table(step)
+        ready = s.ready_nodes()
+        waiting = [(n, s.waiting_count(n)) for n in s.nodes if s.state_of(n) == "waiting"]
+        queue = "Ready: " + (", ".join(self._name(n) for n in ready[:8]) or "—")
+        if len(ready) > 8:
+            queue += f" … (+{len(ready) - 8})"
+        if waiting:
+            queue += "<br>Waiting: " + ", ".join(f"{self._name(n)} ({c} to come)" for n, c in waiting[:8])
+        self.queue.setText(queue)
+
+    def _fill_table(self, step) -> None:
+        rows: list[tuple[str, str, str]] = []
+        s = self.stepper
+        if step is not None:
+            node = step.node
+            contribs = s.contributions(node)
+            if len(contribs) > 1:
+                for parent, i, g in contribs:
+                    rows.append(("contribution", f"{self._name(parent)} [{i}]", grad_summary(g)))
+            for nr, g in enumerate(step.received):
+                rows.append(("received" if len(contribs) <= 1 else "sum received", f"output {nr}", grad_summary(g) or "None"))
+            for i, ((child, _), g) in enumerate(zip(node.next_functions, step.sent)):
+                target = self._name(child) if child is not None else "(no grad)"
+                rows.append(("sent", f"{target} [{i}]", grad_summary(g) or "None"))
+            if step.leaf is not None:
+                rows.append(("leaf .grad", "", grad_summary(step.leaf._grad)))
+                before = s.grad_before(step.leaf)
+                if before is not None:
+                    rows.append(("before", "(earlier backward)", grad_summary(before)))
+        self.table.setRowCount(len(rows))
+        for r, cells in enumerate(rows):
+            for c, text in enumerate(cells):
+                self.table.setItem(r, c, QTableWidgetItem(text))
+        self.table.resizeColumnsToContents()
+
+    @staticmethod
+    def _name(node) -> str:
+        return node.name() if node is not None else "—"

@@ -1,0 +1,112 @@
+"""Plots dock: the arrays that reach the pyqtgraph items, live gradient plot, export."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+pytest.importorskip("pytestqt")
+
+import engine as torch
+from gradviz.model.stepper import Stepper
+from gradviz.qt.plots import HeatmapView, PlotsPanel
+
+
+def tutorial():
+    a = torch.linspace(0.0, 2.0 * math.pi, steps=25, requires_grad=True)
+    b = torch.sin(a)
+    c = 2 * b
+    d = c + 1
+    out = d.sum()
+    return {"a": a, "b": b, "c": c, "d": d, "out": out}
+
+
+def test_value_plot_shows_b_against_a(qtbot):
+    t = tutorial()
+    panel = PlotsPanel()
+    qtbot.addWidget(panel)
+    panel.set_tensors(t, x_default="a", y_default="b")
+    x, y = panel.value_curve.getData()
+    np.testing.assert_allclose(x, t["a"].detach().numpy(), rtol=1e-6)
+    np.testing.assert_allclose(y, np.sin(t["a"].detach().numpy()), rtol=1e-5, atol=1e-6)
+    # Selecting a node plots its output on y.
+    panel.select(t["c"].grad_fn)
+    x, y = panel.value_curve.getData()
+    np.testing.assert_allclose(y, 2 * np.sin(t["a"].detach().numpy()), rtol=1e-5, atol=1e-6)
+
+
+def test_gradient_plot_follows_the_stepper_to_two_cos_a(qtbot):
+    t = tutorial()
+    panel = PlotsPanel()
+    qtbot.addWidget(panel)
+    panel.set_tensors(t)
+    stepper = Stepper(t["out"])
+    panel.attach_stepper(stepper)
+    assert panel.gradient_name == "a"
+    x, y = panel.grad_curve.getData()
+    assert x is None or len(x) == 0  # no gradient yet
+    stepper.continue_()
+    x, y = panel.grad_curve.getData()
+    a = t["a"].detach().numpy()
+    np.testing.assert_allclose(x, a, rtol=1e-6)
+    np.testing.assert_allclose(y, 2 * np.cos(a), rtol=1e-5, atol=1e-6)
+    stepper.step_back()
+    x, y = panel.grad_curve.getData()
+    assert x is None or len(x) == 0
+
+
+def test_histogram_counts_and_heatmap_of_a_matrix(qtbot):
+    torch.manual_seed(0)
+    w = torch.randn(4, 6, requires_grad=True)
+    (w * w).sum().backward()
+    panel = PlotsPanel()
+    qtbot.addWidget(panel)
+    panel.set_tensors({"w": w})
+    panel.select(w, "w")
+    assert panel.hist_counts.sum() == 24
+    np.testing.assert_array_equal(panel.value_heatmap.data, w.detach().numpy())
+    np.testing.assert_allclose(panel.grad_heatmap.data, 2 * w.detach().numpy(), rtol=1e-6)
+    panel.hist_source.setCurrentText("gradients")
+    counts, _ = np.histogram(2 * w.detach().numpy(), bins=30)
+    np.testing.assert_array_equal(panel.hist_counts, counts)
+
+
+def test_export_png_and_svg(qtbot, tmp_path):
+    t = tutorial()
+    panel = PlotsPanel()
+    qtbot.addWidget(panel)
+    panel.resize(600, 400)
+    panel.show()
+    panel.set_tensors(t, x_default="a", y_default="b")
+    png = tmp_path / "value.png"
+    svg = tmp_path / "value.svg"
+    panel.value_tab.export(str(png))
+    panel.value_tab.export(str(svg))
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "<svg" in svg.read_text()
+
+
+def test_crosshair_readout(qtbot):
+    t = tutorial()
+    panel = PlotsPanel()
+    qtbot.addWidget(panel)
+    panel.resize(600, 400)
+    panel.show()
+    panel.set_tensors(t, x_default="a", y_default="b")
+    plot = panel.value_tab.plot
+    centre = plot.vb.mapViewToScene(plot.vb.viewRect().center())
+    panel.value_tab.crosshair.move_to_scene_pos(centre)
+    assert panel.value_tab.readout.text().startswith("x = ")
+    view_centre = plot.vb.viewRect().center()
+    assert panel.value_tab.crosshair.vline.value() == pytest.approx(view_centre.x(), rel=1e-3, abs=1e-3)
+
+
+def test_heatmap_view_labels_small_matrices(qtbot):
+    view = HeatmapView()
+    qtbot.addWidget(view)
+    view.set_matrix(np.arange(6.0).reshape(2, 3))
+    assert [lab.toPlainText() for lab in view._labels] == ["0", "1", "2", "3", "4", "5"]
+    view.set_matrix(np.zeros((30, 30)))
+    assert view._labels == []

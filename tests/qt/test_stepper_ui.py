@@ -1,0 +1,129 @@
+"""Stepper dock: actions, shortcuts, Continue animation and chunks, breakpoints, run-to."""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+import pytest
+
+pytest.importorskip("pytestqt")
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence
+
+import engine as torch
+from engine.autograd import AccumulateGrad
+from gradviz.model.stepper import Stepper
+from gradviz.qt.stepper_panel import StepperPanel
+
+
+def tutorial():
+    a = torch.linspace(0.0, 2.0 * math.pi, steps=25, requires_grad=True)
+    out = (2 * torch.sin(a) + 1).sum()
+    return a, out
+
+
+def make_panel(qtbot, root):
+    panel = StepperPanel()
+    qtbot.addWidget(panel)
+    stepper = Stepper(root)
+    panel.set_stepper(stepper)
+    return panel, stepper
+
+
+def test_actions_have_names_and_shortcuts(qtbot):
+    panel = StepperPanel()
+    qtbot.addWidget(panel)
+    a = panel.actions
+    assert a["actionStep"].shortcut() == QKeySequence(Qt.Key_F10)
+    assert a["actionStepBack"].shortcut() == QKeySequence(Qt.SHIFT | Qt.Key_F10)
+    assert a["actionContinue"].shortcut() == QKeySequence(Qt.Key_F5)
+    assert a["actionResetBackward"].objectName() == "actionResetBackward"
+    assert not a["actionStep"].isEnabled()  # no graph yet
+
+
+def test_step_action_writes_two_cos_a_and_step_back_restores(qtbot):
+    a, out = tutorial()
+    panel, stepper = make_panel(qtbot, out)
+    for _ in range(4):
+        panel.actions["actionStep"].trigger()
+    assert a.grad is None
+    assert "SinBackward0" in panel.status.text()
+    panel.actions["actionStep"].trigger()
+    assert isinstance(stepper.current_node, AccumulateGrad)
+    np.testing.assert_allclose(a.grad.numpy(), 2 * np.cos(a.detach().numpy()), rtol=1e-5, atol=1e-6)
+    assert "complete" in panel.status.text()
+    assert not panel.actions["actionStep"].isEnabled()
+    panel.actions["actionStepBack"].trigger()
+    assert a.grad is None
+    panel.actions["actionResetBackward"].trigger()
+    assert stepper.position == -1 and "Before backward" in panel.status.text()
+
+
+def test_gradient_table_lists_sent_and_received(qtbot):
+    a, out = tutorial()
+    panel, stepper = make_panel(qtbot, out)
+    panel.step()
+    cells = [[panel.table.item(r, c).text() for c in range(3)] for r in range(panel.table.rowCount())]
+    assert ["received", "output 0", "1"] in cells
+    assert ["sent", "AddBackward0 [0]", "[25] ‖g‖=5"] in cells
+
+
+def test_continue_without_animation_reaches_the_end_fast(qtbot):
+    torch.manual_seed(0)
+    x = torch.rand(3, requires_grad=True)
+    y = x
+    for _ in range(400):
+        y = y * 1.001 + 0.0
+    out = y.sum()
+    panel, stepper = make_panel(qtbot, out)
+    panel.animate.setChecked(False)
+    started = time.perf_counter()
+    panel.actions["actionContinue"].trigger()
+    qtbot.waitUntil(lambda: stepper.at_end, timeout=20000)
+    elapsed = time.perf_counter() - started
+    steps = len(stepper.history)
+    assert steps == len(stepper.nodes) > 800
+    assert steps / elapsed >= 200, f"{steps / elapsed:.0f} steps/s"
+    assert not panel.running
+
+
+def test_animated_continue_stops_at_nan_breakpoint(qtbot):
+    x = torch.tensor([0.0, 4.0], requires_grad=True)
+    s = x.sqrt()
+    out = (s * 0.0 + s).sum()
+    panel, stepper = make_panel(qtbot, out)
+    panel.break_nan.setChecked(True)
+    panel.speed.setValue(200)
+    reasons = []
+    panel.paused.connect(reasons.append)
+    panel.continue_()
+    assert panel.running
+    qtbot.waitUntil(lambda: not panel.running, timeout=5000)
+    assert stepper.current_node is s.grad_fn
+    assert reasons and "SqrtBackward0" in reasons[0]
+    assert "Paused" in panel.status.text()
+
+
+def test_run_to_here(qtbot):
+    a, out = tutorial()
+    panel, stepper = make_panel(qtbot, out)
+    sin = [n for n in stepper.nodes if n.name() == "SinBackward0"][0]
+    panel.animate.setChecked(False)
+    panel.run_to(sin)
+    qtbot.waitUntil(lambda: not panel.running, timeout=5000)
+    assert stepper.current_node is sin
+    panel.run_to(out.grad_fn)  # already ran: go back to it
+    assert stepper.current_node is out.grad_fn
+
+
+def test_notes_for_non_scalar_root_and_accumulation(qtbot):
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    (x * 2).sum().backward()
+    y = x * x
+    panel, stepper = make_panel(qtbot, y)
+    text = panel.notes.text()
+    assert "grad can be implicitly created only for scalar outputs" in text
+    assert "accumulate" in text
