@@ -361,14 +361,15 @@ def expand(self, *sizes):
     if target == shape:
         # PyTorch still records an ExpandBackward0 node for a no-op expand.
         pass
-    try:
-        np.broadcast_shapes(shape, target)
-    except ValueError:
-        raise RuntimeError(
-            f"The expanded size of the tensor ({target[-1]}) must match the existing size ({shape[-1]}) at "
-            f"non-singleton dimension {len(target) - 1}.  Target sizes: [{', '.join(map(str, sizes))}].  "
-            f"Tensor sizes: [{', '.join(map(str, shape))}]"
-        ) from None
+    for i in range(lead, len(target)):
+        # PyTorch reports the first dim where a non-singleton size would have to change.
+        have, want = shape[i - lead], target[i]
+        if have != 1 and have != want:
+            raise RuntimeError(
+                f"The expanded size of the tensor ({want}) must match the existing size ({have}) at "
+                f"non-singleton dimension {i}.  Target sizes: [{', '.join(map(str, sizes))}].  "
+                f"Tensor sizes: [{', '.join(map(str, shape))}]"
+            )
     return _view_result(Expand.apply(self, shape=target), self)
 
 

@@ -142,3 +142,12 @@ def test_joining_gradients_match_finite_differences():
     gb = numeric_grad(lambda x: float(build(torch.tensor(a0), torch.tensor(x))), b0)
     np.testing.assert_allclose(a.grad.numpy(), ga, atol=1e-6)
     np.testing.assert_allclose(b.grad.numpy(), gb, atol=1e-6)
+
+
+def test_expand_error_names_the_first_mismatching_dim():
+    with pytest.raises(RuntimeError) as info:
+        torch.ones(2, 3).expand(3, 3)
+    assert str(info.value) == (
+        "The expanded size of the tensor (3) must match the existing size (2) at non-singleton dimension 0.  "
+        "Target sizes: [3, 3].  Tensor sizes: [2, 3]"
+    )
