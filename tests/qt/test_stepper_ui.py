@@ -127,3 +127,32 @@ def test_notes_for_non_scalar_root_and_accumulation(qtbot):
     text = panel.notes.text()
     assert "grad can be implicitly created only for scalar outputs" in text
     assert "accumulate" in text
+
+
+def test_graph_scene_shows_step_state_edge_labels_and_leaf_grad(qtbot):
+    from gradviz.model.graph_model import GraphModel
+    from gradviz.model.layout import compute_layout
+    from gradviz.qt.graph_scene import GraphScene
+
+    a, out = tutorial()
+    model = GraphModel.from_root(out, names={id(a): "a"})
+    scene = GraphScene(model, compute_layout(model.graph))
+    stepper = Stepper(out)
+    scene.apply_step_state(stepper)
+    root_item = scene.items_by_id[model.id_of(out.grad_fn)]
+    assert root_item.state_fill == scene.theme.state_ready
+    stepper.step()
+    scene.apply_step_state(stepper)
+    assert root_item.state_fill == scene.theme.state_current
+    add_id = model.id_of(out.grad_fn.next_functions[0][0])
+    assert scene.edge_label(model.id_of(out.grad_fn), add_id) == "[25] ‖g‖=5"
+    assert scene.items_by_id[add_id].state_fill == scene.theme.state_ready
+    stepper.continue_()
+    scene.apply_step_state(stepper)
+    leaf = scene.items_by_id[model.id_of(a)]
+    assert leaf.state_badge.startswith(".grad [25]")
+    assert root_item.state_fill == scene.theme.state_done
+    stepper.reset()
+    scene.apply_step_state(stepper)
+    assert scene.edge_label(model.id_of(out.grad_fn), add_id) == ""
+    assert leaf.state_badge == "" and root_item.state_fill == scene.theme.state_ready
