@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 
 
 def _main() -> int:
-    try:
+    if importlib.util.find_spec("gradviz.cli") is not None:
         from gradviz.cli import main
-    except ImportError:
-        # The CLI module is written separately; until it exists, open the window on the given file.
-        from gradviz.qt.app import launch
 
-        return launch(sys.argv[1] if len(sys.argv) > 1 else None)
-    return main()
+        return main()
+    # Until the command line module exists, open the window on the given file.
+    from gradviz.qt.app import launch
+
+    return launch(sys.argv[1] if len(sys.argv) > 1 else None)
 
 
 if __name__ == "__main__":

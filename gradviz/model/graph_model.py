@@ -338,3 +338,21 @@ def attach_variable_names(model: GraphModel, tensors: dict[str, Tensor]) -> None
         data["shape"] = tuple(tensor.shape)
         data["dtype"] = dtype_text(tensor._data.dtype)
         data["label"] = f"{short_name(data['name'])}\n{name}: {shape_text(tensor.shape)}"
+
+
+def display_graph(model: GraphModel, collapsed=frozenset(), max_nodes: int | None = None) -> tuple[nx.DiGraph, int]:
+    """The graph to draw: modules in ``collapsed`` merged, then at most ``max_nodes`` nodes.
+
+    Nodes are kept in breadth-first order from the root (the graph's node order), so a capped
+    drawing shows the part nearest the output. Returns the graph and how many nodes were left out.
+    """
+    graph = model.collapsed(set(collapsed))
+    total = graph.number_of_nodes()
+    if max_nodes is None or total <= max_nodes:
+        return graph, 0
+    keep = []
+    for node in graph.nodes:
+        keep.append(node)
+        if len(keep) >= max_nodes:
+            break
+    return graph.subgraph(keep).copy(), total - len(keep)

@@ -42,10 +42,12 @@ class Positions(dict):
     """``node id -> (x, y)``; ``routes`` holds the bend points of long edges (layered layout)."""
 
     routes: dict
+    method: str
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, method: str = "", **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.routes = {}
+        self.method = method
 
 
 Progress = Callable[[float, str], None]
@@ -87,6 +89,7 @@ def compute_layout(
             raw = nx.shell_layout(graph, nlist=_generations(graph))
         report(0.8, "removing overlaps")
         positions = _without_overlaps(graph, raw)
+    positions.method = method
     report(1.0, "done")
     return positions
 

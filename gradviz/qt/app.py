@@ -1,0 +1,40 @@
+"""Start the desktop app: ``launch(path)`` creates the QApplication and the window and runs it."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from PySide6.QtWidgets import QApplication
+
+from .main_window import EXAMPLES_DIR, MainWindow
+
+DEFAULT_EXAMPLE = EXAMPLES_DIR / "01_simple_example.py"
+
+
+def create_window(path: str | None = None) -> MainWindow:
+    """A shown window with ``path`` (or, with no path, the built-in first example) loaded and running."""
+    window = MainWindow()
+    window.show()
+    if path is not None:
+        window.open_file(path, run=True)
+    elif DEFAULT_EXAMPLE.is_file() and not window.editor.toPlainText().strip():
+        window.open_file(DEFAULT_EXAMPLE, run=True)
+    elif DEFAULT_EXAMPLE.is_file():
+        # Text restored from the autosave: keep it and draw its graph.
+        window.run()
+    return window
+
+
+def launch(path: str | None) -> int:
+    """Open the gradviz window on ``path`` (a script) or the built-in example; returns the exit code."""
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("gradviz")
+    app.setOrganizationName("gradviz")
+    if path is not None and not Path(path).is_file():
+        print(f"gradviz: no such file: {path}", file=sys.stderr)
+        return 2
+    window = create_window(path)
+    code = app.exec()
+    del window
+    return int(code)

@@ -1,0 +1,496 @@
+"""The graph drawn as a QGraphicsScene: node boxes, gradient-flow edges, module group boxes.
+
+Layout units become pixels here: one x unit is ``SLOT_X`` px and one y unit ``SLOT_Y`` px; a node
+box is ``NODE_W`` x ``NODE_H``, which is ``layout.NODE_SIZE`` in units, so boxes never overlap.
+Edges are batched into a few path items per region of the scene (thousands of edge items would make
+building and repainting a big graph slow); node items paint their text only when zoomed in enough.
+"""
+
+from __future__ import annotations
+
+import math
+
+import networkx as nx
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
+from PySide6.QtWidgets import (
+    QGraphicsItem,
+    QGraphicsPathItem,
+    QGraphicsScene,
+    QGraphicsSimpleTextItem,
+    QStyleOptionGraphicsItem,
+)
+
+from gradviz.model.graph_model import GraphModel
+from gradviz.model.layout import NODE_SIZE
+from gradviz.model.stepper import grad_summary
+
+from .theme import Theme, get_theme
+
+SLOT_X = 190.0
+SLOT_Y = 92.0
+NODE_W = NODE_SIZE[0] * SLOT_X
+NODE_H = NODE_SIZE[1] * SLOT_Y
+# Below this zoom factor labels are not drawn (they would be unreadable specks anyway).
+LABEL_LOD = 0.32
+# Edges are grouped into path items per square of this size (px).
+EDGE_TILE = 1600.0
+
+
+class NodeItem(QGraphicsItem):
+    """One node box; colours by kind, optional step-state fill, search-match outline."""
+
+    def __init__(self, node_id: str, data: dict, theme: Theme) -> None:
+        super().__init__()
+        self.node_id = node_id
+        self.data_ = data
+        self.theme = theme
+        self.kind = data.get("kind", "grad_fn")
+        label = data.get("label") or data.get("name", "")
+        lines = label.split("\n")
+        self.title = lines[0]
+        self.subtitle = lines[1] if len(lines) > 1 else ""
+        self.matched = False
+        self.state_fill: str | None = None
+        self.state_badge = ""
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
+        self.setZValue(2)
+        self.setAcceptHoverEvents(False)
+        self.setToolTip(_tooltip(data))
+        self._rect = QRectF(-NODE_W / 2, -NODE_H / 2, NODE_W, NODE_H)
+
+    def boundingRect(self) -> QRectF:
+        return self._rect.adjusted(-3, -3, 3, 3)
+
+    def _colors(self) -> tuple[str, str, str]:
+        t = self.theme
+        name = self.data_.get("name", "")
+        if self.kind == "tensor":
+            return t.leaf_fill, t.leaf_border, t.text
+        if self.kind == "constant":
+            return t.constant_fill, t.constant_edge, t.constant_text
+        if self.kind == "module":
+            return t.window, t.module_border, t.text
+        if name.endswith("AccumulateGrad"):
+            return t.acc_fill, t.op_border, t.text
+        return t.op_fill, t.op_border, t.text
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
+        fill, border, text = self._colors()
+        if self.state_fill:
+            fill = self.state_fill
+        lod = QStyleOptionGraphicsItem.levelOfDetailFromTransform(painter.worldTransform())
+        pen = QPen(QColor(border), 1.2)
+        if self.kind == "constant":
+            pen.setStyle(Qt.PenStyle.DashLine)
+        if self.kind == "module":
+            pen.setWidthF(2.0)
+        if self.matched:
+            pen = QPen(QColor(self.theme.match), 3.0)
+        if self.isSelected():
+            pen = QPen(QColor(self.theme.selection), 3.0)
+        painter.setPen(pen)
+        painter.setBrush(QColor(fill))
+        if lod < LABEL_LOD:
+            painter.drawRect(self._rect)
+            return
+        radius = 4.0 if self.kind == "grad_fn" else 12.0 if self.kind in ("tensor", "constant") else 2.0
+        painter.drawRoundedRect(self._rect, radius, radius)
+        if self.kind == "module":
+            # A stacked look for a collapsed module.
+            painter.drawLine(self._rect.topLeft() + QPointF(4, -4), self._rect.topRight() + QPointF(4, -4))
+        painter.setPen(QColor(text))
+        title_font = _font(9.0, bold=self.kind != "constant")
+        painter.setFont(title_font)
+        rect = self._rect.adjusted(6, 3, -6, -3)
+        metrics = QFontMetricsF(title_font)
+        title = metrics.elidedText(self.title, Qt.TextElideMode.ElideMiddle, rect.width())
+        if self.subtitle:
+            top = QRectF(rect.left(), rect.top(), rect.width(), rect.height() / 2 + 1)
+            painter.drawText(top, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom, title)
+            sub_font = _font(8.0)
+            painter.setFont(sub_font)
+            painter.setPen(QColor(self.theme.muted if self.kind != "constant" else text))
+            bottom = QRectF(rect.left(), rect.center().y() + 1, rect.width(), rect.height() / 2)
+            sub = QFontMetricsF(sub_font).elidedText(self.subtitle, Qt.TextElideMode.ElideMiddle, rect.width())
+            painter.drawText(bottom, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, sub)
+        else:
+            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, title)
+        if self.state_badge:
+            painter.setFont(_font(7.5, bold=True))
+            painter.setPen(QColor(self.theme.text))
+            painter.drawText(self._rect.adjusted(0, -16, 0, 0), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop,
+                             self.state_badge)
+
+    def mouseDoubleClickEvent(self, event) -> None:
+        scene = self.scene()
+        if isinstance(scene, GraphScene):
+            scene.node_activated.emit(self.node_id)
+        super().mouseDoubleClickEvent(event)
+
+
+class ModuleBoxItem(QGraphicsItem):
+    """The box around the nodes of one nn.Module; double-click collapses it."""
+
+    def __init__(self, path: str, rect: QRectF, theme: Theme, depth: int) -> None:
+        super().__init__()
+        self.path = path
+        self.theme = theme
+        self._rect = rect
+        self.setZValue(-1 + depth * 0.01)
+        self.setToolTip(f"module {path}\nDouble-click to collapse")
+
+    def boundingRect(self) -> QRectF:
+        return self._rect.adjusted(-1, -1, 1, 1)
+
+    def paint(self, painter: QPainter, option, widget=None) -> None:
+        painter.setPen(QPen(QColor(self.theme.module_border), 1.0, Qt.PenStyle.DashLine))
+        painter.setBrush(QColor(self.theme.module_fill))
+        painter.drawRoundedRect(self._rect, 8, 8)
+        lod = QStyleOptionGraphicsItem.levelOfDetailFromTransform(painter.worldTransform())
+        if lod >= LABEL_LOD * 0.6:
+            painter.setPen(QColor(self.theme.muted))
+            painter.setFont(_font(8.5, bold=True))
+            painter.drawText(self._rect.adjusted(8, 3, -8, 0), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop,
+                             self.path)
+
+    def shape(self) -> QPainterPath:
+        # Only the title strip reacts to the mouse, so clicks inside the box still reach the nodes.
+        path = QPainterPath()
+        path.addRect(QRectF(self._rect.left(), self._rect.top(), self._rect.width(), 20))
+        return path
+
+    def mouseDoubleClickEvent(self, event) -> None:
+        scene = self.scene()
+        if isinstance(scene, GraphScene):
+            scene.module_toggled.emit(self.path)
+
+
+class GraphScene(QGraphicsScene):
+    """Draws a GraphModel (or a display graph derived from it) at given layout positions.
+
+    ``node_activated(node_id)`` is emitted on double-click on a node (a collapsed module node
+    expands); ``module_toggled(path)`` when a module box is double-clicked (collapse).
+    """
+
+    node_activated = Signal(str)
+    module_toggled = Signal(str)
+
+    def __init__(
+        self,
+        model: GraphModel,
+        positions: dict,
+        theme: str = "light",
+        display: nx.DiGraph | None = None,
+        hidden_count: int = 0,
+        parent=None,
+    ) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.graph = display if display is not None else model.graph
+        self.positions = positions
+        self.hidden_count = hidden_count
+        self.theme = get_theme(theme)
+        self.items_by_id: dict[str, NodeItem] = {}
+        self._edge_items: list[QGraphicsPathItem] = []
+        self._module_items: list[ModuleBoxItem] = []
+        self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
+        self._build()
+
+    # ---- building ------------------------------------------------------------------------------
+    def _scene_pos(self, node_id: str) -> QPointF:
+        x, y = self.positions[node_id]
+        return QPointF(x * SLOT_X, y * SLOT_Y)
+
+    def _build(self) -> None:
+        self.setBackgroundBrush(QColor(self.theme.canvas))
+        for node_id, data in self.graph.nodes(data=True):
+            if node_id not in self.positions:
+                continue
+            item = NodeItem(node_id, data, self.theme)
+            item.setPos(self._scene_pos(node_id))
+            self.addItem(item)
+            self.items_by_id[node_id] = item
+        self._build_edges()
+        self._build_module_boxes()
+        rect = self.itemsBoundingRect().adjusted(-80, -80, 80, 80)
+        self.setSceneRect(rect)
+
+    def _build_edges(self) -> None:
+        routes = getattr(self.positions, "routes", {})
+        vertical = getattr(self.positions, "method", "layered") == "layered"
+        tiles: dict[tuple, list[QPainterPath]] = {}
+        for u, v, data in self.graph.edges(data=True):
+            if u not in self.items_by_id or v not in self.items_by_id:
+                continue
+            p = self._scene_pos(u)
+            q = self._scene_pos(v)
+            bends = [QPointF(x * SLOT_X, y * SLOT_Y) for x, y in routes.get((u, v), ())]
+            line, head = _edge_path(p, q, bends, vertical)
+            constant = bool(data.get("constant"))
+            key = (int(p.x() // EDGE_TILE), int(p.y() // EDGE_TILE), constant)
+            paths = tiles.setdefault(key, [QPainterPath(), QPainterPath()])
+            paths[0].addPath(line)
+            paths[1].addPath(head)
+        for (_, _, constant), (lines, heads) in sorted(tiles.items()):
+            color = QColor(self.theme.constant_edge if constant else self.theme.edge)
+            pen = QPen(color, 1.3)
+            if constant:
+                pen.setStyle(Qt.PenStyle.DashLine)
+            line_item = QGraphicsPathItem(lines)
+            line_item.setPen(pen)
+            line_item.setZValue(1)
+            head_item = QGraphicsPathItem(heads)
+            head_item.setPen(Qt.PenStyle.NoPen)
+            head_item.setBrush(QBrush(color))
+            head_item.setZValue(1)
+            self.addItem(line_item)
+            self.addItem(head_item)
+            self._edge_items += [line_item, head_item]
+
+    def _build_module_boxes(self) -> None:
+        """One box per module path around its members (nested boxes pad a little more)."""
+        members: dict[str, list[NodeItem]] = {}
+        for item in self.items_by_id.values():
+            module = item.data_.get("module") or ""
+            if item.kind == "module":
+                # A collapsed module sits inside its parent's box.
+                module = item.data_.get("module") or ""
+            parts = module.split(".") if module else []
+            for i in range(1, len(parts) + 1):
+                members.setdefault(".".join(parts[:i]), []).append(item)
+        for path, items in sorted(members.items()):
+            depth = path.count(".")
+            nested = max((p.count(".") for p in members if p.startswith(path + ".")), default=depth) - depth
+            pad = 10 + 8 * nested
+            rect = QRectF()
+            for item in items:
+                rect = rect.united(item.sceneBoundingRect())
+            rect = rect.adjusted(-pad, -pad - 16, pad, pad)
+            box = ModuleBoxItem(path, rect, self.theme, depth)
+            self.addItem(box)
+            self._module_items.append(box)
+
+    # ---- queries -------------------------------------------------------------------------------
+    def node_data(self, node_id: str) -> dict:
+        return self.graph.nodes[node_id]
+
+    def selected_node_id(self) -> str | None:
+        for item in self.selectedItems():
+            if isinstance(item, NodeItem):
+                return item.node_id
+        return None
+
+    def select_node(self, node_id: str) -> None:
+        item = self.items_by_id.get(node_id)
+        if item is None:
+            return
+        self.clearSelection()
+        item.setSelected(True)
+
+    def node_count(self) -> int:
+        return len(self.items_by_id)
+
+    def edge_count(self) -> int:
+        return sum(1 for u, v in self.graph.edges if u in self.items_by_id and v in self.items_by_id)
+
+    def module_boxes(self) -> list[str]:
+        return [box.path for box in self._module_items]
+
+    # ---- search --------------------------------------------------------------------------------
+    def find(self, text: str) -> list[str]:
+        """Mark the nodes whose name or label contains ``text`` (case-insensitive); their ids."""
+        needle = text.strip().lower()
+        found = []
+        for node_id, item in self.items_by_id.items():
+            data = item.data_
+            hay = f"{data.get('name', '')}\n{data.get('label', '')}\n{data.get('variable') or ''}".lower()
+            hit = bool(needle) and needle in hay
+            if hit != item.matched:
+                item.matched = hit
+                item.update()
+            if hit:
+                found.append(node_id)
+        return found
+
+    def clear_matches(self) -> None:
+        self.find("")
+
+    # ---- backward stepping ---------------------------------------------------------------------
+    def apply_step_state(self, stepper) -> None:
+        """Show where backward is: node fills by state, gradients on edges, .grad on leaves.
+
+        Node fills: "current" (the node that ran last), "done", "ready" (runs next), "waiting"
+        (with a badge counting the gradients still expected); "pending" nodes keep their colours.
+        An edge that carried a gradient is labelled with its summary (the value of a scalar,
+        else shape and norm). A leaf shows its ``.grad`` once its AccumulateGrad ran (a .grad left
+        by an earlier backward is marked "earlier"). Only the nodes the stepper reports as changed
+        are redrawn after the first call, so a step costs the same on a 5,000-node graph.
+        """
+        if stepper is None:
+            self.clear_step_state()
+            return
+        changed = stepper.take_changed() if hasattr(stepper, "take_changed") else None
+        if getattr(self, "_step_stepper", None) is not stepper or changed is None:
+            self._step_stepper = stepper
+            ids = list(self.items_by_id)
+        else:
+            ids = set()
+            for node in changed:
+                node_id = self.model.id_of(node)
+                if node_id is None or node_id not in self.graph:
+                    continue
+                ids.add(node_id)
+                ids.update(self.graph.successors(node_id))  # the leaf behind an AccumulateGrad
+        for node_id in ids:
+            self._apply_node_step_state(node_id, stepper)
+
+    def _apply_node_step_state(self, node_id: str, stepper) -> None:
+        item = self.items_by_id.get(node_id)
+        if item is None:
+            return
+        t = self.theme
+        fills = {"done": t.state_done, "current": t.state_current, "ready": t.state_ready,
+                 "waiting": t.state_waiting}
+        obj = item.data_.get("obj")
+        state = None
+        badge = ""
+        try:
+            if item.kind == "grad_fn" and obj is not None:
+                state = stepper.state_of(obj)
+                if state == "waiting":
+                    badge = f"waiting for {stepper.waiting_count(obj)}"
+                elif state == "current":
+                    badge = "▶ current"
+                ran = state in ("done", "current")
+                for _, child_id, edata in self.graph.out_edges(node_id, data=True):
+                    index = edata.get("input_index")
+                    if edata.get("constant") or index is None:
+                        continue
+                    grad = stepper.edge_gradient(obj, index) if ran else None
+                    self._set_edge_label(node_id, child_id, grad_summary(grad))
+            elif item.kind == "tensor" and obj is not None:
+                accumulators = [self.graph.nodes[p].get("obj") for p in self.graph.predecessors(node_id)]
+                acc_state = next((stepper.state_of(a) for a in accumulators if a is not None), None)
+                grad = stepper.leaf_grad(obj)
+                if acc_state in ("done", "current"):
+                    state = acc_state
+                    badge = f".grad {grad_summary(grad)}"
+                elif grad is not None:
+                    badge = f".grad (earlier) {grad_summary(grad)}"
+        except (KeyError, AttributeError):
+            state = None
+        fill = fills.get(state)
+        if fill != item.state_fill or badge != item.state_badge:
+            item.state_fill = fill
+            item.state_badge = badge
+            item.update()
+
+    def _set_edge_label(self, u: str, v: str, text: str) -> None:
+        """Put ``text`` at the middle of edge u -> v (an empty text removes the label)."""
+        labels = self.__dict__.setdefault("_edge_labels", {})
+        label = labels.get((u, v))
+        if not text:
+            if label is not None:
+                self.removeItem(label)
+                del labels[(u, v)]
+            return
+        if label is None:
+            label = QGraphicsSimpleTextItem()
+            label.setFont(_font(7.5))
+            label.setBrush(QColor(self.theme.highlight))
+            label.setZValue(3)
+            self.addItem(label)
+            labels[(u, v)] = label
+            mid = (self._scene_pos(u) + self._scene_pos(v)) / 2
+            label.setData(0, mid)
+        if label.text() != text:
+            label.setText(text)
+            mid = label.data(0)
+            rect = label.boundingRect()
+            label.setPos(mid.x() + 4, mid.y() - rect.height() / 2)
+
+    def edge_label(self, u: str, v: str) -> str:
+        """The gradient label drawn on edge u -> v ('' when none)."""
+        label = self.__dict__.get("_edge_labels", {}).get((u, v))
+        return label.text() if label is not None else ""
+
+    def clear_step_state(self) -> None:
+        for label in self.__dict__.pop("_edge_labels", {}).values():
+            self.removeItem(label)
+        self._step_stepper = None
+        for item in self.items_by_id.values():
+            if item.state_fill or item.state_badge:
+                item.state_fill = None
+                item.state_badge = ""
+                item.update()
+
+
+# ---- helpers ---------------------------------------------------------------------------------
+
+
+_FONTS: dict = {}
+
+
+def _font(size: float, bold: bool = False) -> QFont:
+    key = (size, bold)
+    font = _FONTS.get(key)
+    if font is None:
+        font = QFont()
+        font.setPointSizeF(size)
+        font.setBold(bold)
+        _FONTS[key] = font
+    return font
+
+
+def _tooltip(data: dict) -> str:
+    parts = [data.get("name", "")]
+    if data.get("shape") is not None:
+        parts.append(f"shape {tuple(data['shape'])}  {data.get('dtype') or ''}")
+    if data.get("module"):
+        parts.append(f"module {data['module']}")
+    return "\n".join(parts)
+
+
+def _edge_path(p: QPointF, q: QPointF, bends: list[QPointF], vertical: bool) -> tuple[QPainterPath, QPainterPath]:
+    """The edge line from node p to node q (through bends) and its arrowhead at q."""
+    line = QPainterPath()
+    if vertical and q.y() > p.y():
+        start = QPointF(p.x(), p.y() + NODE_H / 2)
+        end = QPointF(q.x(), q.y() - NODE_H / 2 - 1)
+        points = [start, *bends, end]
+        line.moveTo(start)
+        for a, b in zip(points, points[1:]):
+            mid = (a.y() + b.y()) / 2
+            line.cubicTo(QPointF(a.x(), mid), QPointF(b.x(), mid), b)
+        direction = (0.0, 1.0)
+        tip = end
+    else:
+        start = _box_exit(p, q)
+        end = _box_exit(q, p)
+        line.moveTo(start)
+        line.lineTo(end)
+        dx, dy = end.x() - start.x(), end.y() - start.y()
+        norm = math.hypot(dx, dy) or 1.0
+        direction = (dx / norm, dy / norm)
+        tip = end
+    head = QPainterPath()
+    size, half = 8.0, 4.0
+    ux, uy = direction
+    base = QPointF(tip.x() - ux * size, tip.y() - uy * size)
+    head.moveTo(tip)
+    head.lineTo(base.x() - uy * half, base.y() + ux * half)
+    head.lineTo(base.x() + uy * half, base.y() - ux * half)
+    head.closeSubpath()
+    return line, head
+
+
+def _box_exit(centre: QPointF, towards: QPointF) -> QPointF:
+    """Where the segment from a box centre towards another point leaves the box."""
+    dx, dy = towards.x() - centre.x(), towards.y() - centre.y()
+    if dx == 0 and dy == 0:
+        return centre
+    sx = (NODE_W / 2) / abs(dx) if dx else math.inf
+    sy = (NODE_H / 2) / abs(dy) if dy else math.inf
+    s = min(sx, sy, 1.0)
+    return QPointF(centre.x() + dx * s, centre.y() + dy * s)

@@ -1,0 +1,101 @@
+"""The graph viewport: wheel zoom under the cursor, drag to pan, fit, centre on a node, notices."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QPainter
+from PySide6.QtWidgets import QGraphicsView, QWidget
+
+from .graph_scene import GraphScene
+
+MIN_SCALE = 0.02
+MAX_SCALE = 4.0
+
+
+class GraphView(QGraphicsView):
+    """Shows a GraphScene; ``notice`` is drawn in the top-left corner (e.g. "showing 6,000 of ...")."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("graphView")
+        self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
+        self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
+        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.SmartViewportUpdate)
+        self.setOptimizationFlag(QGraphicsView.OptimizationFlag.DontSavePainterState, True)
+        self.setFrameShape(QGraphicsView.Shape.NoFrame)
+        self.notice = ""
+        self.placeholder = "Run a script (Ctrl+Enter) to see its graph."
+
+    # ---- zoom ----------------------------------------------------------------------------------
+    def current_scale(self) -> float:
+        return self.transform().m11()
+
+    def zoom(self, factor: float) -> None:
+        target = min(MAX_SCALE, max(MIN_SCALE, self.current_scale() * factor))
+        factor = target / self.current_scale()
+        self.scale(factor, factor)
+
+    def zoom_in(self) -> None:
+        self.zoom(1.25)
+
+    def zoom_out(self) -> None:
+        self.zoom(0.8)
+
+    def wheelEvent(self, event) -> None:
+        delta = event.angleDelta().y()
+        if delta:
+            self.zoom(1.0015 ** delta)
+            event.accept()
+        else:
+            super().wheelEvent(event)
+
+    def fit(self) -> None:
+        """Show the whole graph, but never blow a tiny graph up past 100 %."""
+        scene = self.scene()
+        if scene is None:
+            return
+        rect = scene.itemsBoundingRect().adjusted(-30, -30, 30, 30)
+        if rect.isEmpty():
+            return
+        self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
+        if self.current_scale() > 1.0:
+            self.resetTransform()
+            self.centerOn(rect.center())
+        elif self.current_scale() < MIN_SCALE:
+            self.zoom(1.0)
+
+    def centre_on_node(self, node_id: str) -> None:
+        scene = self.scene()
+        if not isinstance(scene, GraphScene):
+            return
+        item = scene.items_by_id.get(node_id)
+        if item is None:
+            return
+        if self.current_scale() < 0.6:
+            self.zoom(0.9 / self.current_scale())
+        self.centerOn(item)
+
+    # ---- overlay -------------------------------------------------------------------------------
+    def drawForeground(self, painter: QPainter, rect: QRectF) -> None:
+        scene = self.scene()
+        text = self.notice
+        if scene is None or not isinstance(scene, GraphScene) or not scene.items_by_id:
+            text = self.placeholder if not text else text
+        if not text:
+            return
+        painter.save()
+        painter.resetTransform()
+        font = QFont()
+        font.setPointSizeF(9.5)
+        painter.setFont(font)
+        metrics = painter.fontMetrics()
+        width = metrics.horizontalAdvance(text) + 20
+        box = QRectF(10, 10, width, metrics.height() + 10)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(255, 243, 191, 235))
+        painter.drawRoundedRect(box, 5, 5)
+        painter.setPen(QColor("#3b3000"))
+        painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
+        painter.restore()

@@ -1,0 +1,726 @@
+"""The main window: editor, graph view, docks, menus; runs scripts and lays out their graphs.
+
+Other panels plug in through :meth:`MainWindow.add_dock` and the ``menus`` dict
+("File", "Edit", "View", "Run", "Backward", "Tools", "Examples", "Help"), and react to
+``graph_changed(scene)`` (a new GraphScene is on screen) and ``run_finished(result)``.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QSettings, QStandardPaths, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QComboBox,
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMessageBox,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QToolBar,
+    QWidget,
+)
+
+from gradviz.model.graph_model import GraphModel, attach_variable_names, display_graph, tensor_names
+from gradviz.model.layout import LAYOUTS, LayoutCancelled, compute_layout
+from gradviz.model.session import RunError, RunResult, Session
+
+from .bridge import SessionBridge
+from .code_editor import CodeEditor
+from .graph_scene import GraphScene
+from .graph_view import GraphView
+from .inspector import Inspector
+from .theme import apply_palette, get_theme
+from .variables_panel import VariablesPanel
+
+EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "resources" / "examples"
+# Graphs with more nodes than this open collapsed by top-level module.
+COLLAPSE_THRESHOLD = 2000
+# At most this many nodes are drawn; the view says how many were left out.
+MAX_DRAWN = 6000
+# Graphs with more nodes than this are walked at most this far (the rest is reported, not drawn).
+MAX_MODEL_NODES = 200_000
+AUTOSAVE_MS = 3000
+MAX_RECENT = 8
+
+
+class _GraphJob(QObject):
+    """Builds the graph model, the display graph and its layout on a worker thread.
+
+    Signals cross to the GUI thread by Qt's queued connections.
+    """
+
+    progressed = Signal(float, str)
+    done = Signal(object)
+    failed = Signal(str)
+
+    def __init__(self, request: dict) -> None:
+        super().__init__()
+        self.request = request
+        self._cancel = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="gradviz-layout", daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    def _run(self) -> None:
+        req = self.request
+        try:
+            started = time.perf_counter()
+            model = req.get("model")
+            if model is None:
+                self.progressed.emit(0.0, "reading the graph")
+                model = GraphModel.from_root(req["root"], req["names"], max_nodes=MAX_MODEL_NODES)
+                attach_variable_names(model, req["tensors"])
+            collapsed = req.get("collapsed")
+            if collapsed is None:
+                collapsed = set(model.top_modules()) if len(model) > COLLAPSE_THRESHOLD else set()
+            display, hidden = display_graph(model, collapsed, MAX_DRAWN)
+            positions = compute_layout(
+                display, req["method"],
+                progress=lambda f, msg: self.progressed.emit(f, msg),
+                cancelled=self._cancel.is_set,
+            )
+            self.done.emit({
+                "model": model, "display": display, "hidden": hidden, "positions": positions,
+                "collapsed": collapsed, "method": req["method"], "seconds": time.perf_counter() - started,
+            })
+        except LayoutCancelled:
+            self.failed.emit("cancelled")
+        except Exception as exc:  # noqa: BLE001 - reported in the status bar
+            self.failed.emit(f"{type(exc).__name__}: {exc}")
+
+
+class MainWindow(QMainWindow):
+    """The gradviz window. ``settings`` and ``autosave_path`` default to the user's locations."""
+
+    graph_changed = Signal(object)   # the new GraphScene
+    run_finished = Signal(object)    # RunResult
+    selection_changed = Signal(object)  # node attribute dict or None
+
+    def __init__(self, settings: QSettings | None = None, autosave_path: str | os.PathLike | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("mainWindow")
+        self.setWindowTitle("gradviz")
+        self.settings = settings if settings is not None else QSettings("gradviz", "gradviz")
+        if autosave_path is None:
+            base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
+            autosave_path = Path(base or Path.home() / ".gradviz") / "autosave.py"
+        self.autosave_path = Path(autosave_path)
+        self.session = Session()
+        self.bridge = SessionBridge(self.session, self)
+        self.current_file: Path | None = None
+        self.theme_name = str(self.settings.value("theme", "light"))
+        self.model: GraphModel | None = None
+        self.scene: GraphScene | None = None
+        self.positions = None
+        self.collapsed: set[str] | None = None
+        self.last_result: RunResult | None = None
+        self._job: _GraphJob | None = None
+        self._matches: list[str] = []
+        self._match_index = -1
+        self.menus: dict[str, object] = {}
+        self.docks: dict[str, QDockWidget] = {}
+
+        self._build_widgets()
+        self._build_actions()
+        self._build_menus_and_toolbar()
+        self._connect()
+        self._restore_settings()
+        self._autosave_timer = QTimer(self)
+        self._autosave_timer.setInterval(AUTOSAVE_MS)
+        self._autosave_timer.timeout.connect(self.autosave)
+        self._autosave_timer.start()
+        self.apply_theme(self.theme_name)
+        self._update_running(False)
+
+    # ---- construction --------------------------------------------------------------------------
+    def _build_widgets(self) -> None:
+        self.editor = CodeEditor(self)
+        self.view = GraphView(self)
+        splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        splitter.setObjectName("centralSplitter")
+        splitter.addWidget(self.editor)
+        splitter.addWidget(self.view)
+        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(1, 3)
+        splitter.setSizes([480, 820])
+        self.setCentralWidget(splitter)
+        self.splitter = splitter
+
+        self.inspector = Inspector(self)
+        self.variables = VariablesPanel(self)
+        self.root_selector = self.variables.root_selector
+        self.output_panel = QPlainTextEdit(self)
+        self.output_panel.setObjectName("outputPanel")
+        self.output_panel.setReadOnly(True)
+        self.output_panel.setMaximumBlockCount(20000)
+        self.error_panel = QPlainTextEdit(self)
+        self.error_panel.setObjectName("errorPanel")
+        self.error_panel.setReadOnly(True)
+        mono = self.editor.font()
+        self.output_panel.setFont(mono)
+        self.error_panel.setFont(mono)
+        self.add_dock(self.inspector, "Inspector", Qt.DockWidgetArea.RightDockWidgetArea)
+        self.add_dock(self.variables, "Variables", Qt.DockWidgetArea.RightDockWidgetArea)
+        self.add_dock(self.output_panel, "Output", Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.add_dock(self.error_panel, "Errors", Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.tabifyDockWidget(self.docks["Output"], self.docks["Errors"])
+        self.docks["Output"].raise_()
+        self.resizeDocks([self.docks["Inspector"]], [360], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.docks["Output"]], [170], Qt.Orientation.Vertical)
+
+        self.status_label = QLabel("Ready", self)
+        self.progress = QProgressBar(self)
+        self.progress.setObjectName("layoutProgress")
+        self.progress.setRange(0, 100)
+        self.progress.setMaximumWidth(180)
+        self.cancel_button = QPushButton("Cancel", self)
+        self.cancel_button.setObjectName("cancelLayout")
+        self.cancel_button.clicked.connect(self.cancel_layout)
+        self.statusBar().addWidget(self.status_label, 1)
+        self.statusBar().addPermanentWidget(self.progress)
+        self.statusBar().addPermanentWidget(self.cancel_button)
+        self.progress.hide()
+        self.cancel_button.hide()
+
+    def _action(self, name: str, text: str, shortcut=None, slot=None, tip: str = "") -> QAction:
+        action = QAction(text, self)
+        action.setObjectName(name)
+        if shortcut is not None:
+            action.setShortcuts(shortcut if isinstance(shortcut, list) else [QKeySequence(shortcut)])
+        if slot is not None:
+            action.triggered.connect(slot)
+        if tip:
+            action.setToolTip(tip)
+            action.setStatusTip(tip)
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        K = QKeySequence
+        self.action_run = self._action("actionRun", "Run", [K("Ctrl+Return"), K("Ctrl+Enter")], self.run,
+                                       "Run the script and draw its graph (Ctrl+Enter)")
+        self.action_stop = self._action("actionStop", "Stop", None, self.stop, "Stop the running script")
+        self.action_fit = self._action("actionFit", "Fit", None, self.view.fit, "Fit the graph in the view (F)")
+        # F alone would steal typing in the editor: it fits only when the graph view has focus.
+        fit_key = QAction(self.view)
+        fit_key.setShortcut(K("F"))
+        fit_key.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        fit_key.triggered.connect(self.view.fit)
+        self.view.addAction(fit_key)
+        self.action_find = self._action("actionFind", "Find node…", K.StandardKey.Find, self.focus_find,
+                                        "Find nodes by name (Ctrl+F)")
+        self.action_zoom_in = self._action("actionZoomIn", "Zoom in", [K("Ctrl+="), K("Ctrl++")], self.view.zoom_in)
+        self.action_zoom_out = self._action("actionZoomOut", "Zoom out", K("Ctrl+-"), self.view.zoom_out)
+        self.action_open = self._action("actionOpen", "Open…", K.StandardKey.Open, self.open_dialog)
+        self.action_save = self._action("actionSave", "Save", K.StandardKey.Save, self.save)
+        self.action_save_as = self._action("actionSaveAs", "Save as…", K("Ctrl+Shift+S"), self.save_as)
+        self.action_new = self._action("actionNew", "New", K.StandardKey.New, self.new_file)
+        self.action_quit = self._action("actionQuit", "Quit", K.StandardKey.Quit, self.close)
+        self.action_dark = self._action("actionDarkTheme", "Dark theme", None, None)
+        self.action_dark.setCheckable(True)
+        self.action_dark.toggled.connect(lambda on: self.apply_theme("dark" if on else "light"))
+        self.action_expand_all = self._action("actionExpandAll", "Expand all modules", None, self.expand_all)
+        self.action_collapse_all = self._action("actionCollapseAll", "Collapse all modules", None, self.collapse_all)
+
+    def _build_menus_and_toolbar(self) -> None:
+        bar = self.menuBar()
+        for title in ("File", "Edit", "View", "Run", "Backward", "Tools", "Examples", "Help"):
+            menu = bar.addMenu(f"&{title}")
+            menu.setObjectName(f"menu{title}")
+            self.menus[title] = menu
+        file_menu = self.menus["File"]
+        file_menu.addActions([self.action_new, self.action_open])
+        self.recent_menu = file_menu.addMenu("Open recent")
+        self.recent_menu.setObjectName("menuRecent")
+        file_menu.addActions([self.action_save, self.action_save_as])
+        file_menu.addSeparator()
+        file_menu.addAction(self.action_quit)
+        self.menus["Recent"] = self.recent_menu
+        self.menus["Edit"].addAction(self.action_find)
+        view_menu = self.menus["View"]
+        view_menu.addActions([self.action_fit, self.action_zoom_in, self.action_zoom_out])
+        view_menu.addSeparator()
+        view_menu.addActions([self.action_expand_all, self.action_collapse_all])
+        view_menu.addSeparator()
+        view_menu.addAction(self.action_dark)
+        view_menu.addSeparator()
+        for dock in self.docks.values():
+            view_menu.addAction(dock.toggleViewAction())
+        self.menus["Run"].addActions([self.action_run, self.action_stop])
+        self._fill_examples_menu()
+        about = self._action("actionAbout", "About gradviz", None, self._about)
+        self.menus["Help"].addAction(about)
+
+        toolbar = QToolBar("Main", self)
+        toolbar.setObjectName("mainToolbar")
+        toolbar.setMovable(False)
+        toolbar.addActions([self.action_run, self.action_stop])
+        toolbar.addSeparator()
+        toolbar.addAction(self.action_fit)
+        toolbar.addWidget(QLabel(" Layout "))
+        self.layout_selector = QComboBox(self)
+        self.layout_selector.setObjectName("layoutSelector")
+        self.layout_selector.addItems(list(LAYOUTS))
+        toolbar.addWidget(self.layout_selector)
+        toolbar.addSeparator()
+        self.find_field = QLineEdit(self)
+        self.find_field.setObjectName("findField")
+        self.find_field.setPlaceholderText("Find node (Ctrl+F)")
+        self.find_field.setClearButtonEnabled(True)
+        self.find_field.setMaximumWidth(220)
+        toolbar.addWidget(self.find_field)
+        self.find_status = QLabel("", self)
+        toolbar.addWidget(self.find_status)
+        self.addToolBar(toolbar)
+        self.toolbar = toolbar
+
+    def add_dock(self, widget: QWidget, title: str, area=Qt.DockWidgetArea.RightDockWidgetArea) -> QDockWidget:
+        """Put ``widget`` in a dock (objectName ``dock<Title>``); other panels call this."""
+        dock = QDockWidget(title, self)
+        dock.setObjectName("dock" + "".join(part.capitalize() for part in title.split()))
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        self.docks[title] = dock
+        if "View" in self.menus:
+            self.menus["View"].addAction(dock.toggleViewAction())
+        return dock
+
+    def add_action(self, menu: str, action: QAction, toolbar: bool = False) -> None:
+        """Add an action to a named menu (created if new) and optionally to the toolbar."""
+        if menu not in self.menus:
+            self.menus[menu] = self.menuBar().addMenu(menu)
+        self.menus[menu].addAction(action)
+        if action.parent() is not self:
+            self.addAction(action)
+        if toolbar:
+            self.toolbar.addAction(action)
+
+    def _connect(self) -> None:
+        b = self.bridge
+        b.started.connect(self._on_started)
+        b.output_written.connect(self._on_output)
+        b.finished.connect(self._on_finished)
+        b.failed.connect(self._on_failed)
+        self.variables.root_changed.connect(self._on_root_changed)
+        self.layout_selector.currentTextChanged.connect(self._on_layout_changed)
+        self.inspector.source_requested.connect(self.editor.go_to_line)
+        self.find_field.textChanged.connect(self._on_find_text)
+        self.find_field.returnPressed.connect(self.find_next)
+        self.editor.textChanged.connect(self._on_text_changed)
+
+    # ---- persistence ---------------------------------------------------------------------------
+    def _restore_settings(self) -> None:
+        geometry = self.settings.value("geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1500, 920)
+        state = self.settings.value("windowState")
+        if state is not None:
+            self.restoreState(state)
+        self._refresh_recent_menu()
+        text = self._read_autosave()
+        if text is not None:
+            self.editor.setPlainText(text)
+            self.status_label.setText("Restored the unsaved script from the last session.")
+
+    def _read_autosave(self) -> str | None:
+        try:
+            return self.autosave_path.read_text(encoding="utf-8")
+        except OSError:
+            return None
+
+    def autosave(self) -> None:
+        """Write the editor text to the autosave file (only when it changed since the last write)."""
+        if not getattr(self, "_dirty_autosave", False):
+            return
+        try:
+            self.autosave_path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.autosave_path.with_suffix(".tmp")
+            tmp.write_text(self.editor.toPlainText(), encoding="utf-8")
+            os.replace(tmp, self.autosave_path)
+            self._dirty_autosave = False
+        except OSError as exc:
+            self.status_label.setText(f"Autosave failed: {exc}")
+
+    def _on_text_changed(self) -> None:
+        self._dirty_autosave = True
+
+    def recent_files(self) -> list[str]:
+        value = self.settings.value("recentFiles", [])
+        if isinstance(value, str):
+            value = [value]
+        return [str(v) for v in (value or [])]
+
+    def _remember_recent(self, path: Path) -> None:
+        files = [str(path)] + [f for f in self.recent_files() if f != str(path)]
+        self.settings.setValue("recentFiles", files[:MAX_RECENT])
+        self._refresh_recent_menu()
+
+    def _refresh_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        files = self.recent_files()
+        for f in files:
+            action = self.recent_menu.addAction(f)
+            action.triggered.connect(lambda _=False, f=f: self.open_file(f))
+        self.recent_menu.setEnabled(bool(files))
+
+    def closeEvent(self, event) -> None:
+        self._dirty_autosave = True
+        self.autosave()
+        self.settings.setValue("geometry", self.saveGeometry())
+        self.settings.setValue("windowState", self.saveState())
+        self.settings.setValue("theme", self.theme_name)
+        self.settings.sync()
+        self.shutdown()
+        super().closeEvent(event)
+
+    def shutdown(self) -> None:
+        """Stop the script and the layout worker and wait for both (no thread outlives the window)."""
+        self._autosave_timer.stop()
+        self.session.stop()
+        self.session.wait(3)
+        if self._job is not None:
+            self._job.cancel()
+            self._job.thread.join(5)
+        self.bridge.disconnect_session()
+
+    # ---- files ---------------------------------------------------------------------------------
+    def _fill_examples_menu(self) -> None:
+        menu = self.menus["Examples"]
+        menu.clear()
+        files = sorted(EXAMPLES_DIR.glob("*.py")) if EXAMPLES_DIR.is_dir() else []
+        for path in files:
+            title = path.stem.replace("_", " ")
+            action = menu.addAction(title)
+            action.setObjectName(f"example_{path.stem}")
+            action.triggered.connect(lambda _=False, p=path: self.open_file(p, run=True))
+        menu.setEnabled(bool(files))
+
+    def open_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open script", str(self.current_file or Path.cwd()),
+                                              "Python (*.py);;All files (*)")
+        if path:
+            self.open_file(path)
+
+    def open_file(self, path, run: bool = False) -> bool:
+        path = Path(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            QMessageBox.warning(self, "gradviz", f"Cannot open {path}: {exc}")
+            return False
+        self.editor.setPlainText(text)
+        self.current_file = path
+        self.setWindowTitle(f"{path.name} — gradviz")
+        self._remember_recent(path)
+        if run:
+            self.run()
+        return True
+
+    def new_file(self) -> None:
+        self.editor.setPlainText("")
+        self.current_file = None
+        self.setWindowTitle("gradviz")
+
+    def save(self) -> bool:
+        if self.current_file is None or self.current_file.parent == EXAMPLES_DIR:
+            return self.save_as()
+        return self._write(self.current_file)
+
+    def save_as(self) -> bool:
+        path, _ = QFileDialog.getSaveFileName(self, "Save script", str(self.current_file or "script.py"),
+                                              "Python (*.py)")
+        return bool(path) and self._write(Path(path))
+
+    def _write(self, path: Path) -> bool:
+        try:
+            path.write_text(self.editor.toPlainText(), encoding="utf-8")
+        except OSError as exc:
+            QMessageBox.warning(self, "gradviz", f"Cannot save {path}: {exc}")
+            return False
+        self.current_file = path
+        self.setWindowTitle(f"{path.name} — gradviz")
+        self._remember_recent(path)
+        self.status_label.setText(f"Saved {path}")
+        return True
+
+    # ---- running -------------------------------------------------------------------------------
+    def run(self) -> None:
+        if self.session.is_running:
+            return
+        self.editor.set_error_line(None)
+        self.output_panel.clear()
+        filename = str(self.current_file) if self.current_file is not None else "<editor>"
+        self.session.run(self.editor.toPlainText(), filename)
+
+    def stop(self) -> None:
+        self.session.stop()
+
+    def is_running(self) -> bool:
+        return self.session.is_running
+
+    def _update_running(self, running: bool) -> None:
+        self.action_run.setEnabled(not running)
+        self.action_stop.setEnabled(running)
+
+    def _on_started(self) -> None:
+        self._update_running(True)
+        self.status_label.setText("Running…")
+
+    def _on_output(self, text: str) -> None:
+        self.output_panel.moveCursor(self.output_panel.textCursor().MoveOperation.End)
+        self.output_panel.insertPlainText(text)
+
+    def _on_finished(self, result: RunResult) -> None:
+        self._update_running(False)
+        self.last_result = result
+        self.error_panel.clear()
+        self.status_label.setText(f"Ran in {result.seconds:.2f} s; {len(result.tensors)} tensors.")
+        self.variables.show_result(result)
+        self.collapsed = None
+        self.run_finished.emit(result)
+        root = self.variables.current_root()
+        if root is not None:
+            self.show_root(root)
+        else:
+            self.status_label.setText("Ran; no tensor with a grad_fn to draw (make one that requires grad).")
+
+    def _on_failed(self, error: RunError) -> None:
+        self._update_running(False)
+        self.error_panel.setPlainText(error.traceback or error.message)
+        self.docks["Errors"].raise_()
+        if error.lineno is not None and error.kind != "stopped":
+            self.editor.set_error_line(error.lineno)
+        self.status_label.setText(error.message)
+
+    # ---- the graph -----------------------------------------------------------------------------
+    def show_root(self, name: str) -> None:
+        """Draw the graph of the tensor variable ``name`` from the last run."""
+        result = self.last_result
+        if result is None or name not in result.tensors:
+            return
+        self.collapsed = None
+        self._start_job({
+            "root": result.tensors[name],
+            "names": tensor_names(result.namespace),
+            "tensors": result.tensors,
+            "collapsed": None,
+            "method": self.layout_selector.currentText(),
+        })
+
+    def relayout(self) -> None:
+        """Lay the current model out again (after a collapse/expand or a new layout method)."""
+        if self.model is None:
+            return
+        self._start_job({"model": self.model, "collapsed": set(self.collapsed or ()),
+                         "method": self.layout_selector.currentText()})
+
+    def _start_job(self, request: dict) -> None:
+        if self._job is not None:
+            self._job.cancel()
+        job = _GraphJob(request)
+        job.progressed.connect(self._on_job_progress)
+        job.done.connect(lambda out, job=job: self._on_job_done(job, out))
+        job.failed.connect(lambda msg, job=job: self._on_job_failed(job, msg))
+        self._job = job
+        self.progress.setValue(0)
+        self.progress.show()
+        self.cancel_button.show()
+        self.status_label.setText("Laying out the graph…")
+        job.start()
+
+    def cancel_layout(self) -> None:
+        if self._job is not None:
+            self._job.cancel()
+
+    def is_busy(self) -> bool:
+        """True while a script runs or a graph is being laid out."""
+        return self.session.is_running or self._job is not None
+
+    def _on_job_progress(self, fraction: float, message: str) -> None:
+        self.progress.setValue(int(fraction * 100))
+        self.progress.setFormat(f"{message} %p%")
+
+    def _finish_job(self, job: _GraphJob) -> bool:
+        if job is not self._job:
+            return False  # a newer job replaced this one
+        self._job = None
+        self.progress.hide()
+        self.cancel_button.hide()
+        return True
+
+    def _on_job_failed(self, job: _GraphJob, message: str) -> None:
+        if not self._finish_job(job):
+            return
+        self.status_label.setText("Layout cancelled; the previous graph stays." if message == "cancelled"
+                                  else f"Layout failed: {message}")
+        if self.positions is not None:
+            method = getattr(self.positions, "method", "layered")
+            self.layout_selector.blockSignals(True)
+            self.layout_selector.setCurrentText(method)
+            self.layout_selector.blockSignals(False)
+
+    def _on_job_done(self, job: _GraphJob, out: dict) -> None:
+        if not self._finish_job(job):
+            return
+        self.model = out["model"]
+        self.collapsed = set(out["collapsed"])
+        self.positions = out["positions"]
+        self._display = out["display"]
+        self._hidden = out["hidden"]
+        self._build_scene(fit=True)
+        drawn = self.scene.node_count()
+        parts = [f"{drawn:,} nodes drawn ({out['seconds']:.2f} s)"]
+        if self.collapsed:
+            parts.append(f"{len(self.collapsed)} module(s) collapsed — double-click to expand")
+        self.status_label.setText("; ".join(parts))
+
+    def _build_scene(self, fit: bool = False) -> None:
+        old = self.scene
+        scene = GraphScene(self.model, self.positions, theme=self.theme_name, display=self._display,
+                           hidden_count=self._hidden, parent=self)
+        scene.selectionChanged.connect(self._on_selection)
+        scene.module_toggled.connect(self.collapse_module)
+        scene.node_activated.connect(self._on_node_activated)
+        self.scene = scene
+        self.view.setScene(scene)
+        notes = []
+        if self._hidden:
+            total = len(self._display) + self._hidden
+            notes.append(f"Showing {len(self._display):,} of {total:,} nodes (drawing is capped at "
+                         f"{MAX_DRAWN:,}); collapse modules or pick another root to see the rest.")
+        if self.model is not None and self.model.truncated:
+            notes.append(f"The graph has more than {MAX_MODEL_NODES:,} nodes; only those were read.")
+        self.view.notice = "  ".join(notes)
+        if fit:
+            self.view.fit()
+        self.inspector.clear()
+        if old is not None:
+            old.deleteLater()
+        if self.find_field.text():
+            self._on_find_text(self.find_field.text())
+        self.graph_changed.emit(scene)
+
+    def collapse_module(self, path: str) -> None:
+        self.collapsed = set(self.collapsed or ()) | {path}
+        self.relayout()
+
+    def expand_module(self, path: str) -> None:
+        collapsed = set(self.collapsed or ())
+        collapsed.discard(path)
+        # Show the module's direct children collapsed if the graph would otherwise be huge.
+        self.collapsed = collapsed
+        self.relayout()
+
+    def expand_all(self) -> None:
+        self.collapsed = set()
+        self.relayout()
+
+    def collapse_all(self) -> None:
+        if self.model is not None:
+            self.collapsed = set(self.model.top_modules())
+            self.relayout()
+
+    def _on_node_activated(self, node_id: str) -> None:
+        data = self.scene.node_data(node_id) if self.scene else None
+        if data and data.get("kind") == "module":
+            self.expand_module(data["name"])
+        elif data and data.get("source"):
+            self.editor.go_to_line(data["source"][1])
+
+    def _on_root_changed(self, name: str) -> None:
+        self.show_root(name)
+
+    def _on_layout_changed(self, _method: str) -> None:
+        self.relayout()
+
+    def _on_selection(self) -> None:
+        scene = self.scene
+        if scene is None:
+            return
+        node_id = scene.selected_node_id()
+        if node_id is None:
+            self.selection_changed.emit(None)
+            return
+        data = scene.node_data(node_id)
+        self.inspector.show_node(data, scene.graph, node_id)
+        self.selection_changed.emit(data)
+
+    # ---- search --------------------------------------------------------------------------------
+    def focus_find(self) -> None:
+        self.find_field.setFocus()
+        self.find_field.selectAll()
+
+    def find(self, text: str) -> list[str]:
+        """Highlight nodes matching ``text``, select and centre the first; returns the matches."""
+        self.find_field.setText(text)
+        return list(self._matches)
+
+    def _on_find_text(self, text: str) -> None:
+        if self.scene is None:
+            return
+        self._matches = self.scene.find(text) if text else []
+        if not text:
+            self.scene.clear_matches()
+        self._match_index = -1
+        self.find_status.setText(f" {len(self._matches)} found " if text else "")
+        if self._matches:
+            self.find_next()
+
+    def find_next(self) -> None:
+        if not self._matches or self.scene is None:
+            return
+        self._match_index = (self._match_index + 1) % len(self._matches)
+        node_id = self._matches[self._match_index]
+        self.scene.select_node(node_id)
+        self.view.centre_on_node(node_id)
+        self.find_status.setText(f" {self._match_index + 1} of {len(self._matches)} ")
+
+    # ---- theme ---------------------------------------------------------------------------------
+    def apply_theme(self, name: str) -> None:
+        self.theme_name = "dark" if name == "dark" else "light"
+        theme = get_theme(self.theme_name)
+        app = QApplication.instance()
+        if app is not None:
+            apply_palette(app, theme)
+        self.editor.set_theme(theme)
+        self.action_dark.blockSignals(True)
+        self.action_dark.setChecked(self.theme_name == "dark")
+        self.action_dark.blockSignals(False)
+        self.settings.setValue("theme", self.theme_name)
+        if self.scene is not None:
+            selected = self.scene.selected_node_id()
+            transform = self.view.transform()
+            centre = self.view.mapToScene(self.view.viewport().rect().center())
+            self._build_scene()
+            self.view.setTransform(transform)
+            self.view.centerOn(centre)
+            if selected:
+                self.scene.select_node(selected)
+
+    def _about(self) -> None:
+        from gradviz import __version__
+
+        QMessageBox.about(self, "About gradviz",
+                          f"gradviz {__version__}\nSee backprop: engine's live grad_fn graph.")
