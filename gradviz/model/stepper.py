@@ -76,7 +76,10 @@ def source_text(node: Node) -> str:
     src = getattr(node, "source", None)
     if not src:
         return ""
-    return f"{src[0]}:{src[1]}"
+    filename, line = src[0], src[1]
+    if not filename or filename.startswith("<"):
+        return f"line {line}"  # the editor's buffer: the line number is what the user needs
+    return f"{filename}:{line}"
 
 
 def grad_summary(g: Tensor | None) -> str:

@@ -40,6 +40,7 @@ from .code_editor import CodeEditor
 from .graph_scene import GraphScene
 from .graph_view import GraphView
 from .inspector import Inspector
+from .stepper_panel import install_backward_tools
 from .theme import apply_palette, get_theme
 from .variables_panel import VariablesPanel
 
@@ -144,6 +145,8 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self._build_menus_and_toolbar()
         self._connect()
+        # Backward stepper, plots, training, profiler and Jacobian docks (stepper_panel.py).
+        self.backward_tools = install_backward_tools(self)
         self._restore_settings()
         self._autosave_timer = QTimer(self)
         self._autosave_timer.setInterval(AUTOSAVE_MS)

@@ -188,12 +188,24 @@ class StepperPanel(QWidget):
         return True
 
     # ---- moving --------------------------------------------------------------------------------
+    def _guarded(self, move) -> bool:
+        """Run a stepper move; an engine error (e.g. a graph already freed by a backward without
+        retain_graph) is shown in the status line instead of escaping into Qt."""
+        try:
+            move()
+        except RuntimeError as exc:
+            self.stop()
+            self.refresh()
+            self.status.setText(f"<span style='color:#b00020'>RuntimeError: {exc}</span>")
+            return False
+        return True
+
     def step(self) -> None:
         if self.stepper is None:
             return
         self.stop()
-        self.stepper.continue_(max_steps=1)
-        self._after_move()
+        if self._guarded(lambda: self.stepper.continue_(max_steps=1)):
+            self._after_move()
 
     def step_back(self) -> None:
         if self.stepper is None:
@@ -230,8 +242,8 @@ class StepperPanel(QWidget):
             return
         if node in self.stepper._step_index:
             self.stop()
-            self.stepper.run_to(node)
-            self._after_move()
+            if self._guarded(lambda: self.stepper.run_to(node)):
+                self._after_move()
             return
         self._run_target = node
         self.running = True
@@ -245,32 +257,38 @@ class StepperPanel(QWidget):
         self._update_enabled()
 
     def _tick(self) -> None:
-        s = self.stepper
-        if s is None:
+        if self.stepper is None:
             self.stop()
             return
+        if self._guarded(self._advance):
+            self._after_move()
+        else:
+            self.moved.emit()
+
+    def _advance(self) -> None:
+        """One timer tick of Continue / Run to: one step when animated, else steps for CHUNK_SECONDS."""
+        s = self.stepper
         deadline = time.perf_counter() + (0 if self.animate.isChecked() else CHUNK_SECONDS)
         while True:
             step = s.step()
             if step is None:
                 self.stop()
-                break
+                return
             if self._run_target is not None and step.node is self._run_target:
                 self.stop()
-                break
+                return
             reason = s.check_breakpoint(step)
             if reason is not None:
                 s.pause_reason = reason
                 s.paused_at_breakpoint.emit(reason)
                 self.stop()
                 self.paused.emit(reason)
-                break
+                return
             if s.at_end:
                 self.stop()
-                break
+                return
             if time.perf_counter() >= deadline:
-                break
-        self._after_move()
+                return
 
     def _after_move(self) -> None:
         self.moved.emit()
@@ -354,3 +372,136 @@ class StepperPanel(QWidget):
     @staticmethod
     def _name(node) -> str:
         return node.name() if node is not None else "—"
+
+
+class BackwardTools(QObject):
+    """Puts the stepper, plots, training, profiler and Jacobian docks into the main window.
+
+    It listens to the window's public signals (``run_finished``, ``graph_changed``,
+    ``selection_changed``) and keeps one :class:`Stepper` per root tensor: a relayout or a theme
+    change rebuilds the scene but keeps the position in backward.
+    """
+
+    def __init__(self, window) -> None:
+        super().__init__(window)
+        from gradviz.qt.jacobian_panel import JacobianPanel
+        from gradviz.qt.plots import PlotsPanel
+        from gradviz.qt.profiler_panel import ProfilerPanel
+        from gradviz.qt.training_panel import TrainingPanel
+
+        self.window = window
+        self.actions = make_stepper_actions(window)
+        self.stepper_panel = StepperPanel(window, actions=self.actions)
+        self.plots = PlotsPanel(window)
+        self.training = TrainingPanel(window)
+        self.profiler = ProfilerPanel(code_provider=window.editor.toPlainText, parent=window)
+        self.jacobian = JacobianPanel(window)
+        right, bottom = Qt.DockWidgetArea.RightDockWidgetArea, Qt.DockWidgetArea.BottomDockWidgetArea
+        window.add_dock(self.stepper_panel, "Backward", right)
+        window.add_dock(self.plots, "Plots", bottom)
+        window.add_dock(self.training, "Training", bottom)
+        window.add_dock(self.profiler, "Profiler", bottom)
+        window.add_dock(self.jacobian, "Jacobian", bottom)
+        docks = window.docks
+        for title in ("Plots", "Training", "Profiler", "Jacobian"):
+            window.tabifyDockWidget(docks["Output"], docks[title])
+        window.tabifyDockWidget(docks["Inspector"], docks["Backward"])
+        docks["Output"].raise_()
+        for name in ("actionStep", "actionStepBack", "actionContinue", "actionResetBackward"):
+            window.add_action("Backward", self.actions[name], toolbar=True)
+
+        self.stepper_panel.moved.connect(self._repaint_graph)
+        window.run_finished.connect(self._on_run_finished)
+        window.graph_changed.connect(self._on_graph_changed)
+        window.selection_changed.connect(self._on_selection)
+        view = window.view
+        view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        view.customContextMenuRequested.connect(self._on_context_menu)
+
+    @property
+    def stepper(self) -> Stepper | None:
+        return self.stepper_panel.stepper
+
+    def _root_tensor(self):
+        result = self.window.last_result
+        name = self.window.variables.current_root()
+        if result is None or name is None:
+            return None
+        return result.tensors.get(name)
+
+    def _on_run_finished(self, result) -> None:
+        self.stepper_panel.set_stepper(None)
+        self.plots.set_tensors(result.tensors)
+        self.training.set_namespace(result.namespace)
+        self.jacobian.set_namespace(result.namespace)
+
+    def _on_graph_changed(self, scene) -> None:
+        root = self._root_tensor()
+        stepper = self.stepper
+        if root is None:
+            self.stepper_panel.set_stepper(None)
+            self.plots.attach_stepper(None)
+            return
+        if stepper is None or stepper.root is not root:
+            try:
+                stepper = Stepper(root)
+            except RuntimeError as exc:  # e.g. a root that does not require grad
+                self.stepper_panel.set_stepper(None)
+                self.stepper_panel.status.setText(f"RuntimeError: {exc}")
+                return
+            self.stepper_panel.set_stepper(stepper)
+            self.plots.attach_stepper(stepper)
+            # The gradient plot follows the first named leaf of this graph (the tutorial's `a`).
+            named = {id(t): (n, t) for n, t in self.window.last_result.tensors.items()}
+            leaves = [named[id(t)] for t in stepper.leaves if id(t) in named]
+            if leaves:
+                self.plots.set_gradient_tensor(leaves[0][1], leaves[0][0])
+        scene.apply_step_state(stepper)
+
+    def _repaint_graph(self) -> None:
+        scene = self.window.scene
+        if scene is not None and self.stepper is not None:
+            scene.apply_step_state(self.stepper)
+            current = self.stepper.current_node
+            node_id = scene.model.id_of(current) if current is not None else None
+            if node_id is not None and node_id in scene.items_by_id and self.stepper_panel.animate.isChecked():
+                self.window.view.ensureVisible(scene.items_by_id[node_id], 40, 40)
+
+    def _on_selection(self, data) -> None:
+        if data and data.get("obj") is not None:
+            self.plots.select(data["obj"], data.get("variable") or data.get("name", ""))
+
+    def _node_at(self, pos):
+        scene = self.window.scene
+        if scene is None:
+            return None, None
+        item = self.window.view.itemAt(pos)
+        while item is not None and not hasattr(item, "node_id"):
+            item = item.parentItem()
+        if item is None:
+            return None, None
+        return item.node_id, item.data_.get("obj")
+
+    def _on_context_menu(self, pos) -> None:
+        from PySide6.QtWidgets import QMenu
+
+        node_id, obj = self._node_at(pos)
+        if obj is None or self.stepper is None:
+            return
+        menu = QMenu(self.window.view)
+        run_to = menu.addAction("Run to here")
+        run_to.setObjectName("actionRunToHere")
+        brk = menu.addAction("Remove breakpoint" if obj in self.stepper.breakpoints else "Set breakpoint")
+        is_node = obj in self.stepper._parents or obj is self.stepper.root_node
+        run_to.setEnabled(is_node)
+        brk.setEnabled(is_node)
+        chosen = menu.exec(self.window.view.viewport().mapToGlobal(pos))
+        if chosen is run_to:
+            self.stepper_panel.run_to(obj)
+        elif chosen is brk:
+            self.stepper_panel.toggle_breakpoint(obj)
+
+
+def install_backward_tools(window) -> BackwardTools:
+    """Add the backward stepper and the analysis docks to ``window`` (a MainWindow)."""
+    return BackwardTools(window)
