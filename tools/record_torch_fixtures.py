@@ -438,6 +438,58 @@ case("tutorial_model", "x = torch.ones(5)\ny = torch.zeros(3)\nw = torch.tensor(
      "b = torch.tensor([0.1, -0.2, 0.3], requires_grad=True)\nz = torch.matmul(x, w) + b\nloss = ((z - y) ** 2).mean()\n"
      "rec('graph', graph(loss.grad_fn))\nloss.backward()\nrec('w.grad', w.grad)\nrec('b.grad', b.grad)", needs=("mean",))
 
+# More matmul shapes, dtype corner cases, grad modes and hooks.
+for _name, _ls, _rs in [
+    ("2d_3d", (2, 3), (2, 3, 2)), ("4d_3d_broadcast", (2, 1, 2, 3), (2, 3, 2)), ("3d_1d", (2, 2, 3), (3,)),
+    ("3d_batch1", (2, 2, 3), (1, 3, 2)), ("1d_1d_len1", (1,), (1,)),
+]:
+    case(f"matmul_{_name}", f"l = (torch.arange(float({math.prod(_ls)})).reshape{_ls} / 3).requires_grad_()\n"
+         f"r = (torch.arange(float({math.prod(_rs)})).reshape{_rs} - 2).requires_grad_()\ny = l @ r\nrec('y', y)\n"
+         "y.backward(torch.ones_like(y))\nrec('l.grad', l.grad)\nrec('r.grad', r.grad)")
+case("matmul_int", "i = torch.tensor([[1, 2], [3, 4]])\nrec('mm', i @ i)\nrec('mv', i @ torch.tensor([1, -1]))\n"
+     "err('mixed', lambda: i @ torch.ones(2, 2))")
+case("dtype_division_by_zero", "x = torch.tensor([1.0, 0.0, -1.0])\nrec('div', x / 0)\nrec('rdiv', 1 / x)\n"
+     "rec('int_div', torch.tensor([1, 0]) / 0)\nrec('pow', x ** -1)")
+case("dtype_float64_scalar_mix", "d = torch.tensor([1.0, 2.0], dtype=torch.float64)\nf = torch.tensor(2.0)\n"
+     "rec('df', d * f)\nrec('d_py', d * 2.5)\nrec('i_bool', torch.tensor([1, 2]) * torch.tensor([True, False]))\n"
+     "rec('b_b', torch.tensor([True]) + torch.tensor([True]))\nrec('f_i64_0d', torch.tensor([1.5]) + torch.tensor(2))")
+case("unary_overflow_nan", "x = torch.tensor([100.0, -1.0])\nrec('exp', x.exp())\nrec('log', x.log())\nrec('sqrt', x.sqrt())\n"
+     "rec('pow', x ** 0.5)", needs=("exp", "log", "sqrt"))
+case("to_dtype_graph", "x = torch.tensor([1.0, 2.0], requires_grad=True)\ny = x.to(torch.float64)\nrec('y', y)\n"
+     "z = y.float()\nrec('z', z)\n(z * y).sum().backward()\nrec('x.grad', x.grad)\nrec('same', x.to(torch.float32) is x)")
+case("legacy_constructor", "rec('t', torch.Tensor([1, 2]))\nrec('shape', torch.Tensor(2, 3).shape)\nrec('T1d', torch.ones(3).T)")
+case("grad_mode_generator", "x = torch.tensor([1.0], requires_grad=True)\n@torch.no_grad()\ndef gen():\n"
+     "    yield torch.is_grad_enabled(), x * 2\n    yield torch.is_grad_enabled(), x * 3\nrec('items', [(m, v) for m, v in gen()])\n"
+     "rec('after', torch.is_grad_enabled())")
+case("grad_mode_set_decorator", "x = torch.tensor([1.0], requires_grad=True)\n@torch.set_grad_enabled(False)\ndef f(t):\n    return t * 2\n"
+     "rec('before', torch.is_grad_enabled())\nrec('f', f(x))\nrec('after', torch.is_grad_enabled())")
+case("grad_mode_class_decorator", "@torch.no_grad()\nclass M:\n    def __init__(self, t):\n        self.v = t * 2\n"
+     "rec('v', M(torch.tensor([1.0], requires_grad=True)).v)")
+case("grad_multi_output", "x = torch.tensor([1.0, 2.0], requires_grad=True)\ny1 = (x * x).sum()\ny2 = (x * 3).sum()\n"
+     "rec('g', torch.autograd.grad([y1, y2], x))\nrec('self', torch.autograd.grad(x * 1, x, torch.ones(2)))")
+case("grad_of_output_wrt_itself", "x = torch.tensor([1.0, 2.0], requires_grad=True)\ny = x * 2\n"
+     "rec('g', torch.autograd.grad(y, y, torch.tensor([3.0, 4.0])))")
+case("backward_on_leaf", "x = torch.tensor([1.0, 2.0], requires_grad=True)\nx.backward(torch.tensor([5.0, 6.0]))\nrec('x.grad', x.grad)\n"
+     "s = torch.tensor(3.0, requires_grad=True)\ns.backward()\nrec('s.grad', s.grad)")
+case("backward_grad_tensors_list", "a = torch.tensor([1.0, 2.0], requires_grad=True)\ny1 = a * 2\ny2 = a * a\n"
+     "torch.autograd.backward([y1, y2], [torch.tensor([1.0, 0.0]), torch.tensor([0.0, 1.0])])\nrec('a.grad', a.grad)\n"
+     "err('count', lambda: torch.autograd.backward([a * 2, a * 3], [torch.ones(2)]))")
+case("hook_retain_grad_order", "x = torch.tensor([1.0, 2.0], requires_grad=True)\nm = x * 2\nm.retain_grad()\n"
+     "m.register_hook(lambda g: g * 100)\n(m * 1).sum().backward()\nrec('m.grad', m.grad)\nrec('x.grad', x.grad)")
+case("hook_multiple_on_leaf", "x = torch.tensor([1.0], requires_grad=True)\nlog = []\nx.register_hook(lambda g: log.append(1) or g * 2)\n"
+     "x.register_hook(lambda g: log.append(2) or g + 1)\n(x * 3).sum().backward()\nrec('log', log)\nrec('x.grad', x.grad)")
+case("hook_on_node_of_leaf_acc", "x = torch.tensor([1.0, 2.0], requires_grad=True)\ny = x * 2\nacc = y.grad_fn.next_functions[0][0]\n"
+     "log = []\nacc.register_prehook(lambda go: log.append(go[0].tolist()))\ny.sum().backward()\nrec('log', log)\nrec('x.grad', x.grad)")
+case("inplace_on_view_of_nonleaf", "a = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)\nb = a * 1\nv = b.view(3)\nv.mul_(2)\n"
+     "rec('b', b)\nrec('v', v)\nb.sum().backward()\nrec('a.grad', a.grad)")
+case("inplace_ops_graph", "a = torch.tensor([1.0, 2.0], requires_grad=True)\nb = a * 1\nb += 1\nb -= 0.5\nb *= 3\nb /= 2\n"
+     "rec('b', b)\nrec('version', b._version)\nb.sum().backward()\nrec('a.grad', a.grad)")
+case("inplace_dtype_error", "i = torch.tensor([1, 2])\nerr('e', lambda: i.add_(1.5))\nf = torch.ones(2)\nerr('shape', lambda: f.add_(torch.ones(3, 2)))")
+case("set_detect_anomaly_function", "torch.autograd.set_detect_anomaly(True)\nrec('on', torch.is_anomaly_enabled())\n"
+     "torch.autograd.set_detect_anomaly(False)\nrec('off', torch.is_anomaly_enabled())")
+case("size_and_dims", "x = torch.ones(2, 3)\nrec('size', x.size())\nrec('size1', x.size(-1))\nrec('dim', x.dim())\nrec('numel', x.numel())\n"
+     "rec('repr_size', repr(x.shape))\nerr('bad', lambda: x.size(2))\nrec('stride', x.stride())\nrec('contig', x.t().is_contiguous())")
+
 # Ops other engineers are adding (fail clearly until they exist).
 case("other_softmax", "x = torch.tensor([[1.0, 2.0, 3.0]], requires_grad=True)\ny = torch.softmax(x, dim=1)\nrec('y', y)\n"
      "(y * torch.tensor([1.0, 0.0, 0.0])).sum().backward()\nrec('x.grad', x.grad)", needs=("softmax",))

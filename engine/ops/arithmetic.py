@@ -285,9 +285,10 @@ class PowScalar(Op):
         e = self.exponent
         if e == 2:
             return a * a
-        if isinstance(e, float) and a.dtype.kind != "f":
-            return np.power(a.astype(float_dtype_for(a)), e)
-        return np.power(a, e)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # PyTorch is silent on 0**-1
+            if isinstance(e, float) and a.dtype.kind != "f":
+                return np.power(a.astype(float_dtype_for(a)), e)
+            return np.power(a, e)
 
     def vjp(self, grad):
         (a,) = self.saved
@@ -320,7 +321,8 @@ class Pow(_Binary):
     saves_result = True
 
     def forward(self, a, b):
-        return self._cast(np.power(a, b))
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return self._cast(np.power(a, b))
 
     def vjp(self, grad):
         a, b = self.saved
@@ -361,7 +363,8 @@ class RPow(Op):
 
     def forward(self, b):
         base = self.base
-        return np.power(np.asarray(base, dtype=float_dtype_for(b)), b)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return np.power(np.asarray(base, dtype=float_dtype_for(b)), b)
 
     def vjp(self, grad):
         return (grad * self.result * float(np.log(self.base)),)
@@ -529,6 +532,10 @@ def _inplace(cls):
     def method(self, other, **params):
         if not isinstance(other, Tensor):
             other = wrap(other, self)
+        dt = promote(self, other)
+        if dt is not None:
+            # Compute in the promoted type so a refused cast names it as PyTorch does (Float, not Double).
+            params["out_dtype"] = dt
         return cls.apply_(self, other, **params)
 
     return method

@@ -146,7 +146,8 @@ class Dot(Op):
     saves = ("self", "tensor")
 
     def forward(self, a, b):
-        return np.dot(a, b)
+        # A BLAS dot accumulates from +0, so PyTorch never returns -0. (numpy's dot can).
+        return np.dot(a, b) + 0.0 if a.dtype.kind == "f" else np.dot(a, b)
 
     def vjp(self, grad):
         a, b = self.saved
@@ -311,6 +312,11 @@ def matmul(input, other):
             return UnsafeView.apply(out, shape=folded).transpose(-1, -2).contiguous()
         out = mv(rows, input)
         return UnsafeView.apply(out, shape=other_t._data.shape[:-1])
+    if db == 3 and da >= 3 and other._data.shape[0] == 1:
+        # PyTorch drops a batch of one from the right operand and folds the left one into an mm.
+        squeezed = other.squeeze(0)
+        rows = input.reshape(-1, input._data.shape[-1])
+        return UnsafeView.apply(mm(rows, squeezed), shape=input._data.shape[:-1] + (squeezed._data.shape[-1],))
     # Both batched: broadcast the batch dims, fold them into one, bmm, then _unsafe_view back.
     n, k1 = input._data.shape[-2:]
     k2, p = other._data.shape[-2:]
