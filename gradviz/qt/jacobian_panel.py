@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QSplitter,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -116,7 +118,7 @@ class JacobianPanel(QWidget):
         self.namespace: dict = {}
         self.result = None
         self.function_edit = QPlainTextEdit(EXAMPLE_FUNCTION, objectName="jacobianFunction")
-        self.function_edit.setMaximumHeight(90)
+        self.function_edit.setMaximumHeight(80)
         self.function_edit.setTabChangesFocus(True)
         self.inputs_edit = QLineEdit(EXAMPLE_INPUTS, objectName="jacobianInputs")
         self.v_edit = QLineEdit("", objectName="jacobianV")
@@ -139,11 +141,20 @@ class JacobianPanel(QWidget):
         row.addWidget(self.compute_button)
         row.addStretch(1)
         form.addRow("compute", row)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addLayout(form)
+        left_layout.addWidget(self.status)
+        left_layout.addStretch(1)
+        # Fields on the left, matrices on the right: a bottom dock is wide and short.
+        split = QSplitter(Qt.Horizontal)
+        split.addWidget(left)
+        split.addWidget(self.tabs)
+        split.setStretchFactor(1, 2)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
-        layout.addLayout(form)
-        layout.addWidget(self.status)
-        layout.addWidget(self.tabs, 1)
+        layout.addWidget(split, 1)
 
     def set_namespace(self, namespace: dict) -> None:
         """Let the fields use the script's variables (a model, a tensor)."""
@@ -172,6 +183,7 @@ class JacobianPanel(QWidget):
         parts = blocks(mode, result, tuple_inputs)
         for name, arr in parts:
             view = HeatmapView(name, f"jacobianHeatmap{len(self.views)}")
+            view.plot.setAspectLocked(True)  # square cells: a Jacobian entry per cell
             view.set_matrix(arr, f"{name}  {list(arr.shape)}")
             self.views.append(view)
             self.tabs.addTab(view, name)

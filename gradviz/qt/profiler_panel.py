@@ -110,6 +110,7 @@ class ProfilerPanel(QWidget):
         self.timeline.setLabel("bottom", "time", units="s")
         self.timeline.setLabel("left", "depth")
         self.timeline.invertY(True)
+        self.timeline.getAxis("left").enableAutoSIPrefix(False)
         self.timeline_bars = pg.BarGraphItem(x0=[], x1=[], y0=[], y1=[], brush=(31, 119, 180, 170))
         self.timeline.addItem(self.timeline_bars)
         self.timeline_readout = QLabel(" ", objectName="profileTimelineReadout")
@@ -235,7 +236,8 @@ class ProfilerPanel(QWidget):
         # Zero-length events still get a visible sliver.
         width = np.maximum(arr[:, 1] - arr[:, 0], 1e-8)
         self.timeline_bars.setOpts(x0=arr[:, 0], width=width, y0=arr[:, 2] + 0.1, height=np.full(len(arr), 0.8))
-        self.timeline.autoRange()
+        self.timeline.setYRange(0, float(arr[:, 2].max()) + 1, padding=0.05)
+        self.timeline.setXRange(float(arr[:, 0].min()), float(arr[:, 1].max()), padding=0.02)
 
     def _on_timeline_mouse(self, pos) -> None:
         if not self._bars:
