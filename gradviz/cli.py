@@ -218,13 +218,14 @@ def _run_steps(root, steps: int | None):
 
 def build_export(request: ExportRequest):
     """Run the script and build (model, positions, stepper, root name); raises ScriptError/UsageError."""
-    from gradviz.model.graph_model import GraphModel
+    from gradviz.model.graph_model import GraphModel, attach_variable_names, tensor_names
     from gradviz.model.layout import compute_layout
 
     result = _run_script(request.script)
     root_name, root = _pick_root(result, request.root)
-    names = {id(t): name for name, t in result.tensors.items()}
-    model = GraphModel.from_root(root, names)
+    # Named and labelled as the app does, so an export shows what the window shows.
+    model = GraphModel.from_root(root, tensor_names(result.namespace))
+    attach_variable_names(model, result.tensors)
     stepper = _run_steps(root, request.steps)
     positions = compute_layout(model.graph, request.layout)
     return model, positions, stepper, root_name
