@@ -266,6 +266,19 @@ def write_export(request: ExportRequest, model, positions, stepper, root_name: s
     return f"{count} nodes, {size.width():.0f}x{size.height():.0f}"
 
 
+def _new_file_mode() -> int:
+    """0666 minus the process umask (read without changing it where /proc allows)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return 0o666 & ~int(line.split()[1], 8)
+    except OSError:
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def run_export(request: ExportRequest) -> str:
     """The whole export; the output appears only when everything succeeded (temp file + rename)."""
     model, positions, stepper, root_name = build_export(request)
@@ -276,6 +289,8 @@ def run_export(request: ExportRequest) -> str:
     tmp = Path(tmp_name)
     try:
         summary = write_export(request, model, positions, stepper, root_name, tmp)
+        # mkstemp makes the file private (0600); give it the mode a plain open() would have.
+        os.chmod(tmp, out.stat().st_mode & 0o777 if out.exists() else _new_file_mode())
         os.replace(tmp, out)
     finally:
         if tmp.exists():

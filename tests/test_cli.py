@@ -147,6 +147,17 @@ def test_json_all_steps_leaves_match_engine_backward(capsys, script, tmp_path):
     assert len(doc["steps"]) == sum(1 for n in doc["nodes"] if n["kind"] == "grad_fn")
 
 
+def test_output_gets_ordinary_permissions(capsys, script, tmp_path):
+    out = tmp_path / "g.json"
+    _export_json(capsys, script, out)
+    mask = os.umask(0o022)
+    os.umask(mask)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~mask
+    out.chmod(0o640)  # an existing file keeps its mode
+    _export_json(capsys, script, out)
+    assert out.stat().st_mode & 0o777 == 0o640
+
+
 def test_json_some_steps(capsys, script, tmp_path):
     doc = _export_json(capsys, script, tmp_path / "g.json", "--steps", "2")
     assert [s["index"] for s in doc["steps"]] == [0, 1]
