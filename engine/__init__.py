@@ -60,3 +60,57 @@ def set_anomaly_enabled(mode: bool) -> None:
 
 from . import nn, optim  # noqa: E402  (nn and optim build on everything above)
 from ._serialization import load, save  # noqa: E402
+
+
+class device:  # noqa: N801 - PyTorch's spelling
+    """``torch.device``: the engine computes on the CPU only; other devices raise at once."""
+
+    def __init__(self, type: str = "cpu", index: int | None = None) -> None:  # noqa: A002
+        name = str(type).split(":")[0]
+        if name != "cpu":
+            raise RuntimeError(f"engine runs on the CPU only; device '{type}' is not available")
+        self.type = "cpu"
+        self.index = index
+
+    def __repr__(self) -> str:
+        return "device(type='cpu')" if self.index is None else f"device(type='cpu', index={self.index})"
+
+    def __str__(self) -> str:
+        return "cpu"
+
+    def __eq__(self, other) -> bool:
+        return str(other) == "cpu"
+
+    def __hash__(self) -> int:
+        return hash("cpu")
+
+
+class _Cuda:
+    """``torch.cuda``: present so scripts can ask, always unavailable."""
+
+    @staticmethod
+    def is_available() -> bool:
+        return False
+
+    @staticmethod
+    def device_count() -> int:
+        return 0
+
+
+cuda = _Cuda()
+
+
+def _quiet_float_warnings() -> None:
+    # PyTorch computes 1/0 = inf and 0/0 = nan silently; numpy warns from inside our forward rules.
+    # Only numpy's floating-point messages raised from engine modules are silenced.
+    import warnings
+
+    warnings.filterwarnings(
+        "ignore",
+        message=r"(overflow|divide by zero|invalid value|underflow) encountered",
+        category=RuntimeWarning,
+        module=r"engine(\.|$)",
+    )
+
+
+_quiet_float_warnings()
