@@ -61,6 +61,9 @@ class Op(Node):
         super().__init_subclass__(**kwargs)
         if "node_name" in cls.__dict__ and not cls.__dict__.get("abstract", False):
             Op.registry[f"{cls.__module__}.{cls.__qualname__}"] = cls
+            # type(grad_fn).__name__ is the node name in PyTorch ('MulBackward0'); __qualname__ keeps
+            # the Python class name for tracebacks and the registry.
+            cls.__name__ = cls.node_name
         # Positions of the saved inputs, resolved once per class instead of on every call.
         cls._save_idx = tuple(cls.inputs.index(n) for n in cls.saves)
 

@@ -78,7 +78,9 @@ def describe(value, torch):
         return {"kind": "size", "value": list(value)}
     if isinstance(value, torch.dtype):
         return {"kind": "dtype", "value": str(value)}
-    if isinstance(value, bool) or value is None or isinstance(value, str):
+    if isinstance(value, str):
+        return normalise_message(value)  # reprs of nodes carry addresses
+    if isinstance(value, bool) or value is None:
         return value
     if isinstance(value, int):
         return {"kind": "int", "value": value}
@@ -490,6 +492,17 @@ case("set_detect_anomaly_function", "torch.autograd.set_detect_anomaly(True)\nre
 case("size_and_dims", "x = torch.ones(2, 3)\nrec('size', x.size())\nrec('size1', x.size(-1))\nrec('dim', x.dim())\nrec('numel', x.numel())\n"
      "rec('repr_size', repr(x.shape))\nerr('bad', lambda: x.size(2))\nrec('stride', x.stride())\nrec('contig', x.t().is_contiguous())")
 
+case("node_reprs", "a = torch.tensor([1.0, 2.0], requires_grad=True)\nb = a * 2 + 1\nrec('node', repr(b.grad_fn))\n"
+     "rec('nf', repr(b.grad_fn.next_functions))\nrec('acc', repr(b.grad_fn.next_functions[0][0].next_functions[0][0]))\n"
+     "rec('acc_nf', b.grad_fn.next_functions[0][0].next_functions[0][0].next_functions)\nrec('meta', b.grad_fn.metadata)\n"
+     "rec('name', type(b.grad_fn).__name__)")
+case("forward_ad_basic", "fwAD = torch.autograd.forward_ad\nx = torch.tensor([1.0, 2.0])\nt = torch.tensor([1.0, 0.5])\n"
+     "with fwAD.dual_level():\n    d = fwAD.make_dual(x, t)\n    y = (d * d).sin() + 2 * d\n    p, tan = fwAD.unpack_dual(y)\n"
+     "    rec('p', p)\n    rec('tan', tan)\n    rec('plain', fwAD.unpack_dual(x).tangent)", needs=("sin",))
+case("forward_ad_matmul", "fwAD = torch.autograd.forward_ad\nm = torch.tensor([[1.0, 2.0], [3.0, 4.0]])\n"
+     "with fwAD.dual_level():\n    d = fwAD.make_dual(torch.tensor([1.0, -1.0]), torch.tensor([0.0, 1.0]))\n    y = m @ d\n"
+     "    rec('tan', fwAD.unpack_dual(y).tangent)\n    rec('tan2', fwAD.unpack_dual((d / 2 - 1) ** 2).tangent)")
+
 # Ops other engineers are adding (fail clearly until they exist).
 case("other_softmax", "x = torch.tensor([[1.0, 2.0, 3.0]], requires_grad=True)\ny = torch.softmax(x, dim=1)\nrec('y', y)\n"
      "(y * torch.tensor([1.0, 0.0, 0.0])).sum().backward()\nrec('x.grad', x.grad)", needs=("softmax",))
@@ -513,6 +526,12 @@ def main() -> None:
     import torch  # only the recorder needs PyTorch
 
     torch.manual_seed(0)
+    # Forward AD's first use imports TorchScript helpers that emit DeprecationWarnings once per
+    # process: internal noise, not behaviour. Trigger it before recording.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with torch.autograd.forward_ad.dual_level():
+            torch.autograd.forward_ad.make_dual(torch.ones(1), torch.ones(1))
     out = []
     for c in CASES:
         result = run_case(c["code"], torch)
