@@ -2,8 +2,8 @@
 
 Edges point the way gradients flow: from a grad_fn node to each non-None entry of its
 ``next_functions``, and from an ``AccumulateGrad`` to the leaf tensor it writes. Inputs that need no
-gradient (``(None, 0)`` in next_functions) become faint "constant" nodes when the op saved them, so
-the user sees e.g. the target of a loss; their edges carry ``constant=True``. When several inputs of
+gradient (``(None, 0)`` in next_functions) become faint "constant" nodes when the op saved them
+(except unnamed 0-d tensors, i.e. wrapped Python numbers), so the user sees e.g. the target of a loss; their edges carry ``constant=True``. When several inputs of
 a node come from the same node (``y * y``) the one edge lists them all in ``input_indices``.
 """
 
@@ -288,6 +288,8 @@ class _Builder:
         if not saved or index >= len(inputs) or inputs[index] not in saves:
             return
         tensor = saved[saves.index(inputs[index])]
+        if tensor._data.ndim == 0 and id(tensor) not in self.names:
+            return  # a wrapped Python number (x * 2.0): drawing it would only add noise
         const_id = self.ids.get(id(tensor))
         if const_id is None:
             if self.full():
@@ -295,6 +297,10 @@ class _Builder:
                 return
             const_id = self.add_tensor(tensor, "constant")
         self.graph.add_edge(node_id, const_id, input_index=index, constant=True)
+        # A constant belongs to the module of the op that uses it (collapses with it).
+        data = self.graph.nodes[const_id]
+        if not data["module"]:
+            data["module"] = self.graph.nodes[node_id]["module"]
 
     def finish(self) -> None:
         graph = self.graph

@@ -179,8 +179,24 @@ def _layered(graph: nx.DiGraph, report: _Reporter) -> Positions:
     down: dict = {node: [] for node in graph.nodes}
     up: dict = {node: [] for node in graph.nodes}
     chains: dict = {}
+    # Shared weights (one AccumulateGrad used in every layer) make edges spanning the whole graph:
+    # routing them all would need a quadratic number of dummies. Past a budget the longest edges
+    # are drawn directly and left out of crossing reduction.
+    budget = 4 * graph.number_of_nodes() + 100
+    spans = sorted(dag.edges, key=lambda e: (layer[e[1]] - layer[e[0]], index[e[0]], index[e[1]]))
+    routed = set()
+    for u, v in spans:
+        cost = layer[v] - layer[u] - 1
+        if cost > budget:
+            break
+        budget -= cost
+        routed.add((u, v))
     for u, v in dag.edges:
         span = layer[v] - layer[u]
+        if (u, v) not in routed:
+            down[u].append(v)
+            up[v].append(u)
+            continue
         previous = u
         chain = []
         for k in range(1, span):
@@ -222,7 +238,7 @@ def _layer_crossings(upper: list, lower_pos: dict, down: dict) -> int:
     """Crossings between two adjacent layers: inversions among edges sorted by their upper end."""
     targets = []
     for node in upper:
-        targets.extend(sorted(lower_pos[c] for c in down[node]))
+        targets.extend(sorted(lower_pos[c] for c in down[node] if c in lower_pos))
     return _inversions(targets)
 
 

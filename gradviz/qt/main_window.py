@@ -136,6 +136,7 @@ class MainWindow(QMainWindow):
         self.collapsed: set[str] | None = None
         self.last_result: RunResult | None = None
         self._job: _GraphJob | None = None
+        self._awaiting_outcome = False
         self._matches: list[str] = []
         self._match_index = -1
         self.menus: dict[str, object] = {}
@@ -475,6 +476,8 @@ class MainWindow(QMainWindow):
         self.editor.set_error_line(None)
         self.output_panel.clear()
         filename = str(self.current_file) if self.current_file is not None else "<editor>"
+        # Busy until the outcome has been handled on this thread (signals arrive queued).
+        self._awaiting_outcome = True
         self.session.run(self.editor.toPlainText(), filename)
 
     def stop(self) -> None:
@@ -496,6 +499,7 @@ class MainWindow(QMainWindow):
         self.output_panel.insertPlainText(text)
 
     def _on_finished(self, result: RunResult) -> None:
+        self._awaiting_outcome = False
         self._update_running(False)
         self.last_result = result
         self.error_panel.clear()
@@ -510,6 +514,7 @@ class MainWindow(QMainWindow):
             self.status_label.setText("Ran; no tensor with a grad_fn to draw (make one that requires grad).")
 
     def _on_failed(self, error: RunError) -> None:
+        self._awaiting_outcome = False
         self._update_running(False)
         self.error_panel.setPlainText(error.traceback or error.message)
         self.docks["Errors"].raise_()
@@ -559,7 +564,7 @@ class MainWindow(QMainWindow):
 
     def is_busy(self) -> bool:
         """True while a script runs or a graph is being laid out."""
-        return self.session.is_running or self._job is not None
+        return self.session.is_running or self._awaiting_outcome or self._job is not None
 
     def _on_job_progress(self, fraction: float, message: str) -> None:
         self.progress.setValue(int(fraction * 100))
