@@ -164,3 +164,27 @@ def render_scene(scene: QGraphicsScene, path: str | Path, fmt: str | None = None
         raise ValueError(f"scale must be in (0, {MAX_SCALE:g}], got {scale}")
     writer = {"png": render_png, "svg": render_svg, "pdf": render_pdf}[fmt]
     return writer(scene, path, scale=scale, background=background, rect=rect)
+
+
+IMAGE_FILTER = "PNG image (*.png);;SVG drawing (*.svg);;PDF document (*.pdf)"
+
+
+def export_dialog(parent, scene: QGraphicsScene, suggested: str = "graph.png", scale: float = 2.0) -> str | None:
+    """Ask for a file name and write ``scene`` there (the app's "Export image…" action).
+
+    The format follows the chosen extension (PNG when there is none). Returns the path written, or
+    None when the user cancelled; a failure is shown in a message box.
+    """
+    from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+    path, chosen = QFileDialog.getSaveFileName(parent, "Export graph image", suggested, IMAGE_FILTER)
+    if not path:
+        return None
+    if Path(path).suffix.lstrip(".").lower() not in FORMATS:
+        path += "." + chosen.split("*.")[-1].rstrip(")") if "*." in chosen else ".png"
+    try:
+        render_scene(scene, path, scale=scale if path.lower().endswith(".png") else 1.0)
+    except (OSError, ValueError, MemoryError) as exc:
+        QMessageBox.warning(parent, "gradviz", f"Could not export the graph: {exc}")
+        return None
+    return path
