@@ -142,6 +142,12 @@ def run_case(code: str, torch) -> dict:
     raised = None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
+        # "always" would also undo the filter engine installs at import for numpy's floating-point
+        # warnings (PyTorch computes inf/nan silently); put it back so the harness sees what a user
+        # with default warning settings sees.
+        quiet = getattr(torch, "_quiet_float_warnings", None)
+        if quiet is not None:
+            quiet()
         try:
             exec(compile(code, "<case>", "exec"), namespace)
         except Exception as exc:  # noqa: BLE001

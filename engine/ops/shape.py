@@ -6,6 +6,8 @@ in-place change through one is seen through the other.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from .. import _dtype
@@ -333,8 +335,19 @@ def permute(input, *dims):
     return _view_result(Permute.apply(input, dims=dims), input)
 
 
+_T_DEPRECATED = (
+    "The use of `x.T` on tensors of dimension other than 2 to reverse their shape is deprecated and it "
+    "will throw an error in a future release. Consider `x.mT` to transpose batches of matrices or "
+    "`x.permute(*torch.arange(x.ndim - 1, -1, -1))` to reverse the dimensions of a tensor. (Triggered "
+    "internally at /pytorch/aten/src/ATen/native/TensorShape.cpp:4314.)"
+)
+
+
 def _T(self):
     nd = self._data.ndim
+    if nd != 2:
+        # PyTorch 2.13 warns for .T on anything but a matrix (0-d and 1-D included).
+        warnings.warn(_T_DEPRECATED, UserWarning, stacklevel=2)
     if nd < 2:
         return self
     return permute(self, tuple(range(nd - 1, -1, -1)))
