@@ -81,3 +81,14 @@ def test_huge_images_are_scaled_down(monkeypatch):
     assert size.width() * size.height() <= render.MAX_PIXELS * 1.01 and used < 2.0
     size, used = image_size(QRectF(0, 0, 100, 100), 2.0)
     assert (size.width(), size.height(), used) == (200, 200, 2.0)
+
+
+def test_export_dialog_writes_the_chosen_format(scene, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    answers = iter([(str(tmp_path / "picked"), "SVG drawing (*.svg)"), ("", "")])
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: next(answers))
+    written = render.export_dialog(None, scene)
+    assert written == str(tmp_path / "picked.svg")
+    ET.parse(written)  # a well-formed SVG
+    assert render.export_dialog(None, scene) is None  # cancelled
