@@ -54,6 +54,8 @@ class Node:
     _retain: dict | None = None
     _metadata: dict | None = None
     _released = False
+    # Multi-output nodes set ((shape, dtype), ...) of their outputs; None means one output.
+    _out_meta = None
     _anomaly_trace = None
 
     def name(self) -> str:

@@ -10,7 +10,7 @@ stepper pulls it one step at a time and reads ``waiting``/``ready`` between step
 from __future__ import annotations
 
 import heapq
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -20,14 +20,31 @@ from .._graph import AccumulateGrad, Node
 from .._op import Op
 
 
-@dataclass
+class _EmptyCapture(dict):
+    """The read-only empty mapping most steps share (they capture nothing) instead of a new dict each."""
+
+    __slots__ = ()
+
+    def __hash__(self) -> int:  # hashable so it can be a dataclass default
+        return 0
+
+    def _readonly(self, *args, **kwargs):
+        raise TypeError("BackwardStep.captured is read-only")
+
+    __setitem__ = __delitem__ = update = setdefault = pop = popitem = clear = _readonly
+
+
+_NO_CAPTURE = _EmptyCapture()
+
+
+@dataclass(slots=True)
 class BackwardStep:
     """What one node did during backward.
 
     ``received``: the gradient for each output of the node (what arrived, after hooks);
     ``sent``: the gradient for each entry of ``node.next_functions`` (None where nothing flows);
     ``leaf``/``leaf_grad``: for AccumulateGrad, the leaf tensor and its ``.grad`` after the write;
-    ``captured``: for autograd.grad, the gradient captured at this node for a requested input.
+    ``captured``: for autograd.grad, input position -> the gradient captured at this node.
     """
 
     index: int
@@ -36,7 +53,7 @@ class BackwardStep:
     sent: tuple
     leaf: Tensor | None = None
     leaf_grad: Tensor | None = None
-    captured: dict = field(default_factory=dict)
+    captured: dict = _NO_CAPTURE
 
 
 class BackwardRun:
@@ -169,8 +186,14 @@ class BackwardRun:
         return self
 
     def __next__(self) -> BackwardStep:
-        with _quiet_numpy():
-            return self._next_step()
+        state = STATE
+        prev_mode = state.grad_enabled
+        state.grad_enabled = self.create_graph
+        try:
+            with _quiet_numpy():
+                return self._next_step()
+        finally:
+            state.grad_enabled = prev_mode
 
     def _next_step(self) -> BackwardStep:
         while self._heap:
@@ -184,99 +207,112 @@ class BackwardRun:
         raise StopIteration
 
     def run_all(self) -> None:
-        """Run every remaining node (one numpy error-state switch for the whole run, not per step)."""
-        with _quiet_numpy():
-            try:
-                while True:
-                    self._next_step()
-            except StopIteration:
-                pass
-
-    def _run(self, node: Node):
-        grads = self._buffers.pop(node, None) or [None] * _num_outputs(node)
-        needed = self._needed
+        """Run every remaining node, switching grad mode and numpy's error state once, not per node."""
         state = STATE
         prev_mode = state.grad_enabled
         state.grad_enabled = self.create_graph
         try:
-            # Hooks registered on the output tensors, then retain_grad, then node pre-hooks.
-            if node._tensor_hooks:
-                for nr, hooks in node._tensor_hooks.items():
-                    for hook in list(hooks):
-                        if grads[nr] is not None:
-                            new = hook(grads[nr])
-                            if new is not None:
-                                grads[nr] = new
-            if node._retain:
-                for nr, ref in node._retain.items():
-                    t = ref()
-                    if t is not None and grads[nr] is not None:
-                        _accumulate_into(t, grads[nr], self.create_graph)
-            if node._pre_hooks:
-                for hook in list(node._pre_hooks):
-                    new = hook(tuple(grads))
-                    if new is not None:
-                        grads = list(new)
-            received = tuple(grads)
-
-            captured = {}
-            if self._capture:
-                for nr in range(len(received)):
-                    for i in self._capture.get((node, nr), ()):
-                        g = received[nr]
-                        if self._captured[i] is None:
-                            self._captured[i] = g
-                        elif g is not None:
-                            self._captured[i] = self._captured[i] + g
-                        captured[i] = g
-                        target = self.inputs[i]
-                        if self.accumulate and g is not None and target.grad_fn is not None:
-                            # backward(inputs=[non_leaf]) fills non_leaf.grad, as in PyTorch.
-                            _accumulate_into(target, g, self.create_graph)
-
-            if isinstance(node, AccumulateGrad):
-                return self._run_accumulate(node, received, captured)
-
-            if needed is not None and node not in needed:
-                sent = (None,) * len(node.next_functions)
-            elif all(g is None for g in received):
-                sent = (None,) * len(node.next_functions)
-            else:
-                # Missing gradients of multi-output nodes are zeros for the rule.
-                if any(g is None for g in received):
-                    received = _fill_zeros(node, received)
-                sent = node._run_backward(received)
-                if len(sent) != len(node.next_functions):
-                    raise RuntimeError(
-                        f"function {node.name()} returned an incorrect number of gradients "
-                        f"(expected {len(node.next_functions)}, got {len(sent)})"
-                    )
-                sent = _validate(node, sent)
-                if node._post_hooks:
-                    for hook in list(node._post_hooks):
-                        new = hook(sent, received)
-                        if new is not None:
-                            sent = tuple(new)
-                if state.anomaly and state.anomaly_check_nan:
-                    _check_nan(node, sent)
+            with _quiet_numpy():
+                heap = self._heap
+                run = self._run
+                while heap:
+                    node = heapq.heappop(heap)[2]
+                    if PROFILER[0] is not None:
+                        _run_profiled(self, node, PROFILER[0])
+                    else:
+                        run(node)
         finally:
             state.grad_enabled = prev_mode
+
+    def _run(self, node: Node):
+        """Run one node (grad mode and numpy's error state are set by the caller)."""
+        grads = self._buffers.pop(node, None) or [None] * _num_outputs(node)
+        if node._tensor_hooks or node._retain or node._pre_hooks or self._capture:
+            received, captured = self._before_node(node, grads)
+        else:
+            received, captured = tuple(grads), _NO_CAPTURE
+
+        if type(node) is AccumulateGrad:
+            return self._run_accumulate(node, received, captured)
+
+        needed = self._needed
+        n_next = len(node.next_functions)
+        if needed is not None and node not in needed:
+            sent = (None,) * n_next
+        elif all(g is None for g in received):
+            sent = (None,) * n_next
+        else:
+            # Missing gradients of multi-output nodes are zeros for the rule.
+            if len(received) > 1 and any(g is None for g in received):
+                received = _fill_zeros(node, received)
+            sent = node._run_backward(received)
+            if len(sent) != n_next:
+                raise RuntimeError(
+                    f"Function {node.name()} returned an incorrect number of gradients "
+                    f"(expected {n_next}, got {len(sent)})"
+                )
+            sent = _validate(node, sent)
+            if node._post_hooks:
+                for hook in list(node._post_hooks):
+                    new = hook(sent, received)
+                    if new is not None:
+                        sent = tuple(new)
+            if STATE.anomaly and STATE.anomaly_check_nan:
+                _check_nan(node, sent)
         if not self.retain_graph:
             node._release()
+        deps = self.dependencies
         for (child, nr), g in zip(node.next_functions, sent):
             if child is None:
                 continue
             if needed is not None and child not in needed:
                 continue
             self._add_grad(child, nr, g)
-            left = self.dependencies[child] - 1
-            self.dependencies[child] = left
+            left = deps[child] - 1
+            deps[child] = left
             if left == 0:
                 self._push(child)
         self.done.append(node)
-        step = BackwardStep(self.index, node, received, tuple(sent), captured=captured)
+        step = BackwardStep(self.index, node, received, tuple(sent), None, None, captured)
         self.index += 1
         return step
+
+    def _before_node(self, node: Node, grads: list):
+        """Tensor hooks, retain_grad, node pre-hooks and capture for autograd.grad, in PyTorch's order."""
+        if node._tensor_hooks:
+            for nr, hooks in node._tensor_hooks.items():
+                for hook in list(hooks):
+                    if grads[nr] is not None:
+                        new = hook(grads[nr])
+                        if new is not None:
+                            grads[nr] = new
+        if node._retain:
+            for nr, ref in node._retain.items():
+                t = ref()
+                if t is not None and grads[nr] is not None:
+                    _accumulate_into(t, grads[nr], self.create_graph)
+        if node._pre_hooks:
+            for hook in list(node._pre_hooks):
+                new = hook(tuple(grads))
+                if new is not None:
+                    grads = list(new)
+        received = tuple(grads)
+        captured = _NO_CAPTURE
+        if self._capture:
+            captured = {}
+            for nr in range(len(received)):
+                for i in self._capture.get((node, nr), ()):
+                    g = received[nr]
+                    if self._captured[i] is None:
+                        self._captured[i] = g
+                    elif g is not None:
+                        self._captured[i] = self._captured[i] + g
+                    captured[i] = g
+                    target = self.inputs[i]
+                    if self.accumulate and g is not None and target.grad_fn is not None:
+                        # backward(inputs=[non_leaf]) fills non_leaf.grad, as in PyTorch.
+                        _accumulate_into(target, g, self.create_graph)
+        return received, captured
 
     def _run_accumulate(self, node: AccumulateGrad, received: tuple, captured: dict):
         leaf = node.variable
@@ -318,7 +354,7 @@ def _quiet_numpy():
 
 
 def _num_outputs(node: Node) -> int:
-    meta = getattr(node, "_out_meta", None)
+    meta = node._out_meta
     return len(meta) if meta is not None else 1
 
 
@@ -332,6 +368,11 @@ def _fill_zeros(node: Node, received: tuple) -> tuple:
 def _validate(node: Node, sent) -> tuple:
     """Cast gradients to their input's dtype and check shapes, as PyTorch's engine does."""
     meta = node._in_meta
+    for g, (shape, dt) in zip(sent, meta):
+        if g is not None and (g._data.shape != shape or g._data.dtype != dt):
+            break
+    else:
+        return tuple(sent)  # the common case: every gradient already has its input's shape and dtype
     out = list(sent)
     for i, g in enumerate(out):
         if g is None:
