@@ -148,7 +148,13 @@ class Op(Node):
         prof = PROFILER[0]
         if prof is not None:
             token = prof._op_start(cls.aten or cls.node_name, inputs)
-        out = node.forward(*[t._data for t in inputs])
+        n_in = len(inputs)
+        if n_in == 2:
+            out = node.forward(inputs[0]._data, inputs[1]._data)
+        elif n_in == 1:
+            out = node.forward(inputs[0]._data)
+        else:
+            out = node.forward(*[t._data for t in inputs])
         if prof is not None:
             prof._op_end(token)
         state = STATE
@@ -251,7 +257,9 @@ def _connect(node: Op, inputs: tuple, state) -> None:
         if fn is not None:
             edges.append((fn, t._output_nr))
         elif t._requires_grad:
-            edges.append((t._get_accumulator(), 0))
+            ref = t._acc_ref  # the leaf's AccumulateGrad, held weakly like PyTorch's grad accumulator
+            acc = ref() if ref is not None else None
+            edges.append((acc if acc is not None else t._get_accumulator(), 0))
         else:
             edges.append(_NO_EDGE)
         d = t._data

@@ -30,7 +30,8 @@ class Add(_Binary):
     alpha = 1
 
     def forward(self, a, b):
-        return self._cast(a + b if self.alpha == 1 else a + self.alpha * b)
+        out = a + b if self.alpha == 1 else a + self.alpha * b
+        return out if self.out_dtype is None else self._cast(out)
 
     def vjp(self, grad):
         (sa, _), (sb, _) = self._in_meta
@@ -57,7 +58,8 @@ class Sub(_Binary):
     alpha = 1
 
     def forward(self, a, b):
-        return self._cast(a - b if self.alpha == 1 else a - self.alpha * b)
+        out = a - b if self.alpha == 1 else a - self.alpha * b
+        return out if self.out_dtype is None else self._cast(out)
 
     def vjp(self, grad):
         (sa, _), (sb, _) = self._in_meta
@@ -172,7 +174,8 @@ class Mul(_Binary):
     saves = ("self", "other")
 
     def forward(self, a, b):
-        return self._cast(a * b)
+        out = a * b
+        return out if self.out_dtype is None else self._cast(out)
 
     def vjp(self, grad):
         a, b = self.saved
@@ -200,17 +203,21 @@ class Div(_Binary):
     saves = ("self", "other")
 
     def forward(self, a, b):
-        with np.errstate(divide="ignore", invalid="ignore"):  # PyTorch does not warn on x/0
-            out = np.true_divide(a, b)
-        if self.out_dtype is None and out.dtype.kind == "f" and a.dtype.kind != "f" and b.dtype.kind != "f":
-            return out.astype(float_dtype_for(a))
+        # x/0 gives inf silently like PyTorch: engine filters numpy's warning (see engine/__init__).
+        out = a / b
+        if self.out_dtype is None:
+            if a.dtype.kind != "f" and b.dtype.kind != "f":
+                return out.astype(float_dtype_for(a))  # int / int is the default float, not float64
+            return out
         return self._cast(out)
 
     def vjp(self, grad):
         a, b = self.saved
         ra, rb = self.next_functions
-        ga = sum_to(grad / b, a._data.shape) if ra[0] is not None else None
-        gb = sum_to(-grad * a / (b * b), b._data.shape) if rb[0] is not None else None
+        grad_over_b = grad / b
+        ga = sum_to(grad_over_b, a._data.shape) if ra[0] is not None else None
+        # -grad·a/b² written as -(grad/b)·a/b: one op fewer, reusing grad/b.
+        gb = sum_to(-grad_over_b * a / b, b._data.shape) if rb[0] is not None else None
         return ga, gb
 
     def jvp(self, tangents):
@@ -255,8 +262,7 @@ class Reciprocal(Op):
     saves_result = True
 
     def forward(self, a):
-        with np.errstate(divide="ignore"):  # PyTorch does not warn on 1/0
-            return np.reciprocal(a.astype(float_dtype_for(a), copy=False))
+        return np.reciprocal(a.astype(float_dtype_for(a), copy=False))
 
     def vjp(self, grad):
         r = self.result
@@ -285,10 +291,9 @@ class PowScalar(Op):
         e = self.exponent
         if e == 2:
             return a * a
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # PyTorch is silent on 0**-1
-            if isinstance(e, float) and a.dtype.kind != "f":
-                return np.power(a.astype(float_dtype_for(a)), e)
-            return np.power(a, e)
+        if isinstance(e, float) and a.dtype.kind != "f":
+            return np.power(a.astype(float_dtype_for(a)), e)
+        return np.power(a, e)
 
     def vjp(self, grad):
         (a,) = self.saved
@@ -321,8 +326,7 @@ class Pow(_Binary):
     saves_result = True
 
     def forward(self, a, b):
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            return self._cast(np.power(a, b))
+        return self._cast(np.power(a, b))
 
     def vjp(self, grad):
         a, b = self.saved
@@ -363,8 +367,7 @@ class RPow(Op):
 
     def forward(self, b):
         base = self.base
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            return np.power(np.asarray(base, dtype=float_dtype_for(b)), b)
+        return np.power(np.asarray(base, dtype=float_dtype_for(b)), b)
 
     def vjp(self, grad):
         return (grad * self.result * float(np.log(self.base)),)
@@ -515,13 +518,27 @@ def _rsub(self, other):
     return _rsub_scalar(self, other)
 
 
-Tensor.__add__ = lambda self, other: _binary(Add, self, other)
+def _operator(cls):
+    """``tensor <op> other`` with the common case (another tensor of the same dtype) one call deep."""
+    apply = cls.apply
+
+    def operator(self, other):
+        if other.__class__ is not Tensor and not isinstance(other, Tensor):
+            other = wrap(other, self)
+        if self._data.dtype is other._data.dtype:
+            return apply(self, other)
+        return _binary(cls, self, other)
+
+    return operator
+
+
+Tensor.__add__ = _operator(Add)
 Tensor.__radd__ = Tensor.__add__
-Tensor.__sub__ = lambda self, other: _binary(Sub, self, other)
+Tensor.__sub__ = _operator(Sub)
 Tensor.__rsub__ = _rsub
-Tensor.__mul__ = lambda self, other: _binary(Mul, self, other)
+Tensor.__mul__ = _operator(Mul)
 Tensor.__rmul__ = Tensor.__mul__
-Tensor.__truediv__ = lambda self, other: _binary(Div, self, other)
+Tensor.__truediv__ = _operator(Div)
 Tensor.__rtruediv__ = _rtruediv
 Tensor.__pow__ = pow
 Tensor.__rpow__ = _rpow
