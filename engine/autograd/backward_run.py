@@ -78,6 +78,8 @@ class BackwardRun:
         self.accumulate = accumulate
         self.index = 0
         self._buffers: dict = {}
+        # Gradient sums this run created (id -> tensor): safe to add into in place or hand to a leaf.
+        self._fresh: dict = {}
         self._heap: list = []
         self._tiebreak = 0
         self.done: list = []
@@ -178,8 +180,13 @@ class BackwardRun:
             buf[nr] = grad
         elif self.create_graph:
             buf[nr] = prev + grad
+        elif id(prev) in self._fresh:
+            # A sum this run made itself: nobody else holds it, so add in place.
+            np.add(prev._data, grad._data, out=prev._data)
         else:
-            buf[nr] = _make(prev._data + grad._data)
+            total = _make(np.add(prev._data, grad._data, out=np.empty_like(prev._data)))
+            self._fresh[id(total)] = total
+            buf[nr] = total
 
     # ---- running ------------------------------------------------------------------------------
     def __iter__(self):
@@ -321,7 +328,8 @@ class BackwardRun:
         if write and self.inputs is not None:
             write = any(t is leaf for t in self.inputs)
         if write:
-            _accumulate_into(leaf, g, self.create_graph)
+            # A gradient summed by this run is owned by nobody else: the leaf may keep it uncopied.
+            _accumulate_into(leaf, g, self.create_graph, owned=self._fresh.pop(id(g), None) is g)
         if node._post_hooks:
             for hook in list(node._post_hooks):
                 hook((), received)
@@ -397,7 +405,7 @@ def _dtype_of(np_dtype):
     return _NUMPY_TO_DTYPE[np_dtype]
 
 
-def _accumulate_into(t: Tensor, g: Tensor, create_graph: bool) -> None:
+def _accumulate_into(t: Tensor, g: Tensor, create_graph: bool, owned: bool = False) -> None:
     """``t.grad += g`` with PyTorch's rules: the first write keeps its own copy, later ones add in place."""
     if g._data.dtype != t._data.dtype:
         g = g.to(t.dtype)
@@ -406,6 +414,8 @@ def _accumulate_into(t: Tensor, g: Tensor, create_graph: bool) -> None:
         if create_graph and g._requires_grad:
             # PyTorch stores a copy made by copy_() into fresh storage: grad_fn=<CopyBackwards>.
             t._grad = CopyBackwards.apply(_make(np.zeros_like(g._data)), g)
+        elif owned and g._data.flags.owndata:
+            t._grad = g
         else:
             t._grad = _make(np.array(g._data, copy=True))
     elif create_graph or old._requires_grad:

@@ -35,8 +35,12 @@ class Add(_Binary):
 
     def vjp(self, grad):
         (sa, _), (sb, _) = self._in_meta
-        gb = grad if self.alpha == 1 else grad * self.alpha
-        return sum_to(grad, sa), sum_to(gb, sb)
+        ra, rb = self.next_functions
+        ga = sum_to(grad, sa) if ra[0] is not None else None
+        gb = None
+        if rb[0] is not None:  # `x + 1` wraps the 1 as an input that needs no gradient
+            gb = sum_to(grad if self.alpha == 1 else grad * self.alpha, sb)
+        return ga, gb
 
     def jvp(self, tangents):
         ta, tb = tangents
@@ -63,7 +67,10 @@ class Sub(_Binary):
 
     def vjp(self, grad):
         (sa, _), (sb, _) = self._in_meta
-        return sum_to(grad, sa), sum_to(-grad if self.alpha == 1 else grad * -self.alpha, sb)
+        ra, rb = self.next_functions
+        ga = sum_to(grad, sa) if ra[0] is not None else None
+        gb = sum_to(-grad if self.alpha == 1 else grad * -self.alpha, sb) if rb[0] is not None else None
+        return ga, gb
 
     def jvp(self, tangents):
         ta, tb = tangents
@@ -91,7 +98,10 @@ class Rsub(_Binary):
 
     def vjp(self, grad):
         (sa, _), (sb, _) = self._in_meta
-        return sum_to(-grad if self.alpha == 1 else grad * -self.alpha, sa), sum_to(grad, sb)
+        ra, rb = self.next_functions
+        ga = sum_to(-grad if self.alpha == 1 else grad * -self.alpha, sa) if ra[0] is not None else None
+        gb = sum_to(grad, sb) if rb[0] is not None else None
+        return ga, gb
 
     def jvp(self, tangents):
         ta, tb = tangents
