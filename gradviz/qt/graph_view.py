@@ -66,6 +66,21 @@ class GraphView(QGraphicsView):
         elif self.current_scale() < MIN_SCALE:
             self.zoom(1.0)
 
+    def show_top(self) -> None:
+        """A new graph's first view: all of it when that stays readable, else the root end at a
+        readable zoom (a 5,000-node chain fitted whole would be a hairline)."""
+        self.fit()
+        scene = self.scene()
+        if scene is None or self.current_scale() >= 0.35:
+            return
+        rect = scene.itemsBoundingRect().adjusted(-30, -30, 30, 30)
+        width_scale = self.viewport().width() / max(rect.width(), 1.0)
+        target = min(1.0, max(0.5, width_scale))
+        self.resetTransform()
+        self.scale(target, target)
+        half_height = self.viewport().height() / 2 / target
+        self.centerOn(rect.center().x(), rect.top() + half_height)
+
     def centre_on_node(self, node_id: str) -> None:
         scene = self.scene()
         if not isinstance(scene, GraphScene):

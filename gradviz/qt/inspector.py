@@ -103,7 +103,9 @@ class Inspector(QWidget):
         splitter = QSplitter(Qt.Orientation.Vertical, self)
         splitter.addWidget(self.details)
         splitter.addWidget(table_box)
-        splitter.setSizes([320, 200])
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        self._table_box = table_box
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(splitter)
@@ -180,12 +182,12 @@ class Inspector(QWidget):
             filename, lineno = source
             rows.append(("created at", f"<a href='line:{lineno}'>{html.escape(str(filename))}, line {lineno}</a>"))
         body = "".join(
-            f"<tr><td style='color:gray; padding-right:10px; vertical-align:top'>{k}</td><td>{v}</td></tr>"
+            f"<tr><td style='color:gray; padding-right:10px; vertical-align:top; white-space:nowrap'>{k}</td><td>{v}</td></tr>"
             for k, v in rows
         )
         for name, t in tensors:
             body += (
-                f"<tr><td style='color:gray; padding-right:10px; vertical-align:top'>{html.escape(name)}</td>"
+                f"<tr><td style='color:gray; padding-right:10px; vertical-align:top; white-space:nowrap'>{html.escape(name)}</td>"
                 f"<td><pre style='margin:0'>{html.escape(tensor_summary(t))}</pre></td></tr>"
             )
         self.details.setHtml(f"<h3 style='margin:2px 0 6px 0'>{title}</h3><table>{body}</table>")
@@ -200,6 +202,7 @@ class Inspector(QWidget):
             self.table_source.addItem(f"{name}  {shape_text(tuple(t.shape))}")
         self.table_source.blockSignals(False)
         self.table_source.setVisible(bool(tensors))
+        self._table_box.setVisible(bool(tensors))
         self._on_table_source(0)
 
     def _on_table_source(self, index: int) -> None:

@@ -148,6 +148,7 @@ class MainWindow(QMainWindow):
         self._connect()
         # Backward stepper, plots, training, profiler and Jacobian docks (stepper_panel.py).
         self.backward_tools = install_backward_tools(self)
+        self._arrange_docks()
         self._restore_settings()
         self._autosave_timer = QTimer(self)
         self._autosave_timer.setInterval(AUTOSAVE_MS)
@@ -205,6 +206,28 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.cancel_button)
         self.progress.hide()
         self.cancel_button.hide()
+
+    def _arrange_docks(self) -> None:
+        """Default dock layout: inspector on top right, variables and backward tabbed below it."""
+        right = [self.docks[t] for t in ("Variables", "Backward") if t in self.docks]
+        for other in right[1:]:
+            self.tabifyDockWidget(right[0], other)
+        self.docks["Variables"].raise_()
+        self._dock_sizes_pending = True
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        # Dock sizes only take once the window has its real size; user-restored state wins.
+        if getattr(self, "_dock_sizes_pending", False) and self.settings.value("windowState") is None:
+            self._dock_sizes_pending = False
+            QTimer.singleShot(0, self._size_docks)
+
+    def _size_docks(self) -> None:
+        height = max(self.height(), 600)
+        self.resizeDocks([self.docks["Inspector"], self.docks["Variables"]],
+                         [int(height * 0.45), int(height * 0.3)], Qt.Orientation.Vertical)
+        self.resizeDocks([self.docks["Inspector"]], [420], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.docks["Output"]], [int(height * 0.18)], Qt.Orientation.Vertical)
 
     def _action(self, name: str, text: str, shortcut=None, slot=None, tip: str = "") -> QAction:
         action = QAction(text, self)
@@ -622,7 +645,7 @@ class MainWindow(QMainWindow):
             notes.append(f"The graph has more than {MAX_MODEL_NODES:,} nodes; only those were read.")
         self.view.notice = "  ".join(notes)
         if fit:
-            self.view.fit()
+            self.view.show_top()
         self.inspector.clear()
         if old is not None:
             old.deleteLater()
