@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from PySide6.QtWidgets import QApplication
+from pyqtgraph.util.garbage_collector import GarbageCollector
 
 from .main_window import EXAMPLES_DIR, MainWindow
 
@@ -34,7 +35,10 @@ def launch(path: str | None) -> int:
     if path is not None and not Path(path).is_file():
         print(f"gradviz: no such file: {path}", file=sys.stderr)
         return 2
+    # Scripts run on worker threads; if Python's cyclic collector ran there it could destroy Qt
+    # objects off the GUI thread (a deadlock or a crash). Collect on a GUI-thread timer instead.
+    collector = GarbageCollector(interval=1.0)
     window = create_window(path)
     code = app.exec()
-    del window
+    del window, collector
     return int(code)

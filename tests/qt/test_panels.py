@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-pytest.importorskip("pytestqt")
+import pytestqt  # noqa: E402,F401  (pytest-qt is a test dependency: fail loudly if it is missing)
 
 import engine as torch
 from gradviz.model.training import tutorial_namespace

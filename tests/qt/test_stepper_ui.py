@@ -8,7 +8,7 @@ import time
 import numpy as np
 import pytest
 
-pytest.importorskip("pytestqt")
+import pytestqt  # noqa: E402,F401  (pytest-qt is a test dependency: fail loudly if it is missing)
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
