@@ -37,6 +37,7 @@ from gradviz.model.session import RunError, RunResult, Session
 
 from .bridge import SessionBridge
 from .code_editor import CodeEditor
+from .export_dialog import install_export_actions
 from .graph_scene import GraphScene
 from .graph_view import GraphView
 from .inspector import Inspector
@@ -145,6 +146,8 @@ class MainWindow(QMainWindow):
         self._build_widgets()
         self._build_actions()
         self._build_menus_and_toolbar()
+        # File → Export graph… / Export data… (export_dialog.py).
+        self.export_actions = install_export_actions(self)
         self._connect()
         # Backward stepper, plots, training, profiler and Jacobian docks (stepper_panel.py).
         self.backward_tools = install_backward_tools(self)
