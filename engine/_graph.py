@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sys
 
+from ._state import STATE
+
 FREED_MESSAGE = (
     "Trying to backward through the graph a second time (or directly access saved tensors after they "
     "have already been freed). Saved intermediate values of the graph are freed when you call "
@@ -101,6 +103,20 @@ class Node:
         """Free saved tensors after a backward without retain_graph."""
         self._released = True
 
+    def _keep_aside(self, *names: str) -> None:
+        """Under ``STATE.keep_freed``, remember the values ``_release`` is about to drop."""
+        d = self.__dict__
+        d["_kept"] = {n: d[n] for n in names if n in d}
+
+    def _revive(self) -> bool:
+        """Undo ``_release`` when its values were kept aside; True when the node is usable again."""
+        kept = self.__dict__.pop("_kept", None)
+        if kept is None:
+            return not self._released
+        self.__dict__.update(kept)
+        self._released = False
+        return True
+
     # The app's inspector describes a node in words; ops override this.
     def rule(self) -> str:
         return ""
@@ -131,3 +147,25 @@ class GraphRoot(Node):
 
     node_name = "GraphRoot"
 
+
+
+def revive_freed(roots) -> int:
+    """Restore the saved tensors a backward freed, for every node reachable from ``roots`` (tensors
+    or nodes), when they were kept aside under ``STATE.keep_freed``. Returns how many nodes are still
+    unusable (freed without a kept copy): 0 means the graph can be backpropagated again."""
+    stack = []
+    for r in roots:
+        node = getattr(r, "grad_fn", r)
+        if node is not None:
+            stack.append(node)
+    seen = set()
+    dead = 0
+    while stack:
+        node = stack.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        if not node._revive():
+            dead += 1
+        stack.extend(child for child, _ in node.next_functions if child is not None)
+    return dead

@@ -112,6 +112,8 @@ class Op(Node):
 
     def _release(self) -> None:
         self._released = True
+        if STATE.keep_freed:
+            self._keep_aside("_saved", "_result")
         if "_saved" in self.__dict__:
             self._saved = ()
         if "_result" in self.__dict__:

@@ -21,6 +21,10 @@ class _State(threading.local):
     anomaly_check_nan = True
     # >0 inside forward_ad.dual_level(): ops then propagate tangents.
     fw_level = 0
+    # The app sets this in its script thread: backward still frees saved tensors as far as the user
+    # can tell (a second backward raises PyTorch's error), but keeps them aside so the stepper can
+    # replay that backward node by node afterwards (engine.autograd.graph.revive_freed).
+    keep_freed = False
 
 
 STATE = _State()

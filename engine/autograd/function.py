@@ -129,6 +129,8 @@ class BackwardCFunction(Node, FunctionCtx):
 
     def _release(self) -> None:
         self._released = True
+        if STATE.keep_freed:
+            self._keep_aside("_saved_tensors_raw")
         self._saved_tensors_raw = None
 
     def name(self) -> str:

@@ -1,3 +1,3 @@
 """Backward graph node types (``engine.autograd.graph.Node`` like ``torch.autograd.graph.Node``)."""
 
-from .._graph import AccumulateGrad, Node, RemovableHandle  # noqa: F401
+from .._graph import AccumulateGrad, Node, RemovableHandle, revive_freed  # noqa: F401

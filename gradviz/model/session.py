@@ -370,10 +370,12 @@ class Session:
         sys.stdout = _ThreadRoutedStream(saved_streams[0], thread, buffer.write)
         sys.stderr = _ThreadRoutedStream(saved_streams[1], thread, buffer.write)
         STATE.record_source = True
+        STATE.keep_freed = True  # a backward in the script stays replayable by the stepper
         try:
             exec(compiled, namespace)
         finally:
             STATE.record_source = False
+            STATE.keep_freed = False
             # Put the streams back only if nobody replaced ours in the meantime.
             if isinstance(sys.stdout, _ThreadRoutedStream) and sys.stdout.worker is thread:
                 sys.stdout = saved_streams[0]

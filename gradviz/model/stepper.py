@@ -26,6 +26,7 @@ from psygnal import Signal
 from engine._graph import AccumulateGrad, Node
 from engine._tensor import Tensor, _make
 from engine.autograd import BackwardStep, iter_backward
+from engine.autograd.graph import revive_freed
 
 IMPLICIT_GRAD_MESSAGE = "grad can be implicitly created only for scalar outputs"
 
@@ -174,6 +175,10 @@ class Stepper:
         return tensors
 
     def _start(self) -> None:
+        # A backward the script already ran freed the saved tensors; the Session kept them aside
+        # (engine STATE.keep_freed) so stepping can replay it. Without them the run reports
+        # PyTorch's "backward through the graph a second time" error at the first such node.
+        revive_freed([self.root])
         self.run = iter_backward(
             self.root, self.gradient, retain_graph=self.retain_graph, create_graph=self.create_graph
         )
