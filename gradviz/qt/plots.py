@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLabel,
+    QMessageBox,
     QPushButton,
     QTabWidget,
     QVBoxLayout,
@@ -54,7 +55,32 @@ def export_plot_item(item, path: str) -> None:
         exporter = pg.exporters.ImageExporter(item)
         # pyqtgraph computes the size from the item; make it at least the on-screen size.
         exporter.parameters()["width"] = max(int(item.sceneBoundingRect().width()), 400)
-    exporter.export(path)
+    # pyqtgraph ignores QImage.save's result; take the image and save it ourselves so a failed
+    # write (missing folder, no permission) raises instead of passing silently.
+    image = exporter.export(toBytes=True)
+    if image is None or not image.save(path, "PNG"):
+        raise OSError(f"could not write the PNG {path}")
+
+
+PLOT_FILTERS = "PNG image (*.png);;SVG drawing (*.svg)"
+
+
+def ask_export(parent: QWidget, export, suggested: str = "plot.png") -> str | None:
+    """Ask for a file name and call ``export(path)``; the chosen filter supplies a missing extension.
+
+    Returns the path written, or None (cancelled, or failed: the failure is shown in a message box).
+    """
+    path, chosen = QFileDialog.getSaveFileName(parent, "Export plot", suggested, PLOT_FILTERS)
+    if not path:
+        return None
+    if not path.lower().endswith((".png", ".svg")):
+        path += ".svg" if "*.svg" in chosen else ".png"
+    try:
+        export(path)
+    except Exception as exc:  # noqa: BLE001 - any exporter failure is reported, not raised into Qt
+        QMessageBox.warning(parent, "Export failed", f"Could not export the plot to {path}:\n{exc}")
+        return None
+    return path
 
 
 def _export_svg_with_qt(item, path: str) -> None:
@@ -127,9 +153,7 @@ class _PlotTab(QWidget):
         export_plot_item(self.plot, path)
 
     def _ask_export(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export plot", "plot.png", "PNG image (*.png);;SVG (*.svg)")
-        if path:
-            self.export(path)
+        ask_export(self, self.export, f"{self.objectName()}.png")
 
 
 class HeatmapView(QWidget):
@@ -154,10 +178,16 @@ class HeatmapView(QWidget):
         self.readout = QLabel(" ")
         self.readout.setObjectName(object_name + "Readout")
         self.plot.scene().sigMouseMoved.connect(self._on_mouse)
+        export = QPushButton("Export…")
+        export.setObjectName(object_name + "Export")
+        export.clicked.connect(lambda: ask_export(self, self.export, f"{object_name}.png"))
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.readout, 1)
+        bottom.addWidget(export)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.layout_widget, 1)
-        layout.addWidget(self.readout)
+        layout.addLayout(bottom)
 
     def set_matrix(self, data, title: str | None = None) -> None:
         """Show ``data`` (a Tensor or array; 1-D becomes one row, 0-D a 1x1 image)."""

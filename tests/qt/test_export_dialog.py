@@ -293,3 +293,33 @@ def test_app_json_after_steps_matches_cli_steps(capsys, dialog, ran, tmp_path):
     cli_json = json.loads((tmp_path / "cli.json").read_text())
     assert [s["name"] for s in app_json["steps"]] == [s["name"] for s in cli_json["steps"]]
     assert app_json["leaves"] == cli_json["leaves"]
+
+
+# ---- every plot in the Plots dock exports too -------------------------------------------------------
+PLOT_EXPORT_BUTTONS = ("valuePlotExport", "gradientPlotExport", "histogramPlotExport",
+                       "valueHeatmapExport", "gradHeatmapExport")
+
+
+@pytest.mark.parametrize("button_name", PLOT_EXPORT_BUTTONS)
+def test_each_plot_has_an_export_button(qtbot, ran, tmp_path, monkeypatch, button_name):
+    from PySide6.QtWidgets import QFileDialog, QPushButton
+
+    panel = ran.backward_tools.plots
+    button = panel.findChild(QPushButton, button_name)
+    assert button is not None, button_name
+    for name, chosen_filter in (("plot", "PNG image (*.png)"), ("drawing", "SVG drawing (*.svg)")):
+        # The user typed no extension: the chosen filter decides the format.
+        monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                            lambda *_a, name=name, f=chosen_filter, **_k: (str(tmp_path / name), f))
+        button.click()
+    read_png((tmp_path / "plot.png").read_bytes())
+    assert ET.parse(tmp_path / "drawing.svg").getroot().tag == SVG_NS + "svg"
+
+
+def test_plot_export_failure_is_shown(qtbot, ran, tmp_path, monkeypatch, no_message_boxes):
+    from PySide6.QtWidgets import QFileDialog, QPushButton
+
+    target = tmp_path / "missing-folder" / "p.png"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *_a, **_k: (str(target), "PNG image (*.png)"))
+    ran.backward_tools.plots.findChild(QPushButton, "valueHeatmapExport").click()
+    assert len(no_message_boxes) == 1 and not target.exists()
