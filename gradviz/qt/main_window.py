@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QSettings, QStandardPaths, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
@@ -53,6 +53,13 @@ MAX_DRAWN = 6000
 # Graphs with more nodes than this are walked at most this far (the rest is reported, not drawn).
 MAX_MODEL_NODES = 200_000
 AUTOSAVE_MS = 3000
+# On first launch the window takes this share of the screen's available width and height.
+DEFAULT_SCREEN_FRACTION = 0.92
+# Default proportions: the editor's share of the editor+graph width, the bottom docks' share of
+# the window height, the right-hand docks' width as a share of the window width.
+EDITOR_SHARE = 0.46
+BOTTOM_SHARE = 0.24
+RIGHT_SHARE = 0.24
 MAX_RECENT = 8
 
 
@@ -216,6 +223,9 @@ class MainWindow(QMainWindow):
         for other in right[1:]:
             self.tabifyDockWidget(right[0], other)
         self.docks["Variables"].raise_()
+        # The right-hand docks run the full height; the output/plots docks sit under editor and graph.
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.setCorner(Qt.Corner.TopRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         self._dock_sizes_pending = True
 
     def showEvent(self, event) -> None:
@@ -227,10 +237,16 @@ class MainWindow(QMainWindow):
 
     def _size_docks(self) -> None:
         height = max(self.height(), 600)
+        width = max(self.width(), 900)
         self.resizeDocks([self.docks["Inspector"], self.docks["Variables"]],
-                         [int(height * 0.45), int(height * 0.3)], Qt.Orientation.Vertical)
-        self.resizeDocks([self.docks["Inspector"]], [420], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.docks["Output"]], [int(height * 0.18)], Qt.Orientation.Vertical)
+                         [int(height * 0.45), int(height * 0.55)], Qt.Orientation.Vertical)
+        self.resizeDocks([self.docks["Inspector"]], [max(360, int(width * RIGHT_SHARE))], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.docks["Output"]], [int(height * BOTTOM_SHARE)], Qt.Orientation.Vertical)
+        if getattr(self, "_splitter_pending", True):
+            # The editor gets room for ~80 columns; the graph keeps the larger share.
+            total = sum(self.splitter.sizes()) or self.splitter.width()
+            editor = int(total * EDITOR_SHARE)
+            self.splitter.setSizes([editor, total - editor])
 
     def _action(self, name: str, text: str, shortcut=None, slot=None, tip: str = "") -> QAction:
         action = QAction(text, self)
@@ -361,18 +377,32 @@ class MainWindow(QMainWindow):
     # ---- persistence ---------------------------------------------------------------------------
     def _restore_settings(self) -> None:
         geometry = self.settings.value("geometry")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-        else:
-            self.resize(1500, 920)
+        if geometry is None or not self.restoreGeometry(geometry):
+            self._default_geometry()
         state = self.settings.value("windowState")
         if state is not None:
             self.restoreState(state)
+        splitter_state = self.settings.value("splitterState")
+        if splitter_state is not None:
+            self.splitter.restoreState(splitter_state)
+            self._splitter_pending = False
         self._refresh_recent_menu()
         text = self._read_autosave()
         if text is not None:
             self.editor.setPlainText(text)
             self.status_label.setText("Restored the unsaved script from the last session.")
+
+    def _default_geometry(self) -> None:
+        """First launch: most of the available screen (never more than it), centred on it."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is None:
+            self.resize(1500, 920)
+            return
+        avail = screen.availableGeometry()
+        width = min(avail.width(), max(int(avail.width() * DEFAULT_SCREEN_FRACTION), min(1200, avail.width())))
+        height = min(avail.height(), max(int(avail.height() * DEFAULT_SCREEN_FRACTION), min(760, avail.height())))
+        self.resize(width, height)
+        self.move(avail.left() + (avail.width() - width) // 2, avail.top() + (avail.height() - height) // 2)
 
     def _read_autosave(self) -> str | None:
         try:
@@ -420,6 +450,7 @@ class MainWindow(QMainWindow):
         self.autosave()
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("windowState", self.saveState())
+        self.settings.setValue("splitterState", self.splitter.saveState())
         self.settings.setValue("theme", self.theme_name)
         self.settings.sync()
         self.shutdown()
