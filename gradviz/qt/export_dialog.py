@@ -251,10 +251,11 @@ class ExportDialog(QDialog):
         self._on_format_changed()
 
     def _suggested_path(self, fmt: str) -> Path:
-        folder = self._setting("folder", "")
-        if not folder or not Path(str(folder)).is_dir():
-            folder = (QStandardPaths.writableLocation(QStandardPaths.StandardLocation.PicturesLocation)
-                      or str(Path.home()))
+        # The folder of the last export, else Pictures, else home: the first that exists.
+        candidates = (str(self._setting("folder", "") or ""),
+                      QStandardPaths.writableLocation(QStandardPaths.StandardLocation.PicturesLocation),
+                      str(Path.home()))
+        folder = next((c for c in candidates if c and Path(c).is_dir()), str(Path.cwd()))
         current = getattr(self.window_, "current_file", None)
         root = self.window_.variables.current_root() if hasattr(self.window_, "variables") else None
         stem = Path(current).stem if current else "graph"
@@ -298,9 +299,10 @@ class ExportDialog(QDialog):
             return "DOT holds the graph's structure and layout (no backward state)."
         if steps <= 0:
             return "Backward has not been stepped: the graph is exported as drawn."
+        counted = "1 backward step" if steps == 1 else f"{steps} backward steps"
         if fmt == "json":
-            return f"Includes the {steps} backward step(s) run so far and the leaves' gradients as of now."
-        return f"Includes the backward state after {steps} step(s): highlights and edge gradients."
+            return f"Includes the {counted} run so far and the leaves' gradients as of now."
+        return f"Includes the backward state after {counted}: node highlights and edge gradients."
 
     def browse(self) -> None:
         fmt = self.format()
