@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QPainter
-from PySide6.QtWidgets import QGraphicsView, QWidget
+from PySide6.QtWidgets import QGraphicsScene, QGraphicsView, QWidget
 
 from .graph_scene import GraphScene
 
@@ -27,6 +27,17 @@ class GraphView(QGraphicsView):
         self.setFrameShape(QGraphicsView.Shape.NoFrame)
         self.notice = ""
         self.placeholder = "Run a script (Ctrl+Enter) to see its graph."
+        # Without a scene QGraphicsView paints nothing, not even the placeholder: keep an empty one.
+        self._empty_scene = QGraphicsScene(self)
+        self.setScene(self._empty_scene)
+
+    def show_empty(self, placeholder: str | None = None) -> None:
+        """Show no graph, only the placeholder text (``placeholder`` replaces it when given)."""
+        if placeholder is not None:
+            self.placeholder = placeholder
+        self.notice = ""
+        self.setScene(self._empty_scene)
+        self.viewport().update()
 
     # ---- zoom ----------------------------------------------------------------------------------
     def current_scale(self) -> float:
@@ -106,11 +117,14 @@ class GraphView(QGraphicsView):
         font.setPointSizeF(9.5)
         painter.setFont(font)
         metrics = painter.fontMetrics()
-        width = metrics.horizontalAdvance(text) + 20
-        box = QRectF(10, 10, width, metrics.height() + 10)
+        # Wrap to the viewport: a long notice must not run off the edge of a narrow view.
+        available = max(120, self.viewport().width() - 40)
+        flags = Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap
+        bounds = metrics.boundingRect(0, 0, available, 10_000, flags, text)
+        box = QRectF(10, 10, bounds.width() + 20, bounds.height() + 10)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(QColor(255, 243, 191, 235))
         painter.drawRoundedRect(box, 5, 5)
         painter.setPen(QColor("#3b3000"))
-        painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
+        painter.drawText(box.adjusted(10, 5, -10, -5), flags, text)
         painter.restore()

@@ -61,6 +61,8 @@ EDITOR_SHARE = 0.46
 BOTTOM_SHARE = 0.24
 RIGHT_SHARE = 0.24
 MAX_RECENT = 8
+# The output panel keeps the last this many lines (a print loop must not eat the memory).
+MAX_OUTPUT_LINES = 20000
 
 
 class _GraphJob(QObject):
@@ -187,7 +189,7 @@ class MainWindow(QMainWindow):
         self.output_panel = QPlainTextEdit(self)
         self.output_panel.setObjectName("outputPanel")
         self.output_panel.setReadOnly(True)
-        self.output_panel.setMaximumBlockCount(20000)
+        self.output_panel.setMaximumBlockCount(MAX_OUTPUT_LINES + 1)
         self.error_panel = QPlainTextEdit(self)
         self.error_panel.setObjectName("errorPanel")
         self.error_panel.setReadOnly(True)
@@ -532,6 +534,9 @@ class MainWindow(QMainWindow):
             return
         self.editor.set_error_line(None)
         self.output_panel.clear()
+        self._output_lines = 0
+        # A Continue animating the previous run's graph would keep stepping a graph about to go.
+        self.backward_tools.stepper_panel.stop()
         filename = str(self.current_file) if self.current_file is not None else "<editor>"
         # Busy until the outcome has been handled on this thread (signals arrive queued).
         self._awaiting_outcome = True
@@ -554,13 +559,23 @@ class MainWindow(QMainWindow):
     def _on_output(self, text: str) -> None:
         self.output_panel.moveCursor(self.output_panel.textCursor().MoveOperation.End)
         self.output_panel.insertPlainText(text)
+        self._output_lines = getattr(self, "_output_lines", 0) + text.count("\n")
+
+    def _output_note(self) -> str:
+        """Says so when the output panel dropped the oldest lines (it keeps MAX_OUTPUT_LINES)."""
+        total = getattr(self, "_output_lines", 0)
+        if total <= MAX_OUTPUT_LINES:
+            return ""
+        return f" Output: {total:,} lines printed; the panel keeps the last {MAX_OUTPUT_LINES:,}."
 
     def _on_finished(self, result: RunResult) -> None:
         self._awaiting_outcome = False
         self._update_running(False)
         self.last_result = result
         self.error_panel.clear()
-        self.status_label.setText(f"Ran in {result.seconds:.2f} s; {len(result.tensors)} tensors.")
+        if not self.docks["Errors"].visibleRegion().isEmpty():
+            self.docks["Output"].raise_()  # the errors tab is empty now
+        self.status_label.setText(f"Ran in {result.seconds:.2f} s; {len(result.tensors)} tensors.{self._output_note()}")
         self.variables.show_result(result)
         self.collapsed = None
         self.run_finished.emit(result)
@@ -568,7 +583,29 @@ class MainWindow(QMainWindow):
         if root is not None:
             self.show_root(root)
         else:
-            self.status_label.setText("Ran; no tensor with a grad_fn to draw (make one that requires grad).")
+            # Keeping the previous script's graph would show nodes this script never made.
+            self._clear_graph()
+            self.view.show_empty("This run made no tensor with a grad_fn: compute with a tensor that "
+                                 "has requires_grad=True to see its graph.")
+            self.status_label.setText("Ran; no tensor with a grad_fn to draw (make one that requires grad)."
+                                      + self._output_note())
+
+    def _clear_graph(self) -> None:
+        """Drop the drawn graph (the view shows its placeholder)."""
+        if self._job is not None:
+            self._job.cancel()
+            self._finish_job(self._job)
+        old = self.scene
+        self.model = None
+        self.positions = None
+        self.scene = None
+        self.view.show_empty()
+        self.inspector.clear()
+        self.backward_tools.stepper_panel.set_stepper(None)
+        self.backward_tools.plots.attach_stepper(None)
+        if old is not None:
+            old.deleteLater()
+        self.view.viewport().update()
 
     def _on_failed(self, error: RunError) -> None:
         self._awaiting_outcome = False
@@ -577,7 +614,11 @@ class MainWindow(QMainWindow):
         self.docks["Errors"].raise_()
         if error.lineno is not None and error.kind != "stopped":
             self.editor.set_error_line(error.lineno)
-        self.status_label.setText(error.message)
+        self.status_label.setText(error.message + self._output_note())
+        if self.scene is not None:
+            # Nothing is lost: the last good graph stays, marked as such.
+            self.view.notice = "This run failed; the graph is from the last run that finished."
+            self.view.viewport().update()
 
     # ---- the graph -----------------------------------------------------------------------------
     def show_root(self, name: str) -> None:
@@ -749,7 +790,9 @@ class MainWindow(QMainWindow):
         if not text:
             self.scene.clear_matches()
         self._match_index = -1
-        self.find_status.setText(f" {len(self._matches)} found " if text else "")
+        self.find_status.setText(f" {len(self._matches)} found " if self._matches else " no match " if text else "")
+        self.find_field.setStyleSheet("" if self._matches or not text else
+                                      f"QLineEdit {{ color: {get_theme(self.theme_name).error_text}; }}")
         if self._matches:
             self.find_next()
 

@@ -61,3 +61,55 @@ def test_saved_splitter_proportions_are_restored(qtbot, tmp_path):
         assert abs(second.splitter.sizes()[0] - editor_before) <= 2
     finally:
         second.shutdown()
+
+
+GRAPH = "x = torch.tensor([1.0, 2.0], requires_grad=True)\ny = (x * 2).sum()\n"
+
+
+def test_a_run_without_a_graph_clears_the_previous_scripts_graph(qtbot, window):
+    run_and_wait(qtbot, window, GRAPH)
+    assert window.scene is not None and window.scene.node_count() == 4
+    run_and_wait(qtbot, window, "a = torch.ones(3, requires_grad=True)\nprint(a)\n")
+    assert window.scene is None
+    assert window.view.scene() is not None and not window.view.scene().items()
+    assert "no tensor with a grad_fn" in window.view.placeholder
+    assert window.backward_tools.stepper is None
+
+
+def test_a_failed_run_keeps_the_last_graph_and_says_so(qtbot, window):
+    run_and_wait(qtbot, window, GRAPH)
+    run_and_wait(qtbot, window, GRAPH + "z = y + undefined_name\n")
+    assert window.scene is not None and window.scene.node_count() == 4
+    assert "failed" in window.view.notice
+    assert "NameError" in window.error_panel.toPlainText()
+    run_and_wait(qtbot, window, GRAPH)
+    assert window.view.notice == ""
+    # The (now empty) Errors tab gives way to the output again.
+    assert window.docks["Errors"].visibleRegion().isEmpty()
+    assert not window.docks["Output"].visibleRegion().isEmpty()
+
+
+def test_dropped_output_lines_are_reported(qtbot, window):
+    run_and_wait(qtbot, window, "for i in range(30000):\n    print(i)\n", timeout=60000)
+    assert window.output_panel.toPlainText().rstrip().endswith("29999")
+    assert "30,000 lines printed" in window.status_label.text()
+
+
+def test_search_without_a_match_says_so(qtbot, window):
+    run_and_wait(qtbot, window, GRAPH)
+    assert window.find("no-such-node") == []
+    assert "no match" in window.find_status.text()
+    assert window.find_field.styleSheet()
+    assert window.find("MulBackward") and " of " in window.find_status.text()
+    assert window.find_field.styleSheet() == ""
+
+
+def test_long_notice_wraps_inside_the_view(qtbot, window):
+    run_and_wait(qtbot, window, GRAPH)
+    window.view.notice = "word " * 200
+    image = window.view.grab().toImage()
+    # The notice box is drawn in the top-left; wrapped, it is taller than one line of text.
+    from PySide6.QtGui import QColor
+    tall = sum(1 for y in range(0, image.height(), 4) if QColor(image.pixel(14, y)).name() == "#fff3bf"
+               or QColor(image.pixel(14, y)).red() > 250 and QColor(image.pixel(14, y)).blue() < 210)
+    assert tall * 4 > 60
