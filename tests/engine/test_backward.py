@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -47,14 +46,11 @@ def test_100k_node_chain_runs_without_recursion() -> None:
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(200)  # any recursive walk of a 100,000-node chain would fail at once
     try:
-        start = time.perf_counter()
         y.sum().backward()
-        elapsed = time.perf_counter() - start
     finally:
         sys.setrecursionlimit(limit)
     assert x.grad is not None
     assert x.grad.item() == pytest.approx(1.0001**100_000, rel=1e-9)
-    assert elapsed < 30, f"backward over 100,000 nodes took {elapsed:.1f}s"
 
 
 # ---- step events and order against PyTorch ------------------------------------------------------

@@ -155,18 +155,5 @@ def test_disabled_profile_records_nothing():
     assert len(prof.events()) == 0
 
 
-def test_profiling_the_tutorial_loop_costs_at_most_twice_the_plain_loop():
-    def timed(profiled: bool) -> float:
-        start = time.perf_counter()
-        if profiled:
-            with profiler.profile():
-                tutorial_loop(300)
-        else:
-            tutorial_loop(300)
-        return time.perf_counter() - start
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        plain = min(timed(False) for _ in range(5))
-        profiled = min(timed(True) for _ in range(5))
-    assert profiled <= 2 * plain
+# The profiler's overhead (<= 2x the plain tutorial loop) is measured in bench/bench_engine.py,
+# not asserted here: timings on a shared machine make flaky tests.

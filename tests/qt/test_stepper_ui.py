@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import math
-import time
 
 import numpy as np
-import pytest
-
 import pytestqt  # noqa: E402,F401  (pytest-qt is a test dependency: fail loudly if it is missing)
-
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 
@@ -80,13 +76,11 @@ def test_continue_without_animation_reaches_the_end_fast(qtbot):
     out = y.sum()
     panel, stepper = make_panel(qtbot, out)
     panel.animate.setChecked(False)
-    started = time.perf_counter()
     panel.actions["actionContinue"].trigger()
     qtbot.waitUntil(lambda: stepper.at_end, timeout=20000)
-    elapsed = time.perf_counter() - started
     steps = len(stepper.history)
+    # Its speed (>= 200 steps/s) is measured by bench/bench_stepper.py, not asserted in a test.
     assert steps == len(stepper.nodes) > 800
-    assert steps / elapsed >= 200, f"{steps / elapsed:.0f} steps/s"
     assert not panel.running
 
 
