@@ -416,10 +416,19 @@ class Stepper:
                 self.paused_at_breakpoint.emit(reason)
                 return
 
-    def reset(self) -> None:
-        """Back to before backward: leaves' .grad as they were, and a fresh run of the engine."""
+    def restore_grads(self) -> None:
+        """Put every ``.grad`` this backward wrote back to its value from before it started.
+
+        For a stepper being abandoned part-way (the user picked another root): without this the
+        leaves would keep half a backward's worth of gradient and the next stepper would take
+        that as the "earlier" .grad.
+        """
         for t, g in self._grads_before.values():
             t._grad = _copy_grad(g)
+
+    def reset(self) -> None:
+        """Back to before backward: leaves' .grad as they were, and a fresh run of the engine."""
+        self.restore_grads()
         self.pause_reason = None
         self._start()
         self.reset_done.emit()

@@ -112,6 +112,7 @@ class CodeEditor(QPlainTextEdit):
         self.setTabStopDistance(4 * self.fontMetrics().horizontalAdvance(" "))
         self._theme: Theme = LIGHT
         self._error_line: int | None = None
+        self._step_line: int | None = None
         self._line_numbers = _LineNumberArea(self)
         self.highlighter = PygmentsHighlighter(self.document(), LIGHT.pygments_style)
         self.blockCountChanged.connect(self._update_margin)
@@ -178,6 +179,14 @@ class CodeEditor(QPlainTextEdit):
         current.cursor = self.textCursor()
         current.cursor.clearSelection()
         selections.append(current)
+        if self._step_line is not None:
+            block = self.document().findBlockByNumber(self._step_line - 1)
+            if block.isValid():
+                step = QTextEdit.ExtraSelection()
+                step.format.setBackground(QColor(self._theme.state_current))
+                step.format.setProperty(QTextFormat.Property.FullWidthSelection, True)
+                step.cursor = QTextCursor(block)
+                selections.append(step)
         if self._error_line is not None:
             block = self.document().findBlockByNumber(self._error_line - 1)
             if block.isValid():
@@ -195,6 +204,27 @@ class CodeEditor(QPlainTextEdit):
         self._line_numbers.update()
         if lineno is not None:
             self.go_to_line(lineno, focus=False)
+
+    def set_step_line(self, lineno: int | None, reveal: bool = False) -> None:
+        """Mark (or with None, unmark) the forward line of the backward node that ran last.
+
+        ``reveal`` scrolls it into view without moving the user's cursor.
+        """
+        if lineno == self._step_line and not reveal:
+            return
+        self._step_line = lineno
+        self._update_extra_selections()
+        if reveal and lineno is not None:
+            block = self.document().findBlockByNumber(lineno - 1)
+            if block.isValid():
+                top = self.blockBoundingGeometry(block).translated(self.contentOffset()).top()
+                if not 0 <= top <= self.viewport().height() - self.fontMetrics().height():
+                    bar = self.verticalScrollBar()
+                    bar.setValue(max(0, block.blockNumber() - self.viewport().height() // (2 * max(1, self.fontMetrics().height()))))
+
+    @property
+    def step_line(self) -> int | None:
+        return self._step_line
 
     @property
     def error_line(self) -> int | None:

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 import engine
 from engine.autograd import functional
 from gradviz.qt.plots import HeatmapView
+from gradviz.qt.theme import current_theme
 
 MODES = ("jacobian", "hessian", "vjp", "jvp")
 EXAMPLE_FUNCTION = "def f(x, y):\n    return x.sin() * y + x ** 2\n"
@@ -171,7 +172,7 @@ class JacobianPanel(QWidget):
             v = evaluate_inputs(v_text, ns) if v_text and mode in ("vjp", "jvp") else None
             result = compute(mode, func, inputs, v)
         except Exception as exc:  # the user's code: show any error, keep the panel alive
-            self.status.setText(f"<span style='color:#b00020'>{type(exc).__name__}: {exc}</span>")
+            self.status.setText(f"<span style='color:{current_theme().error_text}'>{type(exc).__name__}: {exc}</span>")
             return False
         self.result = result
         self._show(mode, result, isinstance(inputs, tuple))

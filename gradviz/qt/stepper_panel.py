@@ -32,6 +32,8 @@ from PySide6.QtWidgets import (
 
 from gradviz.model.stepper import Stepper, grad_summary, source_text
 
+from .theme import current_theme
+
 # Without animation, each timer tick steps for at most this long before letting Qt repaint.
 CHUNK_SECONDS = 0.04
 
@@ -134,7 +136,6 @@ class StepperPanel(QWidget):
         self.notes = QLabel("")
         self.notes.setObjectName("stepperNotes")
         self.notes.setWordWrap(True)
-        self.notes.setStyleSheet("color: #8a5a00;")
 
         self.table = QTableWidget(0, 3)
         self.table.setObjectName("stepperTable")
@@ -196,7 +197,7 @@ class StepperPanel(QWidget):
         except RuntimeError as exc:
             self.stop()
             self.refresh()
-            self.status.setText(f"<span style='color:#b00020'>RuntimeError: {exc}</span>")
+            self.status.setText(f"<span style='color:{current_theme().error_text}'>RuntimeError: {exc}</span>")
             return False
         return True
 
@@ -329,10 +330,11 @@ class StepperPanel(QWidget):
             if s.at_end:
                 text += " Backward complete."
         if s.pause_reason:
-            text += f"<br><span style='color:#b00020'>Paused: {s.pause_reason}</span>"
+            text += f"<br><span style='color:{current_theme().error_text}'>Paused: {s.pause_reason}</span>"
         self.status.setText(text)
         notes = [n for n in (s.note, s.accumulation_note) if n]
         self.notes.setText("\n".join(notes))
+        self.notes.setStyleSheet(f"color: {current_theme().warn_text};")
         self.notes.setVisible(bool(notes))
         self._fill_table(step)
         ready = s.ready_nodes()
@@ -431,6 +433,7 @@ class BackwardTools(QObject):
 
     def _on_run_finished(self, result) -> None:
         self.stepper_panel.set_stepper(None)
+        self._mark_source_line(None)
         self.plots.set_tensors(result.tensors)
         self.training.set_namespace(result.namespace)
         self.jacobian.set_namespace(result.namespace)
@@ -443,6 +446,10 @@ class BackwardTools(QObject):
             self.plots.attach_stepper(None)
             return
         if stepper is None or stepper.root is not root:
+            if stepper is not None:
+                # Leaving a backward part-way: its leaves get their .grad from before it back.
+                self.stepper_panel.stop()
+                stepper.restore_grads()
             try:
                 stepper = Stepper(root)
             except RuntimeError as exc:  # e.g. a root that does not require grad
@@ -460,12 +467,34 @@ class BackwardTools(QObject):
 
     def _repaint_graph(self) -> None:
         scene = self.window.scene
-        if scene is not None and self.stepper is not None:
-            scene.apply_step_state(self.stepper)
-            current = self.stepper.current_node
+        stepper = self.stepper
+        if scene is not None and stepper is not None:
+            scene.apply_step_state(stepper)
+            current = stepper.current_node
             node_id = scene.model.id_of(current) if current is not None else None
-            if node_id is not None and node_id in scene.items_by_id and self.stepper_panel.animate.isChecked():
-                self.window.view.ensureVisible(scene.items_by_id[node_id], 40, 40)
+            paused = bool(stepper.pause_reason)
+            if node_id is not None and node_id in scene.items_by_id:
+                if paused:
+                    # A breakpoint: show the node (selected, so the inspector describes it).
+                    scene.select_node(node_id)
+                    self.window.view.centre_on_node(node_id)
+                elif self.stepper_panel.animate.isChecked():
+                    self.window.view.ensureVisible(scene.items_by_id[node_id], 40, 40)
+            self._mark_source_line(current, reveal=paused)
+            if paused:
+                self.window.status_label.setText(f"Backward paused: {stepper.pause_reason}")
+                self.window.docks["Backward"].raise_()
+        else:
+            self._mark_source_line(None)
+
+    def _mark_source_line(self, node, reveal: bool = False) -> None:
+        """Highlight in the editor the forward line that created ``node`` (if it is this script's)."""
+        result = self.window.last_result
+        src = getattr(node, "source", None) if node is not None else None
+        line = None
+        if src and result is not None and src[0] == result.filename:
+            line = src[1]
+        self.window.editor.set_step_line(line, reveal=reveal)
 
     def _on_selection(self, data) -> None:
         if data and data.get("obj") is not None:

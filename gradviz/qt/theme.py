@@ -74,6 +74,14 @@ def get_theme(name: str) -> Theme:
     return DARK if name == "dark" else LIGHT
 
 
+def current_theme() -> Theme:
+    """The theme the application's palette is in (for widgets that colour rich text themselves)."""
+    app = QApplication.instance()
+    if app is None:
+        return LIGHT
+    return DARK if app.palette().color(QPalette.ColorRole.Window).lightness() < 128 else LIGHT
+
+
 def apply_palette(app: QApplication, theme: Theme) -> None:
     """Colour every standard widget (Fusion style takes palettes faithfully on every platform)."""
     app.setStyle("Fusion")

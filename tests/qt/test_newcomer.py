@@ -113,3 +113,87 @@ def test_long_notice_wraps_inside_the_view(qtbot, window):
     tall = sum(1 for y in range(0, image.height(), 4) if QColor(image.pixel(14, y)).name() == "#fff3bf"
                or QColor(image.pixel(14, y)).red() > 250 and QColor(image.pixel(14, y)).blue() < 210)
     assert tall * 4 > 60
+
+
+def _contrast(a, b) -> float:
+    """WCAG contrast ratio of two QColors."""
+    def luminance(c):
+        def channel(v):
+            v = v / 255
+            return v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
+        return 0.2126 * channel(c.red()) + 0.7152 * channel(c.green()) + 0.0722 * channel(c.blue())
+    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_links_and_messages_are_readable_in_both_themes(qtbot, window, theme):
+    from PySide6.QtGui import QColor, QPalette
+
+    from gradviz.qt.theme import current_theme, get_theme
+
+    window.apply_theme(theme)
+    palette = QApplication.instance().palette()
+    base = palette.color(QPalette.ColorRole.Base)
+    assert _contrast(palette.color(QPalette.ColorRole.Link), base) >= 4.5
+    assert current_theme().name == theme
+    for colour in (get_theme(theme).error_text, get_theme(theme).warn_text):
+        assert _contrast(QColor(colour), base) >= 4.5, colour
+
+
+def test_module_boxes_are_translucent_grey_not_olive():
+    from PySide6.QtGui import QColor
+
+    from gradviz.qt.theme import DARK, LIGHT
+
+    for theme in (LIGHT, DARK):
+        fill = QColor(theme.module_fill)
+        assert fill.alpha() < 64  # a faint wash behind the nodes
+        assert abs(fill.red() - fill.blue()) < 60 and fill.green() < fill.blue()  # grey-blue
+
+
+NAN_SCRIPT = "x = torch.tensor([-1.0, 4.0], requires_grad=True)\ns = torch.sqrt(x).sum()\n"
+
+
+def test_a_nan_breakpoint_shows_the_node_and_its_source_line(qtbot, window):
+    run_and_wait(qtbot, window, NAN_SCRIPT)
+    panel = window.backward_tools.stepper_panel
+    panel.break_nan.setChecked(True)
+    panel.animate.setChecked(False)
+    panel.continue_()
+    qtbot.waitUntil(lambda: not panel.running, timeout=5000)
+    stepper = panel.stepper
+    assert stepper.current_node.name() == "SqrtBackward0"
+    assert "NaN" in stepper.pause_reason
+    selected = window.scene.selected_node_id()
+    assert selected is not None and window.scene.node_data(selected)["name"] == "SqrtBackward0"
+    assert window.editor.step_line == 2
+    assert "NaN" in window.status_label.text()
+    assert "SqrtBackward0" in window.inspector.text()
+    panel.reset()
+    assert window.editor.step_line is None
+
+
+TWO_ROOTS = """\
+w = torch.tensor([1.0, 2.0], requires_grad=True)
+a = (w * 3).sum()
+b = (w * w).sum()
+"""
+
+
+def test_changing_the_root_mid_backward_gives_the_leaves_their_grad_back(qtbot, window):
+    run_and_wait(qtbot, window, TWO_ROOTS)
+    panel = window.backward_tools.stepper_panel
+    w = window.last_result.tensors["w"]
+    assert w.grad is None
+    while not panel.stepper.at_end:
+        panel.step()
+    assert w.grad is not None  # root b's backward wrote 2*w
+    window.root_selector.setCurrentText("a")
+    qtbot.waitUntil(lambda: not window.is_busy() and panel.stepper.root is window.last_result.tensors["a"],
+                    timeout=10000)
+    assert w.grad is None
+    assert panel.stepper.accumulation_note is None
+    while not panel.stepper.at_end:
+        panel.step()
+    assert w.grad.tolist() == [3.0, 3.0]  # not 3 + 2*w from the abandoned backward
