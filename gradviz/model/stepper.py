@@ -246,6 +246,10 @@ class Stepper:
         """How many gradients ``node`` still expects before it can run."""
         return self._remaining.get(node, 0)
 
+    def step_index(self, node: Node) -> int | None:
+        """The history position at which ``node`` ran, if it has run by the current position."""
+        return self._step_index.get(node)
+
     def step_of(self, node: Node) -> BackwardStep | None:
         """The step in which ``node`` ran, if it has run by the current position."""
         idx = self._step_index.get(node)

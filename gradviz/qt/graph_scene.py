@@ -31,10 +31,19 @@ SLOT_X = 190.0
 SLOT_Y = 92.0
 NODE_W = NODE_SIZE[0] * SLOT_X
 NODE_H = NODE_SIZE[1] * SLOT_Y
+# Height of the strip above a node box where its state badge goes.
+BADGE_H = 15.0
 # Below this zoom factor labels are not drawn (they would be unreadable specks anyway).
 LABEL_LOD = 0.32
 # Edges are grouped into path items per square of this size (px).
 EDGE_TILE = 1600.0
+# Gradient labels on edges: at most this many are shown at once, nearest the current node first,
+# and only those that overlap neither a node nor another label (a dense graph stays readable; the
+# Backward panel lists every gradient of the current node).
+MAX_EDGE_LABELS = 40
+# Only edges whose node ran within this many steps of the current one compete for a label.
+LABEL_RECENT_STEPS = 200
+EDGE_LABEL_WIDTH = 150.0
 
 
 class NodeItem(QGraphicsItem):
@@ -60,7 +69,14 @@ class NodeItem(QGraphicsItem):
         self._rect = QRectF(-NODE_W / 2, -NODE_H / 2, NODE_W, NODE_H)
 
     def boundingRect(self) -> QRectF:
-        return self._rect.adjusted(-3, -3, 3, 3)
+        # The top strip holds the state badge ("▶ current", ".grad ...").
+        return self._rect.adjusted(-3, -BADGE_H - 3, 3, 3)
+
+    def badge_rect(self) -> QRectF:
+        """Where the state badge is drawn, in scene coordinates (empty without a badge)."""
+        if not self.state_badge:
+            return QRectF()
+        return self.mapRectToScene(QRectF(self._rect.left(), self._rect.top() - BADGE_H, NODE_W, BADGE_H))
 
     def _colors(self) -> tuple[str, str, str]:
         t = self.theme
@@ -117,10 +133,20 @@ class NodeItem(QGraphicsItem):
         else:
             painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, title)
         if self.state_badge:
-            painter.setFont(_font(7.5, bold=True))
+            font = _font(7.5, bold=True)
+            painter.setFont(font)
+            metrics = QFontMetricsF(font)
+            text = metrics.elidedText(self.state_badge, Qt.TextElideMode.ElideMiddle, NODE_W - 8)
+            width = metrics.horizontalAdvance(text) + 8
+            # Right-aligned above the box, on a pill so an edge running behind it does not garble it.
+            pill = QRectF(self._rect.right() - width, self._rect.top() - BADGE_H, width, BADGE_H - 2)
+            painter.setPen(Qt.PenStyle.NoPen)
+            background = QColor(self.theme.canvas)
+            background.setAlpha(225)
+            painter.setBrush(background)
+            painter.drawRoundedRect(pill, 3, 3)
             painter.setPen(QColor(self.theme.text))
-            painter.drawText(self._rect.adjusted(0, -16, 0, 0), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop,
-                             self.state_badge)
+            painter.drawText(pill, Qt.AlignmentFlag.AlignCenter, text)
 
     def mouseDoubleClickEvent(self, event) -> None:
         scene = self.scene()
@@ -344,6 +370,65 @@ class GraphScene(QGraphicsScene):
                 ids.update(self.graph.successors(node_id))  # the leaf behind an AccumulateGrad
         for node_id in ids:
             self._apply_node_step_state(node_id, stepper)
+        self._declutter_edge_labels(stepper)
+
+    def _declutter_edge_labels(self, stepper) -> None:
+        """Show the gradient labels nearest the current node that fit; hide the rest.
+
+        Priority: what the current node sent, then what it received, then the most recent steps.
+        A label is shown only where it overlaps no node, badge or shown label, so a dense graph
+        (TinyModel's fan-outs) never piles labels on top of each other.
+        """
+        labels: dict = self.__dict__.get("_edge_labels", {})
+        shown_before: set = self.__dict__.setdefault("_shown_labels", set())
+        current = stepper.current_node
+        current_id = self.model.id_of(current) if current is not None else None
+        position = stepper.position
+        candidates = []
+        for key in labels:
+            u, v = key
+            if u == current_id:
+                rank = -2.0
+            elif v == current_id:
+                rank = -1.0
+            else:
+                index = stepper.step_index(self.graph.nodes[u].get("obj")) if u in self.graph else None
+                if index is None or position - index > LABEL_RECENT_STEPS:
+                    continue
+                rank = float(position - index)
+            candidates.append((rank, key))
+        candidates.sort(key=lambda c: c[0])
+        placed: list[QRectF] = []
+        shown: set = set()
+        for _rank, key in candidates:
+            if len(shown) >= MAX_EDGE_LABELS:
+                break
+            label = labels[key]
+            rect = label.sceneBoundingRect()
+            if any(rect.intersects(r) for r in placed) or self._covers_a_node(rect):
+                continue
+            placed.append(rect)
+            shown.add(key)
+        for key in shown_before - shown:
+            if key in labels:
+                labels[key].setVisible(False)
+        for key in shown:
+            labels[key].setVisible(True)
+        self._shown_labels = shown
+
+    def _covers_a_node(self, rect: QRectF) -> bool:
+        for item in self.items(rect):
+            if isinstance(item, NodeItem):
+                if item.sceneBoundingRect().adjusted(0, BADGE_H, 0, 0).intersects(rect):
+                    return True
+                if item.badge_rect().intersects(rect):
+                    return True
+        return False
+
+    def edge_label_visible(self, u: str, v: str) -> bool:
+        """True when the gradient label of edge u -> v is on display (not hidden to declutter)."""
+        label = self.__dict__.get("_edge_labels", {}).get((u, v))
+        return label is not None and label.isVisible()
 
     def _apply_node_step_state(self, node_id: str, stepper) -> None:
         item = self.items_by_id.get(node_id)
@@ -396,34 +481,72 @@ class GraphScene(QGraphicsScene):
                 del labels[(u, v)]
             return
         if label is None:
-            label = QGraphicsSimpleTextItem()
-            label.setFont(_font(7.5))
-            label.setBrush(QColor(self.theme.highlight))
-            label.setZValue(3)
+            label = _EdgeLabel(self.theme)
+            label.setVisible(False)  # _declutter_edge_labels decides
             self.addItem(label)
             labels[(u, v)] = label
-            mid = (self._scene_pos(u) + self._scene_pos(v)) / 2
-            label.setData(0, mid)
-        if label.text() != text:
-            label.setText(text)
+            label.setData(0, self._label_anchor(u, v))
+        if label.full_text != text:
+            label.set_label(text)
             mid = label.data(0)
             rect = label.boundingRect()
             label.setPos(mid.x() + 4, mid.y() - rect.height() / 2)
 
+    def _label_anchor(self, u: str, v: str) -> QPointF:
+        """Half-way along the visible part of edge u -> v (between the boxes, not their centres)."""
+        p, q = self._scene_pos(u), self._scene_pos(v)
+        routes = getattr(self.positions, "routes", {})
+        bends = routes.get((u, v), ())
+        vertical = getattr(self.positions, "method", "layered") == "layered"
+        if vertical and q.y() > p.y():
+            start = QPointF(p.x(), p.y() + NODE_H / 2)
+            end = QPointF(*(c * s for c, s in zip(bends[0], (SLOT_X, SLOT_Y)))) if bends else \
+                QPointF(q.x(), q.y() - NODE_H / 2)
+            return (start + end) / 2
+        return (_box_exit(p, q) + _box_exit(q, p)) / 2
+
     def edge_label(self, u: str, v: str) -> str:
-        """The gradient label drawn on edge u -> v ('' when none)."""
+        """The gradient label of edge u -> v ('' when none), shown or not."""
         label = self.__dict__.get("_edge_labels", {}).get((u, v))
-        return label.text() if label is not None else ""
+        return label.full_text if label is not None else ""
 
     def clear_step_state(self) -> None:
         for label in self.__dict__.pop("_edge_labels", {}).values():
             self.removeItem(label)
+        self.__dict__.pop("_shown_labels", None)
         self._step_stepper = None
         for item in self.items_by_id.values():
             if item.state_fill or item.state_badge:
                 item.state_fill = None
                 item.state_badge = ""
                 item.update()
+
+
+class _EdgeLabel(QGraphicsSimpleTextItem):
+    """A gradient label on an edge: elided to EDGE_LABEL_WIDTH, on a faint backing for contrast;
+    the full text is its tooltip."""
+
+    def __init__(self, theme: Theme) -> None:
+        super().__init__()
+        self.theme = theme
+        self.full_text = ""
+        self.setFont(_font(7.5))
+        self.setBrush(QColor(theme.highlight))
+        self.setZValue(3)
+
+    def set_label(self, text: str) -> None:
+        self.full_text = text
+        metrics = QFontMetricsF(self.font())
+        self.setText(metrics.elidedText(text, Qt.TextElideMode.ElideMiddle, EDGE_LABEL_WIDTH))
+        self.setToolTip(text)
+
+    def paint(self, painter: QPainter, option, widget=None) -> None:
+        background = QColor(self.theme.canvas)
+        background.setAlpha(215)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(background)
+        painter.drawRoundedRect(self.boundingRect().adjusted(-2, 0, 2, 0), 2, 2)
+        super().paint(painter, option, widget)
 
 
 # ---- helpers ---------------------------------------------------------------------------------

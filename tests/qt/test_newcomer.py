@@ -197,3 +197,43 @@ def test_changing_the_root_mid_backward_gives_the_leaves_their_grad_back(qtbot, 
     while not panel.stepper.at_end:
         panel.step()
     assert w.grad.tolist() == [3.0, 3.0]  # not 3 + 2*w from the abandoned backward
+
+
+FAN_OUT = """\
+x = torch.randn(4, 8)
+w1 = torch.randn(8, 6, requires_grad=True)
+b1 = torch.randn(6, requires_grad=True)
+w2 = torch.randn(6, 3, requires_grad=True)
+b2 = torch.randn(3, requires_grad=True)
+h = torch.relu(x @ w1 + b1)
+out = h @ w2 + b2
+loss = (out * out).sum() + (h * 0.5).sum() + h.mean()
+"""
+
+
+def test_edge_gradient_labels_never_overlap_nodes_or_each_other(qtbot, window):
+    from gradviz.qt.graph_scene import MAX_EDGE_LABELS, NodeItem
+
+    run_and_wait(qtbot, window, FAN_OUT)
+    panel = window.backward_tools.stepper_panel
+    scene = window.scene
+    checked_steps = 0
+    while not panel.stepper.at_end:
+        panel.step()
+        labels = scene.__dict__.get("_edge_labels", {})
+        shown = [lab for lab in labels.values() if lab.isVisible()]
+        assert len(shown) <= MAX_EDGE_LABELS
+        rects = [lab.sceneBoundingRect() for lab in shown]
+        for i, a in enumerate(rects):
+            assert not any(a.intersects(b) for b in rects[i + 1:])
+            for item in scene.items(a):
+                if isinstance(item, NodeItem):
+                    box = item.sceneBoundingRect().adjusted(3, 18, -3, -3)
+                    assert not box.intersects(a), item.title
+        # What the current node sent is labelled whenever it fits, and always known.
+        current = window.scene.model.id_of(panel.stepper.current_node)
+        sent = [(current, v) for _, v in scene.graph.out_edges(current) if scene.edge_label(current, v)]
+        if sent:
+            assert any(scene.edge_label_visible(u, v) for u, v in sent)
+        checked_steps += 1
+    assert checked_steps > 10
