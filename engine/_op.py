@@ -144,7 +144,7 @@ class Op(Node):
     @classmethod
     def apply(cls, *inputs: Tensor, **params):
         """Run the op on tensors; build a graph node when grad mode is on and an input requires grad."""
-        node = cls.__new__(cls)
+        node = _new(cls)
         if params:
             node.__dict__.update(params)
         prof = PROFILER[0]
@@ -175,7 +175,11 @@ class Op(Node):
                     _forward_ad(node, inputs, result)
                 return result
             _connect(node, inputs, state)
-            result = _make(out, node, 0, True)
+            result = _new(Tensor)  # _make(out, node, 0, True), inlined: this is the hot path
+            result._data = out
+            result._vc = [0]
+            result._requires_grad = True
+            result.grad_fn = node
             if cls.saves_result:
                 node._result = (out, result._vc, 0)
             if state.fw_level:
@@ -248,6 +252,7 @@ class Op(Node):
 
 
 _NO_EDGE = (None, 0)
+_new = object.__new__
 
 
 def _connect(node: Op, inputs: tuple, state) -> None:
