@@ -69,8 +69,19 @@ class NodeItem(QGraphicsItem):
         self._rect = QRectF(-NODE_W / 2, -NODE_H / 2, NODE_W, NODE_H)
 
     def boundingRect(self) -> QRectF:
-        # The top strip holds the state badge ("▶ current", ".grad ...").
-        return self._rect.adjusted(-3, -BADGE_H - 3, 3, 3)
+        # With a state badge ("▶ current", ".grad ..."), the strip above the box is painted too.
+        top = BADGE_H if self.state_badge else 0.0
+        return self._rect.adjusted(-3, -top - 3, 3, 3)
+
+    def set_step_state(self, fill: str | None, badge: str) -> None:
+        """Fill colour and badge text for the stepper's state (repaints only on a change)."""
+        if fill == self.state_fill and badge == self.state_badge:
+            return
+        if bool(badge) != bool(self.state_badge):
+            self.prepareGeometryChange()  # the badge strip joins or leaves the bounding rect
+        self.state_fill = fill
+        self.state_badge = badge
+        self.update()
 
     def badge_rect(self) -> QRectF:
         """Where the state badge is drawn, in scene coordinates (empty without a badge)."""
@@ -419,7 +430,7 @@ class GraphScene(QGraphicsScene):
     def _covers_a_node(self, rect: QRectF) -> bool:
         for item in self.items(rect):
             if isinstance(item, NodeItem):
-                if item.sceneBoundingRect().adjusted(0, BADGE_H, 0, 0).intersects(rect):
+                if item.mapRectToScene(item._rect).intersects(rect):
                     return True
                 if item.badge_rect().intersects(rect):
                     return True
@@ -465,11 +476,7 @@ class GraphScene(QGraphicsScene):
                     badge = f".grad (earlier) {grad_summary(grad)}"
         except (KeyError, AttributeError):
             state = None
-        fill = fills.get(state)
-        if fill != item.state_fill or badge != item.state_badge:
-            item.state_fill = fill
-            item.state_badge = badge
-            item.update()
+        item.set_step_state(fills.get(state), badge)
 
     def _set_edge_label(self, u: str, v: str, text: str) -> None:
         """Put ``text`` at the middle of edge u -> v (an empty text removes the label)."""
@@ -516,10 +523,7 @@ class GraphScene(QGraphicsScene):
         self.__dict__.pop("_shown_labels", None)
         self._step_stepper = None
         for item in self.items_by_id.values():
-            if item.state_fill or item.state_badge:
-                item.state_fill = None
-                item.state_badge = ""
-                item.update()
+            item.set_step_state(None, "")
 
 
 class _EdgeLabel(QGraphicsSimpleTextItem):
