@@ -102,6 +102,13 @@ def _export_svg_with_qt(item, path: str) -> None:
         painter.end()
 
 
+def _set_text_quietly(combo: QComboBox, text: str) -> None:
+    """Set a combo's current text without its change signal (the caller redraws once itself)."""
+    combo.blockSignals(True)
+    combo.setCurrentText(text)
+    combo.blockSignals(False)
+
+
 class Crosshair:
     """A vertical and a horizontal line that follow the mouse, and a label with the coordinates."""
 
@@ -253,6 +260,7 @@ class PlotsPanel(QWidget):
         super().__init__(parent)
         self.setObjectName("plotsPanel")
         self.tensors: dict[str, Tensor] = {}
+        self._value_choices: dict[str, Tensor] = {}
         self.selected: Tensor | None = None
         self.selected_name: str = ""
         self.gradient_tensor: Tensor | None = None
@@ -318,11 +326,17 @@ class PlotsPanel(QWidget):
         layout.addWidget(self.info)
 
     # ---- feeding -----------------------------------------------------------------------------
+    # The Values tab has one source of truth: the x and y combos. Every way of changing the plot
+    # (a run, a selected node, a combo, set_value_arrays) sets the combos first and then redraws
+    # from them in _replot_values, so the selectors never name one tensor while another is drawn.
+
     def set_tensors(self, tensors: dict[str, Tensor], x_default: str | None = None, y_default: str | None = None) -> None:
         """The tensors the combos offer (a run's variables); 1-D ones for the line plots."""
         self.tensors = dict(tensors)
         one_d = [k for k, t in self.tensors.items() if isinstance(t, Tensor) and t._data.ndim == 1]
         grads = [k for k in one_d if self.tensors[k]._requires_grad and self.tensors[k].grad_fn is None]
+        # name -> tensor for the value combos; selections without a variable name are added later.
+        self._value_choices: dict[str, Tensor] = {k: self.tensors[k] for k in one_d}
         for combo, items in ((self.x_combo, one_d), (self.y_combo, one_d), (self.grad_combo, grads)):
             combo.blockSignals(True)
             combo.clear()
@@ -331,14 +345,14 @@ class PlotsPanel(QWidget):
         if x_default is None and grads:
             x_default = grads[0]
         if x_default in one_d:
-            self.x_combo.setCurrentText(x_default)
+            _set_text_quietly(self.x_combo, x_default)
         if y_default in one_d:
-            self.y_combo.setCurrentText(y_default)
+            _set_text_quietly(self.y_combo, y_default)
         elif len(one_d) > 1:
-            self.y_combo.setCurrentText(one_d[-1])
+            _set_text_quietly(self.y_combo, one_d[-1])
         if grads:
-            self.grad_combo.setCurrentText(x_default if x_default in grads else grads[0])
-        self._on_value_choice()
+            _set_text_quietly(self.grad_combo, x_default if x_default in grads else grads[0])
+        self._replot_values()
         self._on_grad_choice()
 
     def select(self, obj, name: str = "") -> None:
@@ -347,10 +361,42 @@ class PlotsPanel(QWidget):
         self.selected = tensor
         self.selected_name = name or (obj.name() if hasattr(obj, "name") else "")
         if tensor is not None and tensor._data.ndim == 1:
-            x = self.tensors.get(self.x_combo.currentText())
+            x_name = self.x_combo.currentText()
+            x = self._value_choices.get(x_name)
             if x is not None and x._data.shape == tensor._data.shape:
-                self.set_value_arrays(x, tensor, self.x_combo.currentText(), self.selected_name)
+                _set_text_quietly(self.y_combo, self._value_label(tensor, self.selected_name))
+                self._replot_values()
+            else:
+                # The plot (and the combos with it) stay as they were; say why nothing changed.
+                x_len = f"{x._data.shape[0]} numbers" if x is not None else "no tensor"
+                self.info.setText(
+                    f"{self.selected_name} has {tensor._data.shape[0]} numbers and x ({x_name or '—'}) has "
+                    f"{x_len}: the value plot is unchanged"
+                )
         self.refresh_selected()
+
+    def _value_label(self, tensor: Tensor, name: str) -> str:
+        """The combo entry for ``tensor``: its variable name, else a new entry named after the selection."""
+        if self._value_choices.get(name) is tensor:
+            return name
+        for label, t in self._value_choices.items():
+            if t is tensor:
+                return label
+        # A tensor without a variable (e.g. a module's bias reached through its AccumulateGrad).
+        label = name or "selection"
+        if label in self._value_choices:
+            label = f"{label} (selected)"
+        number = 2
+        base = label
+        while label in self._value_choices:
+            label = f"{base} {number}"
+            number += 1
+        self._value_choices[label] = tensor
+        for combo in (self.x_combo, self.y_combo):
+            combo.blockSignals(True)
+            combo.addItem(label)
+            combo.blockSignals(False)
+        return label
 
     def _output_of(self, node) -> Tensor | None:
         """The tensor a grad_fn node belongs to, found among the known tensors."""
@@ -360,23 +406,33 @@ class PlotsPanel(QWidget):
         var = getattr(node, "variable", None)
         return var if isinstance(var, Tensor) else None
 
-    def set_value_arrays(self, x, y, x_name: str = "x", y_name: str = "y") -> None:
-        """Plot y against x (like ``plt.plot(x.detach(), y.detach())``)."""
-        xs, ys = as_array(x), as_array(y)
+    def set_value_arrays(self, x: Tensor, y: Tensor, x_name: str = "x", y_name: str = "y") -> None:
+        """Plot y against x (like ``plt.plot(x.detach(), y.detach())``); the combos show them."""
+        _set_text_quietly(self.x_combo, self._value_label(x, x_name))
+        _set_text_quietly(self.y_combo, self._value_label(y, y_name))
+        self._replot_values()
+
+    def _replot_values(self) -> None:
+        """Draw the tensors the x and y combos name, or nothing (with the reason) when they cannot pair."""
+        plot = self.value_tab.plot
+        x_name, y_name = self.x_combo.currentText(), self.y_combo.currentText()
+        xs = as_array(self._value_choices.get(x_name))
+        ys = as_array(self._value_choices.get(y_name))
         if xs is None or ys is None or xs.shape != ys.shape or xs.ndim != 1:
             self.value_curve.setData([], [])
-            self.info.setText("the value plot needs two 1-D tensors of the same length")
+            plot.setLabel("bottom", "")
+            plot.setLabel("left", "")
+            plot.setTitle("value")
+            self.info.setText("the value plot needs two 1-D tensors of the same length" if self.tensors else " ")
             return
         self.value_curve.setData(xs, ys)
-        self.value_tab.plot.setLabel("bottom", x_name)
-        self.value_tab.plot.setLabel("left", y_name)
-        self.value_tab.plot.setTitle(f"{y_name} against {x_name}")
+        plot.setLabel("bottom", x_name)
+        plot.setLabel("left", y_name)
+        plot.setTitle(f"{y_name} against {x_name}")
+        self.info.setText(" ")
 
     def _on_value_choice(self, _text: str = "") -> None:
-        x = self.tensors.get(self.x_combo.currentText())
-        y = self.tensors.get(self.y_combo.currentText())
-        if x is not None and y is not None:
-            self.set_value_arrays(x, y, self.x_combo.currentText(), self.y_combo.currentText())
+        self._replot_values()
 
     def _on_grad_choice(self, _text: str = "") -> None:
         name = self.grad_combo.currentText()

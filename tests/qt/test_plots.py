@@ -37,6 +37,53 @@ def test_value_plot_shows_b_against_a(qtbot):
     np.testing.assert_allclose(y, 2 * np.sin(t["a"].detach().numpy()), rtol=1e-5, atol=1e-6)
 
 
+def assert_selectors_match_plot(panel, tensors, x_name, y_name):
+    """The combos, the axis labels and title, and the curve's numbers all describe the same pair."""
+    plot = panel.value_tab.plot
+    assert (panel.x_combo.currentText(), panel.y_combo.currentText()) == (x_name, y_name)
+    assert plot.getAxis("bottom").labelText == x_name
+    assert plot.getAxis("left").labelText == y_name
+    assert plot.titleLabel.text == f"{y_name} against {x_name}"
+    x, y = panel.value_curve.getData()
+    np.testing.assert_array_equal(x, tensors[x_name].detach().numpy().astype(np.float64))
+    np.testing.assert_array_equal(y, tensors[y_name].detach().numpy().astype(np.float64))
+
+
+def test_value_selectors_and_plot_always_agree(qtbot):
+    t = tutorial()
+    panel = PlotsPanel()
+    qtbot.addWidget(panel)
+    panel.set_tensors(t)  # defaults: the leaf on x, the last 1-D variable on y
+    assert_selectors_match_plot(panel, t, "a", "d")
+    panel.select(t["b"].grad_fn, "b")  # a graph node: the y combo follows the plot
+    assert_selectors_match_plot(panel, t, "a", "b")
+    panel.select(t["c"].grad_fn)  # no name given: the variable is found from the node
+    assert_selectors_match_plot(panel, t, "a", "c")
+    panel.y_combo.setCurrentText("d")  # the user picks y
+    assert_selectors_match_plot(panel, t, "a", "d")
+    panel.x_combo.setCurrentText("b")  # ... or x
+    assert_selectors_match_plot(panel, t, "b", "d")
+    panel.set_value_arrays(t["a"], t["c"], "a", "c")
+    assert_selectors_match_plot(panel, t, "a", "c")
+    # A tensor without a variable name gets its own entry, named as selected.
+    unnamed = torch.cos(t["a"]).detach()
+    panel.select(unnamed, "cos(a)")
+    assert_selectors_match_plot(panel, {**t, "cos(a)": unnamed}, "a", "cos(a)")
+    # A tensor of another length cannot be plotted against x: plot and combos both stay.
+    panel.select(torch.zeros(3), "short")
+    assert_selectors_match_plot(panel, {**t, "cos(a)": unnamed}, "a", "cos(a)")
+    assert "unchanged" in panel.info.text()
+    # A new run replaces the choices and the plot together.
+    t2 = tutorial()
+    panel.set_tensors(t2, x_default="a", y_default="b")
+    assert_selectors_match_plot(panel, t2, "a", "b")
+    assert panel.y_combo.findText("cos(a)") == -1
+    # A run without 1-D tensors leaves nothing plotted and nothing selected.
+    panel.set_tensors({"out": t2["out"]})
+    x, _ = panel.value_curve.getData()
+    assert (x is None or len(x) == 0) and panel.y_combo.currentText() == ""
+
+
 def test_gradient_plot_follows_the_stepper_to_two_cos_a(qtbot):
     t = tutorial()
     panel = PlotsPanel()
