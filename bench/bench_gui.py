@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import subprocess
 import sys
 import time
 
@@ -84,27 +83,18 @@ def pipeline(nodes: int, modules: bool, view: GraphView) -> dict:
 
 
 def dot_crossings() -> tuple[int, int] | None:
-    """(ours, dot's) crossings on the test suite's fixed random DAG, both counted the same way."""
+    """(ours, dot's) crossings on the test suite's fixed random DAG, both counted the same way.
+
+    bench/bench_layout.py runs the full comparison (more graphs, timings).
+    """
     if shutil.which("dot") is None:
         return None
-    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "model"))
-    from test_layout import random_dag
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from bench_layout import dot_drawing, random_dag
 
-    g = random_dag()
+    g = random_dag(120)
     ours = count_crossings(g, compute_layout(g, "layered"))
-    src = "digraph G {\n" + "".join(f'"{n}" [width=0.9,height=0.5,fixedsize=true];\n' for n in g)
-    src += "".join(f'"{u}" -> "{v}";\n' for u, v in g.edges) + "}\n"
-    out = subprocess.run(["dot", "-Tplain"], input=src, capture_output=True, text=True, check=True).stdout
-    pos, bends = {}, {}
-    for line in out.splitlines():
-        f = line.split()
-        if f[0] == "node":
-            pos[f[1].strip('"')] = (float(f[2]), -float(f[3]))
-        elif f[0] == "edge":
-            k = int(f[3])
-            pts = [(float(f[4 + 2 * i]), -float(f[5 + 2 * i])) for i in range(k)]
-            bends[(f[1].strip('"'), f[2].strip('"'))] = pts[1:-1:3]  # spline points that lie on the curve
-    polylines = [[pos[u], *bends.get((u, v), ()), pos[v]] for u, v in g.edges]
+    pos, polylines, _ = dot_drawing(g)
     return ours, count_crossings(g, pos, polylines)
 
 
