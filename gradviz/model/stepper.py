@@ -25,7 +25,7 @@ from psygnal import Signal
 
 from engine._graph import AccumulateGrad, Node
 from engine._tensor import Tensor, _make
-from engine.autograd import BackwardStep, iter_backward
+from engine.autograd import BackwardStep, _make_grads, iter_backward
 from engine.autograd.graph import revive_freed
 
 IMPLICIT_GRAD_MESSAGE = "grad can be implicitly created only for scalar outputs"
@@ -121,16 +121,7 @@ class Stepper:
         self.root = root
         self.retain_graph = retain_graph
         self.create_graph = create_graph
-        self.note: str | None = None
-        if gradient is None and root._data.size != 1:
-            gradient = _make(np.ones(root._data.shape, dtype=root._data.dtype))
-            self.note = (
-                f"The root has shape {list(root._data.shape)}, not a single number. PyTorch's "
-                f"root.backward() would fail with \"{IMPLICIT_GRAD_MESSAGE}\": a vector output needs "
-                "the vector v of a vector-Jacobian product, as in root.backward(v). The stepper uses "
-                "v = ones (root.backward(torch.ones_like(root))), which gives the gradient of root.sum()."
-            )
-        self.gradient = gradient
+        self.gradient, self.note = self._gradient_and_note(gradient)
 
         self.breakpoints: set[Node] = set()
         self.break_on_nan: bool = False
@@ -141,6 +132,31 @@ class Stepper:
         self._analyse_graph()
         self._grads_before = {id(t): (t, _copy_grad(t._grad)) for t in self._written_tensors()}
         self._start()
+
+    def _gradient_and_note(self, gradient: Tensor | None) -> tuple[Tensor | None, str | None]:
+        """The v to start backward from, and the note explaining it when it is the implied ones."""
+        root = self.root
+        if gradient is not None or root._data.size == 1:
+            return gradient, None
+        note = (
+            f"The root has shape {list(root._data.shape)}, not a single number. PyTorch's "
+            f"root.backward() would fail with \"{IMPLICIT_GRAD_MESSAGE}\": a vector output needs "
+            "the vector v of a vector-Jacobian product, as in root.backward(v). The stepper uses "
+            "v = ones (root.backward(torch.ones_like(root))), which gives the gradient of root.sum()."
+        )
+        return _make(np.ones(root._data.shape, dtype=root._data.dtype)), note
+
+    def set_gradient(self, gradient: Tensor | None) -> None:
+        """Start backward over from ``gradient``, the v of ``root.backward(v)`` (None: the default).
+
+        PyTorch's own checks run first (engine's ``_make_grads``: a v of the wrong shape raises
+        "Mismatch in shape: ..."), so a rejected v raises RuntimeError and leaves the stepper, its
+        position and the leaves' .grad exactly as they were.
+        """
+        if gradient is not None:
+            _make_grads((self.root,), (gradient,), self.create_graph)
+        self.gradient, self.note = self._gradient_and_note(gradient)
+        self.reset()
 
     # ---- graph analysis (reading next_functions only; backward itself is the engine's) ---------
     def _analyse_graph(self) -> None:

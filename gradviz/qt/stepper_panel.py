@@ -3,7 +3,8 @@
 :class:`StepperPanel` drives a :class:`gradviz.model.stepper.Stepper` and shows where backward is:
 the node that ran last with the gradients it received and sent, the separate contributions summed
 at a fan-in node, the ready queue, the nodes still waiting (with how many gradients they expect),
-and notes (a non-scalar root, gradients piling up without zero_grad, why it paused).
+and notes (a non-scalar root, gradients piling up without zero_grad, why it paused). For a
+non-scalar root a "gradient v" field takes the v of ``root.backward(v)`` (default ones).
 
 Continue is animated at a user-set speed by a QTimer (one step per tick). With animation off it runs
 in time-boxed chunks on zero-interval timer ticks, so the window repaints between chunks and stays
@@ -22,6 +23,8 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
+    QPushButton,
     QSpinBox,
     QTableWidget,
     QTableWidgetItem,
@@ -30,6 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gradviz.model.gradient_vector import GradientVectorError, default_gradient_text, parse_gradient
 from gradviz.model.stepper import Stepper, grad_summary, source_text
 
 from .theme import current_theme
@@ -137,6 +141,37 @@ class StepperPanel(QWidget):
         self.notes.setObjectName("stepperNotes")
         self.notes.setWordWrap(True)
 
+        # v of root.backward(v), only for a root that is not a single number (PyTorch implies
+        # v = 1 for those and refuses to guess for the rest).
+        self.namespace: dict = {}
+        self._gradient_stepper: Stepper | None = None  # the stepper the field's text belongs to
+        self.gradient_edit = QLineEdit()
+        self.gradient_edit.setObjectName("gradientVector")
+        self.gradient_edit.setToolTip(
+            "The vector v of root.backward(v), as a Python expression in the script's namespace: "
+            "torch.tensor([0.1, 1.0, 0.0001]), [0.1, 1.0, 0.0001], ones, or a script variable. "
+            "Enter applies it and restarts backward."
+        )
+        self.gradient_edit.returnPressed.connect(self.apply_gradient)
+        apply = QPushButton("Apply")
+        apply.setObjectName("applyGradient")
+        apply.clicked.connect(self.apply_gradient)
+        self.gradient_message = QLabel("")
+        self.gradient_message.setObjectName("gradientMessage")
+        self.gradient_message.setWordWrap(True)
+        self.gradient_message.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.gradient_row = QWidget()
+        self.gradient_row.setObjectName("gradientRow")
+        gradient_layout = QVBoxLayout(self.gradient_row)
+        gradient_layout.setContentsMargins(0, 0, 0, 0)
+        edit_row = QHBoxLayout()
+        edit_row.addWidget(QLabel("gradient v:"))
+        edit_row.addWidget(self.gradient_edit, 1)
+        edit_row.addWidget(apply)
+        gradient_layout.addLayout(edit_row)
+        gradient_layout.addWidget(self.gradient_message)
+        self.gradient_row.setVisible(False)
+
         self.table = QTableWidget(0, 3)
         self.table.setObjectName("stepperTable")
         self.table.setHorizontalHeaderLabels(["", "to / from", "gradient"])
@@ -156,6 +191,7 @@ class StepperPanel(QWidget):
         layout.addLayout(speed_row)
         layout.addLayout(break_row)
         layout.addLayout(form)
+        layout.addWidget(self.gradient_row)
         layout.addWidget(self.notes)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.queue)
@@ -167,7 +203,54 @@ class StepperPanel(QWidget):
         self.stop()
         self.stepper = stepper
         self._sync_breakpoints()
+        self._show_gradient_field()
         self.refresh()
+
+    def set_namespace(self, namespace: dict) -> None:
+        """The script's globals, in which the gradient v expression is evaluated."""
+        self.namespace = namespace or {}
+
+    # ---- the gradient v of a non-scalar root ---------------------------------------------------
+    def _show_gradient_field(self) -> None:
+        s = self.stepper
+        self.gradient_row.setVisible(s is not None and s.root._data.size != 1)
+        if s is None or s is self._gradient_stepper:
+            return  # the same stepper again (a relayout): keep what the user typed
+        self._gradient_stepper = s
+        self.gradient_edit.setText(default_gradient_text(s.root))
+        self.gradient_message.setText("")
+
+    def apply_gradient(self) -> bool:
+        """Evaluate the gradient v field and restart backward from it.
+
+        A bad expression or a v PyTorch would reject (wrong shape) shows why in the message line
+        and leaves the stepper as it was. True when the stepper was reset with the new v.
+        """
+        s = self.stepper
+        if s is None:
+            return False
+        text = self.gradient_edit.text()
+        try:
+            gradient = parse_gradient(text, s.root, self.namespace)
+            s.set_gradient(gradient)  # checks before it changes anything
+        except GradientVectorError as exc:
+            self._gradient_error(str(exc))
+            return False
+        except RuntimeError as exc:  # PyTorch's own check, e.g. "Mismatch in shape: ..."
+            shape = list(s.root._data.shape)
+            self._gradient_error(f"RuntimeError: {exc} v must have the root's shape {shape}.")
+            return False
+        self.stop()
+        self.gradient_message.setStyleSheet("")
+        self.gradient_message.setText(
+            f"Backward restarted from root.backward(v) with v = {text.strip()} ({grad_summary(gradient)})."
+        )
+        self._after_move()
+        return True
+
+    def _gradient_error(self, message: str) -> None:
+        self.gradient_message.setStyleSheet(f"color: {current_theme().error_text};")
+        self.gradient_message.setText(message + " Backward keeps its previous v and position.")
 
     def _sync_breakpoints(self, *_args) -> None:
         s = self.stepper
@@ -434,6 +517,7 @@ class BackwardTools(QObject):
     def _on_run_finished(self, result) -> None:
         self.stepper_panel.set_stepper(None)
         self._mark_source_line(None)
+        self.stepper_panel.set_namespace(result.namespace)
         self.plots.set_tensors(result.tensors)
         self.training.set_namespace(result.namespace)
         self.jacobian.set_namespace(result.namespace)
