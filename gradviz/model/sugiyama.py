@@ -5,13 +5,17 @@ Steps, each its own function:
 1. ranks with the least total edge length (network simplex, as dot; on huge graphs a longest-path
    ranking that is then tightened): short edges mean few dummy nodes and few crossings;
 2. every edge spanning several ranks gets a dummy node on each rank it crosses, so all edges join
-   adjacent ranks (the dummies become the edge's route bends);
+   adjacent ranks (the dummies become the edge's route bends). Past a dummy budget (shared
+   weights: edges from every layer to one AccumulateGrad), the long edges of a shared end run
+   along one trunk, a single dummy chain, instead of one chain each;
 3. ordering: weighted-median sweeps down and up, each followed by adjacent swaps ("transpose"),
    from a few deterministic starting orders; the order with the fewest crossings wins;
 4. x coordinates: rows packed by ``nx.multipartite_layout`` in that order, then the priority
    method: row by row, nodes move to the mean x of their neighbours in the row just placed,
    dummies first (long edges run straight), then nodes with more links; a node never passes a
-   node placed before it, and minimum gaps are kept.
+   node placed before it, and minimum gaps are kept. Trunk dummies follow only their trunk;
+5. with trunks, the drawing with those edges as straight lines competes, and the one with fewer
+   crossings (the app's own counter) is kept.
 
 Everything is deterministic: ties keep the graph's node order.
 """
@@ -25,23 +29,47 @@ import numpy as np
 
 # Minimum centre distances between row neighbours: real nodes need a full slot, bends much less.
 GAP_NODE, GAP_MIXED, GAP_DUMMY = 1.0, 0.6, 0.3
+# A trunk segment carrying k edges counts as min(k, cap) edges in crossing reduction: enough to
+# keep other edges from crossing it, without lists growing with the square of the depth.
+TRUNK_WEIGHT_CAP = 4
 
 Report = Callable[[float, str], None]
 
 
 class Dummy(tuple):
-    """A bend point of a long edge: ``(u, v, k)`` for the k-th rank crossed by edge u -> v."""
+    """A bend point of a long edge: ``(u, v, k)`` for the k-th rank crossed by edge u -> v, or
+    ``(hub, inward, r)`` for a trunk's bend on rank r."""
 
 
 def layered_positions(dag: nx.DiGraph, report: Report) -> tuple[dict, dict]:
     """``(positions, routes)`` for an acyclic ``dag``.
 
     positions: node -> (x, rank); routes: (u, v) -> [(x, y), ...] bend points of each edge that
-    spans more than one rank (one per rank crossed).
+    spans more than one rank (one per rank crossed; an edge along a trunk has no bends inside
+    the trunk's vertical runs).
     """
     report(0.0, "layering")
     rank = _ranks(dag)
     net = _Network(dag, rank)
+    best = _drawing(net, report)
+    if net.trunks and net.real <= COMPARE_MAX_NODES:
+        # Keep the best found: the same drawing with the trunks' edges as straight lines (the
+        # layout before trunks existed) competes, counted by the app's own crossing counter.
+        def quiet(_fraction: float, _message: str) -> None:
+            report(0.95, "comparing long-edge routings")
+
+        straight = _drawing(_Network(dag, rank, trunks=False), quiet)
+        if _drawn_crossings(dag, *straight) < _drawn_crossings(dag, *best):
+            best = straight
+    return best
+
+
+# Past this many nodes, counting every pair of drawn segments costs more than the layout itself.
+COMPARE_MAX_NODES = 1500
+
+
+def _drawing(net: "_Network", report: Report) -> tuple[dict, dict]:
+    """Order and place the network: ``(positions, routes)`` of the real nodes and long edges."""
     report(0.1, "reducing crossings")
     levels = _order(net, report)
     report(0.75, "placing nodes")
@@ -50,7 +78,37 @@ def layered_positions(dag: nx.DiGraph, report: Report) -> tuple[dict, dict]:
     routes = {}
     for (u, v), chain in net.chains.items():
         routes[(u, v)] = [(xs[d], float(net.rank[d])) for d in chain]
+    routes.update(_trunk_routes(net, xs))
     return positions, routes
+
+
+def _drawn_crossings(dag: nx.DiGraph, positions: dict, routes: dict) -> int:
+    """Crossings of the drawing as :func:`gradviz.model.layout.count_crossings` counts them."""
+    # Imported here: layout imports this module at load time.
+    from .layout import count_crossings
+
+    polylines = [[positions[u], *routes.get((u, v), ()), positions[v]] for u, v in dag.edges]
+    return count_crossings(dag, positions, polylines)
+
+
+def _trunk_routes(net: "_Network", xs: list[float]) -> dict:
+    """Routes of the edges running along trunks: a trunk's bends from where the edge joins it to
+    where it leaves, without the bends inside vertical runs (an edge per trunk member repeating
+    every rank of a trunk as long as the graph is deep would make the routes quadratic)."""
+    from bisect import bisect_left, bisect_right
+
+    routes = {}
+    turns = []
+    for chain in net.trunks:
+        x = [xs[d] for d in chain]
+        turns.append([k for k in range(len(chain))
+                      if k == 0 or k == len(chain) - 1 or not x[k - 1] == x[k] == x[k + 1]])
+    for (u, v), (t, first, last) in net.trunk_routes.items():
+        chain, kept = net.trunks[t], turns[t]
+        inner = kept[bisect_right(kept, first):bisect_left(kept, last)]
+        bends = [first, *inner, last] if last > first else [first]
+        routes[(u, v)] = [(xs[chain[k]], float(net.rank[chain[k]])) for k in bends]
+    return routes
 
 
 # ---- ranks ---------------------------------------------------------------------------------------
@@ -123,19 +181,28 @@ def _tightened_longest_path_ranks(dag: nx.DiGraph) -> dict:
 
 
 class _Network:
-    """The DAG with dummy nodes, as integer ids: reals ``0..real-1`` (graph order), then dummies."""
+    """The DAG with dummy nodes, as integer ids: reals ``0..real-1`` (graph order), then dummies.
 
-    def __init__(self, dag: nx.DiGraph, rank: dict) -> None:
+    ``up[i]`` / ``down[i]`` list the neighbours of i in the rows above / below; a neighbour listed
+    k times stands for k edges drawn along the same segment (a trunk, below), so crossing counts
+    and medians weigh it as such.
+    """
+
+    def __init__(self, dag: nx.DiGraph, rank: dict, trunks: bool = True) -> None:
         self.nodes: list = list(dag.nodes)
         self.real = len(self.nodes)
         index = {node: i for i, node in enumerate(self.nodes)}
+        self.index = index
         self.rank: list[int] = [rank[n] for n in self.nodes]
         self.up: list[list[int]] = [[] for _ in self.nodes]
         self.down: list[list[int]] = [[] for _ in self.nodes]
         self.chains: dict = {}
+        # Trunks as their dummies top to bottom; each member edge's (trunk, first, last) indices.
+        self.trunks: list[list[int]] = []
+        self.trunk_routes: dict = {}
         # Shared weights (one AccumulateGrad used in every layer) make edges spanning the whole
         # graph: routing them all would need a quadratic number of dummies. Past a budget the
-        # longest edges are drawn directly and left out of crossing reduction.
+        # longest edges are not routed one by one.
         budget = 4 * self.real + 100
         spans = sorted(dag.edges, key=lambda e: (rank[e[1]] - rank[e[0]], index[e[0]], index[e[1]]))
         routed = set()
@@ -145,25 +212,120 @@ class _Network:
                 break
             budget -= cost
             routed.add((u, v))
+        # Instead, the long edges of their shared end share one trunk: a single chain of dummies
+        # along which they all run (as dot's edge concentration), so they take part in crossing
+        # reduction and get bends, at a cost linear in the depth.
+        unrouted = [e for e in dag.edges if e not in routed and rank[e[1]] - rank[e[0]] > 1]
+        trunk_members = self._trunks(dag, rank, unrouted, routed) if trunks and unrouted else []
         for u, v in dag.edges:
-            if (u, v) not in routed:
-                continue
-            previous = index[u]
-            chain = []
-            for k in range(1, rank[v] - rank[u]):
-                dummy = len(self.nodes)
-                self.nodes.append(Dummy((u, v, k)))
-                self.rank.append(rank[u] + k)
-                self.up.append([previous])
-                self.down.append([])
-                self.down[previous].append(dummy)
-                chain.append(dummy)
-                previous = dummy
-            self.down[previous].append(index[v])
-            self.up[index[v]].append(previous)
-            if chain:
-                self.chains[(u, v)] = chain
+            if (u, v) in routed:  # every edge joining adjacent ranks is (it costs no dummy)
+                self._add_chain(u, v, rank)
+        for hub, inward, members in trunk_members:
+            self._add_trunk(hub, inward, members, rank)
+        # Long edges in neither are drawn straight and left out of crossing reduction.
         self.depth = max(self.rank) + 1
+
+    def _link(self, a: int, b: int, weight: int = 1) -> None:
+        self.down[a].extend([b] * weight)
+        self.up[b].extend([a] * weight)
+
+    def _dummy(self, key: tuple, r: int) -> int:
+        self.nodes.append(Dummy(key))
+        self.rank.append(r)
+        self.up.append([])
+        self.down.append([])
+        return len(self.nodes) - 1
+
+    def _add_chain(self, u, v, rank: dict) -> None:
+        """Edge u -> v with its own dummy on every rank it crosses."""
+        previous = self.index[u]
+        chain = []
+        for k in range(1, rank[v] - rank[u]):
+            dummy = self._dummy((u, v, k), rank[u] + k)
+            self._link(previous, dummy)
+            chain.append(dummy)
+            previous = dummy
+        self._link(previous, self.index[v])
+        if chain:
+            self.chains[(u, v)] = chain
+
+    def _trunks(self, dag: nx.DiGraph, rank: dict, unrouted: list, routed: set) -> list:
+        """``(hub, inward, members)`` for each trunk: the long edges into (or out of) one hub.
+
+        Each unrouted edge goes to the trunk of whichever end has more unrouted edges; a trunk
+        then also collects its hub's routed long edges on that side. Trunks stay within a second
+        dummy budget; edges left over are drawn straight.
+        """
+        into: dict = {}
+        out_of: dict = {}
+        for u, v in unrouted:
+            into.setdefault(v, []).append((u, v))
+            out_of.setdefault(u, []).append((u, v))
+        hubs = set()
+        for u, v in unrouted:
+            inward = len(into[v]) >= len(out_of[u])
+            hubs.add((v, True) if inward else (u, False))
+        index = self.index
+        # Busiest hubs first; graph order breaks ties (deterministic).
+        ordered = sorted(hubs, key=lambda h: (-len((into if h[1] else out_of)[h[0]]), index[h[0]], h[1]))
+        budget = 4 * self.real + 100
+        taken: set = set()
+        result = []
+        for hub, inward in ordered:
+            edges = dag.in_edges(hub) if inward else dag.out_edges(hub)
+            members = [e for e in edges if rank[e[1]] - rank[e[0]] > 1 and e not in taken]
+            if not members:
+                continue
+            far = [rank[u] for u, _ in members] if inward else [rank[v] for _, v in members]
+            cost = (rank[hub] - min(far) - 1) if inward else (max(far) - rank[hub] - 1)
+            if cost > budget:
+                continue
+            budget -= cost
+            taken.update(members)
+            routed.difference_update(members)
+            result.append((hub, inward, members))
+        return result
+
+    def _add_trunk(self, hub, inward: bool, members: list, rank: dict) -> None:
+        """One dummy per rank between the hub and its farthest member; members join at their rank."""
+        h = self.index[hub]
+        far_end = [u for u, _ in members] if inward else [v for _, v in members]
+        far_ranks = [rank[n] for n in far_end]
+        if inward:
+            ranks = range(min(far_ranks) + 1, rank[hub])
+        else:
+            ranks = range(rank[hub] + 1, max(far_ranks))
+        trunk = {r: self._dummy((hub, inward, r), r) for r in ranks}
+
+        def weight(count: int) -> int:
+            return min(count, TRUNK_WEIGHT_CAP)
+
+        # ending[r]: members whose far end is at rank r; running sums give each segment's load.
+        ending: dict = {}
+        for fr in far_ranks:
+            ending[fr] = ending.get(fr, 0) + 1
+        chain = [trunk[r] for r in ranks]
+        self.trunks.append(chain)
+        first = ranks[0]
+        if inward:
+            passing = 0
+            for r in ranks:
+                passing += ending.get(r - 1, 0)
+                below = trunk[r + 1] if r + 1 in trunk else h
+                self._link(trunk[r], below, weight(passing))
+            for u, v in members:
+                self._link(self.index[u], trunk[rank[u] + 1])
+                self.trunk_routes[(u, v)] = (len(self.trunks) - 1, rank[u] + 1 - first, len(chain) - 1)
+        else:
+            passing = len(members)
+            self._link(h, chain[0], weight(passing))
+            for r in ranks:
+                passing -= ending.get(r + 1, 0)
+                if r + 1 in trunk:
+                    self._link(trunk[r], trunk[r + 1], weight(passing))
+            for u, v in members:
+                self._link(trunk[rank[v] - 1], self.index[v])
+                self.trunk_routes[(u, v)] = (len(self.trunks) - 1, 0, rank[v] - 1 - first)
 
     def is_dummy(self, i: int) -> bool:
         return i >= self.real
@@ -424,14 +586,29 @@ def _place_x(net: _Network, levels: list[list[int]], report: Report) -> list[flo
     # Down, up, ..., down: the last pass aligns nodes under their parents, so the chains of a
     # gradient graph (one consumer each) come out straight.
     passes = 7 if len(net.nodes) < 20000 else 3
+    up, down = _placement_links(net)
     for p in range(passes):
         report(0.75 + 0.2 * p / passes, "placing nodes")
         downward = p % 2 == 0
         rows = range(1, len(levels)) if downward else range(len(levels) - 2, -1, -1)
         for i in rows:
-            _priority_place(net, levels[i], net.up if downward else net.down, xs)
+            _priority_place(net, levels[i], up if downward else down, xs)
     left = min(xs)
     return [float(x - left) for x in xs]
+
+
+def _placement_links(net: _Network) -> tuple[list[list[int]], list[list[int]]]:
+    """Neighbours that pull a node's x: as in the network, except that a trunk dummy follows only
+    the trunk (the edges joining it would drag it sideways at every join: a slanted trunk)."""
+    up, down = net.up, net.down
+    if not net.trunks:
+        return up, down
+    up, down = list(up), list(down)
+    for chain in net.trunks:
+        for above, below in zip(chain, chain[1:]):
+            down[above] = [below]
+            up[below] = [above]
+    return up, down
 
 
 def _priority_place(net: _Network, level: list[int], neighbours: list[list[int]], xs: list[float]) -> None:
