@@ -255,30 +255,46 @@ _NO_EDGE = (None, 0)
 _new = object.__new__
 
 
+def _edge(t: Tensor) -> tuple:
+    """The ``next_functions`` entry for input ``t``: its grad_fn, its leaf accumulator, or none."""
+    fn = t.grad_fn
+    if fn is not None:
+        return (fn, t._output_nr)
+    if t._requires_grad:
+        ref = t._acc_ref  # the leaf's AccumulateGrad, held weakly like PyTorch's grad accumulator
+        acc = ref() if ref is not None else None
+        return (acc if acc is not None else t._get_accumulator(), 0)
+    return _NO_EDGE
+
+
 def _connect(node: Op, inputs: tuple, state) -> None:
     """Give a new node its edges, saved tensors and bookkeeping (only when it needs a gradient)."""
-    edges = []
-    meta = []
-    for t in inputs:
-        fn = t.grad_fn
-        if fn is not None:
-            edges.append((fn, t._output_nr))
-        elif t._requires_grad:
-            ref = t._acc_ref  # the leaf's AccumulateGrad, held weakly like PyTorch's grad accumulator
-            acc = ref() if ref is not None else None
-            edges.append((acc if acc is not None else t._get_accumulator(), 0))
-        else:
-            edges.append(_NO_EDGE)
-        d = t._data
-        meta.append((d.shape, d.dtype))
-    node.next_functions = tuple(edges)
+    # Binary and unary ops build their tuples directly: fewer temporary objects for the cyclic GC,
+    # which costs about a fifth of an op's time on small tensors.
+    if len(inputs) == 2:
+        a, b = inputs
+        node.next_functions = (_edge(a), _edge(b))
+        da, db = a._data, b._data
+        node._in_meta = ((da.shape, da.dtype), (db.shape, db.dtype))
+    elif len(inputs) == 1:
+        a = inputs[0]
+        node.next_functions = (_edge(a),)
+        da = a._data
+        node._in_meta = ((da.shape, da.dtype),)
+    else:
+        node.next_functions = tuple([_edge(t) for t in inputs])
+        node._in_meta = tuple([(t._data.shape, t._data.dtype) for t in inputs])
     node._seq = next(SEQUENCE)
-    node._in_meta = meta
     idx = node._save_idx
     if idx:
-        saved = tuple([inputs[i] for i in idx])
-        node._saved = saved
-        node._saved_versions = tuple([t._vc[0] for t in saved])
+        if len(idx) == 2:
+            s0, s1 = inputs[idx[0]], inputs[idx[1]]
+            node._saved = (s0, s1)
+            node._saved_versions = (s0._vc[0], s1._vc[0])
+        else:
+            saved = tuple([inputs[i] for i in idx])
+            node._saved = saved
+            node._saved_versions = tuple([t._vc[0] for t in saved])
     if state.module_path:
         node.module = state.module_path
     if state.record_source:
