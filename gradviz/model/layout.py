@@ -147,7 +147,9 @@ def _generations(graph: nx.DiGraph) -> list[list]:
 def _layered(graph: nx.DiGraph, report: _Reporter) -> Positions:
     """The Sugiyama-style layout of :mod:`gradviz.model.sugiyama`, on the graph made acyclic."""
     dag = _acyclic(graph)
-    xy, routes = layered_positions(dag, report)
+    # Module paths (the node attribute the scene draws boxes by) keep each module's nodes together.
+    modules = {node: module for node, module in graph.nodes(data="module") if module}
+    xy, routes = layered_positions(dag, report, modules)
     positions = Positions()
     for node in graph.nodes:
         positions[node] = xy[node]

@@ -14,6 +14,10 @@ Steps, each its own function:
    method: row by row, nodes move to the mean x of their neighbours in the row just placed,
    dummies first (long edges run straight), then nodes with more links; a node never passes a
    node placed before it, and minimum gaps are kept. Trunk dummies follow only their trunk;
+   With modules (clusters, as dot's): after each sweep every module's nodes are gathered into one
+   block per row, modules ordered alike in every row by their members' mean place, and swaps
+   stay inside a module; after placement, modules shift right until sibling boxes whose rows
+   overlap take disjoint x ranges (nested modules nest);
 5. with trunks, the drawing with those edges as straight lines competes, and the one with fewer
    crossings (the app's own counter) is kept.
 
@@ -41,8 +45,12 @@ class Dummy(tuple):
     ``(hub, inward, r)`` for a trunk's bend on rank r."""
 
 
-def layered_positions(dag: nx.DiGraph, report: Report) -> tuple[dict, dict]:
+def layered_positions(dag: nx.DiGraph, report: Report, modules: dict | None = None) -> tuple[dict, dict]:
     """``(positions, routes)`` for an acyclic ``dag``.
+
+    ``modules`` maps nodes to dotted module paths ("encoder.0"); nodes of one module are kept
+    together as Graphviz dot keeps a cluster: contiguous in every row, and the boxes around
+    different modules (nested ones nest) take disjoint x ranges where their rows overlap.
 
     positions: node -> (x, rank); routes: (u, v) -> [(x, y), ...] bend points of each edge that
     spans more than one rank (one per rank crossed; an edge along a trunk has no bends inside
@@ -50,7 +58,8 @@ def layered_positions(dag: nx.DiGraph, report: Report) -> tuple[dict, dict]:
     """
     report(0.0, "layering")
     rank = _ranks(dag)
-    net = _Network(dag, rank)
+    paths = _module_paths(dag, modules or {})
+    net = _Network(dag, rank, paths=paths)
     best = _drawing(net, report)
     if net.trunks and net.real <= COMPARE_MAX_NODES:
         # Keep the best found: the same drawing with the trunks' edges as straight lines (the
@@ -58,10 +67,15 @@ def layered_positions(dag: nx.DiGraph, report: Report) -> tuple[dict, dict]:
         def quiet(_fraction: float, _message: str) -> None:
             report(0.95, "comparing long-edge routings")
 
-        straight = _drawing(_Network(dag, rank, trunks=False), quiet)
+        straight = _drawing(_Network(dag, rank, trunks=False, paths=paths), quiet)
         if _drawn_crossings(dag, *straight) < _drawn_crossings(dag, *best):
             best = straight
     return best
+
+
+def _module_paths(dag: nx.DiGraph, modules: dict) -> dict:
+    """node -> its module path as a tuple of names (``()`` outside every module)."""
+    return {node: tuple(modules[node].split(".")) if modules.get(node) else () for node in dag.nodes}
 
 
 # Past this many nodes, counting every pair of drawn segments costs more than the layout itself.
@@ -188,8 +202,15 @@ class _Network:
     and medians weigh it as such.
     """
 
-    def __init__(self, dag: nx.DiGraph, rank: dict, trunks: bool = True) -> None:
+    def __init__(self, dag: nx.DiGraph, rank: dict, trunks: bool = True, paths: dict | None = None) -> None:
         self.nodes: list = list(dag.nodes)
+        # Module path of every id; a dummy belongs to the innermost module holding both ends of its
+        # edge (as dot keeps an edge inside a cluster inside its box); trunk dummies to none.
+        paths = paths or {}
+        self.path: list[tuple] = [paths.get(n, ()) for n in self.nodes]
+        self.clustered = any(self.path)
+        # Cluster path -> its sort key among its siblings (set by ordering, used by placement).
+        self.cluster_keys: dict = {}
         self.real = len(self.nodes)
         index = {node: i for i, node in enumerate(self.nodes)}
         self.index = index
@@ -229,8 +250,9 @@ class _Network:
         self.down[a].extend([b] * weight)
         self.up[b].extend([a] * weight)
 
-    def _dummy(self, key: tuple, r: int) -> int:
+    def _dummy(self, key: tuple, r: int, path: tuple = ()) -> int:
         self.nodes.append(Dummy(key))
+        self.path.append(path)
         self.rank.append(r)
         self.up.append([])
         self.down.append([])
@@ -240,8 +262,9 @@ class _Network:
         """Edge u -> v with its own dummy on every rank it crosses."""
         previous = self.index[u]
         chain = []
+        path = _common_prefix(self.path[previous], self.path[self.index[v]])
         for k in range(1, rank[v] - rank[u]):
-            dummy = self._dummy((u, v, k), rank[u] + k)
+            dummy = self._dummy((u, v, k), rank[u] + k, path)
             self._link(previous, dummy)
             chain.append(dummy)
             previous = dummy
@@ -331,6 +354,13 @@ class _Network:
         return i >= self.real
 
 
+def _common_prefix(a: tuple, b: tuple) -> tuple:
+    k = 0
+    while k < len(a) and k < len(b) and a[k] == b[k]:
+        k += 1
+    return a[:k]
+
+
 # ---- ordering ------------------------------------------------------------------------------------
 
 
@@ -392,12 +422,14 @@ def _order(net: _Network, report: Report) -> list[list[int]]:
     rounds = starts_wanted + (1 if starts_wanted > 1 else 0)
     best: list[list[int]] = []
     best_count = -1
+    best_keys: dict = {}
     for r in range(rounds):
         levels = makers[r]() if r < starts_wanted else [list(level) for level in best]
         pos = _positions(net, levels)
+        keys = _group_clusters(net, levels, pos) if r < starts_wanted else best_keys
         count = _crossings(net, levels, pos)
         if best_count < 0 or count < best_count:
-            best, best_count = [list(level) for level in levels], count
+            best, best_count, best_keys = [list(level) for level in levels], count, keys
         stale = 0
         for it in range(iterations):
             if best_count == 0 or stale >= patience:
@@ -408,18 +440,62 @@ def _order(net: _Network, report: Report) -> list[list[int]]:
             # which lets equal-median groups and equal-crossing swaps move out of local minima.
             tie_flip = it % 4 >= 2
             _median_sweep(net, levels, pos, downward=it % 2 == 0, tie_flip=tie_flip)
+            # Modules: the rows ordered freely, then each module's nodes gathered into one block.
+            keys = _group_clusters(net, levels, pos)
             if transpose_rounds:
                 _transpose(net, levels, pos, transpose_rounds, swap_ties=tie_flip)
             count = _crossings(net, levels, pos)
             if count < best_count:
-                best, best_count, stale = [list(level) for level in levels], count, 0
+                best, best_count, best_keys, stale = [list(level) for level in levels], count, keys, 0
             else:
                 stale += 1
     if transpose_rounds:
         # A last strict transpose on the winner (never makes it worse).
         pos = _positions(net, best)
         _transpose(net, best, pos, transpose_rounds, swap_ties=False)
+    net.cluster_keys = best_keys
     return best
+
+
+def _cluster_element(keys: dict, path: tuple) -> tuple:
+    """Sort element of a module among its siblings (the path breaks ties: never equal)."""
+    return ((keys[path], path), 0)
+
+
+def _group_clusters(net: _Network, levels: list[list[int]], pos: list[int]) -> dict:
+    """Gather every module's nodes into one block per row, in the same order in every row.
+
+    Each module's key is the mean relative place of its members across all rows, so a module's
+    block lands where its members were drawn; modules are ordered by key among their siblings (in
+    every row alike: their boxes never interleave), and nodes keep their relative order. Nested
+    modules nest. Returns the keys (placement keeps the blocks apart by them).
+    """
+    if not net.clustered:
+        return {}
+    total: dict = {}
+    count: dict = {}
+    for level in levels:
+        width = len(level)
+        for k, node in enumerate(level):
+            path = net.path[node]
+            where = (k + 0.5) / width
+            for j in range(1, len(path) + 1):
+                prefix = path[:j]
+                total[prefix] = total.get(prefix, 0.0) + where
+                count[prefix] = count.get(prefix, 0) + 1
+    keys = {prefix: total[prefix] / count[prefix] for prefix in total}
+    for level in levels:
+        width = len(level)
+
+        def sort_key(k: int) -> tuple:
+            path = net.path[level[k]]
+            own = (((k + 0.5) / width, ()), 1, k)
+            return (*(_cluster_element(keys, path[:j]) for j in range(1, len(path) + 1)), own)
+
+        level[:] = [level[k] for k in sorted(range(width), key=sort_key)]
+        for k, node in enumerate(level):
+            pos[node] = k
+    return keys
 
 
 def _positions(net: _Network, levels: list[list[int]]) -> list[int]:
@@ -488,6 +564,8 @@ def _transpose(net: _Network, levels: list[list[int]], pos: list[int], max_round
     next to a changed row are revisited.
     """
     up, down = net.up, net.down
+    # With modules, only nodes of the same module swap (blocks stay whole and in order).
+    paths = net.path if net.clustered else None
     dirty = [True] * len(levels)
     for _ in range(max_rounds):
         changed = [False] * len(levels)
@@ -497,6 +575,8 @@ def _transpose(net: _Network, levels: list[list[int]], pos: list[int], max_round
                 continue
             for k in range(len(level) - 1):
                 a, b = level[k], level[k + 1]
+                if paths is not None and paths[a] != paths[b]:
+                    continue
                 now = _pair_crossings(a, b, up, pos) + _pair_crossings(a, b, down, pos)
                 if now == 0:
                     continue
@@ -593,8 +673,87 @@ def _place_x(net: _Network, levels: list[list[int]], report: Report) -> list[flo
         rows = range(1, len(levels)) if downward else range(len(levels) - 2, -1, -1)
         for i in rows:
             _priority_place(net, levels[i], up if downward else down, xs)
+    if net.clustered:
+        xs = _separate_clusters(net, levels, xs)
     left = min(xs)
     return [float(x - left) for x in xs]
+
+
+# Room between a module's outermost members and anything outside its box (the scene pads boxes).
+CLUSTER_MARGIN = 0.2
+
+
+def _separate_clusters(net: _Network, levels: list[list[int]], xs: list[float]) -> list[float]:
+    """Shift modules right until sibling boxes whose rows overlap take disjoint x ranges.
+
+    All nodes are put in one order that agrees with every row and holds each module's members
+    together (modules by their ordering keys, other nodes by their place in the row); moving a
+    suffix of that order right keeps every row's order and only widens gaps. Siblings are settled
+    left to right, a module's inside before the module itself, so nested boxes nest.
+    """
+    keys = net.cluster_keys
+    unbounded = (float("-inf"), ())
+    sort_key: list = [None] * len(net.nodes)
+    for level in levels:
+        last_child: dict = {}  # module path -> element of its last child module seen in this row
+        for k, node in enumerate(level):
+            path = net.path[node]
+            elements = []
+            for j in range(1, len(path) + 1):
+                element = _cluster_element(keys, path[:j])
+                elements.append(element)
+                last_child[path[:j - 1]] = element
+            after = last_child.get(path, (unbounded,))[0]
+            sort_key[node] = (*elements, (after, 1, k))
+    order = sorted(range(len(net.nodes)), key=sort_key.__getitem__)
+    x = np.array([xs[node] for node in order], dtype=float)
+    rows = np.array([net.rank[node] for node in order])
+    half = np.array([GAP_NODE / 2 if node < net.real else GAP_DUMMY / 2 for node in order])
+    # Spans [lo, hi] of every module in that order, and the children of every module (and root).
+    span: dict = {}
+    children: dict = {(): []}
+    for g, node in enumerate(order):
+        path = net.path[node]
+        for j in range(1, len(path) + 1):
+            prefix = path[:j]
+            if prefix not in span:
+                span[prefix] = [g, g]
+                children.setdefault(prefix, [])
+                children[path[:j - 1]].append(("module", prefix, g))
+            span[prefix][1] = g
+        children[path].append(("node", g, g))
+
+    def settle(parent: tuple) -> None:
+        placed: list = []  # finished sibling modules: (first row, last row, right edge)
+        singles_right: dict = {}  # row -> right edge of the sibling nodes placed so far
+        for kind, item, g in children[parent]:
+            if kind == "module":
+                settle(item)
+                lo, hi = span[item]
+                top, bottom = int(rows[lo:hi + 1].min()), int(rows[lo:hi + 1].max())
+                left = float((x[lo:hi + 1] - half[lo:hi + 1]).min()) - CLUSTER_MARGIN
+                right = float((x[lo:hi + 1] + half[lo:hi + 1]).max()) + CLUSTER_MARGIN
+                need = max((edge - left for a, b, edge in placed if a <= bottom and top <= b), default=0.0)
+                for r in range(top, bottom + 1):
+                    if r in singles_right:
+                        need = max(need, singles_right[r] - left)
+                if need > 0:
+                    x[lo:] += need
+                    right += need
+                placed.append((top, bottom, right))
+            else:
+                r = int(rows[g])
+                left = float(x[g] - half[g])
+                need = max((edge - left for a, b, edge in placed if a <= r <= b), default=0.0)
+                if need > 0:
+                    x[g:] += need
+                singles_right[r] = float(x[g] + half[g])
+
+    settle(())
+    out = [0.0] * len(net.nodes)
+    for g, node in enumerate(order):
+        out[node] = float(x[g])
+    return out
 
 
 def _placement_links(net: _Network) -> tuple[list[list[int]], list[list[int]]]:

@@ -196,3 +196,77 @@ def test_force_layouts_refuse_huge_graphs():
 def test_unknown_method():
     with pytest.raises(ValueError):
         compute_layout(random_dag(), "circular")
+
+
+def tiny_model_graph():
+    """The tutorial's TinyModel (Linear 1000->100, ReLU, Linear 100->10) and a squared-error loss."""
+    engine.manual_seed(0)
+
+    class TinyModel(engine.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.layer1 = engine.nn.Linear(1000, 100)
+            self.relu = engine.nn.ReLU()
+            self.layer2 = engine.nn.Linear(100, 10)
+
+        def forward(self, x):
+            return self.layer2(self.relu(self.layer1(x)))
+
+    prediction = TinyModel()(engine.randn(16, 1000))
+    return GraphModel.from_root((engine.randn(16, 10) - prediction).pow(2).sum()).graph
+
+
+def nested_sequential_graph():
+    """Sequential of three (Linear, Tanh) Sequentials: top-level modules 0, 1, 2, nested 0.0, 0.1, ..."""
+    engine.manual_seed(0)
+    net = engine.nn.Sequential(*(engine.nn.Sequential(engine.nn.Linear(4, 4), engine.nn.Tanh()) for _ in range(3)))
+    return GraphModel.from_root(net(engine.randn(2, 4)).pow(2).mean()).graph
+
+
+def module_boxes(graph, positions, depth):
+    """Module path (cut to ``depth`` names) -> (left, top, right, bottom) around its nodes' boxes."""
+    w, h = NODE_SIZE
+    boxes = {}
+    for node, module in graph.nodes(data="module"):
+        if not module or module.count(".") + 1 < depth:
+            continue
+        path = ".".join(module.split(".")[:depth])
+        x, y = positions[node]
+        l, t, r, b = boxes.get(path, (np.inf, np.inf, -np.inf, -np.inf))
+        boxes[path] = (min(l, x - w / 2), min(t, y - h / 2), max(r, x + w / 2), max(b, y + h / 2))
+    return boxes
+
+
+def intersecting(boxes):
+    names = sorted(boxes)
+    return [(a, b) for i, a in enumerate(names) for b in names[i + 1:]
+            if boxes[a][0] < boxes[b][2] and boxes[b][0] < boxes[a][2]
+            and boxes[a][1] < boxes[b][3] and boxes[b][1] < boxes[a][3]]
+
+
+def test_module_boxes_intersection_check_can_fail():
+    g = nx.DiGraph()
+    g.add_node("a", module="m1")
+    g.add_node("b", module="m2")
+    assert intersecting(module_boxes(g, {"a": (0.0, 0.0), "b": (0.5, 0.2)}, 1)) == [("m1", "m2")]
+
+
+@pytest.mark.parametrize("make", [tiny_model_graph, nested_sequential_graph])
+def test_module_boxes_do_not_intersect(make):
+    graph = make()
+    positions = compute_layout(graph, "layered")
+    top = module_boxes(graph, positions, 1)
+    assert len(top) >= 2 and intersecting(top) == []
+    # Nested modules (0.0 inside 0) don't intersect each other either, and sit inside their parent.
+    inner = module_boxes(graph, positions, 2)
+    assert intersecting(inner) == []
+    for path, (l, t, r, b) in inner.items():
+        pl, pt, pr, pb = top[path.split(".")[0]]
+        assert pl <= l and pt <= t and r <= pr and b <= pb
+    # Each module's nodes are contiguous in every row: no outsider sits between two members.
+    for path, (l, t, r, b) in {**top, **inner}.items():
+        members = {n for n, m in graph.nodes(data="module") if m == path or (m or "").startswith(path + ".")}
+        for node, (x, y) in positions.items():
+            if node not in members:
+                row = [positions[m][0] for m in members if positions[m][1] == y]
+                assert not row or not min(row) < x < max(row), (path, node)
