@@ -9,27 +9,7 @@ import numpy as np
 import pytest
 
 import engine as torch
-
-
-def chain(t) -> str:
-    def walk(fn):
-        if fn is None:
-            return "None"
-        if fn.name().endswith("AccumulateGrad"):
-            return "ACC"
-        return f"{fn.name()}(" + ", ".join(f"{walk(f)}:{nr}" for f, nr in fn.next_functions) + ")"
-
-    return walk(t.grad_fn)
-
-
-def numeric_grad(f, x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
-    g = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        d = np.zeros_like(x)
-        d[i] = eps
-        g[i] = (f(x + d) - f(x - d)) / (2 * eps)
-    return g
-
+from tests.engine.graph_helpers import chain, numeric_grad
 
 X = np.arange(20, dtype=np.float32).reshape(4, 5)
 
