@@ -17,6 +17,7 @@ from .._state import STATE
 from .._tensor import Tensor, _make
 from ._util import sum_to
 from .indexing import Index, IndexPutImpl, _zero_where
+from .unary import ZeroGradient
 
 
 def _rand(*shape):
@@ -26,18 +27,12 @@ def _rand(*shape):
 # ---- in-place ops ---------------------------------------------------------------------------------------
 
 
-class Zero(Op):
+class Zero(ZeroGradient):
     node_name = "ZeroBackward0"
     aten = "aten::zero_"
 
     def forward(self, x):
         return np.zeros_like(x)
-
-    def vjp(self, grad):
-        return (grad * 0,)
-
-    def jvp(self, tangents):
-        return tangents[0] * 0
 
     def rule(self) -> str:
         return "grad_input = 0 (the old values no longer matter)"
@@ -47,7 +42,7 @@ class Zero(Op):
         return [((_rand(2, 3),), {})]
 
 
-class Fill(Op):
+class Fill(ZeroGradient):
     """``fill(x, number)`` (FillBackward0); ``x.fill_(number)`` records FillBackward2."""
 
     node_name = "FillBackward0"
@@ -55,12 +50,6 @@ class Fill(Op):
 
     def forward(self, x):
         return np.full_like(x, self.value)
-
-    def vjp(self, grad):
-        return (grad * 0,)
-
-    def jvp(self, tangents):
-        return tangents[0] * 0
 
     def rule(self) -> str:
         return "grad_input = 0"

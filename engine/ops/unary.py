@@ -259,12 +259,11 @@ class Abs(Op):
         return [((x,), {})]
 
 
-class Sign(Op):
-    node_name = "SignBackward0"
-    aten = "aten::sign"
+class ZeroGradient(Op):
+    """Ops whose gradient is zero everywhere it exists (sign, floor, zero_, fill): PyTorch returns
+    zeros, not None. Subclasses give forward, node_name and aten."""
 
-    def forward(self, x):
-        return np.sign(x)
+    abstract = True
 
     def vjp(self, grad):
         return (grad * 0,)
@@ -273,7 +272,21 @@ class Sign(Op):
         return tangents[0] * 0
 
     def rule(self) -> str:
-        return "grad_input = 0"
+        return "grad_input = 0   (piecewise constant)"
+
+    @staticmethod
+    def samples():
+        # Away from the jumps, so finite differences see the flat pieces.
+        x = np.array([[0.3, 1.2, -0.7], [2.2, -1.6, 0.1]])
+        return [((x,), {})]
+
+
+class Sign(ZeroGradient):
+    node_name = "SignBackward0"
+    aten = "aten::sign"
+
+    def forward(self, x):
+        return np.sign(x)
 
 
 
@@ -534,28 +547,7 @@ class Erf(_Pointwise):
         return [((_rand(2, 3, low=-1.5, high=1.5),), {})]
 
 
-class _Step(Op):
-    """Piecewise-constant functions: the gradient is zero (PyTorch returns zeros, not None)."""
-
-    abstract = True
-
-    def vjp(self, grad):
-        return (grad * 0,)
-
-    def jvp(self, tangents):
-        return tangents[0] * 0
-
-    def rule(self) -> str:
-        return "grad_input = 0   (piecewise constant)"
-
-    @staticmethod
-    def samples():
-        # Away from the jumps, so finite differences see the flat pieces.
-        x = np.array([[0.3, 1.2, -0.7], [2.2, -1.6, 0.1]])
-        return [((x,), {})]
-
-
-class Floor(_Step):
+class Floor(ZeroGradient):
     node_name = "FloorBackward0"
     aten = "aten::floor"
 
@@ -563,7 +555,7 @@ class Floor(_Step):
         return np.floor(x) if x.dtype.kind == "f" else x.copy()
 
 
-class Ceil(_Step):
+class Ceil(ZeroGradient):
     node_name = "CeilBackward0"
     aten = "aten::ceil"
 
@@ -571,7 +563,7 @@ class Ceil(_Step):
         return np.ceil(x) if x.dtype.kind == "f" else x.copy()
 
 
-class Trunc(_Step):
+class Trunc(ZeroGradient):
     node_name = "TruncBackward0"
     aten = "aten::trunc"
 
@@ -579,7 +571,7 @@ class Trunc(_Step):
         return np.trunc(x) if x.dtype.kind == "f" else x.copy()
 
 
-class Round(_Step):
+class Round(ZeroGradient):
     """``round`` (half to even, like PyTorch and numpy); with ``decimals`` it is RoundBackward1."""
 
     node_name = "RoundBackward0"
