@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Iterable
+from typing import Iterable
 
 import numpy as np
 
 from .._tensor import _make
-from ..autograd.grad_mode import no_grad
 from ._update import scalar, write
 from .optimizer import Optimizer
 
@@ -43,16 +42,6 @@ class Adam(Optimizer):
             decoupled_weight_decay=decoupled_weight_decay,
         )
         super().__init__(params, defaults)
-
-    def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """One update of every parameter that has a gradient; returns ``closure()``'s loss if given."""
-        loss = self._closure_loss(closure)
-        with no_grad():
-            for group in self.param_groups:
-                for p in group["params"]:
-                    if p._grad is not None:
-                        self._update(p, group)
-        return loss
 
     def _state_for(self, p, amsgrad: bool) -> dict:
         state = self.state[p]

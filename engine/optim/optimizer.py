@@ -7,7 +7,7 @@ from collections import defaultdict
 from typing import Any, Callable, Iterable
 
 from .._tensor import Tensor
-from ..autograd.grad_mode import enable_grad
+from ..autograd.grad_mode import enable_grad, no_grad
 from ..nn.modules.module import _zero_grad, typename
 
 
@@ -79,7 +79,18 @@ class Optimizer:
             for p in group["params"]:
                 _zero_grad(p, set_to_none)
 
-    def step(self, closure: Callable[[], Any] | None = None) -> Any:  # pragma: no cover - abstract
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """One update of every parameter that has a gradient; returns ``closure()``'s loss if given."""
+        loss = self._closure_loss(closure)
+        with no_grad():
+            for group in self.param_groups:
+                for p in group["params"]:
+                    if p._grad is not None:
+                        self._update(p, group)
+        return loss
+
+    def _update(self, p: Tensor, group: dict) -> None:  # pragma: no cover - abstract
+        """Update one parameter in place from ``p.grad`` with ``group``'s hyper-parameters."""
         raise NotImplementedError
 
     def _closure_loss(self, closure: Callable[[], Any] | None) -> Any:
