@@ -234,13 +234,22 @@ class BackwardRun:
     def _run(self, node: Node):
         """Run one node (grad mode and numpy's error state are set by the caller)."""
         grads = self._buffers.pop(node, None) or [None] * _num_outputs(node)
+        # Sums this run made for the node are consumed now: forget them, so the run does not keep
+        # every intermediate gradient alive until it ends.
+        owned = None
+        if self._fresh:
+            fresh = self._fresh
+            for g in grads:
+                if g is not None and fresh.pop(id(g), None) is g and g is grads[0]:
+                    owned = g
         if node._tensor_hooks or node._retain or node._pre_hooks or self._capture:
             received, captured = self._before_node(node, grads)
         else:
             received, captured = tuple(grads), _NO_CAPTURE
 
         if type(node) is AccumulateGrad:
-            return self._run_accumulate(node, received, captured)
+            # A gradient summed by this run is owned by nobody else: the leaf may keep it uncopied.
+            return self._run_accumulate(node, received, captured, owned is not None and received[0] is owned)
 
         needed = self._needed
         n_next = len(node.next_functions)
@@ -321,15 +330,14 @@ class BackwardRun:
                         _accumulate_into(target, g, self.create_graph)
         return received, captured
 
-    def _run_accumulate(self, node: AccumulateGrad, received: tuple, captured: dict):
+    def _run_accumulate(self, node: AccumulateGrad, received: tuple, captured: dict, owned: bool = False):
         leaf = node.variable
         g = received[0]
         write = self.accumulate and g is not None
         if write and self.inputs is not None:
             write = any(t is leaf for t in self.inputs)
         if write:
-            # A gradient summed by this run is owned by nobody else: the leaf may keep it uncopied.
-            _accumulate_into(leaf, g, self.create_graph, owned=self._fresh.pop(id(g), None) is g)
+            _accumulate_into(leaf, g, self.create_graph, owned=owned)
         if node._post_hooks:
             for hook in list(node._post_hooks):
                 hook((), received)
