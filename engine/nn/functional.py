@@ -307,3 +307,10 @@ def binary_cross_entropy_with_logits(
 
 def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     return _engine("flatten")(input, start_dim, end_dim)
+
+
+# ---- normalisation, embedding, distances (norm branch) -------------------------------------------
+from ._norm_functional import (  # noqa: E402,F401
+    batch_norm, cosine_similarity, dropout1d, dropout2d, embedding, group_norm, normalize, one_hot,
+    pairwise_distance,
+)

@@ -8,8 +8,15 @@ from .linear import Identity, Linear
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
 from .module import Module
 
+# norm branch: normalisation, embedding, channel dropout
+from .batchnorm import BatchNorm1d, BatchNorm2d
+from .channel_dropout import Dropout1d, Dropout2d
+from .group_norm import GroupNorm
+from .sparse import Embedding
+
 __all__ = [
     "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "Dropout", "Flatten", "Identity", "L1Loss",
     "LeakyReLU", "Linear", "LogSoftmax", "MSELoss", "Module", "ModuleDict", "ModuleList", "NLLLoss",
     "ReLU", "Sequential", "Sigmoid", "Softmax", "Tanh",
 ]
+__all__ += ["BatchNorm1d", "BatchNorm2d", "Dropout1d", "Dropout2d", "Embedding", "GroupNorm"]
