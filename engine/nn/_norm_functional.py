@@ -156,11 +156,10 @@ def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12, o
 
 def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
     """Σ (x1/‖x1‖)·(x2/‖x2‖) over ``dim``, each norm clamped at ``eps`` (ATen's composite)."""
-    shape = np.broadcast_shapes(x1._data.shape, x2._data.shape)
-    if x1._data.shape != shape:
-        x1 = x1.expand(shape)
-    if x2._data.shape != shape:
-        x2 = x2.expand(shape)
+    if x1._data.shape != x2._data.shape:
+        # ATen's expand_outplace: once the shapes differ, both operands are expanded (two Expand nodes).
+        shape = np.broadcast_shapes(x1._data.shape, x2._data.shape)
+        x1, x2 = x1.expand(shape), x2.expand(shape)
     # ATen clones the norms and clamps the clones in place without grad: the clamp is no node.
     n1 = Norm.apply(x1, ord=2, dim=(dim,), keepdim=True).clone()
     n2 = Norm.apply(x2, ord=2, dim=(dim,), keepdim=True).clone()
