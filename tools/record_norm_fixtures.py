@@ -422,6 +422,114 @@ def _(lib, ctx):
     return lib.nn.functional.pairwise_distance(ctx.x(3, 4), ctx.x(3, 4), p=1.0, keepdim=True)
 
 
+# ---- activations ----------------------------------------------------------------------------------
+
+ACTIVATION_MODULES = {
+    "gelu": ("GELU", (), {}),
+    "gelu_tanh": ("GELU", (), {"approximate": "tanh"}),
+    "silu": ("SiLU", (), {}),
+    "mish": ("Mish", (), {}),
+    "hardswish": ("Hardswish", (), {}),
+    "hardsigmoid": ("Hardsigmoid", (), {}),
+    "elu": ("ELU", (0.7,), {}),
+    "selu": ("SELU", (), {}),
+    "celu": ("CELU", (0.5,), {}),
+    "softplus": ("Softplus", (), {}),
+    "softplus_beta_threshold": ("Softplus", (2.0, 1.5), {}),
+    "softsign": ("Softsign", (), {}),
+    "prelu": ("PReLU", (), {}),
+    "prelu_channels": ("PReLU", (3, 0.1), {}),
+    "threshold": ("Threshold", (0.3, -1.5), {}),
+    "logsigmoid": ("LogSigmoid", (), {}),
+    "softmin": ("Softmin", (1,), {}),
+    "glu": ("GLU", (), {}),
+    "glu_dim1": ("GLU", (1,), {}),
+    "hardtanh": ("Hardtanh", (-0.5, 1.5), {}),
+    "relu6": ("ReLU6", (), {}),
+}
+
+
+def _activation_case(name, ctor, args, kwargs):
+    @case(f"act_{name}")
+    def _(lib, ctx):
+        m = ctx.module(getattr(lib.nn, ctor)(*args, **kwargs))
+        return m(ctx.x(2, 3, 4, low=-4.0, high=4.0))
+
+
+for _name, (_ctor, _args, _kwargs) in ACTIVATION_MODULES.items():
+    _activation_case(_name, _ctor, _args, _kwargs)
+
+
+INPLACE_ACTIVATIONS = {
+    "elu": ("ELU", (0.7, True)),
+    "selu": ("SELU", (True,)),
+    "celu": ("CELU", (0.5, True)),
+    "threshold": ("Threshold", (0.3, -1.5, True)),
+    "silu": ("SiLU", (True,)),
+    "mish": ("Mish", (True,)),
+    "hardswish": ("Hardswish", (True,)),
+    "hardsigmoid": ("Hardsigmoid", (True,)),
+    "relu6": ("ReLU6", (True,)),
+}
+
+
+def _inplace_case(name, ctor, args):
+    @case(f"act_inplace_{name}", dtypes=("float64",))
+    def _(lib, ctx):
+        m = ctx.module(getattr(lib.nn, ctor)(*args))
+        return m(ctx.x(3, 4, low=-4.0, high=4.0) * 1.0)
+
+
+for _name, (_ctor, _args) in INPLACE_ACTIVATIONS.items():
+    _inplace_case(_name, _ctor, _args)
+
+
+@case("act_softmax2d")
+def _(lib, ctx):
+    return ctx.module(lib.nn.Softmax2d())(ctx.x(2, 3, 2, 2))
+
+
+@case("act_prelu_unbatched", dtypes=("float64",))
+def _(lib, ctx):
+    return ctx.module(lib.nn.PReLU())(ctx.x(5))
+
+
+@case("act_prelu_4d", dtypes=("float64",))
+def _(lib, ctx):
+    return ctx.module(lib.nn.PReLU(2))(ctx.x(2, 2, 2, 2))
+
+
+@case("f_softmin_dtype", dtypes=("float32",))
+def _(lib, ctx):
+    return lib.nn.functional.softmin(ctx.x(3, 4), dim=0, dtype=lib.float64)
+
+
+@case("f_threshold_inplace", dtypes=("float64",))
+def _(lib, ctx):
+    x = ctx.x(3, 4) * 1.0
+    return lib.nn.functional.threshold_(x, 0.0, 2.0)
+
+
+@case("err_prelu_channels", dtypes=("float32",))
+def _(lib, ctx):
+    return lib.nn.PReLU(3)(ctx.x(2, 4))
+
+
+@case("err_glu_odd", dtypes=("float32",))
+def _(lib, ctx):
+    return lib.nn.functional.glu(ctx.x(2, 3))
+
+
+@case("err_softmax2d_dims", dtypes=("float32",))
+def _(lib, ctx):
+    return lib.nn.Softmax2d()(ctx.x(3))
+
+
+@case("err_gelu_approximate", dtypes=("float32",))
+def _(lib, ctx):
+    return lib.nn.functional.gelu(ctx.x(3), approximate="foo")
+
+
 # ---- recording ------------------------------------------------------------------------------------
 
 

@@ -314,3 +314,7 @@ from ._norm_functional import (  # noqa: E402,F401
     batch_norm, cosine_similarity, dropout1d, dropout2d, embedding, group_norm, normalize, one_hot,
     pairwise_distance,
 )
+# elu is re-bound here so elu(inplace=True) gets PyTorch's EluBackward1 node.
+from ._activation_functional import (  # noqa: E402,F401
+    celu, elu, glu, hardsigmoid, hardswish, mish, prelu, selu, softmin, softsign, threshold, threshold_,
+)

@@ -9,6 +9,10 @@ from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss,
 from .module import Module
 
 # norm branch: normalisation, embedding, channel dropout
+from .activation_extra import (
+    CELU, ELU, GELU, GLU, SELU, Hardsigmoid, Hardswish, Hardtanh, LogSigmoid, Mish, PReLU, ReLU6, SiLU,
+    Softmax2d, Softmin, Softplus, Softsign, Threshold,
+)
 from .batchnorm import BatchNorm1d, BatchNorm2d
 from .channel_dropout import Dropout1d, Dropout2d
 from .group_norm import GroupNorm
@@ -20,3 +24,7 @@ __all__ = [
     "ReLU", "Sequential", "Sigmoid", "Softmax", "Tanh",
 ]
 __all__ += ["BatchNorm1d", "BatchNorm2d", "Dropout1d", "Dropout2d", "Embedding", "GroupNorm"]
+__all__ += [
+    "CELU", "ELU", "GELU", "GLU", "SELU", "Hardsigmoid", "Hardswish", "Hardtanh", "LogSigmoid", "Mish", "PReLU",
+    "ReLU6", "SiLU", "Softmax2d", "Softmin", "Softplus", "Softsign", "Threshold",
+]
