@@ -318,3 +318,8 @@ from ._norm_functional import (  # noqa: E402,F401
 from ._activation_functional import (  # noqa: E402,F401
     celu, elu, glu, hardsigmoid, hardswish, mish, prelu, selu, softmin, softsign, threshold, threshold_,
 )
+# cross_entropy is re-bound to the wrapper that adds label_smoothing (it calls the one above).
+from ._loss_functional import (  # noqa: E402,F401
+    cosine_embedding_loss, cross_entropy, gaussian_nll_loss, huber_loss, kl_div, margin_ranking_loss,
+    poisson_nll_loss, smooth_l1_loss, triplet_margin_loss,
+)

@@ -16,6 +16,10 @@ from .activation_extra import (
 from .batchnorm import BatchNorm1d, BatchNorm2d
 from .channel_dropout import Dropout1d, Dropout2d
 from .group_norm import GroupNorm
+from .loss_extra import (
+    CosineEmbeddingLoss, GaussianNLLLoss, HuberLoss, KLDivLoss, MarginRankingLoss, PoissonNLLLoss, SmoothL1Loss,
+    TripletMarginLoss,
+)
 from .sparse import Embedding
 
 __all__ = [
@@ -27,4 +31,8 @@ __all__ += ["BatchNorm1d", "BatchNorm2d", "Dropout1d", "Dropout2d", "Embedding",
 __all__ += [
     "CELU", "ELU", "GELU", "GLU", "SELU", "Hardsigmoid", "Hardswish", "Hardtanh", "LogSigmoid", "Mish", "PReLU",
     "ReLU6", "SiLU", "Softmax2d", "Softmin", "Softplus", "Softsign", "Threshold",
+]
+__all__ += [
+    "CosineEmbeddingLoss", "GaussianNLLLoss", "HuberLoss", "KLDivLoss", "MarginRankingLoss", "PoissonNLLLoss",
+    "SmoothL1Loss", "TripletMarginLoss",
 ]
