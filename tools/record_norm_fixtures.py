@@ -694,6 +694,22 @@ def _(lib, ctx):
     return ctx.x(1)
 
 
+# ---- second order -------------------------------------------------------------------------------
+
+
+@case("embedding_double_backward")
+def _(lib, ctx):
+    w = ctx.x(5, 3)
+    y = lib.nn.functional.embedding(lib.tensor([[1, 4], [4, 0]]), w, padding_idx=0, scale_grad_by_freq=True)
+    (g,) = lib.autograd.grad((y * y).sum(), w, create_graph=True)
+    return g
+
+
+@case("loss_kl_div_target_grad")
+def _(lib, ctx):
+    return lib.nn.functional.kl_div(ctx.x(4, 3).log_softmax(1), ctx.x(4, 3).softmax(1), reduction="batchmean")
+
+
 # ---- recording ------------------------------------------------------------------------------------
 
 
