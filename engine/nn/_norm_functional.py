@@ -64,7 +64,7 @@ def batch_norm(
     b = bias if bias is not None else _zeros_const(c, input)
     return NativeBatchNorm.apply(
         input, w, b, running_mean=running_mean, running_var=running_var, training=training,
-        momentum=momentum, eps=eps,
+        momentum=momentum, eps=eps, weight_defined=weight is not None,
     )
 
 
@@ -90,7 +90,7 @@ def group_norm(
         )
     w = weight if weight is not None else _ones_const(c, input)
     b = bias if bias is not None else _zeros_const(c, input)
-    return NativeGroupNorm.apply(input, w, b, group=num_groups, eps=eps)
+    return NativeGroupNorm.apply(input, w, b, group=num_groups, eps=eps, weight_defined=weight is not None)
 
 
 def embedding(

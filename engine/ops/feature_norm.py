@@ -45,7 +45,18 @@ def _edge_live(node: Op, i: int) -> bool:
     return node.next_functions[i][0] is not None
 
 
-class NativeBatchNorm(Op):
+class _AffineNorm(Op):
+    """Shared by both: a missing weight is filled by a constant, but ``_saved_weight`` is None as in PyTorch."""
+
+    abstract = True
+    weight_defined = True
+
+    @property
+    def _saved_weight(self):
+        return self.saved[1] if self.weight_defined else None
+
+
+class NativeBatchNorm(_AffineNorm):
     """``y = (x − mean) / sqrt(var + eps) · weight + bias`` per channel (axis 1).
 
     ``training=True``: mean and biased var of the batch (over every axis but 1); the running stats
@@ -155,7 +166,7 @@ class NativeBatchNorm(Op):
         ]
 
 
-class NativeGroupNorm(Op):
+class NativeGroupNorm(_AffineNorm):
     """Normalise each sample's channels in ``group`` groups, then a per-channel affine."""
 
     node_name = "NativeGroupNormBackward0"

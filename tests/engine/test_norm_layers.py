@@ -54,7 +54,9 @@ def test_batch_norm_saved_attributes_like_pytorch():
     xd = x.detach().numpy()
     np.testing.assert_allclose(node._saved_result1.numpy(), xd.mean(0), rtol=1e-6)
     np.testing.assert_allclose(node._saved_result2.numpy(), 1 / np.sqrt(xd.var(0) + 1e-5), rtol=1e-6)
-    assert node._saved_input is x
+    assert node._saved_input is x and node._saved_weight is bn.weight
+    assert node._saved_running_mean is bn.running_mean
+    assert nn.BatchNorm1d(3, affine=False)(x).grad_fn._saved_weight is None
     bn.eval()
     node = bn(x).grad_fn
     assert node._saved_training is False
@@ -65,6 +67,7 @@ def test_group_norm_saved_sizes():
     node = nn.GroupNorm(2, 4)(_x(2, 4, 3)).grad_fn
     assert (node._saved_N, node._saved_C, node._saved_HxW, node._saved_group) == (2, 4, 3, 2)
     assert node._saved_result1.shape == (2, 2)
+    assert F.group_norm(_x(2, 4, 3), 2).grad_fn._saved_weight is None
 
 
 def test_batch_norm_running_stats_update_and_eval_freezes_them():
