@@ -1,7 +1,7 @@
 """Normalisation, embedding, activations and losses against PyTorch, through recorded fixtures.
 
-``tools/record_norm_fixtures.py`` defines every case once against PyTorch's API and recorded
-torch's results (outputs, grad_fn graph, input and parameter gradients, buffers after the step,
+``tools/norm_cases_*.py`` define every case once against PyTorch's API;
+``tools/record_norm_fixtures.py`` recorded torch's results (outputs, grad_fn graph, input and parameter gradients, buffers after the step,
 module reprs, or the error); here the same case code runs on ``engine`` with the recorded initial
 weights and must reproduce all of it. Torch is not imported.
 """
