@@ -174,3 +174,13 @@ def test_in_place_activations_use_pytorchs_backward1_nodes_and_refuse_leaves():
     assert F.threshold(x * 1, 0.1, 2.0, inplace=True).grad_fn.name() == "ThresholdBackward1"
     with pytest.raises(RuntimeError, match="a leaf Variable that requires grad"):
         F.selu(x, inplace=True)
+
+
+def test_top_level_functions_like_pytorch():
+    x = _x(3, 4)
+    assert engine.group_norm(x.view(3, 4, 1), 2).grad_fn.name() == "NativeGroupNormBackward0"
+    assert engine.selu(x).grad_fn.name() == "EluBackward0"
+    assert engine.threshold(x, 0.0, 1.0).grad_fn.name() == "ThresholdBackward0"
+    assert engine.prelu(x, engine.tensor([0.2], dtype=engine.float64)).grad_fn.name() == "PreluKernelBackward0"
+    np.testing.assert_allclose(engine.cosine_similarity(x, x).detach().numpy(), 1.0)
+    assert engine.pairwise_distance(x, x).grad_fn.name() == "NormBackward1"
