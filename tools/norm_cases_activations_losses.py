@@ -212,6 +212,11 @@ _loss_case(
 )
 
 
+@case("loss_poisson_nll_full_target_grad")
+def _(lib, ctx):
+    return lib.nn.functional.poisson_nll_loss(ctx.x(4, 3), ctx.x(4, 3, low=0.5, high=4), full=True)
+
+
 @case("loss_kl_div_batchmean")
 def _(lib, ctx):
     return ctx.module(lib.nn.KLDivLoss(reduction="batchmean"))(ctx.x(4, 3).log_softmax(1), ctx.x(4, 3).softmax(1))

@@ -202,7 +202,8 @@ def poisson_nll_loss(
 
 
 def _stirling_tensor(target: Tensor) -> Tensor:
-    term = target * target.log() - target + (target * (2 * math.pi)).log() * 0.5
+    # ATen: target * log(target) - target + 0.5 * log(2π · target), Scalar products (MulBackward1).
+    term = target * target.log() - target + mul_scalar(mul_scalar(target, 2 * math.pi).log(), 0.5)
     return term.masked_fill(target <= 1, 0)
 
 
