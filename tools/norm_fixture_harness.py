@@ -118,3 +118,35 @@ def run_case(lib, name: str, states: list | None = None) -> dict:
             result["grads"] = [None if g is None else list(np.shape(g)) for g in result["grads"]]
     result["buffers"] = [{k: _values(v) for k, v in m.named_buffers()} for m in ctx.modules]
     return result
+
+
+# ---- signatures -------------------------------------------------------------------------------------
+
+SIGNATURES = [
+    *(f"nn.{name}" for name in (
+        "BatchNorm1d", "BatchNorm2d", "GroupNorm", "Embedding", "Embedding.from_pretrained", "Dropout1d", "Dropout2d",
+        "GELU", "SiLU", "Mish", "Hardswish", "Hardsigmoid", "ELU", "SELU", "CELU", "Softplus", "Softsign", "PReLU",
+        "Threshold", "LogSigmoid", "Softmin", "Softmax2d", "GLU", "Hardtanh", "ReLU6", "SmoothL1Loss", "HuberLoss",
+        "KLDivLoss", "MarginRankingLoss", "CosineEmbeddingLoss", "TripletMarginLoss", "PoissonNLLLoss",
+        "GaussianNLLLoss",
+    )),
+    *(f"nn.functional.{name}" for name in (
+        "batch_norm", "group_norm", "embedding", "dropout1d", "dropout2d", "normalize", "mish", "hardswish",
+        "hardsigmoid", "elu", "selu", "celu", "softsign", "threshold", "softmin", "glu", "smooth_l1_loss",
+        "huber_loss", "kl_div", "margin_ranking_loss", "cosine_embedding_loss", "triplet_margin_loss",
+        "poisson_nll_loss", "gaussian_nll_loss", "cross_entropy",
+    )),
+]
+
+
+def signature(lib, dotted: str) -> list:
+    """``[name, kind, repr(default) or None]`` per parameter of ``lib.<dotted>`` (annotations ignored)."""
+    import inspect
+
+    obj = lib
+    for part in dotted.split("."):
+        obj = getattr(obj, part)
+    params = inspect.signature(obj).parameters.values()
+    return [
+        [p.name, p.kind.name, None if p.default is inspect.Parameter.empty else repr(p.default)] for p in params
+    ]

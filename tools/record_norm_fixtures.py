@@ -20,7 +20,7 @@ if HERE not in sys.path:
 
 import norm_cases_activations_losses  # noqa: E402,F401  (registers its cases)
 import norm_cases_layers  # noqa: E402,F401
-from norm_fixture_harness import CASES, run_case  # noqa: E402
+from norm_fixture_harness import CASES, SIGNATURES, run_case, signature  # noqa: E402
 
 FIXTURE = os.path.join(HERE, "..", "tests", "fixtures", "norm_cases.json")
 
@@ -33,7 +33,9 @@ def main() -> None:
     for name in CASES:
         cases[name] = run_case(torch, name)
     with open(FIXTURE, "w") as f:
-        json.dump({"torch_version": torch.__version__, "cases": cases}, f, indent=None, separators=(",", ":"))
+        signatures = {name: signature(torch, name) for name in SIGNATURES}
+        record = {"torch_version": torch.__version__, "cases": cases, "signatures": signatures}
+        json.dump(record, f, indent=None, separators=(",", ":"))
         f.write("\n")
     print(f"wrote {len(cases)} cases to {os.path.normpath(FIXTURE)}")
 

@@ -28,7 +28,8 @@ def _load_recorder():
 
 
 recorder = _load_recorder()
-FIXTURE = json.loads((ROOT / "tests" / "fixtures" / "norm_cases.json").read_text())["cases"]
+RECORDED = json.loads((ROOT / "tests" / "fixtures" / "norm_cases.json").read_text())
+FIXTURE = RECORDED["cases"]
 TOLERANCE = {"float32": dict(rtol=2e-4, atol=2e-5), "float64": dict(rtol=1e-9, atol=1e-10)}
 
 
@@ -72,3 +73,10 @@ def test_case_matches_pytorch(name):
         assert list(gb) == list(wb), f"module {m} buffer names"
         for key in wb:
             _close(gb[key], wb[key], dtype, f"module {m} buffer {key}")
+
+
+@pytest.mark.parametrize("name", recorder.SIGNATURES)
+def test_signature_matches_pytorch(name):
+    """Parameter names, kinds and defaults of each class and function, as PyTorch 2.13 has them."""
+    assert recorder.signature(engine, name) == RECORDED["signatures"][name]
+
