@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from norm_fixture_harness import case
 
-
 # ---- activations ----------------------------------------------------------------------------------
 
 ACTIVATION_MODULES = {

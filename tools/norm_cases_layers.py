@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from norm_fixture_harness import case
 
-
 # ---- batch norm ---------------------------------------------------------------------------------
 
 

@@ -8,31 +8,79 @@ from .linear import Identity, Linear
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
 from .module import Module
 
-# norm branch: normalisation, embedding, channel dropout
-from .activation_extra import (
-    CELU, ELU, GELU, GLU, SELU, Hardsigmoid, Hardswish, Hardtanh, LogSigmoid, Mish, PReLU, ReLU6, SiLU,
-    Softmax2d, Softmin, Softplus, Softsign, Threshold,
-)
-from .batchnorm import BatchNorm1d, BatchNorm2d
-from .channel_dropout import Dropout1d, Dropout2d
-from .group_norm import GroupNorm
-from .loss_extra import (
-    CosineEmbeddingLoss, GaussianNLLLoss, HuberLoss, KLDivLoss, MarginRankingLoss, PoissonNLLLoss, SmoothL1Loss,
-    TripletMarginLoss,
-)
-from .sparse import Embedding
-
 __all__ = [
     "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "Dropout", "Flatten", "Identity", "L1Loss",
     "LeakyReLU", "Linear", "LogSoftmax", "MSELoss", "Module", "ModuleDict", "ModuleList", "NLLLoss",
     "ReLU", "Sequential", "Sigmoid", "Softmax", "Tanh",
 ]
-__all__ += ["BatchNorm1d", "BatchNorm2d", "Dropout1d", "Dropout2d", "Embedding", "GroupNorm"]
+
+# ---- norm branch: normalisation, embedding, channel dropout, more activations and losses ----------
+from .activation_extra import (  # noqa: E402
+    CELU,
+    ELU,
+    GELU,
+    GLU,
+    SELU,
+    Hardsigmoid,
+    Hardswish,
+    Hardtanh,
+    LogSigmoid,
+    Mish,
+    PReLU,
+    ReLU6,
+    SiLU,
+    Softmax2d,
+    Softmin,
+    Softplus,
+    Softsign,
+    Threshold,
+)
+from .batchnorm import BatchNorm1d, BatchNorm2d  # noqa: E402
+from .channel_dropout import Dropout1d, Dropout2d  # noqa: E402
+from .group_norm import GroupNorm  # noqa: E402
+from .loss_extra import (  # noqa: E402
+    CosineEmbeddingLoss,
+    GaussianNLLLoss,
+    HuberLoss,
+    KLDivLoss,
+    MarginRankingLoss,
+    PoissonNLLLoss,
+    SmoothL1Loss,
+    TripletMarginLoss,
+)
+from .sparse import Embedding  # noqa: E402
+
 __all__ += [
-    "CELU", "ELU", "GELU", "GLU", "SELU", "Hardsigmoid", "Hardswish", "Hardtanh", "LogSigmoid", "Mish", "PReLU",
-    "ReLU6", "SiLU", "Softmax2d", "Softmin", "Softplus", "Softsign", "Threshold",
-]
-__all__ += [
-    "CosineEmbeddingLoss", "GaussianNLLLoss", "HuberLoss", "KLDivLoss", "MarginRankingLoss", "PoissonNLLLoss",
-    "SmoothL1Loss", "TripletMarginLoss",
+    "BatchNorm1d",
+    "BatchNorm2d",
+    "CELU",
+    "CosineEmbeddingLoss",
+    "Dropout1d",
+    "Dropout2d",
+    "ELU",
+    "Embedding",
+    "GELU",
+    "GLU",
+    "GaussianNLLLoss",
+    "GroupNorm",
+    "Hardsigmoid",
+    "Hardswish",
+    "Hardtanh",
+    "HuberLoss",
+    "KLDivLoss",
+    "LogSigmoid",
+    "MarginRankingLoss",
+    "Mish",
+    "PReLU",
+    "PoissonNLLLoss",
+    "ReLU6",
+    "SELU",
+    "SiLU",
+    "SmoothL1Loss",
+    "Softmax2d",
+    "Softmin",
+    "Softplus",
+    "Softsign",
+    "Threshold",
+    "TripletMarginLoss",
 ]
