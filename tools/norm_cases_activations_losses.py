@@ -216,6 +216,18 @@ def _(lib, ctx):
     return lib.nn.functional.poisson_nll_loss(ctx.x(4, 3), ctx.x(4, 3, low=0.5, high=4), full=True)
 
 
+@case("loss_cross_entropy_probabilities_3d_weight_smoothing")
+def _(lib, ctx):
+    target = ctx.x(2, 3, 4, grad=False).softmax(1)
+    weight = ctx.const([0.5, 1.0, 2.0])
+    return lib.nn.functional.cross_entropy(ctx.x(2, 3, 4), target, weight=weight, label_smoothing=0.1)
+
+
+@case("loss_cross_entropy_unbatched_smoothing")
+def _(lib, ctx):
+    return lib.nn.functional.cross_entropy(ctx.x(3), lib.tensor(2), label_smoothing=0.25)
+
+
 @case("loss_kl_div_batchmean")
 def _(lib, ctx):
     return ctx.module(lib.nn.KLDivLoss(reduction="batchmean"))(ctx.x(4, 3).log_softmax(1), ctx.x(4, 3).softmax(1))

@@ -19,7 +19,7 @@ from ..autograd.grad_mode import no_grad
 from ..ops.arithmetic import mul_scalar
 from ..ops.scalar_ops import add_scalar, sub_scalar
 from . import _more_losses as L
-from ._loss_ops import MEAN, NONE, SUM
+from ._loss_ops import MEAN, NONE, SUM, DivScalar
 from ._norm_functional import pairwise_distance
 
 _NAMES = {NONE: "none", MEAN: "mean", SUM: "sum"}
@@ -257,29 +257,51 @@ def cross_entropy(
     label_smoothing: float = 0.0,
 ) -> Tensor:
     """Cross entropy of logits against class indices or class probabilities, with label smoothing."""
-    if label_smoothing == 0.0:
+    if label_smoothing == 0.0 and not target.is_floating_point():
         return _plain_cross_entropy(input, target, weight, size_average, ignore_index, reduce, reduction)
     red = _enum(reduction, size_average, reduce)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+    if target.is_floating_point():
+        return _probability_cross_entropy(input, target, weight, red, label_smoothing)
     return _cross_entropy_with_smoothing(input, target, weight, ignore_index, red, label_smoothing)
+
+
+def _probability_cross_entropy(input: Tensor, target: Tensor, weight, red: int, label_smoothing: float) -> Tensor:
+    """ATen's cross_entropy_loss_prob_target: −Σ log_softmax · target (· weight), 'mean' dividing by
+    the number of positions (numel / C, a number: DivBackward1)."""
+    from .functional import _class_weight_view, log_softmax
+
+    class_dim = 1 if input.dim() >= 2 else 0
+    n_classes = input.shape[class_dim]
+    if target.shape != input.shape:
+        raise RuntimeError(f"Expected target size {list(input.shape)}, got {list(target.shape)}")
+    if label_smoothing > 0.0:
+        if target.requires_grad:
+            target = add_scalar(mul_scalar(target, 1 - label_smoothing), label_smoothing / n_classes)
+        else:
+            smoothed = target._data * (1 - label_smoothing) + label_smoothing / n_classes
+            target = _make(smoothed.astype(target._data.dtype))
+    logp = log_softmax(input, class_dim)
+    weighted = logp * target
+    if weight is not None:
+        weighted = weighted * _class_weight_view(weight, input, class_dim)
+    if red == NONE:
+        return -(weighted.sum(class_dim))
+    total = -(weighted.sum())
+    if red == SUM:
+        return total
+    return DivScalar.apply(total, other=input.numel() // n_classes)
 
 
 def _cross_entropy_with_smoothing(
     input: Tensor, target: Tensor, weight, ignore_index: int, red: int, label_smoothing: float
 ) -> Tensor:
-    """ATen's cross_entropy with label_smoothing > 0 (class indices or class probabilities)."""
+    """ATen's cross_entropy_loss_label_smoothing for class indices: (1 − ε)·nll + ε/C · smooth loss."""
     from .functional import _class_weight_view, log_softmax, nll_loss
 
-    if not 0.0 <= label_smoothing <= 1.0:
-        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
     class_dim = 1 if input.dim() >= 2 else 0
     n_classes = input.shape[class_dim]
-    if target.is_floating_point():
-        # Smooth the target, then the ordinary probability-target loss.
-        if target.requires_grad:
-            smoothed = add_scalar(mul_scalar(target, 1 - label_smoothing), label_smoothing / n_classes)
-        else:
-            smoothed = _make((target._data * (1 - label_smoothing) + label_smoothing / n_classes).astype(target._data.dtype))
-        return _plain_cross_entropy(input, smoothed, weight, ignore_index=ignore_index, reduction=_NAMES[red])
     logp = log_softmax(input, class_dim)
     nll = nll_loss(logp, target, weight, ignore_index=ignore_index, reduction=_NAMES[red])
     ignore_mask = target == ignore_index
