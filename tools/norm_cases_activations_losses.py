@@ -28,6 +28,9 @@ ACTIVATION_MODULES = {
     "glu_dim1": ("GLU", (1,), {}),
     "hardtanh": ("Hardtanh", (-0.5, 1.5), {}),
     "relu6": ("ReLU6", (), {}),
+    "softshrink": ("Softshrink", (), {}),
+    "hardshrink": ("Hardshrink", (0.3,), {}),
+    "tanhshrink": ("Tanhshrink", (), {}),
 }
 
 
@@ -90,6 +93,11 @@ def _(lib, ctx):
 def _(lib, ctx):
     x = ctx.x(3, 4) * 1.0
     return lib.nn.functional.threshold_(x, 0.0, 2.0)
+
+
+@case("err_softshrink_lambd")
+def _(lib, ctx):
+    return lib.nn.functional.softshrink(ctx.x(3), -1.0)
 
 
 @case("err_prelu_channels", dtypes=("float32",))

@@ -126,13 +126,13 @@ SIGNATURES = [
     *(f"nn.{name}" for name in (
         "BatchNorm1d", "BatchNorm2d", "GroupNorm", "Embedding", "Embedding.from_pretrained", "Dropout1d", "Dropout2d",
         "GELU", "SiLU", "Mish", "Hardswish", "Hardsigmoid", "ELU", "SELU", "CELU", "Softplus", "Softsign", "PReLU",
-        "Threshold", "LogSigmoid", "Softmin", "Softmax2d", "GLU", "Hardtanh", "ReLU6", "SmoothL1Loss", "HuberLoss",
+        "Threshold", "LogSigmoid", "Softmin", "Softmax2d", "GLU", "Hardtanh", "ReLU6", "Softshrink", "Hardshrink", "Tanhshrink", "SmoothL1Loss", "HuberLoss",
         "KLDivLoss", "MarginRankingLoss", "CosineEmbeddingLoss", "TripletMarginLoss", "PoissonNLLLoss",
         "GaussianNLLLoss",
     )),
     *(f"nn.functional.{name}" for name in (
         "batch_norm", "group_norm", "embedding", "dropout1d", "dropout2d", "normalize", "mish", "hardswish",
-        "hardsigmoid", "elu", "selu", "celu", "softsign", "threshold", "softmin", "glu", "smooth_l1_loss",
+        "hardsigmoid", "tanhshrink", "elu", "selu", "celu", "softsign", "threshold", "softmin", "glu", "smooth_l1_loss",
         "huber_loss", "kl_div", "margin_ranking_loss", "cosine_embedding_loss", "triplet_margin_loss",
         "poisson_nll_loss", "gaussian_nll_loss", "cross_entropy",
     )),

@@ -32,9 +32,9 @@ def main() -> None:
     cases = {}
     for name in CASES:
         cases[name] = run_case(torch, name)
-    with open(FIXTURE, "w") as f:
-        signatures = {name: signature(torch, name) for name in SIGNATURES}
-        record = {"torch_version": torch.__version__, "cases": cases, "signatures": signatures}
+    signatures = {name: signature(torch, name) for name in SIGNATURES}
+    record = {"torch_version": torch.__version__, "cases": cases, "signatures": signatures}
+    with open(FIXTURE, "w") as f:  # opened only once everything is recorded
         json.dump(record, f, indent=None, separators=(",", ":"))
         f.write("\n")
     print(f"wrote {len(cases)} cases to {os.path.normpath(FIXTURE)}")

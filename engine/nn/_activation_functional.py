@@ -106,3 +106,26 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
         # ATen views the weight to broadcast over (N, C, *): ViewBackward0 on the weight's edge.
         weight = weight.view((1, n) + (1,) * (nd - 2))
     return A.PreluKernel.apply(input, weight)
+
+
+def _check_lambd(lambd: float, input: Tensor) -> None:
+    if lambd < 0:
+        limit = "3.40282e+38" if input._data.dtype.itemsize == 4 else "1.79769e+308"
+        kind = {4: "Float", 8: "Double"}.get(input._data.dtype.itemsize, "Float")
+        raise RuntimeError(f"lambda must be in range [0, {limit}] for input dtype {kind}, but found {lambd:g}")
+
+
+def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """x − lambd above lambd, x + lambd below −lambd, 0 in between."""
+    _check_lambd(lambd, input)
+    return A.Softshrink.apply(input, lambd=lambd)
+
+
+def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """x where |x| > lambd, else 0."""
+    return A.Hardshrink.apply(input, lambd=lambd)
+
+
+def tanhshrink(input: Tensor) -> Tensor:
+    """x − tanh(x), PyTorch's Python composite (SubBackward0, TanhBackward0)."""
+    return input - input.tanh()

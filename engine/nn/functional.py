@@ -317,13 +317,16 @@ from ._activation_functional import (  # noqa: E402,F401,F811
     celu,
     elu,
     glu,
+    hardshrink,
     hardsigmoid,
     hardswish,
     mish,
     prelu,
     selu,
     softmin,
+    softshrink,
     softsign,
+    tanhshrink,
     threshold_,
 )
 from ._activation_functional import threshold as _threshold  # noqa: E402

@@ -228,3 +228,36 @@ class PreluKernel(Op):
     def samples():
         x = _away_from(_rand(2, 3, 2, low=-2, high=2), (0,))
         return [((x, np.array([0.25, -0.5, 1.5]).reshape(1, 3, 1)), {}), ((x[0, 0], np.array([0.3])), {})]
+
+
+class Softshrink(_Activation):
+    """x − lambd above lambd, x + lambd below −lambd, 0 in between."""
+
+    node_name = "SoftshrinkBackward0"
+    aten = "aten::softshrink"
+    lambd = 0.5
+    smooth = False
+
+    def forward(self, x):
+        lam = self.lambd
+        return np.where(x > lam, x - lam, np.where(x < -lam, x + lam, 0)).astype(x.dtype, copy=False)
+
+    def local_grad(self, x):
+        return _mask(np.abs(x._data) > self.lambd, x)
+
+    def rule(self) -> str:
+        return f"grad_input = grad where |input| > {self.lambd}, else 0"
+
+    @staticmethod
+    def samples():
+        return [((_away_from(_rand(3, 4, low=-2, high=2), (-0.5, 0.5)),), {})]
+
+
+class Hardshrink(Softshrink):
+    """x where |x| > lambd, else 0."""
+
+    node_name = "HardshrinkBackward0"
+    aten = "aten::hardshrink"
+
+    def forward(self, x):
+        return np.where(np.abs(x) > self.lambd, x, 0).astype(x.dtype, copy=False)

@@ -21,6 +21,7 @@ from .activation_extra import (  # noqa: E402
     GELU,
     GLU,
     SELU,
+    Hardshrink,
     Hardsigmoid,
     Hardswish,
     Hardtanh,
@@ -32,7 +33,9 @@ from .activation_extra import (  # noqa: E402
     Softmax2d,
     Softmin,
     Softplus,
+    Softshrink,
     Softsign,
+    Tanhshrink,
     Threshold,
 )
 from .batchnorm import BatchNorm1d, BatchNorm2d  # noqa: E402
@@ -63,6 +66,7 @@ __all__ += [
     "GLU",
     "GaussianNLLLoss",
     "GroupNorm",
+    "Hardshrink",
     "Hardsigmoid",
     "Hardswish",
     "Hardtanh",
@@ -80,7 +84,9 @@ __all__ += [
     "Softmax2d",
     "Softmin",
     "Softplus",
+    "Softshrink",
     "Softsign",
+    "Tanhshrink",
     "Threshold",
     "TripletMarginLoss",
 ]
