@@ -136,7 +136,7 @@ class NativeBatchNorm(_AffineNorm):
 
     def vjp(self, grad):
         x, w = self.saved
-        if not STATE.grad_enabled:
+        if not (STATE.grad_enabled or STATE.fw_level):  # a plain backward: no graph, no tangents
             return self._vjp_plain(grad._data, x._data, w._data)
         axes, cshape, x_hat, invstd = self._parts(x)
         gx = gw = gb = None
@@ -239,7 +239,7 @@ class NativeGroupNorm(_AffineNorm):
 
     def vjp(self, grad):
         x, w = self.saved
-        if not STATE.grad_enabled:
+        if not (STATE.grad_enabled or STATE.fw_level):  # a plain backward: no graph, no tangents
             return self._vjp_plain(grad._data, x._data, w._data)
         shape, axes, cshape, x_hat_g, rstd = self._parts(x)
         gx = gw = gb = None
