@@ -184,3 +184,26 @@ def test_top_level_functions_like_pytorch():
     assert engine.prelu(x, engine.tensor([0.2], dtype=engine.float64)).grad_fn.name() == "PreluKernelBackward0"
     np.testing.assert_allclose(engine.cosine_similarity(x, x).detach().numpy(), 1.0)
     assert engine.pairwise_distance(x, x).grad_fn.name() == "NormBackward1"
+
+
+@pytest.mark.parametrize("make", [
+    lambda: nn.BatchNorm2d(3).double(),
+    lambda: nn.BatchNorm1d(3).double().eval(),
+    lambda: nn.GroupNorm(3, 6).double(),
+])
+def test_plain_and_differentiable_reverse_rules_agree(make):
+    """Plain backward uses a fused numpy rule; create_graph=True the engine-op rule: same numbers."""
+    m = make()
+    with engine.no_grad():
+        for p in m.parameters():
+            p.copy_(_x(*p.shape, seed=5, requires_grad=False))
+    channels = 6 if isinstance(m, nn.GroupNorm) else 3
+    x = _x(4, channels, 2, 3, seed=6) if not isinstance(m, nn.BatchNorm1d) else _x(4, 3, seed=6)
+    out = m(x)
+    u = _x(*out.shape, seed=7, requires_grad=False)
+    inputs = [x, *m.parameters()]
+    plain = engine.autograd.grad(out, inputs, u, retain_graph=True)
+    graphed = engine.autograd.grad(out, inputs, u, create_graph=True)
+    assert graphed[0].requires_grad and not plain[0].requires_grad
+    for a, b in zip(plain, graphed):
+        np.testing.assert_allclose(a.numpy(), b.detach().numpy(), rtol=1e-10, atol=1e-12)
