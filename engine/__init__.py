@@ -114,3 +114,12 @@ def _quiet_float_warnings() -> None:
 
 
 _quiet_float_warnings()
+
+# torch.<name> for the nn functions PyTorch also exposes at the top level (norm branch).
+from .nn._activation_functional import celu, prelu, selu, threshold, threshold_  # noqa: E402,F401
+from .nn._norm_functional import cosine_similarity, pairwise_distance  # noqa: E402,F401
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05, cudnn_enabled=True):  # noqa: E302
+    """``torch.group_norm`` (``cudnn_enabled`` is accepted and ignored: CPU only)."""
+    return nn.functional.group_norm(input, num_groups, weight, bias, eps)

@@ -307,3 +307,50 @@ def binary_cross_entropy_with_logits(
 
 def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     return _engine("flatten")(input, start_dim, end_dim)
+
+
+# ---- norm branch: normalisation, embedding, distances, more activations and losses ---------------
+# elu and cross_entropy are re-bound: elu(inplace=True) gets PyTorch's EluBackward1 node, and the new
+# cross_entropy adds label_smoothing (it calls the one above); threshold is bound by assignment
+# because softplus's `threshold` parameter would shadow an imported name.
+from ._activation_functional import (  # noqa: E402,F401,F811
+    celu,
+    elu,
+    glu,
+    hardshrink,
+    hardsigmoid,
+    hardswish,
+    mish,
+    prelu,
+    selu,
+    softmin,
+    softshrink,
+    softsign,
+    tanhshrink,
+    threshold_,
+)
+from ._activation_functional import threshold as _threshold  # noqa: E402
+from ._loss_functional import (  # noqa: E402,F401,F811
+    cosine_embedding_loss,
+    cross_entropy,
+    gaussian_nll_loss,
+    huber_loss,
+    kl_div,
+    margin_ranking_loss,
+    poisson_nll_loss,
+    smooth_l1_loss,
+    triplet_margin_loss,
+)
+from ._norm_functional import (  # noqa: E402,F401
+    batch_norm,
+    cosine_similarity,
+    dropout1d,
+    dropout2d,
+    embedding,
+    group_norm,
+    normalize,
+    one_hot,
+    pairwise_distance,
+)
+
+threshold = _threshold
