@@ -85,7 +85,10 @@ class Kernel:
             rid = request.get("id")
             try:
                 result = getattr(self, "op_" + request["op"])(**request.get("args", {}))
-                reply = {"id": rid, "ok": True, "result": result}
+                if isinstance(result, dict) and result.get("ok") is False:  # the script failed
+                    reply = {"id": rid, "ok": False, "error": result["error"]}
+                else:
+                    reply = {"id": rid, "ok": True, "result": result}
             except ScriptExited as exited:
                 self.send({"id": rid, **exited.report})
                 os._exit(exited.code)
