@@ -13,7 +13,7 @@ import math
 
 from .layout import Positions
 
-MAX_TALL_RATIO = 4.0  # height : width (in pixels) beyond which a picture is folded
+MAX_TALL_RATIO = 7.5  # height : width (in pixels) beyond which a picture is folded (issue 14: <= 8)
 TARGET_RATIO = 1.3  # what folding aims for: a little taller than wide, like a page
 GAP_UNITS = 1.0  # empty layout units between two columns
 
