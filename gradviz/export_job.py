@@ -138,8 +138,12 @@ def run_in_kernel(request, usage_error) -> tuple[dict, StepSnapshot | None, str,
         code = request.script.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise usage_error(f"cannot read {request.script}: {exc}") from None
-    deadline = time.monotonic() + request.timeout
     with KernelClient(prestart=False) as kernel:
+        kernel.start()
+        # While the kernel starts (Python, numpy, engine), import what the layout needs here.
+        import gradviz.model.layout  # noqa: F401
+
+        deadline = time.monotonic() + request.timeout
         result = kernel.run(code, str(request.script), timeout=request.timeout)
         if result.error is not None:
             raise _script_failed(request.script, result.error)
@@ -171,12 +175,13 @@ def run_in_kernel(request, usage_error) -> tuple[dict, StepSnapshot | None, str,
 
 # ---- layout and writing ---------------------------------------------------------------------------
 def lay_out(replica: GraphReplica, method: str, notes: list[str]):
-    from gradviz.model.layout import LayoutTooLarge, compute_layout
+    from gradviz.model.layout import MAX_NODES, LayoutTooLarge, compute_layout
 
     try:
         return compute_layout(replica.graph, method)
-    except LayoutTooLarge as exc:
-        notes.append(f"{exc}; used the layered layout instead")
+    except LayoutTooLarge:
+        notes.append(f"the {method} layout is limited to {MAX_NODES[method]:,} nodes (this graph has "
+                     f"{replica.graph.number_of_nodes():,}); used the layered layout instead")
         return compute_layout(replica.graph, "layered")
 
 

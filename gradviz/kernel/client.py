@@ -240,6 +240,14 @@ class KernelClient:
         self.last_start_seconds = kernel.ready_seconds
         return kernel
 
+    def start(self) -> None:
+        """Start a kernel without waiting for it (the caller can do other work meanwhile)."""
+        with self._lock:
+            if self._kernel is None or self._kernel.used or not self._kernel.alive():
+                if self._kernel is not None:
+                    self._kernel.close()
+                self._kernel = _KernelProcess()
+
     def warm_up(self) -> None:
         """Start a kernel now (and wait for it) so the next run begins at once."""
         with self._lock:
@@ -325,6 +333,8 @@ class KernelClient:
             if self._kernel is None:
                 self._kernel = self._fresh_kernel()
             kernel = self._kernel
+            kernel.wait_ready()
+            self.last_start_seconds = kernel.ready_seconds
             kernel.used = True
             self.filename = filename
             self.threads = []
@@ -364,6 +374,9 @@ class KernelClient:
         """
         started = time.monotonic()
         busy = self._busy
+        while busy is None and self._lock.locked() and time.monotonic() - started < 0.2:
+            time.sleep(0.005)  # a request is being set up (a run waiting for its kernel): catch it
+            busy = self._busy
         kernel = busy[0] if busy is not None else self._kernel
         if kernel is None or not kernel.alive():
             return {"interrupted": False, "killed": False, "seconds": 0.0}

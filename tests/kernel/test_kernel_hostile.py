@@ -202,3 +202,44 @@ def test_requests_after_the_kernel_died_say_so(client):
 
     with pytest.raises(KernelRequestError, match="the kernel has ended"):
         client.graph("x")
+
+
+def test_a_kernel_killed_from_outside_is_reported_like_an_out_of_memory_kill(client):
+    import signal
+
+    thread, box, printed = _run_in_background(client, "print('big')\nimport time\ntime.sleep(60)\n")
+    _wait_for(lambda: printed)
+    os.kill(client.kernel_pid, signal.SIGKILL)  # what the kernel's OOM killer does
+    thread.join(5)
+    error = box[0].error
+    assert error.kind == "kernel_died" and error.exit_code == -9
+    assert error.message == "the script ended the kernel (exit code -9, killed by SIGKILL - out of memory?)"
+    assert client.run("x = 1\n").ok
+
+
+def test_stop_during_a_long_continue_pauses_it_and_keeps_the_graph(client):
+    code = (
+        "import torch, time\n"
+        "x = torch.ones(2, requires_grad=True)\n"
+        "y = x\n"
+        "for _ in range(400):\n"
+        "    y = y * 1.0\n"
+        "    y.register_hook(lambda g: time.sleep(0.005))  # a slow hook: Continue takes seconds\n"
+        "loss = y.sum()\n"
+    )
+    assert client.run(code, "slow_hooks.py").ok
+    client.step_start("loss")
+    pid = client.kernel_pid
+    box: list = []
+    thread = threading.Thread(target=lambda: box.append(client.continue_()))
+    thread.start()
+    time.sleep(0.3)
+    started = time.monotonic()
+    report = client.stop()
+    thread.join(5)
+    assert time.monotonic() - started <= 1.0 and not report["killed"]
+    moved = box[0]
+    assert moved["pause_reason"] == "stopped by the user" and not moved["at_end"]
+    assert 0 < len(moved["steps"]) < 802
+    assert client.kernel_pid == pid  # the same kernel, graph and position kept
+    assert client.step()["position"] == moved["position"] + 1
