@@ -7,17 +7,18 @@ called from any other thread while a request is running.
 
 from __future__ import annotations
 
+import atexit
+import contextlib
+import multiprocessing
 import os
 import re
 import signal
-import subprocess
-import sys
 import tempfile
+import sys
 import threading
 import time
+import types
 from dataclasses import dataclass, field
-from multiprocessing.connection import Connection
-from pathlib import Path
 
 from . import protocol
 
@@ -75,43 +76,75 @@ class KernelRequestError(Exception):
         self.error = error
 
 
-def _python_path() -> str:
-    """PYTHONPATH for the kernel: this gradviz's folder first, so the kernel runs the same code."""
-    here = str(Path(__file__).resolve().parents[2])
-    rest = os.environ.get("PYTHONPATH", "")
-    return os.pathsep.join([here, rest]) if rest else here
+def _kernel_main(conn, log_path: str) -> None:
+    """The kernel's entry point (runs in the forked child; the import is instant there because the
+    fork server preloaded the worker). Kept here so the app can name it without importing engine."""
+    from gradviz.kernel.worker import serve
+
+    serve(conn, log_path)
+
+
+_CONTEXT = None
+_LIVE: set = set()  # every kernel not yet closed, ended at interpreter exit
+
+
+def _context():
+    """multiprocessing's 'forkserver' context, its server preloaded with the kernel's modules."""
+    global _CONTEXT
+    if _CONTEXT is None:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["gradviz.kernel.worker"])
+        _CONTEXT = context
+        atexit.register(_end_all)
+    return _CONTEXT
+
+
+@contextlib.contextmanager
+def _main_module_hidden():
+    """multiprocessing re-runs the parent's ``__main__`` in every child it starts (so pickled
+    functions defined there resolve). A kernel must not run the app's code, nor a caller's
+    unguarded script: while the child is described, ``__main__`` is a bare module."""
+    real = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = real
+
+
+def _end_all() -> None:
+    for kernel in list(_LIVE):
+        kernel.close()
 
 
 class _KernelProcess:
-    """One ``python -m gradviz.kernel.worker`` child with its two pipes.
+    """One kernel: a child forked by multiprocessing's fork server, and a duplex pipe to it.
 
-    A subprocess rather than multiprocessing's spawn: its stdin is /dev/null, its own stdout/stderr
-    (C-level writes, faulthandler's report of a segfault) go to a file instead of into the
-    protocol, it runs in its own session so a Stop can signal it (and whatever it started) alone,
-    and nothing of the app's ``__main__`` is re-imported in it.
+    See the package docstring for why a fork server: the server imports Python, numpy and the engine
+    once; every kernel is a fork of that pristine, never-used process, so each run gets a process
+    of its own in milliseconds. The child makes itself a session leader (Stop signals its process
+    group alone), points its C-level stdout/stderr at a log file (faulthandler's report of a
+    segfault lands there), and has /dev/null as stdin (multiprocessing's doing).
     """
 
     def __init__(self) -> None:
-        to_kernel_r, to_kernel_w = os.pipe()
-        from_kernel_r, from_kernel_w = os.pipe()
-        self.log = tempfile.TemporaryFile()
-        env = dict(os.environ, PYTHONPATH=_python_path(), PYTHONUNBUFFERED="1")
+        context = _context()
+        self.reader, child_end = context.Pipe(duplex=True)
+        self.writer = self.reader
+        fd, self.log_path = tempfile.mkstemp(prefix="gradviz-kernel-", suffix=".log")
+        os.close(fd)
         self.started_at = time.perf_counter()
-        try:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "gradviz.kernel.worker", str(to_kernel_r), str(from_kernel_w)],
-                pass_fds=(to_kernel_r, from_kernel_w), stdin=subprocess.DEVNULL, stdout=self.log,
-                stderr=self.log, env=env, start_new_session=True,
-            )
-        finally:
-            os.close(to_kernel_r)
-            os.close(from_kernel_w)
-        self.writer = Connection(to_kernel_w, readable=False)
-        self.reader = Connection(from_kernel_r, writable=False)
-        self.ready_seconds: float | None = None  # wall time from spawn to "ready"
+        self.process = context.Process(target=_kernel_main, args=(child_end, self.log_path),
+                                       name="gradviz-kernel", daemon=False)
+        with _main_module_hidden():
+            self.process.start()
+        child_end.close()  # only the child holds it now: its death reads as EOF here
+        self.pid: int = self.process.pid
+        self.ready_seconds: float | None = None  # wall time from start to "ready"
         self.used = False  # ran a script: the next run needs a fresh kernel
         self.dead = False
         self.stop_requested = False
+        _LIVE.add(self)
 
     def wait_ready(self, timeout: float = START_TIMEOUT) -> None:
         if self.ready_seconds is not None:
@@ -128,52 +161,54 @@ class _KernelProcess:
         self.ready_seconds = time.perf_counter() - self.started_at
 
     def alive(self) -> bool:
-        return not self.dead and self.proc.poll() is None
+        return not self.dead and self.process.exitcode is None
+
+    def exit_code(self, timeout: float = 2.0) -> int | None:
+        self.process.join(timeout)
+        return self.process.exitcode
 
     def interrupt(self) -> None:
-        if self.proc.poll() is None:
+        if self.process.exitcode is None:
             try:
-                os.kill(self.proc.pid, signal.SIGINT)
+                os.kill(self.pid, signal.SIGINT)
             except ProcessLookupError:
                 pass
 
     def kill(self) -> None:
         """End the kernel and everything in its session (processes the script started)."""
         self.dead = True
-        if self.proc.poll() is None:
+        if self.process.exitcode is None:
             try:
-                os.killpg(self.proc.pid, signal.SIGKILL)
+                os.killpg(self.pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
-                self.proc.kill()
-        try:
-            self.proc.wait(timeout=2.0)
-        except subprocess.TimeoutExpired:
-            pass
+                self.process.kill()  # not yet a session leader: the kernel alone
+        self.process.join(2.0)
 
     def close(self) -> None:
         self.kill()
-        for conn in (self.writer, self.reader):
-            try:
-                conn.close()
-            except OSError:
-                pass
-        self.log.close()
+        try:
+            self.reader.close()
+        except OSError:
+            pass
+        try:
+            os.unlink(self.log_path)
+        except OSError:
+            pass
+        _LIVE.discard(self)
 
     def log_text(self, limit: int = 20000) -> str:
         try:
-            self.log.flush()
-            self.log.seek(0)
-            return self.log.read()[-limit:].decode("utf-8", "replace")
-        except (OSError, ValueError):
+            with open(self.log_path, "rb") as log:
+                return log.read()[-limit:].decode("utf-8", "replace")
+        except OSError:
             return ""
 
 
 def _died_error(kernel: _KernelProcess, filename: str | None) -> RunError:
-    try:
-        code = kernel.proc.wait(timeout=2.0)
-    except subprocess.TimeoutExpired:
+    code = kernel.exit_code(2.0)
+    if code is None:
         kernel.kill()
-        code = kernel.proc.returncode
+        code = kernel.exit_code(2.0)
     how = ""
     if code is not None and code < 0:
         try:
@@ -259,7 +294,7 @@ class KernelClient:
     @property
     def kernel_pid(self) -> int | None:
         kernel = self._kernel
-        return kernel.proc.pid if kernel is not None and kernel.alive() else None
+        return kernel.pid if kernel is not None and kernel.alive() else None
 
     # ---- the request loop -----------------------------------------------------------------------
     def _request(self, op: str, args: dict, timeout: float | None = None, on_output=None) -> dict:
@@ -290,7 +325,7 @@ class KernelClient:
                     if message.get("id") == rid:
                         self.threads = message.get("threads", self.threads)
                         if message.get("error", {}).get("kind") == "kernel_died":
-                            kernel.proc.wait(timeout=5.0)  # sys.exit: the kernel ends right after
+                            kernel.exit_code(5.0)  # sys.exit: the kernel ends right after
                             kernel.dead = True
                         return message
                 elif not kernel.alive():

@@ -1,10 +1,11 @@
-"""The kernel process: ``python -m gradviz.kernel.worker READ_FD WRITE_FD``.
+"""The kernel process: :func:`serve`, in a child forked by multiprocessing's fork server.
 
 It reads one request at a time from the app, executes it in its main thread and answers it. User
 code runs in the main thread so the app's Stop (SIGINT) lands in it as KeyboardInterrupt; during a
 stepping request SIGINT only raises a flag the stepping loop checks between steps, so an
 interrupted Continue leaves a consistent backward state behind. Standard input is /dev/null (an
-``input()`` raises EOFError), and the kernel dies with the app (PR_SET_PDEATHSIG on Linux).
+``input()`` raises EOFError), and the kernel dies with its fork server (PR_SET_PDEATHSIG on Linux),
+which ends with the app.
 """
 
 from __future__ import annotations
@@ -15,17 +16,13 @@ import os
 import signal
 import sys
 import threading
-import time
-from multiprocessing.connection import Connection
 
-_STARTED = time.perf_counter()
+import numpy as np
 
-import numpy as np  # noqa: E402
-
-import engine  # noqa: E402,F401
-from gradviz.kernel import documents, protocol  # noqa: E402
-from gradviz.kernel.execution import ScriptExited, live_threads, run_script  # noqa: E402
-from gradviz.kernel.stepping import KernelStepper  # noqa: E402
+import engine  # noqa: F401
+from gradviz.kernel import documents, protocol
+from gradviz.kernel.execution import ScriptExited, live_threads, run_script
+from gradviz.kernel.stepping import KernelStepper
 
 
 class KernelError(Exception):
@@ -33,7 +30,7 @@ class KernelError(Exception):
 
 
 class Kernel:
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn) -> None:
         self.conn = conn
         self.namespace: dict | None = None
         self.tensors: dict = {}
@@ -73,7 +70,7 @@ class Kernel:
                 raise KeyboardInterrupt
 
     def serve(self) -> None:
-        self.send({"event": "ready", "pid": os.getpid(), "seconds": time.perf_counter() - _STARTED})
+        self.send({"event": "ready", "pid": os.getpid()})
         while True:
             try:
                 request = protocol.receive(self.conn, trusted=True)
@@ -217,37 +214,28 @@ class Kernel:
 def _die_with_parent() -> None:
     try:
         libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: an app that dies takes its kernel along
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: a fork server that ends takes its kernels along
     except (OSError, AttributeError):
         pass
 
 
-def main(argv: list[str]) -> int:
-    read_fd, write_fd = int(argv[0]), int(argv[1])
-    for fd in (read_fd, write_fd):
-        os.set_inheritable(fd, False)  # a process the script starts must not hold the app's pipe
+def _become_a_fresh_process(log_path: str) -> None:
+    """What a forked kernel does first so it behaves like a newly started one, on its own."""
+    os.setsid()  # its own process group: Stop signals the kernel and what it started, nothing else
     _die_with_parent()
-    faulthandler.enable(file=sys.__stderr__)  # a segfault's Python traceback, for the app to read
-    conn_in = Connection(read_fd, writable=False)
-    conn_out = Connection(write_fd, readable=False)
-    kernel = Kernel(_Duplex(conn_in, conn_out))
+    log = os.open(log_path, os.O_WRONLY | os.O_APPEND)
+    os.dup2(log, 1)  # C-level output and faulthandler's crash report go to the log, not the app
+    os.dup2(log, 2)
+    os.close(log)
+    faulthandler.enable(file=sys.__stderr__)
+    # Python's `random` reseeds itself after a fork; numpy's legacy global generator does not, and
+    # every kernel would otherwise draw the fork server's numbers.
+    np.random.seed()
+
+
+def serve(conn, log_path: str) -> None:
+    """The kernel's life: answer requests on ``conn`` until the app goes away."""
+    _become_a_fresh_process(log_path)
+    kernel = Kernel(conn)
     signal.signal(signal.SIGINT, kernel.on_sigint)
     kernel.serve()
-    return 0
-
-
-class _Duplex:
-    """Two one-way pipe ends as one connection (os.pipe is one-way; socketpair would do too)."""
-
-    def __init__(self, reader: Connection, writer: Connection) -> None:
-        self._reader, self._writer = reader, writer
-
-    def recv_bytes(self):
-        return self._reader.recv_bytes()
-
-    def send_bytes(self, data) -> None:
-        self._writer.send_bytes(data)
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

@@ -243,3 +243,20 @@ def test_stop_during_a_long_continue_pauses_it_and_keeps_the_graph(client):
     assert 0 < len(moved["steps"]) < 802
     assert client.kernel_pid == pid  # the same kernel, graph and position kept
     assert client.step()["position"] == moved["position"] + 1
+
+
+def test_a_long_c_call_is_stopped_within_a_second(client):
+    # One LAPACK call of several seconds: SIGINT waits for it to return, so the kill must do it.
+    code = "import numpy as np\nx = np.random.rand(2500, 2500)\nprint('go')\nu = np.linalg.svd(x)\n"
+    thread, box, printed = _run_in_background(client, code)
+    _wait_for(lambda: printed)
+    started = time.monotonic()
+    client.stop()
+    thread.join(5)
+    assert time.monotonic() - started <= 1.0 and box[0].error.kind == "stopped"
+    assert client.run("x = 1\n").ok
+
+
+def test_an_unknown_backend_is_refused(client):
+    result = client.run("x = 1\n", backend="jax")
+    assert result.error.kind == "request" and "unknown backend 'jax'" in result.error.message
