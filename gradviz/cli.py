@@ -16,10 +16,7 @@ temporary file next to it and renamed into place at the end.
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 

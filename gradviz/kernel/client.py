@@ -13,8 +13,8 @@ import multiprocessing
 import os
 import re
 import signal
-import tempfile
 import sys
+import tempfile
 import threading
 import time
 import types
