@@ -26,24 +26,64 @@ from gradviz.model.session import (
 )
 
 
+FLUSHER_NAME = "gradviz-output"
+
+
 class OutputStream(io.TextIOBase):
-    """``sys.stdout``/``sys.stderr`` of the kernel: every write goes to the app as an event at once
-    (so nothing printed before an ``os._exit`` or a segfault is lost) and into the run's text."""
+    """``sys.stdout``/``sys.stderr`` of the kernel: what the script prints goes to the app as it is
+    printed, and into the run's text.
+
+    Up to IMMEDIATE_PER_WINDOW writes per FLUSH_EVERY seconds are sent at once, so the prints just
+    before an ``os._exit`` or a segfault are not lost. Beyond that (a print loop) writes are
+    gathered and sent every FLUSH_EVERY seconds by a helper thread, started only then: one message
+    per print would make a 100,000-line loop ten times slower than printing in-process.
+    """
+
+    IMMEDIATE_PER_WINDOW = 16
+    FLUSH_EVERY = 0.02
 
     def __init__(self, emit, name: str) -> None:
         self._emit = emit
         self._parts: list[str] = []
+        self._pending: list[str] = []
+        self._window_start = 0.0
+        self._sent_in_window = 0
+        self._lock = threading.Lock()
+        self._flusher: threading.Thread | None = None
         self.name = name
 
     def write(self, text) -> int:
         text = str(text)
         if text:
-            self._parts.append(text)
-            self._emit(text)
+            with self._lock:
+                self._parts.append(text)
+                self._pending.append(text)
+                now = time.monotonic()
+                if now - self._window_start >= self.FLUSH_EVERY:
+                    self._window_start, self._sent_in_window = now, 0
+                if self._sent_in_window < self.IMMEDIATE_PER_WINDOW:
+                    self._sent_in_window += 1
+                    self._send_pending(now)
+                elif self._flusher is None:
+                    self._flusher = threading.Thread(target=self._flush_loop, name=FLUSHER_NAME, daemon=True)
+                    self._flusher.start()
         return len(text)
 
+    def _send_pending(self, now: float) -> None:
+        if self._pending:
+            chunk = "".join(self._pending)
+            self._pending.clear()
+            self._emit(chunk)
+
+    def _flush_loop(self) -> None:
+        while True:
+            time.sleep(self.FLUSH_EVERY)
+            with self._lock:
+                self._send_pending(time.monotonic())
+
     def flush(self) -> None:
-        pass
+        with self._lock:
+            self._send_pending(time.monotonic())
 
     def isatty(self) -> bool:
         return False
@@ -150,6 +190,10 @@ def run_script(code: str, filename: str, emit_output) -> tuple[dict, dict | None
         return {"ok": False, "error": _error_dict(_exception_error(exc, filename), stream.text())}, None, {}
     finally:
         STATE.record_source = False
+        try:
+            stream.flush()  # the last gathered lines reach the app before the answer does
+        except KeyboardInterrupt:
+            pass
     tensors, _ = collect_tensors(namespace, tree)
     root = default_root(tensors)
     report = {
@@ -167,4 +211,5 @@ def run_script(code: str, filename: str, emit_output) -> tuple[dict, dict | None
 def live_threads() -> list[str]:
     """Names of the threads the script left running (the kernel itself has only its main thread)."""
     main = threading.main_thread()
-    return [t.name for t in threading.enumerate() if t is not main and t.is_alive()]
+    return [t.name for t in threading.enumerate()
+            if t is not main and t.is_alive() and t.name != FLUSHER_NAME]

@@ -260,3 +260,11 @@ def test_a_long_c_call_is_stopped_within_a_second(client):
 def test_an_unknown_backend_is_refused(client):
     result = client.run("x = 1\n", backend="jax")
     assert result.error.kind == "request" and "unknown backend 'jax'" in result.error.message
+
+
+def test_a_print_loop_is_gathered_not_sent_line_by_line(client):
+    chunks: list[str] = []
+    result = client.run("for i in range(20000):\n    print(i)\n", "loop.py", on_output=chunks.append)
+    expected = "".join(f"{i}\n" for i in range(20000))
+    assert result.output == expected and "".join(chunks) == expected  # nothing lost, in order
+    assert len(chunks) < 2000  # gathered (one message per print would be 40,000)
