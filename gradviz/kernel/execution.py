@@ -25,7 +25,6 @@ from gradviz.model.session import (
     fresh_namespace,
 )
 
-
 FLUSHER_NAME = "gradviz-output"
 
 
