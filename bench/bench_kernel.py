@@ -18,7 +18,7 @@ import statistics
 import time
 
 from gradviz.kernel import KernelClient
-from gradviz.kernel.client import _KernelProcess
+from gradviz.kernel.process import KernelProcess
 
 
 def _median(values) -> float:
@@ -31,13 +31,13 @@ def main() -> int:
     parser.add_argument("--nodes", type=int, default=5000)
     args = parser.parse_args()
 
-    first = _KernelProcess()  # starts the fork server (Python + numpy + networkx + engine imports)
+    first = KernelProcess()  # starts the fork server (Python + numpy + networkx + engine imports)
     first.wait_ready()
     first.close()
     print(f"first kernel (fork server start):   {first.ready_seconds * 1000:7.0f} ms")
     starts = []
     for _ in range(args.repeat):
-        kernel = _KernelProcess()
+        kernel = KernelProcess()
         kernel.wait_ready()
         starts.append(kernel.ready_seconds)
         kernel.close()

@@ -13,8 +13,8 @@ import gradviz.model
 
 # The app's side of the kernel. The other gradviz.kernel modules run inside the kernel process and
 # are the only gradviz code meant to touch tensors.
-KERNEL_CLIENT_MODULES = ("gradviz.kernel", "gradviz.kernel.client", "gradviz.kernel.protocol",
-                         "gradviz.kernel.replica")
+KERNEL_CLIENT_MODULES = ("gradviz.kernel", "gradviz.kernel.client", "gradviz.kernel.messages",
+                         "gradviz.kernel.process", "gradviz.kernel.protocol", "gradviz.kernel.replica")
 KERNEL_SIDE_MODULES = ("gradviz.kernel.worker", "gradviz.kernel.execution", "gradviz.kernel.stepping",
                        "gradviz.kernel.documents")
 QT = ("PySide6", "pyqtgraph", "superqt", "gradviz.qt")

@@ -27,8 +27,8 @@ Design (issue 11):
   or an out-of-memory kill end only the kernel: the run reports "the script ended the kernel
   (exit code N)".
 
-Layers: :mod:`.client`, :mod:`.protocol` and :mod:`.replica` are the app's side and import neither
-engine nor Qt; :mod:`.worker`, :mod:`.execution`, :mod:`.stepping` and :mod:`.documents` run in the
+Layers: :mod:`.client`, :mod:`.messages`, :mod:`.process`, :mod:`.protocol` and :mod:`.replica`
+are the app's side and import neither engine nor Qt; :mod:`.worker`, :mod:`.execution`, :mod:`.stepping` and :mod:`.documents` run in the
 kernel and are the only gradviz code that touches tensors.
 """
 

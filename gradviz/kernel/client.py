@@ -7,226 +7,16 @@ called from any other thread while a request is running.
 
 from __future__ import annotations
 
-import atexit
-import contextlib
-import importlib
-import multiprocessing
-import os
-import re
-import signal
-import sys
-import tempfile
 import threading
 import time
-import types
-from dataclasses import dataclass, field
 
 from . import protocol
+from .messages import KernelRequestError, RunError, RunResult, TensorInfo
+from .process import KernelProcess, died_error
 
 STOP_GRACE = 0.5  # seconds a Stop waits for the interrupted kernel to answer before killing it
-START_TIMEOUT = 60.0  # a kernel that has not said "ready" by then is broken (or the machine is)
 
-
-@dataclass
-class RunError:
-    """Why a run gave no result: ``kind`` is "syntax", "exception", "stopped", "timeout" or
-    "kernel_died" (``exit_code`` says how the kernel ended)."""
-
-    kind: str
-    message: str
-    lineno: int | None = None
-    traceback: str = ""
-    exit_code: int | None = None
-
-
-@dataclass
-class TensorInfo:
-    name: str
-    shape: tuple
-    dtype: str
-    requires_grad: bool
-    grad_fn: str | None
-    has_grad: bool
-
-
-@dataclass
-class RunResult:
-    """What a run left in the kernel (the tensors stay there; these are their descriptions)."""
-
-    output: str = ""
-    error: RunError | None = None
-    tensors: list[TensorInfo] = field(default_factory=list)
-    default_root: str | None = None
-    candidates: list[str] = field(default_factory=list)
-    seconds: float = 0.0
-    threads: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None
-
-    def tensor(self, name: str) -> TensorInfo | None:
-        return next((t for t in self.tensors if t.name == name), None)
-
-
-class KernelRequestError(Exception):
-    """A request the kernel refused or failed (``error`` is the kernel's report)."""
-
-    def __init__(self, error: RunError) -> None:
-        super().__init__(error.message)
-        self.error = error
-
-
-def _kernel_main(conn, log_path: str) -> None:
-    """The kernel's entry point (runs in the forked child; the import is instant there because the
-    fork server preloaded the worker). Kept here so the app can name it without importing engine;
-    the import is by name so static layer checks (import-linter) see that this module, which the
-    app imports, never imports the kernel side: only the child process executes this line."""
-    importlib.import_module("gradviz.kernel.worker").serve(conn, log_path)
-
-
-_CONTEXT = None
-_LIVE: set = set()  # every kernel not yet closed, ended at interpreter exit
-
-
-def _context():
-    """multiprocessing's 'forkserver' context, its server preloaded with the kernel's modules."""
-    global _CONTEXT
-    if _CONTEXT is None:
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["gradviz.kernel.worker"])
-        _CONTEXT = context
-        atexit.register(_end_all)
-    return _CONTEXT
-
-
-@contextlib.contextmanager
-def _main_module_hidden():
-    """multiprocessing re-runs the parent's ``__main__`` in every child it starts (so pickled
-    functions defined there resolve). A kernel must not run the app's code, nor a caller's
-    unguarded script: while the child is described, ``__main__`` is a bare module."""
-    real = sys.modules["__main__"]
-    sys.modules["__main__"] = types.ModuleType("__main__")
-    try:
-        yield
-    finally:
-        sys.modules["__main__"] = real
-
-
-def _end_all() -> None:
-    for kernel in list(_LIVE):
-        kernel.close()
-
-
-class _KernelProcess:
-    """One kernel: a child forked by multiprocessing's fork server, and a duplex pipe to it.
-
-    See the package docstring for why a fork server: the server imports Python, numpy and the engine
-    once; every kernel is a fork of that pristine, never-used process, so each run gets a process
-    of its own in milliseconds. The child makes itself a session leader (Stop signals its process
-    group alone), points its C-level stdout/stderr at a log file (faulthandler's report of a
-    segfault lands there), and has /dev/null as stdin (multiprocessing's doing).
-    """
-
-    def __init__(self) -> None:
-        context = _context()
-        self.reader, child_end = context.Pipe(duplex=True)
-        self.writer = self.reader
-        fd, self.log_path = tempfile.mkstemp(prefix="gradviz-kernel-", suffix=".log")
-        os.close(fd)
-        self.started_at = time.perf_counter()
-        self.process = context.Process(target=_kernel_main, args=(child_end, self.log_path),
-                                       name="gradviz-kernel", daemon=False)
-        with _main_module_hidden():
-            self.process.start()
-        child_end.close()  # only the child holds it now: its death reads as EOF here
-        self.pid: int = self.process.pid
-        self.ready_seconds: float | None = None  # wall time from start to "ready"
-        self.used = False  # ran a script: the next run needs a fresh kernel
-        self.dead = False
-        self.stop_requested = False
-        _LIVE.add(self)
-
-    def wait_ready(self, timeout: float = START_TIMEOUT) -> None:
-        if self.ready_seconds is not None:
-            return
-        if not self.reader.poll(timeout):
-            self.kill()
-            raise RuntimeError(f"the kernel did not start within {timeout:g} s")
-        try:
-            message = protocol.receive(self.reader)
-        except (EOFError, OSError):
-            self.dead = True
-            raise RuntimeError(f"the kernel failed to start:\n{self.log_text()}") from None
-        assert message.get("event") == "ready", message
-        self.ready_seconds = time.perf_counter() - self.started_at
-
-    def alive(self) -> bool:
-        return not self.dead and self.process.exitcode is None
-
-    def exit_code(self, timeout: float = 2.0) -> int | None:
-        self.process.join(timeout)
-        return self.process.exitcode
-
-    def interrupt(self) -> None:
-        if self.process.exitcode is None:
-            try:
-                os.kill(self.pid, signal.SIGINT)
-            except ProcessLookupError:
-                pass
-
-    def kill(self) -> None:
-        """End the kernel and everything in its session (processes the script started)."""
-        self.dead = True
-        if self.process.exitcode is None:
-            try:
-                os.killpg(self.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                self.process.kill()  # not yet a session leader: the kernel alone
-        self.process.join(2.0)
-
-    def close(self) -> None:
-        self.kill()
-        try:
-            self.reader.close()
-        except OSError:
-            pass
-        try:
-            os.unlink(self.log_path)
-        except OSError:
-            pass
-        _LIVE.discard(self)
-
-    def log_text(self, limit: int = 20000) -> str:
-        try:
-            with open(self.log_path, "rb") as log:
-                return log.read()[-limit:].decode("utf-8", "replace")
-        except OSError:
-            return ""
-
-
-def _died_error(kernel: _KernelProcess, filename: str | None) -> RunError:
-    code = kernel.exit_code(2.0)
-    if code is None:
-        kernel.kill()
-        code = kernel.exit_code(2.0)
-    how = ""
-    if code is not None and code < 0:
-        try:
-            name = signal.Signals(-code).name
-        except ValueError:
-            name = f"signal {-code}"
-        how = f", killed by {name}" + (" - out of memory?" if name == "SIGKILL" else "")
-    log = kernel.log_text()
-    lineno = None
-    if filename:
-        # faulthandler's report of a crash names the script's frames: 'File "x.py", line 3 in <module>'
-        lines = re.findall(rf'File "{re.escape(filename)}", line (\d+)', log)
-        if lines:
-            lineno = int(lines[0])  # faulthandler lists the most recent call first
-    kernel.dead = True
-    return RunError("kernel_died", f"the script ended the kernel (exit code {code}{how})", lineno,
-                    log.strip(), exit_code=code)
+__all__ = ["KernelClient", "KernelRequestError", "RunError", "RunResult", "TensorInfo"]
 
 
 class KernelClient:
@@ -238,8 +28,8 @@ class KernelClient:
 
     def __init__(self, prestart: bool = True) -> None:
         self.prestart = prestart
-        self._kernel: _KernelProcess | None = None
-        self._spare: _KernelProcess | None = None
+        self._kernel: KernelProcess | None = None
+        self._spare: KernelProcess | None = None
         self._lock = threading.Lock()
         self._busy: tuple | None = None  # (kernel, op) of the request in flight
         self._next_id = 0
@@ -266,12 +56,12 @@ class KernelClient:
         except Exception:  # noqa: BLE001 - interpreter shutdown
             pass
 
-    def _fresh_kernel(self) -> _KernelProcess:
+    def _fresh_kernel(self) -> KernelProcess:
         kernel, self._spare = self._spare, None
         if kernel is None or not kernel.alive():
             if kernel is not None:
                 kernel.close()
-            kernel = _KernelProcess()
+            kernel = KernelProcess()
         kernel.wait_ready()
         self.last_start_seconds = kernel.ready_seconds
         return kernel
@@ -282,7 +72,7 @@ class KernelClient:
             if self._kernel is None or self._kernel.used or not self._kernel.alive():
                 if self._kernel is not None:
                     self._kernel.close()
-                self._kernel = _KernelProcess()
+                self._kernel = KernelProcess()
 
     def warm_up(self) -> None:
         """Start a kernel now (and wait for it) so the next run begins at once."""
@@ -311,7 +101,7 @@ class KernelClient:
             try:
                 protocol.send(kernel.writer, {"id": rid, "op": op, "args": args})
             except (BrokenPipeError, OSError):
-                return {"ok": False, "error": vars(_died_error(kernel, self.filename))}
+                return {"ok": False, "error": vars(died_error(kernel, self.filename))}
             while True:
                 wait = 0.05 if deadline is None else max(0.0, min(0.05, deadline - time.monotonic()))
                 if kernel.reader.poll(wait):
@@ -337,13 +127,13 @@ class KernelClient:
         finally:
             self._busy = None
 
-    def _ended(self, kernel: _KernelProcess) -> dict:
+    def _ended(self, kernel: KernelProcess) -> dict:
         if kernel.stop_requested:
             kernel.kill()
             return {"ok": False, "error": {"kind": "stopped", "message": "Stopped by the user."}}
-        return {"ok": False, "error": vars(_died_error(kernel, self.filename))}
+        return {"ok": False, "error": vars(died_error(kernel, self.filename))}
 
-    def _halt(self, kernel: _KernelProcess) -> None:
+    def _halt(self, kernel: KernelProcess) -> None:
         """Interrupt, give the kernel STOP_GRACE seconds to answer, then kill it."""
         kernel.stop_requested = True
         kernel.interrupt()
@@ -375,7 +165,7 @@ class KernelClient:
             self.filename = filename
             self.threads = []
             if self.prestart and self._spare is None:
-                self._spare = _KernelProcess()
+                self._spare = KernelProcess()
             printed: list[str] = []
 
             def collect(text: str) -> None:
