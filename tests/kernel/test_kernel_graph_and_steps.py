@@ -167,3 +167,19 @@ def test_arrays_arrive_as_arrays_not_lists(client):
     assert type(array) is np.ndarray and array.dtype == np.float64 and array.shape == (500, 500)
     np.testing.assert_array_equal(array, np.arange(250000, dtype=np.float64).reshape(500, 500).T)
     assert values["dtype"] == "torch.float64"
+
+
+def test_a_vector_root_steps_with_the_given_v_or_explains_the_ones(client):
+    from gradviz.kernel import KernelRequestError
+
+    assert client.run("import torch\nx = torch.ones(3, requires_grad=True)\ny = x * 2\n", "vec.py").ok
+    v = np.array([0.1, 1.0, 0.0001], dtype=np.float32)
+    started = client.step_start("y", gradient=v)
+    assert started["note"] is None
+    assert client.continue_()["at_end"]
+    np.testing.assert_allclose(client.tensor_values("var:x.grad")["array"], 2 * v, rtol=1e-6)
+    # Without v, PyTorch's backward() would refuse; the stepper uses ones and says why.
+    note = client.step_start("y")["note"]
+    assert "grad can be implicitly created only for scalar outputs" in note and "ones" in note
+    with pytest.raises(KernelRequestError, match="Mismatch in shape"):
+        client.step_start("y", gradient=np.ones(2, dtype=np.float32))
