@@ -340,11 +340,13 @@ def _dot_attrs(attrs: Mapping[str, Any]) -> str:
     return ", ".join(f"{key}={dot_quote(value)}" for key, value in attrs.items())
 
 
-def to_dot(model, positions: Mapping | None = None) -> str:
+def to_dot(model, positions: Mapping | None = None, edges: list | None = None) -> str:
     """The graph as Graphviz DOT text (``dot -Tsvg`` lays it out with the root at the top).
 
     Every id and label is quoted. With ``positions`` each node also gets ``pos`` (in points, y up as
-    Graphviz expects), so ``neato -n`` reproduces gradviz's own layout.
+    Graphviz expects), so ``neato -n`` reproduces gradviz's own layout. ``edges``: every edge as
+    ``(source, target, attributes)`` when the model cannot list repeated ones itself (a graph
+    received from the kernel holds no engine nodes); default :func:`graph_edges`.
     """
     graph = model.graph
     lines = [
@@ -371,7 +373,7 @@ def to_dot(model, positions: Mapping | None = None) -> str:
             # gradviz's y grows downwards (screen); Graphviz's grows upwards.
             node_attrs["pos"] = f"{float(x) * _POINTS_PER_UNIT:.2f},{-float(y) * _POINTS_PER_UNIT:.2f}"
         lines.append(f"  {dot_quote(node_id)} [{_dot_attrs(node_attrs)}];")
-    for u, v, attrs in graph_edges(model):
+    for u, v, attrs in graph_edges(model) if edges is None else edges:
         edge_attrs: dict[str, Any] = {"input_index": attrs.get("input_index", 0)}
         if attrs.get("constant"):
             edge_attrs["style"] = "dashed"

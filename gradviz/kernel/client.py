@@ -1,0 +1,276 @@
+"""The app's side of the kernel: start kernels, send requests, stop anything, survive any script.
+
+Qt-free and engine-free (a test checks that importing it loads neither): what comes back is plain
+data, numpy arrays included. One request runs at a time (a lock); :meth:`KernelClient.stop` may be
+called from any other thread while a request is running.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from . import protocol
+from .messages import KernelRequestError, RunError, RunResult, TensorInfo
+from .process import KernelProcess, died_error
+
+STOP_GRACE = 0.5  # seconds a Stop waits for the interrupted kernel to answer before killing it
+
+__all__ = ["KernelClient", "KernelRequestError", "RunError", "RunResult", "TensorInfo"]
+
+
+class KernelClient:
+    """Runs scripts in kernel processes and asks them about the graph; see the package docstring.
+
+    ``prestart``: keep a spare kernel started in the background so a run does not wait for Python
+    and the engine to import (each run still gets a kernel of its own).
+    """
+
+    def __init__(self, prestart: bool = True) -> None:
+        self.prestart = prestart
+        self._kernel: KernelProcess | None = None
+        self._spare: KernelProcess | None = None
+        self._lock = threading.Lock()
+        self._busy: tuple | None = None  # (kernel, op) of the request in flight
+        self._next_id = 0
+        self.filename: str | None = None
+        self.threads: list[str] = []  # threads the script left running in the current kernel
+        self.last_start_seconds: float | None = None
+
+    # ---- lifecycle ------------------------------------------------------------------------------
+    def __enter__(self) -> KernelClient:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        for kernel in (self._kernel, self._spare):
+            if kernel is not None:
+                kernel.close()
+        self._kernel = self._spare = None
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:  # noqa: BLE001 - interpreter shutdown
+            pass
+
+    def _fresh_kernel(self) -> KernelProcess:
+        kernel, self._spare = self._spare, None
+        if kernel is None or not kernel.alive():
+            if kernel is not None:
+                kernel.close()
+            kernel = KernelProcess()
+        kernel.wait_ready()
+        self.last_start_seconds = kernel.ready_seconds
+        return kernel
+
+    def start(self) -> None:
+        """Start a kernel without waiting for it (the caller can do other work meanwhile)."""
+        with self._lock:
+            if self._kernel is None or self._kernel.used or not self._kernel.alive():
+                if self._kernel is not None:
+                    self._kernel.close()
+                self._kernel = KernelProcess()
+
+    def warm_up(self) -> None:
+        """Start a kernel now (and wait for it) so the next run begins at once."""
+        with self._lock:
+            if self._kernel is None or self._kernel.used or not self._kernel.alive():
+                if self._kernel is not None:
+                    self._kernel.close()
+                self._kernel = self._fresh_kernel()
+
+    @property
+    def kernel_pid(self) -> int | None:
+        kernel = self._kernel
+        return kernel.pid if kernel is not None and kernel.alive() else None
+
+    # ---- the request loop -----------------------------------------------------------------------
+    def _request(self, op: str, args: dict, timeout: float | None = None, on_output=None) -> dict:
+        kernel = self._kernel
+        if kernel is None or not kernel.alive():
+            return {"ok": False, "error": {"kind": "no_kernel",
+                                           "message": "the kernel has ended; run the script again"}}
+        self._next_id += 1
+        rid = self._next_id
+        deadline = None if timeout is None else time.monotonic() + timeout
+        self._busy = (kernel, op)
+        try:
+            try:
+                protocol.send(kernel.writer, {"id": rid, "op": op, "args": args})
+            except (BrokenPipeError, OSError):
+                return {"ok": False, "error": vars(died_error(kernel, self.filename))}
+            while True:
+                wait = 0.05 if deadline is None else max(0.0, min(0.05, deadline - time.monotonic()))
+                if kernel.reader.poll(wait):
+                    try:
+                        message = protocol.receive(kernel.reader)
+                    except (EOFError, OSError):
+                        return self._ended(kernel)
+                    if message.get("event") == "output":
+                        if on_output is not None:
+                            on_output(message["text"])
+                        continue
+                    if message.get("id") == rid:
+                        self.threads = message.get("threads", self.threads)
+                        if message.get("error", {}).get("kind") == "kernel_died":
+                            kernel.exit_code(5.0)  # sys.exit: the kernel ends right after
+                            kernel.dead = True
+                        return message
+                elif not kernel.alive():
+                    return self._ended(kernel)
+                if deadline is not None and time.monotonic() >= deadline:
+                    self._halt(kernel)
+                    return {"ok": False, "error": {"kind": "timeout", "message": f"stopped after {timeout:g} s"}}
+        finally:
+            self._busy = None
+
+    def _ended(self, kernel: KernelProcess) -> dict:
+        if kernel.stop_requested:
+            kernel.kill()
+            return {"ok": False, "error": {"kind": "stopped", "message": "Stopped by the user."}}
+        return {"ok": False, "error": vars(died_error(kernel, self.filename))}
+
+    def _halt(self, kernel: KernelProcess) -> None:
+        """Interrupt, give the kernel STOP_GRACE seconds to answer, then kill it."""
+        kernel.stop_requested = True
+        kernel.interrupt()
+        end = time.monotonic() + STOP_GRACE
+        while time.monotonic() < end and kernel.alive():
+            time.sleep(0.01)
+        kernel.kill()
+
+    def _result(self, reply: dict):
+        if not reply.get("ok"):
+            raise KernelRequestError(_error(reply["error"]))
+        return reply["result"]
+
+    # ---- running a script -----------------------------------------------------------------------
+    def run(self, script: str, filename: str = "<editor>", backend: str = "engine", *,
+            timeout: float | None = None, on_output=None) -> RunResult:
+        """Execute ``script`` in a fresh kernel; blocks until it ends, fails, is stopped or times
+        out. ``on_output(text)`` receives what the script prints as it prints it."""
+        with self._lock:
+            if self._kernel is not None and (self._kernel.used or not self._kernel.alive()):
+                self._kernel.close()
+                self._kernel = None
+            if self._kernel is None:
+                self._kernel = self._fresh_kernel()
+            kernel = self._kernel
+            kernel.wait_ready()
+            self.last_start_seconds = kernel.ready_seconds
+            kernel.used = True
+            self.filename = filename
+            self.threads = []
+            if self.prestart and self._spare is None:
+                self._spare = KernelProcess()
+            printed: list[str] = []
+
+            def collect(text: str) -> None:
+                printed.append(text)
+                if on_output is not None:
+                    on_output(text)
+
+            reply = self._request("run", {"code": script, "filename": filename, "backend": backend},
+                                  timeout, collect)
+            if not reply.get("ok"):
+                error = _error(reply["error"])
+                if error.kind in ("stopped", "timeout"):
+                    kernel.kill()
+                return RunResult(output=reply["error"].get("output") or "".join(printed), error=error,
+                                 threads=self.threads)
+            result = reply["result"]
+            return RunResult(
+                output=result["output"],
+                tensors=[TensorInfo(**t) for t in result["tensors"]],
+                default_root=result["default_root"],
+                candidates=list(result["candidates"]),
+                seconds=result["seconds"],
+                threads=list(result["threads"]),
+            )
+
+    def stop(self) -> dict:
+        """End what the kernel is doing within a second; returns what it did.
+
+        A running script gets SIGINT (KeyboardInterrupt at its current line); if it has not
+        answered after STOP_GRACE seconds the kernel is killed, with every thread and process the
+        script started. A finished script that left threads running has its kernel killed too.
+        """
+        started = time.monotonic()
+        busy = self._busy
+        while busy is None and self._lock.locked() and time.monotonic() - started < 0.2:
+            time.sleep(0.005)  # a request is being set up (a run waiting for its kernel): catch it
+            busy = self._busy
+        kernel = busy[0] if busy is not None else self._kernel
+        if kernel is None or not kernel.alive():
+            return {"interrupted": False, "killed": False, "seconds": 0.0}
+        killed = False
+        if busy is not None:
+            kernel.stop_requested = busy[1] == "run"
+            kernel.interrupt()
+            end = started + STOP_GRACE
+            while self._busy is not None and time.monotonic() < end:
+                time.sleep(0.005)
+            if self._busy is not None:
+                kernel.stop_requested = True
+                kernel.kill()
+                killed = True
+            elif busy[1] == "run":
+                kernel.kill()  # an interrupted script leaves nothing worth keeping
+                killed = True
+        elif self.threads:
+            kernel.stop_requested = True
+            kernel.kill()
+            killed = True
+            self.threads = []
+        return {"interrupted": busy is not None, "killed": killed, "seconds": time.monotonic() - started}
+
+    # ---- questions about the graph --------------------------------------------------------------
+    def _call(self, op: str, timeout: float | None = None, **args):
+        with self._lock:
+            return self._result(self._request(op, args, timeout))
+
+    def graph(self, root: str, max_nodes: int | None = None, timeout: float | None = None) -> dict:
+        """``{"document": graph document, "topology": ...}`` for the graph of variable ``root``."""
+        return self._call("graph", timeout, root=root, max_nodes=max_nodes)
+
+    def node_details(self, node_id: str) -> dict:
+        return self._call("node_details", node_id=node_id)
+
+    def tensor_values(self, ref: str) -> dict:
+        """``{"array": ndarray or None, "shape", "dtype"}`` for a reference such as ``var:a``,
+        ``var:a.grad``, ``node:t3``, ``saved:n2:_saved_self``, ``edge:n1:0``."""
+        return self._call("tensor_values", ref=ref)
+
+    # ---- stepping through backward --------------------------------------------------------------
+    def step_start(self, root: str, gradient=None, zero_grad: bool = False) -> dict:
+        return self._call("step_start", root=root, gradient=gradient, zero_grad=zero_grad)
+
+    def step(self) -> dict:
+        return self._call("step")
+
+    def step_back(self) -> dict:
+        return self._call("step_back")
+
+    def continue_(self, breakpoints=(), max_steps: int | None = None, *, check: bool = True,
+                  break_on_nan: bool = False, break_on_zero: bool = False,
+                  norm_threshold: float | None = None, timeout: float | None = None) -> dict:
+        return self._call("continue", timeout, breakpoints=list(breakpoints), max_steps=max_steps,
+                          check=check, break_on_nan=break_on_nan, break_on_zero=break_on_zero,
+                          norm_threshold=norm_threshold)
+
+    def run_to(self, node_id: str) -> dict:
+        return self._call("run_to", node_id=node_id)
+
+    def reset(self) -> dict:
+        return self._call("reset")
+
+    def step_state(self) -> dict:
+        return self._call("step_state")
+
+
+def _error(data: dict) -> RunError:
+    return RunError(data.get("kind", "request"), data.get("message", ""), data.get("lineno"),
+                    data.get("traceback", ""), data.get("exit_code"))

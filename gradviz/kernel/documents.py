@@ -1,0 +1,204 @@
+"""Inside the kernel: answer the app's questions about the live graph with plain data.
+
+The graph document is built by the same code as the in-process export (``GraphModel.from_root``,
+``attach_variable_names``, ``export.to_json``), so it has exactly the schema ``gradviz export`` writes.
+Alongside it goes the *topology*: the model's networkx graph as plain lists, in its own node and
+edge order with every attribute but the engine object, so the app can rebuild an identical graph
+to lay out and draw (the document lists repeated edges such as ``x * x`` twice; a DiGraph cannot).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from engine._graph import AccumulateGrad
+from engine._tensor import Tensor
+from gradviz.model.export import tensor_summary, to_json
+from gradviz.model.graph_model import GraphModel, attach_variable_names, tensor_names
+
+from .protocol import contiguous
+
+
+def build_model(root: Tensor, namespace: dict, tensors: dict, max_nodes: int | None = None) -> GraphModel:
+    """The graph of ``root``, named and labelled as the app and the export label it."""
+    model = GraphModel.from_root(root, tensor_names(namespace), max_nodes=max_nodes)
+    attach_variable_names(model, tensors)
+    return model
+
+
+def topology(model: GraphModel) -> dict:
+    graph = model.graph
+    return {
+        "graph": dict(graph.graph),
+        "nodes": [(node_id, {k: v for k, v in attrs.items() if k != "obj"})
+                  for node_id, attrs in graph.nodes(data=True)],
+        "edges": [(u, v, dict(attrs)) for u, v, attrs in graph.edges(data=True)],
+        "root_id": model.root_id,
+    }
+
+
+def graph_document(model: GraphModel, root_name: str, stepper=None) -> dict:
+    return to_json(model, None, stepper, root_name=root_name)
+
+
+def step_event(model: GraphModel, step) -> dict:
+    node_id = model.id_of(step.node)
+    if node_id is None and getattr(step.node, "variable", None) is not None:
+        node_id = model.id_of(step.node.variable)  # a leaf as the root: drawn as the tensor alone
+    event = {
+        "index": int(step.index),
+        "node": node_id,
+        "name": step.node.name(),
+        "received": [tensor_summary(g) for g in step.received],
+        "sent": [tensor_summary(g) for g in step.sent],
+    }
+    if step.leaf is not None:
+        event["leaf"] = model.id_of(step.leaf)
+    return event
+
+
+def step_state(model: GraphModel, stepper) -> dict:
+    """Where backward is, for every node of the model: what a view needs to colour the graph and
+    label its edges and leaves (gradients as arrays)."""
+    graph = model.graph
+    states: dict[str, str] = {}
+    waiting: dict[str, int] = {}
+    step_index: dict[str, int] = {}
+    edge_grads: dict[tuple[str, int], np.ndarray] = {}
+    leaf_grads: dict[str, np.ndarray] = {}
+    for node_id, attrs in graph.nodes(data=True):
+        obj = attrs.get("obj")
+        if attrs.get("kind") == "grad_fn" and obj is not None:
+            state = stepper.state_of(obj)
+            states[node_id] = state
+            if state == "waiting":
+                waiting[node_id] = stepper.waiting_count(obj)
+            index = stepper.step_index(obj)
+            if index is not None:
+                step_index[node_id] = index
+                for i, g in enumerate(stepper.step_of(obj).sent):
+                    if g is not None:
+                        edge_grads[(node_id, i)] = contiguous(g._data)
+        elif attrs.get("kind") == "tensor" and isinstance(obj, Tensor):
+            g = stepper.leaf_grad(obj)
+            if g is not None:
+                leaf_grads[node_id] = contiguous(g._data)
+    current = stepper.current_node
+    return {
+        "position": stepper.position,
+        "at_end": stepper.at_end,
+        "current": model.id_of(current) if current is not None else None,
+        "ready": [model.id_of(n) for n in stepper.ready_nodes() if model.id_of(n) is not None],
+        "states": states,
+        "waiting": waiting,
+        "step_index": step_index,
+        "edge_grads": edge_grads,
+        "leaf_grads": leaf_grads,
+        "pause_reason": stepper.pause_reason,
+        "note": stepper.note,
+    }
+
+
+def saved_tensors(node) -> list[tuple[str, object]]:
+    """``(attribute, tensor or the error text)`` for each saved tensor of an op (``_saved_self``)."""
+    found = []
+    names = list(getattr(node, "saves", ()) or ())
+    if getattr(node, "saves_result", False):
+        names.append("result")
+    for name in names:
+        attr = f"_saved_{name}"
+        try:
+            found.append((attr, getattr(node, attr)))
+        except RuntimeError as exc:  # freed by backward, or modified in place
+            found.append((attr, str(exc).split(".")[0] + "."))
+    return found
+
+
+def _describe_tensor(t: Tensor) -> dict:
+    return {"shape": tuple(int(s) for s in t._data.shape), "dtype": f"torch.{t._data.dtype.name}",
+            "requires_grad": bool(t._requires_grad)}
+
+
+def node_details(model: GraphModel, node_id: str, stepper=None) -> dict:
+    """Everything the inspector shows about one node; tensors by reference (see resolve_ref)."""
+    attrs = model.graph.nodes[node_id]
+    obj = attrs.get("obj")
+    details = {k: v for k, v in attrs.items() if k not in ("obj",)}
+    details["id"] = node_id
+    if isinstance(obj, Tensor):
+        details["tensor"] = _describe_tensor(obj)
+        details["value_ref"] = f"node:{node_id}"
+        details["grad_ref"] = f"node:{node_id}.grad" if obj._grad is not None else None
+        return details
+    rule = getattr(obj, "rule", None)
+    details["rule"] = rule() if callable(rule) else None
+    details["params"] = [
+        (key, repr(value)) for key, value in vars(obj).items()
+        if not key.startswith("_") and key not in ("next_functions", "module", "source", "variable")
+        and not isinstance(value, Tensor)
+    ]
+    details["next_functions"] = [(model.id_of(child) if child is not None else None, int(nr))
+                                 for child, nr in obj.next_functions]
+    saved = []
+    for attr, value in saved_tensors(obj):
+        if isinstance(value, Tensor):
+            saved.append({"name": attr, **_describe_tensor(value), "ref": f"saved:{node_id}:{attr}"})
+        else:
+            saved.append({"name": attr, "error": str(value)})
+    details["saved"] = saved
+    if isinstance(obj, AccumulateGrad):
+        details["leaf"] = model.id_of(obj.variable)
+    if stepper is not None:
+        details["state"] = stepper.state_of(obj)
+        step = stepper.step_of(obj)
+        if step is not None:
+            details["received"] = [tensor_summary(g) for g in step.received]
+            details["sent"] = [tensor_summary(g) for g in step.sent]
+    return details
+
+
+def resolve_ref(ref: str, model: GraphModel | None, tensors: dict, stepper=None):
+    """The tensor a reference names (raises KeyError/ValueError with a readable message).
+
+    ``var:NAME`` a script variable, ``node:ID`` a tensor node's value, ``saved:ID:_saved_x`` a saved
+    tensor, ``edge:ID:I`` the gradient node ID sent to input I (as of the stepper's position),
+    ``received:ID:I`` what it received for output I; a ``.grad`` suffix on var/node gives the
+    gradient instead.
+    """
+    kind, _, rest = ref.partition(":")
+    grad = False
+    if kind in ("var", "node") and rest.endswith(".grad"):
+        rest, grad = rest[: -len(".grad")], True
+    if kind == "var":
+        if rest not in tensors:
+            raise KeyError(f"the script has no tensor variable {rest!r}")
+        tensor = tensors[rest]
+    elif model is None:
+        raise KeyError("no graph yet: ask for graph(root) first")
+    elif kind == "node":
+        tensor = model.graph.nodes[rest]["obj"]
+        if not isinstance(tensor, Tensor):
+            raise ValueError(f"node {rest} is an op, not a tensor; its tensors are saved:{rest}:NAME")
+    elif kind == "saved":
+        node_id, _, attr = rest.partition(":")
+        tensor = getattr(model.graph.nodes[node_id]["obj"], attr)
+    elif kind in ("edge", "received"):
+        node_id, _, index = rest.partition(":")
+        step = stepper.step_of(model.graph.nodes[node_id]["obj"]) if stepper is not None else None
+        if step is None:
+            raise ValueError(f"node {node_id} has not run in backward yet")
+        tensor = (step.sent if kind == "edge" else step.received)[int(index)]
+    else:
+        raise ValueError(f"unknown reference {ref!r}")
+    if grad:
+        tensor = stepper.leaf_grad(tensor) if stepper is not None else tensor._grad
+    if tensor is None:
+        return None
+    return tensor
+
+
+def tensor_payload(ref: str, tensor) -> dict:
+    if tensor is None:
+        return {"ref": ref, "array": None, "shape": None, "dtype": None}
+    data = tensor._data
+    return {"ref": ref, "array": contiguous(data), "shape": tuple(data.shape), "dtype": f"torch.{data.dtype.name}"}

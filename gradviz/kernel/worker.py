@@ -1,0 +1,241 @@
+"""The kernel process: :func:`serve`, in a child forked by multiprocessing's fork server.
+
+It reads one request at a time from the app, executes it in its main thread and answers it. User
+code runs in the main thread so the app's Stop (SIGINT) lands in it as KeyboardInterrupt; during a
+stepping request SIGINT only raises a flag the stepping loop checks between steps, so an
+interrupted Continue leaves a consistent backward state behind. Standard input is /dev/null (an
+``input()`` raises EOFError), and the kernel dies with its fork server (PR_SET_PDEATHSIG on Linux),
+which ends with the app.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import faulthandler
+import os
+import signal
+import sys
+import threading
+
+import numpy as np
+
+import engine  # noqa: F401
+from gradviz.kernel import documents, protocol
+from gradviz.kernel.execution import ScriptExited, live_threads, run_script
+from gradviz.kernel.stepping import KernelStepper
+
+
+class KernelError(Exception):
+    """A request the kernel cannot answer (unknown root, no stepper ...): reported, not fatal."""
+
+
+class Kernel:
+    def __init__(self, conn) -> None:
+        self.conn = conn
+        self.namespace: dict | None = None
+        self.tensors: dict = {}
+        self.models: dict = {}  # root name -> GraphModel
+        self.model = None  # the graph the node ids of the last answers refer to
+        self.stepper: KernelStepper | None = None
+        self.stepper_root: str | None = None
+        self.ran = False
+        self.mode = "idle"  # "run" while user code runs: SIGINT interrupts it
+        self.interrupt_requested = False
+        # The script's threads may print while the main thread answers: one message at a time.
+        self._send_lock = threading.Lock()
+        self._main_sending = False  # a Stop must not cut a frame in half: it waits for the send
+        self._deferred_interrupt = False
+
+    # ---- plumbing ---------------------------------------------------------------------------
+    def send(self, message: dict) -> None:
+        in_main = threading.current_thread() is threading.main_thread()
+        with self._send_lock:
+            if in_main:
+                self._main_sending = True
+            try:
+                protocol.send(self.conn, message)
+            finally:
+                if in_main:
+                    self._main_sending = False
+        if in_main and self._deferred_interrupt:
+            self._deferred_interrupt = False
+            raise KeyboardInterrupt
+
+    def on_sigint(self, signum, frame) -> None:
+        self.interrupt_requested = True
+        if self.mode == "run":
+            if self._main_sending:
+                self._deferred_interrupt = True  # raised once the frame is complete
+            else:
+                raise KeyboardInterrupt
+
+    def serve(self) -> None:
+        self.send({"event": "ready", "pid": os.getpid()})
+        while True:
+            try:
+                request = protocol.receive(self.conn, trusted=True)
+            except (EOFError, OSError):
+                return  # the app has gone
+            except KeyboardInterrupt:
+                continue  # a Stop that arrived between requests
+            self.interrupt_requested = False
+            rid = request.get("id")
+            try:
+                result = getattr(self, "op_" + request["op"])(**request.get("args", {}))
+                if isinstance(result, dict) and result.get("ok") is False:  # the script failed
+                    reply = {"id": rid, "ok": False, "error": result["error"]}
+                else:
+                    reply = {"id": rid, "ok": True, "result": result}
+            except ScriptExited as exited:
+                self.send({"id": rid, **exited.report})
+                os._exit(exited.code)
+            except KeyboardInterrupt:
+                reply = {"id": rid, "ok": False, "error": {"kind": "stopped", "message": "Stopped by the user."}}
+            except Exception as exc:  # noqa: BLE001 - the answer says what went wrong
+                reply = {"id": rid, "ok": False, "error": {"kind": "request", "message": f"{type(exc).__name__}: {exc}"}}
+            reply["threads"] = live_threads()
+            self.send(reply)
+
+    def emit_output(self, text: str) -> None:
+        self.send({"event": "output", "text": text})
+
+    # ---- requests ---------------------------------------------------------------------------
+    def op_ping(self) -> dict:
+        return {"pid": os.getpid()}
+
+    def op_run(self, code: str, filename: str, backend: str = "engine") -> dict:
+        if backend != "engine":
+            raise KernelError(f"unknown backend {backend!r}; this kernel runs 'engine'")
+        if self.ran:
+            raise KernelError("this kernel already ran a script; each run gets a fresh kernel")
+        self.ran = True
+        self.mode = "run"
+        try:
+            report, namespace, tensors = run_script(code, filename, self.emit_output)
+        finally:
+            self.mode = "idle"
+        self.namespace, self.tensors = namespace, tensors
+        return report
+
+    def _root_tensor(self, root: str):
+        if self.namespace is None:
+            raise KernelError("no script has run in this kernel")
+        tensor = self.tensors.get(root)
+        if tensor is None:
+            raise KernelError(f"{root!r} is not a tensor variable of the script")
+        return tensor
+
+    def _model_for(self, root: str, max_nodes: int | None = None):
+        model = self.models.get(root)
+        if model is None or max_nodes is not None:
+            model = documents.build_model(self._root_tensor(root), self.namespace, self.tensors, max_nodes)
+            self.models[root] = model
+        self.model = model
+        return model
+
+    def op_graph(self, root: str, max_nodes: int | None = None) -> dict:
+        model = self._model_for(root, max_nodes)
+        stepper = self.stepper if self.stepper_root == root else None
+        return {"document": documents.graph_document(model, root, stepper), "topology": documents.topology(model)}
+
+    def op_node_details(self, node_id: str) -> dict:
+        if self.model is None:
+            raise KernelError("no graph yet: ask for graph(root) first")
+        return documents.node_details(self.model, node_id, self.stepper)
+
+    def op_tensor_values(self, ref: str) -> dict:
+        tensor = documents.resolve_ref(ref, self.model, self.tensors, self.stepper)
+        return documents.tensor_payload(ref, tensor)
+
+    # ---- stepping ---------------------------------------------------------------------------
+    def _need_stepper(self) -> KernelStepper:
+        if self.stepper is None:
+            raise KernelError("backward has not been started: call step_start(root) first")
+        return self.stepper
+
+    def _moved(self, steps) -> dict:
+        stepper = self._need_stepper()
+        model = self.model
+        return {
+            "steps": [documents.step_event(model, s) for s in steps],
+            "position": stepper.position,
+            "at_end": stepper.at_end,
+            "pause_reason": stepper.pause_reason,
+            "current": model.id_of(stepper.current_node) if stepper.current_node is not None else None,
+            "ready": [model.id_of(n) for n in stepper.ready_nodes()],
+            "waiting": {model.id_of(n): c for n, c in stepper.waiting().items() if model.id_of(n) is not None},
+        }
+
+    def op_step_start(self, root: str, gradient=None, zero_grad: bool = False) -> dict:
+        tensor = self._root_tensor(root)
+        if self.stepper is not None:
+            self.stepper.restore_grads()  # an abandoned backward leaves the .grad values as before
+            self.stepper = None
+        self._model_for(root)
+        stepper = KernelStepper(tensor, None if gradient is None else np.asarray(gradient), zero_grad=zero_grad)
+        stepper.interrupted = lambda: self.interrupt_requested
+        self.stepper, self.stepper_root = stepper, root
+        return {**self._moved([]), "note": stepper.note, "node_count": len(stepper.nodes)}
+
+    def op_step(self) -> dict:
+        step = self._need_stepper().step()
+        return self._moved([step] if step is not None else [])
+
+    def op_step_back(self) -> dict:
+        self._need_stepper().step_back()
+        return self._moved([])
+
+    def _node(self, node_id: str):
+        try:
+            return self.model.graph.nodes[node_id]["obj"]
+        except KeyError:
+            raise KernelError(f"no node {node_id!r} in the graph") from None
+
+    def op_continue(self, breakpoints=(), max_steps: int | None = None, break_on_nan: bool = False,
+                    break_on_zero: bool = False, norm_threshold: float | None = None,
+                    check: bool = True) -> dict:
+        stepper = self._need_stepper()
+        stepper.breakpoints = {self._node(b) for b in breakpoints}
+        stepper.break_on_nan, stepper.break_on_zero = break_on_nan, break_on_zero
+        stepper.norm_threshold = norm_threshold
+        return self._moved(stepper.continue_(max_steps=max_steps, check=check))
+
+    def op_run_to(self, node_id: str) -> dict:
+        return self._moved(self._need_stepper().run_to(self._node(node_id)))
+
+    def op_reset(self) -> dict:
+        self._need_stepper().reset()
+        return self._moved([])
+
+    def op_step_state(self) -> dict:
+        return documents.step_state(self.model, self._need_stepper())
+
+
+def _die_with_parent() -> None:
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: a fork server that ends takes its kernels along
+    except (OSError, AttributeError):
+        pass
+
+
+def _become_a_fresh_process(log_path: str) -> None:
+    """What a forked kernel does first so it behaves like a newly started one, on its own."""
+    os.setsid()  # its own process group: Stop signals the kernel and what it started, nothing else
+    _die_with_parent()
+    log = os.open(log_path, os.O_WRONLY | os.O_APPEND)
+    os.dup2(log, 1)  # C-level output and faulthandler's crash report go to the log, not the app
+    os.dup2(log, 2)
+    os.close(log)
+    faulthandler.enable(file=sys.__stderr__)
+    # Python's `random` reseeds itself after a fork; numpy's legacy global generator does not, and
+    # every kernel would otherwise draw the fork server's numbers.
+    np.random.seed()
+
+
+def serve(conn, log_path: str) -> None:
+    """The kernel's life: answer requests on ``conn`` until the app goes away."""
+    _become_a_fresh_process(log_path)
+    kernel = Kernel(conn)
+    signal.signal(signal.SIGINT, kernel.on_sigint)
+    kernel.serve()
