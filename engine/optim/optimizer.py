@@ -167,3 +167,17 @@ def _cast_state(param: Tensor, key: str, value: Any) -> Any:
 
             return _make(value._data.astype(param._data.dtype))
     return value
+
+
+def check_non_negative(*named_values: tuple) -> None:
+    """PyTorch's constructor checks: ``ValueError("Invalid <what>: <value>")`` for a negative value."""
+    for what, value in named_values:
+        if not 0.0 <= value:
+            raise ValueError(f"Invalid {what}: {value}")
+
+
+def check_betas(betas: tuple) -> None:
+    """Both betas must lie in [0, 1), PyTorch's message names the offending index."""
+    for index, beta in enumerate(betas):
+        if not 0.0 <= beta < 1.0:
+            raise ValueError(f"Invalid beta parameter at index {index}: {beta}")
