@@ -348,11 +348,105 @@ def _scheduler_warnings(torch):
     return [[w.category.__name__, str(w.message)] for w in caught]
 
 
+# ---- torch.utils.data ----------------------------------------------------------------------------
+
+
+def describe(value):
+    """A batch as JSON: tensors by dtype, shape and values; containers element by element."""
+    if hasattr(value, "tolist") and hasattr(value, "dtype"):
+        return {"tensor": str(value.dtype), "shape": list(value.shape), "values": value.tolist()}
+    if isinstance(value, dict):
+        return {"dict": {k: describe(v) for k, v in value.items()}}
+    if isinstance(value, (list, tuple)):
+        return {type(value).__name__: [describe(v) for v in value]}
+    return value
+
+
+def _squares(torch):
+    class Squares(torch.utils.data.Dataset):
+        def __len__(self):
+            return 7
+
+        def __getitem__(self, i):
+            return {"x": float(i), "x2": torch.tensor([i, i * i]), "name": f"s{i}", "pair": (i, -i)}
+
+    return Squares()
+
+
+def _counter(torch):
+    class Counter(torch.utils.data.IterableDataset):
+        def __len__(self):
+            return 5
+
+        def __iter__(self):
+            return iter([torch.full((2,), float(i)) for i in range(5)])
+
+    return Counter()
+
+
+def loader_cases(torch):
+    """(label, builder() -> DataLoader) with shuffle off: the batches are deterministic."""
+    D = torch.utils.data
+    x = torch.arange(30, dtype=torch.float32).reshape(10, 3)
+    y = torch.arange(10) % 3
+    tds = D.TensorDataset(x, y)
+    return [
+        ("tensor-bs4", lambda: D.DataLoader(tds, batch_size=4)),
+        ("tensor-bs4-drop", lambda: D.DataLoader(tds, batch_size=4, drop_last=True)),
+        ("tensor-default", lambda: D.DataLoader(D.TensorDataset(x[:3]))),
+        ("no-batching", lambda: D.DataLoader(tds, batch_size=None)),
+        ("dict-samples", lambda: D.DataLoader(_squares(torch), batch_size=3)),
+        ("numbers", lambda: D.DataLoader([1, 2, 3, 4, 5], batch_size=2)),
+        ("floats-and-bools", lambda: D.DataLoader([(0.5, True), (1.5, False), (2.5, True)], batch_size=3)),
+        ("custom-collate", lambda: D.DataLoader(tds, batch_size=3, collate_fn=lambda b: len(b))),
+        ("batch-sampler", lambda: D.DataLoader(tds, batch_sampler=[[0, 9], [1, 2, 3], [4]])),
+        ("sampler", lambda: D.DataLoader(tds, batch_size=2, sampler=[9, 8, 7, 0, 1])),
+        ("subset", lambda: D.DataLoader(D.Subset(tds, [5, 1, 7]), batch_size=2)),
+        ("concat", lambda: D.DataLoader(D.ConcatDataset([D.Subset(tds, [0, 1]), D.Subset(tds, [8, 9])]),
+                                        batch_size=3)),
+        ("iterable", lambda: D.DataLoader(_counter(torch), batch_size=2)),
+        ("iterable-drop", lambda: D.DataLoader(_counter(torch), batch_size=2, drop_last=True)),
+    ]
+
+
+def data_errors(torch):
+    D = torch.utils.data
+    tds = D.TensorDataset(torch.zeros(4, 2))
+    return [
+        ("shuffle_and_sampler", lambda: D.DataLoader(tds, shuffle=True, sampler=[0, 1])),
+        ("batch_sampler_exclusive", lambda: D.DataLoader(tds, batch_size=2, batch_sampler=[[0]])),
+        ("no_batching_drop_last", lambda: D.DataLoader(tds, batch_size=None, drop_last=True)),
+        ("iterable_shuffle", lambda: D.DataLoader(_counter(torch), shuffle=True)),
+        ("bad_batch_size", lambda: D.BatchSampler([0, 1], 0, False)),
+        ("tensor_size_mismatch", lambda: D.TensorDataset(torch.zeros(3), torch.zeros(4))),
+        ("split_sum", lambda: D.random_split(range(5), [2, 2])),
+        ("split_fraction", lambda: D.random_split(range(5), [1.5, -0.5])),
+        ("collate_object", lambda: D.default_collate([object(), object()])),
+        ("collate_ragged", lambda: D.default_collate([[1, 2], [3]])),
+        ("negative_workers", lambda: D.DataLoader(tds, num_workers=-1)),
+    ]
+
+
+def record_data(torch) -> dict:
+    D = torch.utils.data
+    out = {"loaders": []}
+    for label, build in loader_cases(torch):
+        dl = build()
+        out["loaders"].append({"label": label, "len": len(dl), "batches": [describe(b) for b in dl]})
+    split = D.random_split(range(10), [0.3, 0.3, 0.4], generator=torch.Generator().manual_seed(0))
+    out["split_lengths"] = [len(s) for s in split]
+    split = D.random_split(range(11), [0.5, 0.5], generator=torch.Generator().manual_seed(0))
+    out["split_lengths_remainder"] = [len(s) for s in split]
+    out["errors"] = _errors(torch, data_errors(torch))
+    return out
+
+
 def main() -> None:
     import torch
 
     torch.manual_seed(0)
     out = record(torch)
+    out["data"] = record_data(torch)
     os.makedirs(os.path.dirname(FIXTURE), exist_ok=True)
     with open(FIXTURE, "w") as fh:
         json.dump(out, fh, indent=1)
