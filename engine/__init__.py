@@ -115,3 +115,4 @@ def _quiet_float_warnings() -> None:
 
 _quiet_float_warnings()
 from . import utils  # noqa: E402  (torch.utils.data)
+from . import func  # noqa: E402  (torch.func transforms)

@@ -441,12 +441,106 @@ def record_data(torch) -> dict:
     return out
 
 
+# ---- torch.func -----------------------------------------------------------------------------------
+
+
+def func_inputs(torch):
+    x = torch.tensor([0.3, -1.2, 2.0], dtype=torch.float64)
+    a = torch.tensor([[0.5, -1.0, 2.0], [1.5, 0.25, -0.75]], dtype=torch.float64)
+    b = torch.tensor([[1.0, 0.5], [-0.5, 2.0], [0.25, -1.5]], dtype=torch.float64)
+    batch = torch.tensor([[0.1, 0.2, 0.3], [1.0, -1.0, 0.5], [2.0, 0.0, -2.0], [0.7, 0.8, -0.9]], dtype=torch.float64)
+    return x, a, b, batch
+
+
+def _scalar_f(x):
+    return (x.sin() * x**2).sum()
+
+
+def _vector_f(x):
+    return x.tanh() * x.exp()
+
+
+def _bilinear(a, b):
+    return (a @ b).sin()
+
+
+def _linear_model(torch):
+    lin = torch.nn.Linear(3, 2).double()
+    params = {"weight": torch.tensor([[0.1, -0.2, 0.3], [0.4, 0.5, -0.6]], dtype=torch.float64),
+              "bias": torch.tensor([0.05, -0.05], dtype=torch.float64)}
+    return lin, params
+
+
+def func_cases(torch):
+    """(label, thunk) — each thunk returns a tensor or a nested structure of tensors."""
+    F = torch.func
+    x, a, b, batch = func_inputs(torch)
+    lin, params = _linear_model(torch)
+    ones = torch.ones(3, dtype=torch.float64)
+
+    def per_sample_loss(p, xi, yi):
+        return ((F.functional_call(lin, p, (xi,)) - yi) ** 2).sum()
+
+    targets = torch.arange(8, dtype=torch.float64).reshape(4, 2) / 4
+    return [
+        ("grad", lambda: F.grad(_scalar_f)(x)),
+        ("grad_and_value", lambda: F.grad_and_value(_scalar_f)(x)),
+        ("grad_has_aux", lambda: F.grad(lambda x: (_scalar_f(x), x.cos()), has_aux=True)(x)),
+        ("grad_argnums", lambda: F.grad(lambda a, b: _bilinear(a, b).sum(), argnums=(0, 1))(a, b)),
+        ("grad_of_grad", lambda: F.grad(F.grad(lambda t: t.sin() * t**3))(torch.tensor(0.7, dtype=torch.float64))),
+        ("jacrev", lambda: F.jacrev(_vector_f)(x)),
+        ("jacfwd", lambda: F.jacfwd(_vector_f)(x)),
+        ("jacrev_argnums", lambda: F.jacrev(_bilinear, argnums=(0, 1))(a, b)),
+        ("jacfwd_argnum1", lambda: F.jacfwd(_bilinear, argnums=1)(a, b)),
+        ("jacrev_tuple_out", lambda: F.jacrev(lambda x: (x.sum(), x**2))(x)),
+        ("hessian", lambda: F.hessian(_scalar_f)(x)),
+        ("hessian_bilinear", lambda: F.hessian(lambda a, b: _bilinear(a, b).sum(), argnums=1)(a, b)),
+        ("jacfwd_jacrev", lambda: F.jacfwd(F.jacrev(_scalar_f))(x)),
+        ("vjp", lambda: F.vjp(_vector_f, x)[1](ones)),
+        ("jvp", lambda: F.jvp(_vector_f, (x,), (ones,))),
+        ("jvp_two", lambda: F.jvp(_bilinear, (a, b), (torch.ones_like(a), torch.ones_like(b)))),
+        ("vmap", lambda: F.vmap(_vector_f)(batch)),
+        ("vmap_in_dims", lambda: F.vmap(lambda r, m: r @ m, in_dims=(0, None))(batch, b)),
+        ("vmap_dim1_out1", lambda: F.vmap(lambda c: c * c.sum(), in_dims=1, out_dims=1)(batch)),
+        ("vmap_nested", lambda: F.vmap(F.vmap(lambda s: s.sin() * 2))(batch)),
+        ("vmap_grad", lambda: F.vmap(F.grad(_scalar_f))(batch)),
+        ("vmap_tuple_out", lambda: F.vmap(lambda r: (r.sum(), r * 2))(batch)),
+        ("functional_call", lambda: F.functional_call(lin, params, (batch,))),
+        ("grad_params", lambda: F.grad(lambda p: per_sample_loss(p, batch, targets))(params)),
+        ("per_sample_grads", lambda: F.vmap(F.grad(per_sample_loss), in_dims=(None, 0, 0))(params, batch, targets)),
+    ]
+
+
+def func_errors(torch):
+    F = torch.func
+    x, a, b, batch = func_inputs(torch)
+    return [
+        ("grad_not_scalar", lambda: F.grad(lambda t: t * 2)(x)),
+        ("grad_aux_not_tuple", lambda: F.grad(lambda t: t.sum(), has_aux=True)(x)),
+        ("argnum_range", lambda: F.grad(lambda t: t.sum(), argnums=1)(x)),
+        ("jvp_primals_tuple", lambda: F.jvp(_vector_f, x, x)),
+        ("vmap_sizes", lambda: F.vmap(lambda p, q: p + q)(torch.ones(2, 3), torch.ones(3, 3))),
+        ("vmap_non_tensor_out", lambda: F.vmap(lambda t: 1.0)(batch)),
+    ]
+
+
+def record_func(torch) -> dict:
+    out = {}
+    for label, thunk in func_cases(torch):
+        out[label] = describe(thunk())
+    out["errors"] = _errors(torch, func_errors(torch))
+    lin, params = _linear_model(torch)
+    out["functional_call_restores"] = lin.weight.tolist()
+    return out
+
+
 def main() -> None:
     import torch
 
     torch.manual_seed(0)
     out = record(torch)
     out["data"] = record_data(torch)
+    out["func"] = record_func(torch)
     os.makedirs(os.path.dirname(FIXTURE), exist_ok=True)
     with open(FIXTURE, "w") as fh:
         json.dump(out, fh, indent=1)
