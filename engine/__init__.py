@@ -116,3 +116,19 @@ def _quiet_float_warnings() -> None:
 _quiet_float_warnings()
 from . import utils  # noqa: E402  (torch.utils.data)
 from . import func  # noqa: E402  (torch.func transforms)
+
+
+# ---- everyday API (issue 9): devices, out=, legacy constructors, in-place random fills --------------
+from . import _device, _legacy, _out, _random_fills  # noqa: E402
+
+device = _device.device
+cuda = _device.cuda
+accelerator = _device.accelerator
+backends = _device.backends
+set_default_device = _device.set_default_device
+get_default_device = _device.get_default_device
+_device.install(globals())
+_out.install(globals())
+_legacy.install(globals())
+_random_fills.install()
+autograd.Variable = _legacy.Variable

@@ -534,6 +534,188 @@ def record_func(torch) -> dict:
     return out
 
 
+# ---- everyday API: devices, out=, legacy constructors, in-place random fills ----------------------
+
+
+def _dev(d):
+    return [repr(d), str(d), d.type, d.index]
+
+
+def _caught_warnings(thunk):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        value = thunk()
+    # PyTorch appends the C++ source location to some messages; compare up to it.
+    return value, [[w.category.__name__, str(w.message).split(" (Triggered internally")[0]] for w in caught]
+
+
+def _out_call(torch, fn, *args, out_shape=(), out_dtype=None, **kwargs):
+    out = torch.empty(out_shape, dtype=out_dtype)
+    result, caught = _caught_warnings(lambda: fn(*args, out=out, **kwargs))
+    return {"same_object": result is out, "out": describe(out), "warnings": caught}
+
+
+def _with_default_device(torch, where, thunk):
+    torch.set_default_device(where)
+    try:
+        return thunk()
+    finally:
+        torch.set_default_device("cpu")
+
+
+def everyday_cases(torch):
+    """(label, thunk) — thunks return JSON-able values; errors are recorded by ``_errors``."""
+    Variable = torch.autograd.Variable
+    a = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    m = torch.tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+    v = torch.tensor([0.5, -1.0])
+    ints = torch.tensor([1, 2, 3])
+    return [
+        ("device_cuda", lambda: _dev(torch.device("cuda"))),
+        ("device_cuda1", lambda: _dev(torch.device("cuda:1"))),
+        ("device_cuda_index", lambda: _dev(torch.device("cuda", 0))),
+        ("device_cpu", lambda: _dev(torch.device("cpu"))),
+        ("device_of_device", lambda: _dev(torch.device(torch.device("cuda:2")))),
+        ("device_meta", lambda: _dev(torch.device("meta"))),
+        ("device_equality", lambda: [torch.device("cpu") == torch.device("cpu"),
+                                     torch.device("cuda:0") == torch.device("cuda"),
+                                     torch.device("cuda:1") == torch.device("cuda", 1),
+                                     torch.device("cuda") == "cuda", torch.ones(1).device == torch.device("cpu"),
+                                     len({torch.device("cuda:1"), torch.device("cuda", 1)})]),
+        ("tensor_device", lambda: [repr(torch.ones(1).device), torch.ones(1).is_cuda, torch.ones(1).get_device(),
+                                   isinstance(torch.ones(1).device, torch.device)]),
+        ("device_bad_type", lambda: torch.device("xyz")),
+        ("device_bad_index", lambda: torch.device("cuda:-1")),
+        ("device_int", lambda: torch.device(0)),
+        ("to_cuda", lambda: torch.ones(2).to("cuda")),
+        ("to_cuda_device", lambda: torch.ones(2).to(torch.device("cuda:0"))),
+        ("to_cuda_kw", lambda: torch.ones(2).to(device="cuda", dtype=torch.float64)),
+        ("tensor_cuda", lambda: torch.ones(2).cuda()),
+        ("factory_cuda", lambda: torch.ones(2, device="cuda")),
+        ("tensor_factory_cuda", lambda: torch.tensor([1.0], device="cuda")),
+        ("module_cuda", lambda: torch.nn.Linear(2, 2).cuda()),
+        ("module_to_cuda", lambda: torch.nn.Linear(2, 2).to("cuda")),
+        ("to_mps", lambda: torch.ones(2).to("mps")),
+        ("to_cpu", lambda: describe(torch.ones(2).to("cpu", torch.float64))),
+        ("module_to_cpu", lambda: type(torch.nn.Linear(2, 2).to("cpu")).__name__),
+        ("cuda_queries", lambda: [torch.cuda.is_available(), torch.cuda.device_count()]),
+        ("cuda_current_device", lambda: torch.cuda.current_device()),
+        ("accelerator", lambda: [torch.accelerator.is_available(), torch.accelerator.current_accelerator(),
+                                 torch.accelerator.device_count()]),
+        ("mps_available", lambda: torch.backends.mps.is_available()),
+        ("default_device", lambda: repr(torch.get_default_device())),
+        ("set_default_cpu", lambda: _with_default_device(torch, "cpu", lambda: repr(torch.get_default_device()))),
+        ("default_cuda_get", lambda: _with_default_device(torch, "cuda", torch.get_default_device)),
+        ("default_cuda_factory", lambda: _with_default_device(torch, "cuda", lambda: torch.zeros(2))),
+        # out=
+        ("out_add", lambda: _out_call(torch, torch.add, v, 1.5, out_shape=(2,))),
+        ("out_add_resize", lambda: _out_call(torch, torch.add, v, v, out_shape=(5,))),
+        ("out_add_empty", lambda: _out_call(torch, torch.add, v, v, out_shape=(0,))),
+        ("out_mul_cast_up", lambda: _out_call(torch, torch.mul, ints, ints, out_shape=(3,))),
+        ("out_add_to_long", lambda: _out_call(torch, torch.add, v, v, out_shape=(2,), out_dtype=torch.long)),
+        ("out_matmul", lambda: _out_call(torch, torch.matmul, m, v, out_shape=(3,))),
+        ("out_mm", lambda: _out_call(torch, torch.mm, m, m.t(), out_shape=(3, 3))),
+        ("out_sum_dim", lambda: _out_call(torch, torch.sum, m, 0, out_shape=(2,))),
+        ("out_sum_long", lambda: _out_call(torch, torch.sum, ints.reshape(1, 3), 1, out_shape=(1,),
+                                           out_dtype=torch.long)),
+        ("out_mean_keepdim", lambda: _out_call(torch, torch.mean, m, 1, True, out_shape=(3, 1))),
+        ("out_neg", lambda: _out_call(torch, torch.neg, v, out_shape=(2,))),
+        ("out_abs_resize_2d", lambda: _out_call(torch, torch.abs, m, out_shape=(2,))),
+        ("out_cat", lambda: _out_call(torch, torch.cat, [v, v], out_shape=(4,))),
+        ("out_sub", lambda: _out_call(torch, torch.sub, m, 1.0, out_shape=(3, 2))),
+        ("out_div", lambda: _out_call(torch, torch.div, ints, 2, out_shape=(3,))),
+        ("out_pow", lambda: _out_call(torch, torch.pow, v, 2, out_shape=(2,))),
+        ("out_no_grad", lambda: _no_grad_out(torch, a)),
+        ("out_add_requires_grad", lambda: torch.add(a, 1.0, out=torch.empty(3))),
+        ("out_mul_requires_grad", lambda: torch.mul(a, a, out=torch.empty(3))),
+        ("out_matmul_requires_grad", lambda: torch.matmul(a, a, out=torch.empty(()))),
+        ("out_sum_requires_grad", lambda: torch.sum(a, 0, out=torch.empty(()))),
+        ("out_mean_requires_grad", lambda: torch.mean(a, 0, out=torch.empty(()))),
+        ("out_exp_requires_grad", lambda: torch.exp(a, out=torch.empty(3))),
+        ("out_itself_requires_grad", lambda: torch.add(v, v, out=torch.empty(2, requires_grad=True))),
+        # legacy constructors and Variable
+        ("float_tensor_shape", lambda: [list(torch.FloatTensor(2, 3).shape), str(torch.FloatTensor(2, 3).dtype)]),
+        ("float_tensor_data", lambda: describe(torch.FloatTensor([1, 2]))),
+        ("long_tensor_data", lambda: describe(torch.LongTensor([1, 2]))),
+        ("bool_tensor_data", lambda: describe(torch.BoolTensor([1, 0]))),
+        ("double_tensor_size", lambda: [list(torch.DoubleTensor(2).shape), str(torch.DoubleTensor(2).dtype)]),
+        ("int_tensor_data", lambda: describe(torch.IntTensor([3]))),
+        ("empty_float_tensor", lambda: describe(torch.FloatTensor())),
+        ("legacy_isinstance", lambda: [isinstance(torch.ones(2), torch.FloatTensor),
+                                       isinstance(torch.ones(2).double(), torch.FloatTensor),
+                                       isinstance(torch.ones(2).double(), torch.DoubleTensor),
+                                       isinstance(torch.tensor([1]), torch.LongTensor),
+                                       isinstance(torch.tensor([True]), torch.BoolTensor),
+                                       isinstance(3, torch.FloatTensor)]),
+        ("legacy_repr", lambda: [repr(torch.FloatTensor), repr(torch.LongTensor), torch.FloatTensor.__name__]),
+        ("legacy_type_names", lambda: [torch.ones(1).type(), torch.tensor([1]).type(), torch.tensor([True]).type()]),
+        ("type_conversion", lambda: [describe(torch.ones(2).type(torch.DoubleTensor)),
+                                     describe(torch.ones(2).type("torch.LongTensor")),
+                                     describe(torch.ones(2).type(torch.float64))]),
+        ("float_tensor_from_double", lambda: torch.FloatTensor(torch.ones(2, dtype=torch.float64))),
+        ("float_tensor_from_str", lambda: torch.FloatTensor("a")),
+        ("variable", lambda: _variable(torch, Variable)),
+        ("variable_volatile", lambda: _caught_warnings(lambda: describe(Variable(torch.ones(2), volatile=True)))),
+        ("variable_list", lambda: Variable([1])),
+        ("variable_empty", lambda: describe(Variable())),
+        # in-place random fills
+        ("fill_leaf_uniform", lambda: a.uniform_()),
+        ("fill_leaf_normal", lambda: a.normal_()),
+        ("fill_leaf_zero", lambda: a.zero_()),
+        ("fill_leaf_fill", lambda: a.fill_(1.0)),
+        ("bernoulli_p", lambda: torch.ones(3).bernoulli_(1.5)),
+        ("random_range", lambda: torch.ones(3).random_(5, 2)),
+        ("exponential_lambda", lambda: torch.ones(3).exponential_(-1)),
+        ("uniform_range", lambda: torch.ones(3).uniform_(2, 1)),
+        ("normal_std", lambda: torch.ones(3).normal_(0, -1)),
+        ("fill_dtypes", lambda: [str(torch.ones(3).random_(0, 10).dtype), str(torch.ones(3).bernoulli_().dtype),
+                                 str(torch.ones(3, dtype=torch.long).random_(4).dtype)]),
+        ("fill_under_no_grad", lambda: _fill_no_grad(torch)),
+        ("fills_return_self", lambda: _fills_return_self(torch)),
+    ]
+
+
+def _no_grad_out(torch, a):
+    with torch.no_grad():
+        return _out_call(torch, torch.add, a, 1.0, out_shape=(3,))
+
+
+def _variable(torch, Variable):
+    t = torch.ones(2)
+    v = Variable(t, requires_grad=True)
+    return [describe(v), v.requires_grad, v.is_leaf, v is t, isinstance(torch.ones(1), Variable), type(v).__name__]
+
+
+def _fill_no_grad(torch):
+    p = torch.nn.Parameter(torch.zeros(4))
+    with torch.no_grad():
+        p.uniform_(-1, 1)
+    return [p.requires_grad, p.is_leaf, float(p.detach().abs().max()) <= 1]
+
+
+def _fills_return_self(torch):
+    t = torch.zeros(5)
+    results = [t.uniform_(0, 1), t.normal_(), t.bernoulli_(0.5), t.random_(0, 3), t.exponential_(2.0), t.zero_(),
+               t.fill_(2.0)]
+    return [r is t for r in results] + [t._version if hasattr(t, "_version") else None]
+
+
+def record_everyday(torch) -> dict:
+    return _errors_or_values(everyday_cases(torch))
+
+
+def _errors_or_values(cases):
+    found = {}
+    for label, call in cases:
+        try:
+            value = call()
+        except Exception as e:  # noqa: BLE001 - recording whatever PyTorch raises
+            found[label] = {"error": [type(e).__name__, str(e)]}
+        else:
+            found[label] = {"value": json.loads(json.dumps(value, default=repr))}
+    return found
+
+
 def main() -> None:
     import torch
 
@@ -541,6 +723,7 @@ def main() -> None:
     out = record(torch)
     out["data"] = record_data(torch)
     out["func"] = record_func(torch)
+    out["everyday"] = record_everyday(torch)
     os.makedirs(os.path.dirname(FIXTURE), exist_ok=True)
     with open(FIXTURE, "w") as fh:
         json.dump(out, fh, indent=1)
