@@ -62,44 +62,6 @@ from . import nn, optim  # noqa: E402  (nn and optim build on everything above)
 from ._serialization import load, save  # noqa: E402
 
 
-class device:  # noqa: N801 - PyTorch's spelling
-    """``torch.device``: the engine computes on the CPU only; other devices raise at once."""
-
-    def __init__(self, type: str = "cpu", index: int | None = None) -> None:  # noqa: A002
-        name = str(type).split(":")[0]
-        if name != "cpu":
-            raise RuntimeError(f"engine runs on the CPU only; device '{type}' is not available")
-        self.type = "cpu"
-        self.index = index
-
-    def __repr__(self) -> str:
-        return "device(type='cpu')" if self.index is None else f"device(type='cpu', index={self.index})"
-
-    def __str__(self) -> str:
-        return "cpu"
-
-    def __eq__(self, other) -> bool:
-        return str(other) == "cpu"
-
-    def __hash__(self) -> int:
-        return hash("cpu")
-
-
-class _Cuda:
-    """``torch.cuda``: present so scripts can ask, always unavailable."""
-
-    @staticmethod
-    def is_available() -> bool:
-        return False
-
-    @staticmethod
-    def device_count() -> int:
-        return 0
-
-
-cuda = _Cuda()
-
-
 def _quiet_float_warnings() -> None:
     # PyTorch computes 1/0 = inf and 0/0 = nan silently; numpy warns from inside our forward rules.
     # Only numpy's floating-point messages raised from engine modules are silenced.
@@ -114,11 +76,11 @@ def _quiet_float_warnings() -> None:
 
 
 _quiet_float_warnings()
-from . import utils  # noqa: E402  (torch.utils.data)
-from . import func  # noqa: E402  (torch.func transforms)
 
 
-# ---- everyday API (issue 9): devices, out=, legacy constructors, in-place random fills --------------
+# ---- issue 9: torch.utils.data, torch.func, and the everyday API (devices, out=, legacy -------------
+# constructors, in-place random fills); each module's install() wires itself into this namespace.
+from . import func, utils  # noqa: E402
 from . import _device, _legacy, _out, _random_fills  # noqa: E402
 
 device = _device.device

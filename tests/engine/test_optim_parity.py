@@ -135,3 +135,49 @@ def test_add_param_group_takes_the_defaults():
     opt.add_param_group({"params": b, "momentum_decay": 0.1})
     assert opt.param_groups[1]["lr"] == 0.01 and opt.param_groups[1]["momentum_decay"] == 0.1
     assert opt.param_groups[1]["params"] == [b]
+
+
+# ---- nn.utils: clip_grad_norm_, clip_grad_value_, parameters_to_vector -----------------------------
+
+
+@pytest.mark.parametrize("case", CASES["clip_grad_norm"], ids=lambda c: f"max{c['max_norm']}-p{c['norm_type']}")
+def test_clip_grad_norm_matches_pytorch(case):
+    params = BUILDERS.clip_params(engine)
+    norm_type = float(case["norm_type"])
+    total = engine.nn.utils.clip_grad_norm_(params, case["max_norm"], norm_type=norm_type)
+    assert isinstance(total, engine.Tensor) and total.dim() == 0 and str(total.dtype) == case["dtype"]
+    assert total.item() == pytest.approx(case["total"], rel=1e-6)
+    for p, expected in zip(params, case["grads"]):
+        if expected is None:
+            assert p.grad is None
+        else:
+            np.testing.assert_allclose(p.grad._data, np.array(expected), rtol=1e-6, atol=1e-7)
+
+
+def test_clip_grad_value_matches_pytorch():
+    params = BUILDERS.clip_params(engine)
+    engine.nn.utils.clip_grad_value_(params, 0.75)
+    for p, expected in zip(params, CASES["clip_grad_value"]):
+        assert (p.grad is None) == (expected is None)
+        if expected is not None:
+            assert p.grad.tolist() == expected
+
+
+def test_clip_errors_match_pytorch():
+    params = BUILDERS.clip_params(engine)
+    params[0].grad[1] = float("nan")
+    found = BUILDERS._errors(engine, [
+        ("nonfinite", lambda: engine.nn.utils.clip_grad_norm_(params, 1.0, error_if_nonfinite=True)),
+        ("vector_type", lambda: engine.nn.utils.vector_to_parameters([1.0], params)),
+    ])
+    assert found == CASES["clip_errors"]
+
+
+def test_parameters_to_vector_and_back():
+    params = BUILDERS.clip_params(engine)
+    vec = engine.nn.utils.parameters_to_vector(params)
+    expected = CASES["parameters_to_vector"]
+    assert list(vec.shape) == expected["shape"] and type(vec.grad_fn).__name__ == expected["grad_fn"]
+    engine.nn.utils.vector_to_parameters(engine.arange(8, dtype=engine.float32), params)
+    assert params[1].tolist() == [[3.0, 4.0], [5.0, 6.0]] and params[2].tolist() == [7.0]
+    assert params[0].is_leaf and params[0].requires_grad
