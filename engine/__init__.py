@@ -80,8 +80,7 @@ _quiet_float_warnings()
 
 # ---- issue 9: torch.utils.data, torch.func, and the everyday API (devices, out=, legacy -------------
 # constructors, in-place random fills); each module's install() wires itself into this namespace.
-from . import func, utils  # noqa: E402
-from . import _device, _legacy, _out, _random_fills  # noqa: E402
+from . import _device, _legacy, _out, _random_fills, func, utils  # noqa: E402, F401
 
 device = _device.device
 cuda = _device.cuda

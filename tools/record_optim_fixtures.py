@@ -197,7 +197,6 @@ CLIP_NORM_CASES = [(1.0, 2.0), (10.0, 2.0), (0.5, 1.0), (1.0, math.inf), (2.0, 3
 def record(torch) -> dict:
     out: dict = {}
     g = torch.Generator().manual_seed(0)
-    F = torch.nn.functional
 
     net = optim_net(torch)
     initial = {k: v.tolist() for k, v in net.state_dict().items()}

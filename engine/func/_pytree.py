@@ -5,7 +5,8 @@ torch.func transforms accept and return such structures (a dict of parameters is
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 
 def _is_namedtuple(obj) -> bool:

@@ -9,7 +9,7 @@ same quantities are computed with reverse mode instead: ``jvp`` by PyTorch's dou
 from __future__ import annotations
 
 import functools
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -17,7 +17,14 @@ from .._tensor import Tensor, _make
 from ..autograd import forward_ad
 from ..autograd import grad as autograd_grad
 from ..autograd.grad_mode import enable_grad
-from ._common import ForwardOverReverse, check_argnums, detach_tree, needs_graph, tracked_args, transform_level
+from ._common import (
+    ForwardOverReverse,
+    check_argnums,
+    detach_tree,
+    needs_graph,
+    tracked_args,
+    transform_level,
+)
 from ._pytree import tree_flatten, tree_unflatten
 from .reverse import jacrev
 

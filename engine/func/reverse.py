@@ -8,7 +8,7 @@ rows with vmap; a loop gives the same numbers).
 from __future__ import annotations
 
 import functools
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -16,7 +16,12 @@ from .._tensor import Tensor, _make
 from ..autograd import grad as autograd_grad
 from ..autograd.grad_mode import enable_grad
 from ._common import (
-    check_argnums, detach_tree, needs_graph, pack_per_input, tracked_args, transform_level,
+    check_argnums,
+    detach_tree,
+    needs_graph,
+    pack_per_input,
+    tracked_args,
+    transform_level,
 )
 from ._pytree import tree_flatten, tree_unflatten
 

@@ -8,7 +8,7 @@ PyTorch's.
 from __future__ import annotations
 
 import functools
-from typing import Callable
+from collections.abc import Callable
 
 from .._tensor import Tensor
 from ._pytree import spec_text, tree_flatten, tree_unflatten

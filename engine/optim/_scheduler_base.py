@@ -70,7 +70,7 @@ class _Flag:
         setattr(self.owner, self.name, False)
 
 
-def _track_optimizer_step(scheduler: "LRScheduler") -> None:
+def _track_optimizer_step(scheduler: LRScheduler) -> None:
     """Wrap ``optimizer.step`` once so the scheduler can warn when it is stepped first (PyTorch #20124)."""
     opt = scheduler.optimizer
     if hasattr(opt.step, "_wrapped_by_lr_sched"):

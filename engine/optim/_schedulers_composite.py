@@ -8,7 +8,12 @@ from bisect import bisect_right
 from typing import Any
 
 from ._scheduler_base import (
-    EPOCH_DEPRECATION_WARNING, LRScheduler, check_optimizer, group_values, per_group, set_group_value,
+    EPOCH_DEPRECATION_WARNING,
+    LRScheduler,
+    check_optimizer,
+    group_values,
+    per_group,
+    set_group_value,
 )
 
 

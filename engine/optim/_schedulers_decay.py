@@ -13,7 +13,8 @@ import math
 import types
 from bisect import bisect_right
 from collections import Counter
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from ._scheduler_base import LRScheduler, _Flag, group_values, set_group_value
 

@@ -3,8 +3,16 @@
 from ._scheduler_base import LRScheduler, _LRScheduler
 from ._schedulers_composite import ChainedScheduler, OneCycleLR, ReduceLROnPlateau, SequentialLR
 from ._schedulers_decay import (
-    ConstantLR, CosineAnnealingLR, CosineAnnealingWarmRestarts, ExponentialLR, LambdaLR, LinearLR, MultiplicativeLR,
-    MultiStepLR, PolynomialLR, StepLR,
+    ConstantLR,
+    CosineAnnealingLR,
+    CosineAnnealingWarmRestarts,
+    ExponentialLR,
+    LambdaLR,
+    LinearLR,
+    MultiplicativeLR,
+    MultiStepLR,
+    PolynomialLR,
+    StepLR,
 )
 
 __all__ = [

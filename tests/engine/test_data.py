@@ -5,10 +5,10 @@ shuffling is checked for reproducibility (its order need not equal PyTorch's).""
 from __future__ import annotations
 
 import pytest
+from optim_fixture import BUILDERS, CASES
 
 import engine
 from engine.utils import data as D
-from optim_fixture import BUILDERS, CASES
 
 DATA = CASES["data"]
 LOADERS = dict(BUILDERS.loader_cases(engine))

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from optim_fixture import BUILDERS, CASES
 
 import engine
-from optim_fixture import BUILDERS, CASES
 
 EVERYDAY = CASES["everyday"]
 LABELS = [label for label, _ in BUILDERS.everyday_cases(engine)]

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from optim_fixture import BUILDERS, CASES
 
 import engine
 from engine import func as F
-from optim_fixture import BUILDERS, CASES
 
 FUNC = CASES["func"]
 THUNKS = dict(BUILDERS.func_cases(engine))

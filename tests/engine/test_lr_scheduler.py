@@ -6,10 +6,10 @@ from __future__ import annotations
 import warnings
 
 import pytest
+from optim_fixture import BUILDERS, CASES
 
 import engine
 from engine.optim import lr_scheduler as S
-from optim_fixture import BUILDERS, CASES
 
 SCHEDULES = dict(BUILDERS.scheduler_cases(engine))
 PLATEAUS = dict(BUILDERS.plateau_cases(engine))

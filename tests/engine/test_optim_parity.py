@@ -7,10 +7,10 @@ import copy
 
 import numpy as np
 import pytest
+from optim_fixture import BUILDERS, CASES, as_json
 
 import engine
 from engine import optim
-from optim_fixture import BUILDERS, CASES, as_json
 
 RUNS = CASES["optim_runs"]
 

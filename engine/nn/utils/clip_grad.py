@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import types
 import warnings
-from typing import Iterable
+from collections.abc import Iterable
 
 import numpy as np
 

@@ -36,8 +36,8 @@ def _is_namedtuple(obj) -> bool:
 
 def default_collate(batch):
     """Collate a list of samples into one batch (see the module docstring for the rules)."""
-    from ...ops.joining import stack
     from ... import _dtype
+    from ...ops.joining import stack
 
     elem = batch[0]
     if isinstance(elem, Tensor):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from typing import Iterable, Iterator, Sized
+from collections.abc import Iterable, Iterator, Sized
 
 
 class Sampler:
