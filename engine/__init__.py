@@ -93,3 +93,4 @@ _out.install(globals())
 _legacy.install(globals())
 _random_fills.install()
 autograd.Variable = _legacy.Variable
+vmap = func.vmap

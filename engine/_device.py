@@ -65,9 +65,19 @@ class device:  # noqa: N801 - PyTorch's spelling
     def __reduce__(self):
         return (device, (str(self),))
 
+    def __enter__(self) -> "device":
+        """``with torch.device(d):`` makes ``d`` the default device inside the block."""
+        _SAVED.append(_DEFAULT[0])
+        set_default_device(self)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        _DEFAULT[0] = _SAVED.pop()
+
 
 CPU = device("cpu")
 _DEFAULT = [CPU]
+_SAVED: list = []  # defaults to restore when ``with torch.device(...)`` blocks end
 
 
 def check_usable(where) -> None:
@@ -92,7 +102,8 @@ def _device_like(value) -> bool:
 
 def set_default_device(where) -> None:
     """The device factories use when none is given (PyTorch accepts 'cuda' here and fails later)."""
-    _DEFAULT[0] = CPU if where is None else device(where)
+    chosen = CPU if where is None else device(where)
+    _DEFAULT[0] = CPU if chosen == CPU else chosen  # keep the CPU singleton: factories test identity
 
 
 def get_default_device() -> device:

@@ -606,6 +606,12 @@ def everyday_cases(torch):
         ("set_default_cpu", lambda: _with_default_device(torch, "cpu", lambda: repr(torch.get_default_device()))),
         ("default_cuda_get", lambda: _with_default_device(torch, "cuda", torch.get_default_device)),
         ("default_cuda_factory", lambda: _with_default_device(torch, "cuda", lambda: torch.zeros(2))),
+        ("device_context_cuda", lambda: _in_device(torch, "cuda", lambda: torch.ones(2))),
+        ("device_context_cpu", lambda: _in_device(torch, "cpu", lambda: [repr(torch.get_default_device()),
+                                                                          repr(torch.ones(1).device)])),
+        ("device_context_restores", lambda: [_in_device(torch, "cpu", lambda: None),
+                                             repr(torch.get_default_device())]),
+        ("top_level_vmap", lambda: describe(torch.vmap(lambda r: r.sum())(torch.ones(3, 2)))),
         # out=
         ("out_add", lambda: _out_call(torch, torch.add, v, 1.5, out_shape=(2,))),
         ("out_add_resize", lambda: _out_call(torch, torch.add, v, v, out_shape=(5,))),
@@ -672,6 +678,11 @@ def everyday_cases(torch):
         ("fill_under_no_grad", lambda: _fill_no_grad(torch)),
         ("fills_return_self", lambda: _fills_return_self(torch)),
     ]
+
+
+def _in_device(torch, where, thunk):
+    with torch.device(where):
+        return thunk()
 
 
 def _no_grad_out(torch, a):

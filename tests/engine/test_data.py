@@ -92,3 +92,20 @@ def test_default_collate_keeps_named_tuples():
 def test_a_subclass_without_getitem_says_so():
     with pytest.raises(NotImplementedError, match="Subclasses of Dataset should implement __getitem__"):
         D.Dataset()[0]
+
+
+def test_weighted_random_sampler_follows_its_weights():
+    sampler = D.WeightedRandomSampler([0.0, 1.0, 3.0], 400, generator=engine.Generator().manual_seed(0))
+    drawn = list(sampler)
+    assert len(drawn) == len(sampler) == 400 and 0 not in drawn
+    assert 0.65 < drawn.count(2) / 400 < 0.85  # expected 3/4
+    again = list(D.WeightedRandomSampler([0.0, 1.0, 3.0], 400, generator=engine.Generator().manual_seed(0)))
+    assert again == drawn
+    distinct = list(D.WeightedRandomSampler([1, 1, 1, 1], 4, replacement=False))
+    assert sorted(distinct) == [0, 1, 2, 3]
+    with pytest.raises(ValueError, match="weights should be a 1d sequence"):
+        D.WeightedRandomSampler([[1.0]], 2)
+
+
+def test_get_worker_info_is_none_in_the_main_process():
+    assert D.get_worker_info() is None

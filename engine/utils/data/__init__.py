@@ -11,10 +11,15 @@ from .dataset import (
     TensorDataset,
     random_split,
 )
-from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler, SubsetRandomSampler
+from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler, SubsetRandomSampler, WeightedRandomSampler
 
 __all__ = [
     "BatchSampler", "ChainDataset", "ConcatDataset", "DataLoader", "Dataset", "IterableDataset", "RandomSampler",
     "Sampler", "SequentialSampler", "Subset", "SubsetRandomSampler", "TensorDataset", "default_collate",
-    "default_convert", "random_split",
+    "default_convert", "get_worker_info", "random_split", "WeightedRandomSampler",
 ]
+
+
+def get_worker_info():
+    """``None``: the engine's DataLoader always loads in the main process."""
+    return None

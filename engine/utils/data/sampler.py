@@ -91,6 +91,39 @@ class SubsetRandomSampler(Sampler):
         return len(self.indices)
 
 
+class WeightedRandomSampler(Sampler):
+    """``num_samples`` indices drawn with probabilities proportional to ``weights``."""
+
+    def __init__(self, weights, num_samples: int, replacement: bool = True, generator=None) -> None:
+        import numpy as np
+
+        from ..._factories import as_tensor
+        from ... import _dtype
+
+        if not isinstance(num_samples, int) or isinstance(num_samples, bool) or num_samples <= 0:
+            raise ValueError(f"num_samples should be a positive integer value, but got num_samples={num_samples}")
+        if not isinstance(replacement, bool):
+            raise ValueError(f"replacement should be a boolean value, but got replacement={replacement}")
+        weights = as_tensor(np.asarray(weights._data if hasattr(weights, "_data") else weights, dtype=np.float64),
+                            dtype=_dtype.float64)
+        if weights.dim() != 1:
+            raise ValueError(f"weights should be a 1d sequence but given weights have shape {tuple(weights.shape)}")
+        self.weights = weights
+        self.num_samples = num_samples
+        self.replacement = replacement
+        self.generator = generator
+
+    def __iter__(self) -> Iterator[int]:
+        from ..._factories import default_generator
+
+        rng = (self.generator or default_generator).rng
+        w = self.weights._data
+        yield from rng.choice(len(w), self.num_samples, replace=self.replacement, p=w / w.sum()).tolist()
+
+    def __len__(self) -> int:
+        return self.num_samples
+
+
 class BatchSampler(Sampler):
     """Group another sampler's indices into lists of ``batch_size`` (dropping a short last one if asked)."""
 
