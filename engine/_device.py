@@ -65,7 +65,7 @@ class device:  # noqa: N801 - PyTorch's spelling
     def __reduce__(self):
         return (device, (str(self),))
 
-    def __enter__(self) -> "device":
+    def __enter__(self) -> device:
         """``with torch.device(d):`` makes ``d`` the default device inside the block."""
         _SAVED.append(_DEFAULT[0])
         set_default_device(self)

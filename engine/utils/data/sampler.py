@@ -97,8 +97,8 @@ class WeightedRandomSampler(Sampler):
     def __init__(self, weights, num_samples: int, replacement: bool = True, generator=None) -> None:
         import numpy as np
 
-        from ..._factories import as_tensor
         from ... import _dtype
+        from ..._factories import as_tensor
 
         if not isinstance(num_samples, int) or isinstance(num_samples, bool) or num_samples <= 0:
             raise ValueError(f"num_samples should be a positive integer value, but got num_samples={num_samples}")
