@@ -127,6 +127,11 @@ def scheduler_cases(torch):
         ("SequentialLR-three", lambda o: S.SequentialLR(
             o, [S.ConstantLR(o, factor=0.5, total_iters=3), S.StepLR(o, 2, 0.5), S.CosineAnnealingLR(o, 5)],
             milestones=[3, 9])),
+        ("CyclicLR", lambda o: S.CyclicLR(o, base_lr=0.01, max_lr=[0.1, 0.2], step_size_up=4, step_size_down=3)),
+        ("CyclicLR-triangular2", lambda o: S.CyclicLR(o, base_lr=[0.01, 0.02], max_lr=0.1, step_size_up=3,
+                                                      mode="triangular2", base_momentum=0.7, max_momentum=0.95)),
+        ("CyclicLR-exp_range", lambda o: S.CyclicLR(o, base_lr=0.01, max_lr=0.1, step_size_up=2, mode="exp_range",
+                                                    gamma=0.9, cycle_momentum=False)),
         ("ChainedScheduler", lambda o: S.ChainedScheduler(
             [S.ConstantLR(o, factor=0.2, total_iters=3), S.ExponentialLR(o, gamma=0.9)])),
     ]
@@ -248,6 +253,8 @@ def record(torch) -> dict:
     out["scheduler_runs"] = sched_runs
     out["onecycle_adam"] = run_scheduler(
         torch, lambda o: torch.optim.lr_scheduler.OneCycleLR(o, max_lr=0.3, total_steps=12), steps=12, adam=True)[1:]
+    out["cyclic_adam"] = run_scheduler(
+        torch, lambda o: torch.optim.lr_scheduler.CyclicLR(o, 0.01, 0.1, step_size_up=3), steps=12, adam=True)[1:]
     out["plateau_metrics"] = PLATEAU_METRICS
     out["plateau_runs"] = []
     for label, builder in plateau_cases(torch):

@@ -1,6 +1,7 @@
 """``torch.optim.lr_scheduler``: learning-rate schedules (PyTorch 2.13's behaviour and state dicts)."""
 
 from ._scheduler_base import LRScheduler, _LRScheduler
+from ._scheduler_cyclic import CyclicLR
 from ._schedulers_composite import ChainedScheduler, OneCycleLR, ReduceLROnPlateau, SequentialLR
 from ._schedulers_decay import (
     ConstantLR,
@@ -17,6 +18,6 @@ from ._schedulers_decay import (
 
 __all__ = [
     "LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR", "ConstantLR", "LinearLR", "ExponentialLR",
-    "SequentialLR", "CosineAnnealingLR", "ChainedScheduler", "ReduceLROnPlateau", "CosineAnnealingWarmRestarts",
+    "SequentialLR", "CosineAnnealingLR", "ChainedScheduler", "ReduceLROnPlateau", "CyclicLR", "CosineAnnealingWarmRestarts",
     "OneCycleLR", "PolynomialLR", "LRScheduler", "_LRScheduler",
 ]

@@ -38,6 +38,14 @@ def test_one_cycle_cycles_adams_beta1():
     assert betas == _approx(expected_betas)
 
 
+def test_cyclic_lr_cycles_adams_beta1():
+    lrs, betas = BUILDERS.run_scheduler(
+        engine, lambda o: S.CyclicLR(o, 0.01, 0.1, step_size_up=3), steps=12, adam=True)[1:]
+    expected_lrs, expected_betas = CASES["cyclic_adam"]
+    assert lrs == _approx(expected_lrs)
+    assert betas == _approx(expected_betas)
+
+
 @pytest.mark.parametrize("run", CASES["plateau_runs"], ids=lambda r: r["label"])
 def test_reduce_on_plateau_matches_pytorch(run):
     sched, lrs, _ = BUILDERS.run_scheduler(engine, PLATEAUS[run["label"]], metrics=CASES["plateau_metrics"])
