@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import math
 import types
+from collections.abc import Callable
 from functools import partial
-from typing import Any, Callable
+from typing import Any
 
 from ._scheduler_base import LRScheduler, check_optimizer, per_group, set_group_value
 
