@@ -80,3 +80,32 @@ def test_vmap_matches_a_python_loop():
     mapped = F.vmap(BUILDERS._vector_f)(batch)
     looped = np.stack([BUILDERS._vector_f(row)._data for row in batch])
     np.testing.assert_array_equal(mapped._data, looped)
+
+
+def test_jvp_on_inputs_that_require_grad_uses_double_backward_and_agrees():
+    x = engine.tensor([0.3, -1.2, 2.0], dtype=engine.float64)
+    v = engine.tensor([1.0, 0.5, -2.0], dtype=engine.float64)
+    plain = F.jvp(BUILDERS._vector_f, (x,), (v,))[1]
+    tracked = F.jvp(BUILDERS._vector_f, (x.clone().requires_grad_(True),), (v,))[1]
+    np.testing.assert_allclose(tracked._data, plain._data, rtol=1e-12)
+    assert tracked.requires_grad  # still connected to the input, as PyTorch's would be
+
+
+def test_reverse_over_forward_hessian_matches():
+    x = engine.tensor([0.3, -1.2, 2.0], dtype=engine.float64)
+    expected = F.hessian(BUILDERS._scalar_f)(x)
+    np.testing.assert_allclose(F.jacrev(F.jacfwd(BUILDERS._scalar_f))(x)._data, expected._data, rtol=1e-12)
+
+
+def test_vjp_with_aux_and_a_tuple_of_outputs():
+    x = engine.tensor([0.3, -1.2], dtype=engine.float64)
+    (s, sq), fn, aux = F.vjp(lambda t: ((t.sum(), t * t), t.mean()), x, has_aux=True)
+    (g,) = fn((engine.tensor(1.0, dtype=engine.float64), engine.ones(2, dtype=engine.float64)))
+    np.testing.assert_allclose(g._data, 1 + 2 * x._data)
+    assert aux.item() == pytest.approx(-0.45) and not aux.requires_grad
+
+
+def test_grad_over_a_tuple_pytree():
+    a, b = engine.tensor(2.0, dtype=engine.float64), engine.tensor(3.0, dtype=engine.float64)
+    ga, gb = F.grad(lambda pair: pair[0] ** 2 * pair[1])((a, b))
+    assert (ga.item(), gb.item()) == (12.0, 4.0)
