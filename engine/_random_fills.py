@@ -32,20 +32,20 @@ def _fill(self: Tensor, values) -> Tensor:
 def uniform_(self, from_: float = 0, to: float = 1, *, generator=None, **kwargs) -> Tensor:
     from_ = kwargs.pop("from", from_)
     if from_ > to:
-        raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={from_} > to={to}")
+        raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={from_:g} > to={to:g}")
     return _fill(self, _rng(generator).uniform(from_, to, self._data.shape))
 
 
 def normal_(self, mean: float = 0, std: float = 1, *, generator=None) -> Tensor:
     if std < 0:
-        raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")
     return _fill(self, _rng(generator).normal(mean, std, self._data.shape))
 
 
 def bernoulli_(self, p=0.5, *, generator=None) -> Tensor:
     probs = p._data if isinstance(p, Tensor) else p
     if not isinstance(p, Tensor) and not 0 <= p <= 1:
-        raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p}")
+        raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p:g}")
     return _fill(self, _rng(generator).random(self._data.shape) < probs)
 
 
@@ -69,13 +69,13 @@ def random_(self, from_=None, to=None, *, generator=None, **kwargs) -> Tensor:
 
 def exponential_(self, lambd: float = 1.0, *, generator=None) -> Tensor:
     if not lambd > 0:
-        raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd}")
+        raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd:g}")
     return _fill(self, _rng(generator).exponential(1.0 / lambd, self._data.shape))
 
 
 def geometric_(self, p: float, *, generator=None) -> Tensor:
     if not 0 < p < 1:
-        raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={p}")
+        raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={p:g}")
     return _fill(self, _rng(generator).geometric(p, self._data.shape))
 
 

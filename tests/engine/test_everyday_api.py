@@ -29,7 +29,9 @@ def test_manual_seed_reproduces_random_fills_and_factories():
         t = engine.empty(6)
         return [t.uniform_(-1, 1).tolist(), t.normal_(2, 0.5).tolist(), t.bernoulli_(0.3).tolist(),
                 t.random_(0, 100).tolist(), t.exponential_(3.0).tolist(), engine.rand(3).tolist(),
-                engine.randn(2).tolist(), engine.randperm(5).tolist()]
+                engine.randn(2).tolist(), engine.randperm(5).tolist(),
+                engine.multinomial(engine.tensor([0.1, 0.6, 0.3]), 8, replacement=True).tolist(),
+                engine.bernoulli(engine.full((6,), 0.5)).tolist(), engine.normal(0.0, 1.0, size=(3,)).tolist()]
 
     engine.manual_seed(1234)
     first = draw()
