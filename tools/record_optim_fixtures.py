@@ -685,6 +685,7 @@ def everyday_cases(torch):
         ("fill_dtypes", lambda: [str(torch.ones(3).random_(0, 10).dtype), str(torch.ones(3).bernoulli_().dtype),
                                  str(torch.ones(3, dtype=torch.long).random_(4).dtype)]),
         ("fill_under_no_grad", lambda: _fill_no_grad(torch)),
+        ("fill_nodes_on_history", lambda: _fill_nodes(torch)),
         ("multinomial_too_many", lambda: torch.multinomial(torch.tensor([0.2, 0.8]), 3)),
         ("multinomial_zero_sum", lambda: torch.multinomial(torch.tensor([0.0, 0.0]), 1)),
         ("multinomial_negative", lambda: torch.multinomial(torch.tensor([-1.0, 2.0]), 1)),
@@ -734,6 +735,22 @@ def _fill_no_grad(torch):
     with torch.no_grad():
         p.uniform_(-1, 1)
     return [p.requires_grad, p.is_leaf, float(p.detach().abs().max()) <= 1]
+
+
+def _fill_nodes(torch):
+    """The node each fill records on a tensor with history, and the (zero) gradient it passes."""
+    fills = [lambda y: y.uniform_(), lambda y: y.normal_(), lambda y: y.bernoulli_(),
+             lambda y: y.bernoulli_(torch.full((3,), 0.5)), lambda y: y.random_(0, 5), lambda y: y.random_(5),
+             lambda y: y.random_(), lambda y: y.exponential_(), lambda y: y.geometric_(0.5),
+             lambda y: y.log_normal_(), lambda y: y.cauchy_()]
+    found = []
+    for fill in fills:
+        x = torch.ones(3, requires_grad=True)
+        y = x * 2
+        fill(y)
+        y.sum().backward()
+        found.append([type(y.grad_fn).__name__, y.grad_fn.name(), x.grad.tolist()])
+    return found
 
 
 def _fills_return_self(torch):
