@@ -511,6 +511,12 @@ def func_cases(torch):
         ("vmap_nested", lambda: F.vmap(F.vmap(lambda s: s.sin() * 2))(batch)),
         ("vmap_grad", lambda: F.vmap(F.grad(_scalar_f))(batch)),
         ("vmap_tuple_out", lambda: F.vmap(lambda r: (r.sum(), r * 2))(batch)),
+        ("constant_jacrev", lambda: F.jacrev(lambda t: torch.ones(2, dtype=torch.float64))(x)),
+        ("constant_grad", lambda: F.grad(lambda t: torch.tensor(1.0, dtype=torch.float64))(x)),
+        ("constant_jacfwd", lambda: F.jacfwd(lambda t: torch.ones(2, dtype=torch.float64))(x)),
+        ("constant_vjp", lambda: F.vjp(lambda t: torch.ones(2, dtype=torch.float64), x)[1](
+            torch.ones(2, dtype=torch.float64))),
+        ("partly_used_argnums", lambda: F.grad(lambda p, q: (p * 2).sum(), argnums=(0, 1))(x, x)),
         ("functional_call", lambda: F.functional_call(lin, params, (batch,))),
         ("grad_params", lambda: F.grad(lambda p: per_sample_loss(p, batch, targets))(params)),
         ("per_sample_grads", lambda: F.vmap(F.grad(per_sample_loss), in_dims=(None, 0, 0))(params, batch, targets)),

@@ -82,13 +82,17 @@ def _jvp_by_double_backward(func, primals, t_leaves, has_aux):
         out, aux = out if has_aux else (out, None)
         leaves, spec = tree_flatten(out)
         dummies = [_make(np.zeros_like(o._data)).requires_grad_(True) for o in leaves]
-        vjps = autograd_grad(leaves, handles, grad_outputs=dummies, create_graph=True, allow_unused=True)
-        used = [(g, t) for g, t in zip(vjps, t_leaves) if g is not None]
-        if used:
-            found = autograd_grad([g for g, _ in used], dummies, grad_outputs=[t for _, t in used],
-                                  create_graph=True, allow_unused=True)
-        else:
-            found = [None] * len(dummies)
+        live = [i for i, o in enumerate(leaves) if o.requires_grad]
+        found = [None] * len(dummies)
+        if live:
+            vjps = autograd_grad([leaves[i] for i in live], handles, grad_outputs=[dummies[i] for i in live],
+                                 create_graph=True, allow_unused=True)
+            used = [(g, t) for g, t in zip(vjps, t_leaves) if g is not None and g.requires_grad]
+            if used:
+                grads = autograd_grad([g for g, _ in used], [dummies[i] for i in live],
+                                      grad_outputs=[t for _, t in used], create_graph=True, allow_unused=True)
+                for i, g in zip(live, grads):
+                    found[i] = g
     tangent_out = [_tangent_or_zeros(f, o) for f, o in zip(found, leaves)]
     result = (tree_unflatten(leaves, spec), tree_unflatten(tangent_out, spec))
     return (*result, aux) if has_aux else result

@@ -27,9 +27,14 @@ from ._pytree import tree_flatten, tree_unflatten
 
 
 def _grads(outputs, handles, grad_outputs, create_graph: bool) -> list:
-    """Gradients for every handle (zeros where an input was not used)."""
-    found = autograd_grad(outputs, handles, grad_outputs=grad_outputs, retain_graph=True,
-                          create_graph=create_graph, allow_unused=True)
+    """Gradients for every handle (zeros where an input was not used, or no output depends on the
+    inputs at all — PyTorch's transforms return zeros there, not an error)."""
+    pairs = [(o, g) for o, g in zip(outputs, grad_outputs or [None] * len(outputs)) if o.requires_grad]
+    found = [None] * len(handles)
+    if pairs:
+        found = autograd_grad([o for o, _ in pairs], handles,
+                              grad_outputs=None if grad_outputs is None else [g for _, g in pairs],
+                              retain_graph=True, create_graph=create_graph, allow_unused=True)
     return [g if g is not None else _make(np.zeros_like(h._data)) for g, h in zip(found, handles)]
 
 
@@ -96,11 +101,9 @@ def vjp(func: Callable, *primals, has_aux: bool = False):
                 raise RuntimeError(f"vjp(f, *primals): Expected f to be a function that has Tensor outputs, "
                                    f"but found an output of type {type(leaf)}")
 
-    def vjp_fn(*cotangents):
-        tangent_tree = cotangents[0] if len(cotangents) == 1 else cotangents
-        if len(cotangents) == 1 and not isinstance(out, (tuple, list, dict)):
-            tangent_tree = cotangents[0]
-        flat, _ = tree_flatten(tangent_tree)
+    def vjp_fn(cotangents, retain_graph: bool = True, create_graph=None):
+        """One gradient per primal for ``cotangents`` shaped like the function's output."""
+        flat, _ = tree_flatten(cotangents)
         if len(flat) != len(out_leaves):
             raise RuntimeError("Expected pytree structure of cotangents to be the same as pytree structure of "
                                "outputs to the function")
@@ -109,7 +112,8 @@ def vjp(func: Callable, *primals, has_aux: bool = False):
                 raise RuntimeError(f"Mismatch in shape: grad_output[0] has a shape of {c.shape} and output[0] "
                                    f"has a shape of {o.shape}.")
         with transform_level(), enable_grad():
-            grads = _grads(tuple(out_leaves), handles, tuple(flat), keep or needs_graph(flat))
+            graph = create_graph if create_graph is not None else (keep or needs_graph(flat))
+            grads = _grads(tuple(out_leaves), handles, tuple(flat), graph)
         return tuple(tree_unflatten(grads, spec))
 
     shown = out if keep else detach_tree(out)
