@@ -109,3 +109,9 @@ def test_weighted_random_sampler_follows_its_weights():
 
 def test_get_worker_info_is_none_in_the_main_process():
     assert D.get_worker_info() is None
+
+
+def test_pin_memory_warns_like_a_cpu_only_pytorch():
+    loader = D.DataLoader([1, 2, 3], pin_memory=True, num_workers=2)
+    with pytest.warns(UserWarning, match="'pin_memory' argument is set as true but no accelerator is found"):
+        assert [b.tolist() for b in loader] == [[1], [2], [3]]

@@ -6,6 +6,8 @@ same batches a single-process PyTorch loader gives.
 
 from __future__ import annotations
 
+import warnings
+
 from .collate import default_collate, default_convert
 from .dataset import IterableDataset
 from .sampler import BatchSampler, RandomSampler, SequentialSampler
@@ -107,6 +109,10 @@ class DataLoader:
         return self.batch_sampler if self._auto_collation else self.sampler
 
     def __iter__(self):
+        if self.pin_memory:
+            # What a CPU-only PyTorch says when iteration starts.
+            warnings.warn("'pin_memory' argument is set as true but no accelerator is found, then device pinned "
+                          "memory won't be used.", UserWarning, stacklevel=2)
         if self._iterable:
             return self._iter_iterable()
         return self._iter_map()
