@@ -39,8 +39,8 @@ class device:  # noqa: N801 - PyTorch's spelling
                 raise RuntimeError(f"Invalid device string: '{text}'")
             raise RuntimeError(f"Expected one of {', '.join(_TYPES)} device type at start of device string: {text}")
         name, parsed = match.group(1), match.group(2)
-        if name not in _TYPES:
-            raise RuntimeError(f"Expected one of {', '.join(_TYPES)} device type at start of device string: {text}")
+        if name not in _TYPES:  # PyTorch names only the type part here ('tpu' for 'tpu:0')
+            raise RuntimeError(f"Expected one of {', '.join(_TYPES)} device type at start of device string: {name}")
         if parsed is not None and index is not None:
             raise RuntimeError(f"type (string) must not include an index because index was passed explicitly: {text}")
         self.type = name
@@ -159,7 +159,9 @@ backends = _Namespace(
 
 
 def _moves_to(args, kwargs) -> list:
-    found = [a for a in args if _device_like(a)]
+    # Any string given to ``.to`` names a device (dtypes are never strings), so a bad one gets
+    # torch.device's parse error.
+    found = [a for a in args if isinstance(a, (str, device))]
     if kwargs.get("device") is not None:
         found.append(kwargs["device"])
     return found
@@ -172,7 +174,7 @@ def _guard_to(original):
     def to(self, *args, **kwargs):
         for where in _moves_to(args, kwargs):
             check_usable(where)
-        args = tuple(a for a in args if not _device_like(a))
+        args = tuple(a for a in args if not isinstance(a, (str, device)))
         kwargs = {k: v for k, v in kwargs.items() if k != "device"}
         return original(self, *args, **kwargs)
 

@@ -608,6 +608,8 @@ def everyday_cases(torch):
         ("module_cuda", lambda: torch.nn.Linear(2, 2).cuda()),
         ("module_to_cuda", lambda: torch.nn.Linear(2, 2).to("cuda")),
         ("to_mps", lambda: torch.ones(2).to("mps")),
+        ("to_bad_string", lambda: torch.ones(2).to("gpu")),
+        ("module_to_bad_string", lambda: torch.nn.Linear(2, 2).to("tpu:0")),
         ("to_cpu", lambda: describe(torch.ones(2).to("cpu", torch.float64))),
         ("module_to_cpu", lambda: type(torch.nn.Linear(2, 2).to("cpu")).__name__),
         ("cuda_queries", lambda: [torch.cuda.is_available(), torch.cuda.device_count()]),
