@@ -92,14 +92,6 @@ def check_usable(where) -> None:
     raise RuntimeError(f"PyTorch is not linked with support for {dev.type} devices")
 
 
-def _device_like(value) -> bool:
-    if isinstance(value, device):
-        return True
-    if isinstance(value, str):
-        return _DEVICE_RE.match(value) is not None and value.split(":")[0] in _TYPES
-    return False
-
-
 def set_default_device(where) -> None:
     """The device factories use when none is given (PyTorch accepts 'cuda' here and fails later)."""
     chosen = CPU if where is None else device(where)
