@@ -1,4 +1,5 @@
-"""In-place writes the optimizers share: new values into a tensor's storage, with a version bump."""
+"""What the optimizers share: in-place writes with a version bump, float32 scalars, fresh state
+buffers and step counters, and the gradient after maximize and L2 weight decay."""
 
 from __future__ import annotations
 
