@@ -355,6 +355,9 @@ def everyday_cases(torch):
         ("normal_floats", lambda: torch.normal(0.0, 1.0)),
         ("poisson_dtype", lambda: [str(torch.poisson(torch.ones(3)).dtype), torch.poisson(torch.zeros(2)).tolist()]),
         ("fills_return_self", lambda: _fills_return_self(torch)),
+        ("new_methods", lambda: _new_methods(torch)),
+        ("new_tensor_from_tensor", lambda: _caught_warnings(lambda: describe(torch.ones(2).new_tensor(torch.ones(2))))),
+        ("new_zeros_cuda", lambda: torch.ones(2).new_zeros(2, device="cuda")),
     ]
 
 
@@ -395,6 +398,15 @@ def _fill_nodes(torch):
         y.sum().backward()
         found.append([type(y.grad_fn).__name__, y.grad_fn.name(), x.grad.tolist()])
     return found
+
+
+def _new_methods(torch):
+    x = torch.ones(2, dtype=torch.float64)
+    y = torch.tensor([1, 2])
+    return [describe(x.new_zeros(2, 3)), describe(x.new_zeros((1, 2))), describe(x.new_ones([1])),
+            describe(x.new_full((2,), 3)), list(x.new_empty(0).shape), describe(x.new_tensor([1, 2])),
+            describe(x.new_tensor([1, 2], dtype=torch.long)), x.new_zeros(2, requires_grad=True).requires_grad,
+            describe(y.new_zeros(2)), describe(y.new_tensor([1.5])), repr(x.new_zeros(2, device="cpu").device)]
 
 
 def _fills_return_self(torch):
