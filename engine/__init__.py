@@ -80,7 +80,7 @@ _quiet_float_warnings()
 
 # ---- issue 9: torch.utils.data, torch.func, and the everyday API (devices, out=, legacy -------------
 # constructors, in-place random fills); each module's install() wires itself into this namespace.
-from . import _device, _legacy, _out, _random_fills, _sampling, _tensor_new, func, utils  # noqa: E402, F401
+from . import _device, _legacy, _out, _random_fills, _runtime, _sampling, _tensor_new, func, utils  # noqa: E402, F401
 
 device = _device.device
 cuda = _device.cuda
@@ -94,5 +94,6 @@ _legacy.install(globals())
 _random_fills.install()
 _sampling.install(globals())
 _tensor_new.install()
+_runtime.install(globals())
 autograd.Variable = _legacy.Variable
 vmap = func.vmap

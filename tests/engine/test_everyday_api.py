@@ -20,6 +20,9 @@ def test_every_recorded_case_is_built():
 
 @pytest.mark.parametrize("label", LABELS)
 def test_matches_pytorch(label):
+    if label == "default_tensor_type":
+        # PyTorch warns once per process; the recording ran this case first, so start afresh.
+        engine._runtime._WARNED_ONCE.clear()
     found = BUILDERS._errors_or_values([c for c in BUILDERS.everyday_cases(engine) if c[0] == label])
     assert found[label] == EVERYDAY[label]
 
