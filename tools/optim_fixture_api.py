@@ -175,6 +175,12 @@ def func_errors(torch):
         ("jvp_primals_tuple", lambda: F.jvp(_vector_f, x, x)),
         ("vmap_sizes", lambda: F.vmap(lambda p, q: p + q)(torch.ones(2, 3), torch.ones(3, 3))),
         ("vmap_non_tensor_out", lambda: F.vmap(lambda t: 1.0)(batch)),
+        ("vmap_all_none", lambda: F.vmap(lambda t: t, in_dims=(None,))(x)),
+        ("vmap_dim_range", lambda: F.vmap(lambda t: t, in_dims=(2,))(x)),
+        ("vmap_non_tensor_in", lambda: F.vmap(lambda t: t, in_dims=(0,))(3.0)),
+        ("vmap_in_dims_structure", lambda: F.vmap(lambda t: t, in_dims=(0, 1))(x)),
+        ("vmap_out_dims_structure", lambda: F.vmap(lambda t: t, out_dims=(0, 1))(x)),
+        ("vmap_nested_in_dims_structure", lambda: F.vmap(lambda p, q: p, in_dims=(0, None, 1))(x, (x, x))),
     ]
 
 

@@ -53,10 +53,14 @@ def tree_map(fn: Callable, tree):
     return tree_unflatten([fn(x) for x in leaves], spec)
 
 
-def spec_text(spec) -> str:
-    """A readable structure for error messages (``*`` marks a leaf)."""
+def spec_text(spec, indent: int = 0) -> str:
+    """The structure as PyTorch's ``TreeSpec`` repr prints it (for vmap's error messages):
+    ``TreeSpec(tuple, None, [*,\n  *])`` — children after the first on new lines, indented by two
+    more spaces per level; ``*`` is a leaf."""
     if spec is None:
         return "*"
     kind, keys, children = spec
-    inner = ", ".join(spec_text(c) for c in children)
-    return f"{getattr(kind, '__name__', kind)}[{inner}]"
+    inner = indent + 2
+    parts = [spec_text(c, inner) for c in children]
+    body = (",\n" + " " * inner).join(parts)
+    return f"TreeSpec({kind.__name__}, {keys}, [{body}])"

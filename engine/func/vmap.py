@@ -70,10 +70,7 @@ def _batch_size(leaves: list, dims: list, func, in_dims) -> int:
             )
         sizes.append(x.shape[d])
     if not sizes:
-        raise ValueError(
-            f"vmap({_name(func)}, in_dims={in_dims}, ...)(<inputs>): at least one input must be a Tensor batched "
-            "along a dimension (in_dims cannot all be None)"
-        )
+        raise ValueError("vmap: Expected at least one Tensor to vmap over")
     if len(set(sizes)) != 1:
         raise ValueError(
             f"vmap: Expected all tensors to have the same size in the mapped dimension, got sizes {sizes} for the "
@@ -101,10 +98,13 @@ def vmap(func: Callable, in_dims=0, out_dims=0, randomness: str = "error", *, ch
         if isinstance(out_dims, int) or out_dims is None:
             odims = [out_dims] * n_out
         else:
-            odims, _ = tree_flatten(out_dims)
+            odims, odims_spec = tree_flatten(out_dims)
             if len(odims) != n_out:
-                raise ValueError(f"vmap({_name(func)}, ..., out_dims={out_dims})(<inputs>): out_dims is not "
-                                 "compatible with the structure of `outputs`.")
+                raise ValueError(
+                    f"vmap({_name(func)}, ..., out_dims={out_dims})(<inputs>): out_dims is not compatible with the "
+                    f"structure of `outputs`. out_dims has structure {spec_text(odims_spec)} but outputs has "
+                    f"structure {spec_text(out_spec)}."
+                )
         stacked = []
         for k in range(n_out):
             column = [leaves_k[0][k] for leaves_k in per_call]
