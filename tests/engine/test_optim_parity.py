@@ -181,3 +181,47 @@ def test_parameters_to_vector_and_back():
     engine.nn.utils.vector_to_parameters(engine.arange(8, dtype=engine.float32), params)
     assert params[1].tolist() == [[3.0, 4.0], [5.0, 6.0]] and params[2].tolist() == [7.0]
     assert params[0].is_leaf and params[0].requires_grad
+
+
+# ---- step hooks (behaviour checked against PyTorch 2.13 by hand: same calls, same order) -----------
+
+
+def test_step_hooks_run_around_step_and_can_be_removed():
+    w = engine.nn.Parameter(engine.ones(2))
+    w.grad = engine.ones(2)
+    opt = optim.SGD([w], lr=0.1)
+    calls = []
+    pre = opt.register_step_pre_hook(lambda o, args, kwargs: calls.append(("pre", o is opt, args[0] is o, kwargs)))
+    opt.register_step_post_hook(lambda o, args, kwargs: calls.append(("post", len(args))))
+    opt.step()
+    assert calls == [("pre", True, True, {}), ("post", 1)]
+    pre.remove()
+    opt.step()
+    assert calls[2:] == [("post", 1)]
+    np.testing.assert_allclose(w._data, [0.8, 0.8])
+
+
+def test_a_pre_hook_can_replace_the_arguments_and_must_return_a_pair():
+    w = engine.nn.Parameter(engine.ones(1))
+    opt = optim.SGD([w], lr=0.1)
+    opt.register_step_pre_hook(lambda o, args, kwargs: ((o,), {"closure": lambda: 5.0}))
+    assert opt.step() == 5.0
+    bad = optim.SGD([w], lr=0.1)
+    bad.register_step_pre_hook(lambda o, args, kwargs: (1,))
+    with pytest.raises(RuntimeError, match=r"must return None or a tuple of \(new_args, new_kwargs\), but got \(1,\)"):
+        bad.step()
+
+
+def test_a_subclass_step_calling_super_runs_the_hooks_once():
+    class MyAdam(optim.Adam):
+        def step(self, closure=None):
+            calls.append("my step")
+            return super().step(closure)
+
+    calls = []
+    w = engine.nn.Parameter(engine.ones(1))
+    opt = MyAdam([w], lr=0.1)
+    opt.register_step_pre_hook(lambda o, a, k: calls.append("pre"))
+    opt.register_step_post_hook(lambda o, a, k: calls.append("post"))
+    opt.step()
+    assert calls == ["pre", "my step", "post"]
