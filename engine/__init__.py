@@ -62,44 +62,6 @@ from . import nn, optim  # noqa: E402  (nn and optim build on everything above)
 from ._serialization import load, save  # noqa: E402
 
 
-class device:  # noqa: N801 - PyTorch's spelling
-    """``torch.device``: the engine computes on the CPU only; other devices raise at once."""
-
-    def __init__(self, type: str = "cpu", index: int | None = None) -> None:  # noqa: A002
-        name = str(type).split(":")[0]
-        if name != "cpu":
-            raise RuntimeError(f"engine runs on the CPU only; device '{type}' is not available")
-        self.type = "cpu"
-        self.index = index
-
-    def __repr__(self) -> str:
-        return "device(type='cpu')" if self.index is None else f"device(type='cpu', index={self.index})"
-
-    def __str__(self) -> str:
-        return "cpu"
-
-    def __eq__(self, other) -> bool:
-        return str(other) == "cpu"
-
-    def __hash__(self) -> int:
-        return hash("cpu")
-
-
-class _Cuda:
-    """``torch.cuda``: present so scripts can ask, always unavailable."""
-
-    @staticmethod
-    def is_available() -> bool:
-        return False
-
-    @staticmethod
-    def device_count() -> int:
-        return 0
-
-
-cuda = _Cuda()
-
-
 def _quiet_float_warnings() -> None:
     # PyTorch computes 1/0 = inf and 0/0 = nan silently; numpy warns from inside our forward rules.
     # Only numpy's floating-point messages raised from engine modules are silenced.
@@ -123,3 +85,23 @@ from .nn._norm_functional import cosine_similarity, pairwise_distance  # noqa: E
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05, cudnn_enabled=True):  # noqa: E302
     """``torch.group_norm`` (``cudnn_enabled`` is accepted and ignored: CPU only)."""
     return nn.functional.group_norm(input, num_groups, weight, bias, eps)
+
+# ---- issue 9: torch.utils.data, torch.func, and the everyday API (devices, out=, legacy -------------
+# constructors, in-place random fills); each module's install() wires itself into this namespace.
+from . import _device, _legacy, _out, _random_fills, _runtime, _sampling, _tensor_new, func, utils  # noqa: E402, F401
+
+device = _device.device
+cuda = _device.cuda
+accelerator = _device.accelerator
+backends = _device.backends
+set_default_device = _device.set_default_device
+get_default_device = _device.get_default_device
+_device.install(globals())
+_out.install(globals())
+_legacy.install(globals())
+_random_fills.install()
+_sampling.install(globals())
+_tensor_new.install()
+_runtime.install(globals())
+autograd.Variable = _legacy.Variable
+vmap = func.vmap

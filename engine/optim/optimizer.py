@@ -9,6 +9,7 @@ from typing import Any, Callable, Iterable
 from .._tensor import Tensor
 from ..autograd.grad_mode import enable_grad, no_grad
 from ..nn.modules.module import _zero_grad, typename
+from . import _step_hooks
 
 
 class _RequiredParameter:
@@ -89,6 +90,19 @@ class Optimizer:
                         self._update(p, group)
         return loss
 
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        if "step" in cls.__dict__:  # a subclass's own step runs the step hooks too
+            cls.step = _step_hooks.with_step_hooks(cls.__dict__["step"])
+
+    def register_step_pre_hook(self, hook: Callable):
+        """``hook(optimizer, args, kwargs)`` before each ``step``; may return new ``(args, kwargs)``."""
+        return _step_hooks.register(self, "pre", hook)
+
+    def register_step_post_hook(self, hook: Callable):
+        """``hook(optimizer, args, kwargs)`` after each ``step``."""
+        return _step_hooks.register(self, "post", hook)
+
     def _update(self, p: Tensor, group: dict) -> None:  # pragma: no cover - abstract
         """Update one parameter in place from ``p.grad`` with ``group``'s hyper-parameters."""
         raise NotImplementedError
@@ -167,3 +181,20 @@ def _cast_state(param: Tensor, key: str, value: Any) -> Any:
 
             return _make(value._data.astype(param._data.dtype))
     return value
+
+
+Optimizer.step = _step_hooks.with_step_hooks(Optimizer.step)
+
+
+def check_non_negative(*named_values: tuple) -> None:
+    """PyTorch's constructor checks: ``ValueError("Invalid <what>: <value>")`` for a negative value."""
+    for what, value in named_values:
+        if not 0.0 <= value:
+            raise ValueError(f"Invalid {what}: {value}")
+
+
+def check_betas(betas: tuple) -> None:
+    """Both betas must lie in [0, 1), PyTorch's message names the offending index."""
+    for index, beta in enumerate(betas):
+        if not 0.0 <= beta < 1.0:
+            raise ValueError(f"Invalid beta parameter at index {index}: {beta}")
