@@ -1,0 +1,31 @@
+"""Ops that are linear maps of one input (pooling windows, im2col, padding, resampling).
+
+For a linear map ``A`` the reverse rule is its adjoint ``Aᵀ`` and the forward rule is ``A`` itself.
+Each such op is declared as a pair of classes -- the map and its adjoint -- whose ``vjp`` applies
+the other one with the same configuration, so gradients of any order stay exact (the adjoint of the
+adjoint is the map again). The configuration (shapes, window sizes, index arrays) is the single
+param ``cfg``; ``forward`` receives it through ``self.cfg``.
+"""
+
+from __future__ import annotations
+
+from .._op import Op
+
+
+class LinearMap(Op):
+    """A linear op of one tensor: ``vjp = adjoint(grad)``, ``jvp = self(tangent)``."""
+
+    abstract = True
+    adjoint: type = None  # the partner class, set by :func:`pair`
+
+    def vjp(self, grad):
+        return (self.adjoint.apply(grad, cfg=self.cfg),)
+
+    def jvp(self, tangents):
+        return type(self).apply(tangents[0], cfg=self.cfg)
+
+
+def pair(forward_cls: type, adjoint_cls: type) -> None:
+    """Make two LinearMap classes each other's adjoint."""
+    forward_cls.adjoint = adjoint_cls
+    adjoint_cls.adjoint = forward_cls
