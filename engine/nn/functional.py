@@ -307,3 +307,12 @@ def binary_cross_entropy_with_logits(
 
 def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     return _engine("flatten")(input, start_dim, end_dim)
+
+
+# ---- convolution, pooling, padding and resampling (implemented in their own files) --------------
+from ._functional_conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d, fold, unfold  # noqa: E402,F401
+from ._functional_pool import (  # noqa: E402,F401
+    adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d, adaptive_max_pool2d,
+    avg_pool1d, avg_pool2d, max_pool1d, max_pool2d,
+)
+from ._functional_resample import interpolate, pad  # noqa: E402,F401

@@ -2,4 +2,4 @@
 
 from . import arithmetic, compare, linalg, math, nn_ops, reduction, shape, unary  # noqa: F401
 from . import indexing, inplace, joining  # noqa: F401
-from . import conv, pooling  # noqa: F401  (convolution and pooling)
+from . import conv, pooling, resample  # noqa: F401  (convolution, pooling, padding and resampling)

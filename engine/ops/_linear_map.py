@@ -9,6 +9,10 @@ param ``cfg``; ``forward`` receives it through ``self.cfg``.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
+import numpy as np
+
 from .._op import Op
 
 
@@ -29,3 +33,24 @@ def pair(forward_cls: type, adjoint_cls: type) -> None:
     """Make two LinearMap classes each other's adjoint."""
     forward_cls.adjoint = adjoint_cls
     adjoint_cls.adjoint = forward_cls
+
+
+class Separable(NamedTuple):
+    """``out = rows @ x @ colsᵀ`` on the last two axes (rows None: the height is kept)."""
+
+    rows: np.ndarray | None
+    cols: np.ndarray
+
+
+def separable_forward(x: np.ndarray, cfg: Separable) -> np.ndarray:
+    out = x @ cfg.cols.T.astype(x.dtype, copy=False)
+    if cfg.rows is not None:
+        out = cfg.rows.astype(x.dtype, copy=False) @ out
+    return out
+
+
+def separable_adjoint(g: np.ndarray, cfg: Separable) -> np.ndarray:
+    out = g @ cfg.cols.astype(g.dtype, copy=False)
+    if cfg.rows is not None:
+        out = cfg.rows.T.astype(g.dtype, copy=False) @ out
+    return out

@@ -299,9 +299,11 @@ class ConvolutionBackward(Op):
 def convolution(input: Tensor, weight: Tensor, bias, stride, padding, dilation, transposed, output_padding, groups, one_d):
     """Apply :class:`Convolution` (arguments already checked and made 2-D by the nn wrappers)."""
     if bias is None:
+        # PyTorch's node keeps an edge slot for the absent bias, (None, 0): a placeholder input
+        # without grad gives exactly that.
         return Convolution.apply(
-            input, weight, stride=stride, padding=padding, dilation=dilation, transposed=transposed,
-            output_padding=output_padding, groups=groups, one_d=one_d, has_bias=False,
+            input, weight, _make(np.zeros(0, input._data.dtype)), stride=stride, padding=padding, dilation=dilation,
+            transposed=transposed, output_padding=output_padding, groups=groups, one_d=one_d, has_bias=False,
         )
     return Convolution.apply(
         input, weight, bias, stride=stride, padding=padding, dilation=dilation, transposed=transposed,

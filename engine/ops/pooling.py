@@ -17,7 +17,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .._op import Op
-from ._linear_map import LinearMap, pair
+from ._linear_map import LinearMap, Separable, pair, separable_adjoint, separable_forward
 from ._windows import out_size, pad2, windows
 
 
@@ -261,27 +261,6 @@ def averaging_matrix(size: int, out: int, dtype) -> np.ndarray:
     cols = np.arange(size)
     inside = (cols[None, :] >= start[:, None]) & (cols[None, :] < end[:, None])
     return (inside / (end - start)[:, None]).astype(dtype)
-
-
-class Separable(NamedTuple):
-    """``out = rows @ x @ colsᵀ`` on the last two axes (rows None: the height is kept)."""
-
-    rows: np.ndarray | None
-    cols: np.ndarray
-
-
-def separable_forward(x: np.ndarray, cfg: Separable) -> np.ndarray:
-    out = x @ cfg.cols.T.astype(x.dtype, copy=False)
-    if cfg.rows is not None:
-        out = cfg.rows.astype(x.dtype, copy=False) @ out
-    return out
-
-
-def separable_adjoint(g: np.ndarray, cfg: Separable) -> np.ndarray:
-    out = g @ cfg.cols.astype(g.dtype, copy=False)
-    if cfg.rows is not None:
-        out = cfg.rows.T.astype(g.dtype, copy=False) @ out
-    return out
 
 
 def _separable_sample(shape, rows: bool):

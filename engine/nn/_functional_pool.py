@@ -1,0 +1,151 @@
+"""``F.max_pool1d/2d``, ``F.avg_pool1d/2d``, ``F.adaptive_{avg,max}_pool{1,2}d`` with PyTorch's checks.
+
+The 1-D forms run the 2-D kernels on ``input.unsqueeze(-2)`` and squeeze the result, which is the
+graph PyTorch builds (``UnsqueezeBackward0`` -> ``MaxPool2DWithIndicesBackward0`` ->
+``SqueezeBackward1``). An adaptive average pool to 1x1 is a mean (``MeanBackward1``), as in PyTorch.
+"""
+
+from __future__ import annotations
+
+from .._tensor import Tensor
+from ..ops.pooling import (
+    AdaptiveAvgPool2D,
+    AdaptiveMaxPool2D,
+    AvgPool2D,
+    AvgWindow,
+    MaxPool2DWithIndices,
+    Window,
+    averaging_matrix,
+    pool_grid,
+)
+from ..ops._linear_map import Separable
+from ._functional_conv import ntuple
+
+
+def _stride(stride, kernel: tuple, n: int) -> tuple:
+    if stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0):
+        return kernel
+    return ntuple(stride, n)
+
+
+def _check_pool(input: Tensor, win: Window, dims_word: str) -> None:
+    if input.dim() not in (3, 4) or input.numel() == 0:
+        raise RuntimeError(f"non-empty 3D or 4D (batch mode) tensor expected for input")
+    for i in range(2):
+        effective = (win.kernel[i] - 1) * win.dilation[i] + 1
+        if win.padding[i] > effective // 2:
+            raise RuntimeError(
+                "pad should be at most half of effective kernel size, but got "
+                f"pad={win.padding[i]}, kernel_size={win.kernel[i]} and dilation={win.dilation[i]}"
+            )
+    hw = tuple(input.shape[-2:])
+    grid = pool_grid(hw, win)
+    if grid[0] < 1 or grid[1] < 1:
+        c = input.shape[-3]
+        raise RuntimeError(
+            f"Given input size: ({c}x{hw[0]}x{hw[1]}). Calculated output size: ({c}x{grid[0]}x{grid[1]}). "
+            "Output size is too small"
+        )
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    kernel = ntuple(kernel_size, 2)
+    win = Window(kernel, _stride(stride, kernel, 2), ntuple(padding, 2), ntuple(dilation, 2), bool(ceil_mode))
+    _check_pool(input, win, "2d")
+    out, indices = MaxPool2DWithIndices.apply(input, win=win)
+    return (out, indices) if return_indices else out
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    if input.dim() not in (2, 3):
+        raise RuntimeError(
+            "max_pool1d: Expected 2D or 3D (batch mode) tensor with optional 0 dim batch size for input, "
+            f"but got:[{', '.join(map(str, input.shape))}]"
+        )
+    (k,) = ntuple(kernel_size, 1)
+    (s,) = _stride(stride, (k,), 1)
+    (p,) = ntuple(padding, 1)
+    (d,) = ntuple(dilation, 1)
+    if p > k // 2:
+        raise RuntimeError(
+            f"max_pool1d() padding should be at most half of kernel size, but got padding={p} and kernel_size={k}"
+        )
+    n_out = pool_grid((1, input.shape[-1]), Window((1, k), (1, s), (0, p), (1, d), bool(ceil_mode)))[1]
+    if n_out < 1:
+        raise RuntimeError(f"max_pool1d() Invalid computed output size: {n_out}")
+    win = Window((1, k), (1, s), (0, p), (1, d), bool(ceil_mode))
+    out, indices = MaxPool2DWithIndices.apply(input.unsqueeze(-2), win=win)
+    out = out.squeeze(-2)
+    return (out, indices.squeeze(-2)) if return_indices else out
+
+
+def _avg(input, kernel, stride, padding, ceil_mode, count_include_pad, divisor_override):
+    win = Window(kernel, stride, padding, (1, 1), bool(ceil_mode))
+    _check_pool(input, win, "2d")
+    if divisor_override is not None and divisor_override == 0:
+        raise RuntimeError("divisor must be not zero")
+    cfg = AvgWindow(win, bool(count_include_pad), divisor_override, tuple(input.shape))
+    return AvgPool2D.apply(input, cfg=cfg)
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, divisor_override=None):
+    kernel = ntuple(kernel_size, 2)
+    return _avg(input, kernel, _stride(stride, kernel, 2), ntuple(padding, 2), ceil_mode, count_include_pad, divisor_override)
+
+
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+    if input.dim() not in (2, 3):
+        raise RuntimeError(f"avg_pool1d() Expected input to have 2 or 3 dimensions, but got {input.dim()}")
+    (k,) = ntuple(kernel_size, 1)
+    (s,) = _stride(stride, (k,), 1)
+    (p,) = ntuple(padding, 1)
+    out = _avg(input.unsqueeze(-2), (1, k), (1, s), (0, p), ceil_mode, count_include_pad, None)
+    return out.squeeze(-2)
+
+
+def _adaptive_size(output_size, input: Tensor, n: int) -> tuple:
+    sizes = output_size if isinstance(output_size, (tuple, list)) else (output_size,) * n
+    if len(sizes) == 1 and n == 2:
+        sizes = tuple(sizes) * 2
+    spatial = tuple(input.shape[-n:])
+    return tuple(spatial[i] if s is None else int(s) for i, s in enumerate(sizes))
+
+
+def _check_adaptive(input: Tensor, name: str) -> None:
+    if input.dim() not in (3, 4):
+        raise RuntimeError(f"{name}(): Expected 3D or 4D tensor, but got {list(input.shape)}")
+
+
+def adaptive_avg_pool2d(input, output_size) -> Tensor:
+    _check_adaptive(input, "adaptive_avg_pool2d")
+    out_hw = _adaptive_size(output_size, input, 2)
+    if out_hw == (1, 1):
+        return input.mean((-1, -2), keepdim=True)
+    h, w = input.shape[-2:]
+    dt = input._data.dtype
+    cfg = Separable(averaging_matrix(h, out_hw[0], dt), averaging_matrix(w, out_hw[1], dt))
+    return AdaptiveAvgPool2D.apply(input, cfg=cfg)
+
+
+def adaptive_avg_pool1d(input, output_size) -> Tensor:
+    if input.dim() not in (2, 3):
+        raise RuntimeError(f"adaptive_avg_pool1d() argument 'input' should have 2 or 3 dimensions, but got {input.dim()}")
+    (size,) = ntuple(output_size, 1)
+    return adaptive_avg_pool2d(input.unsqueeze(-2), (1, size)).squeeze(-2)
+
+
+def adaptive_max_pool2d(input, output_size, return_indices=False):
+    _check_adaptive(input, "adaptive_max_pool2d")
+    out_hw = _adaptive_size(output_size, input, 2)
+    out, indices = AdaptiveMaxPool2D.apply(input, output_size=out_hw)
+    return (out, indices) if return_indices else out
+
+
+def adaptive_max_pool1d(input, output_size, return_indices=False):
+    if input.dim() not in (2, 3):
+        raise RuntimeError(f"adaptive_max_pool1d() argument 'input' should have 2 or 3 dimensions, but got {input.dim()}")
+    (size,) = ntuple(output_size, 1)
+    out, indices = AdaptiveMaxPool2D.apply(input.unsqueeze(-2), output_size=(1, size))
+    out = out.squeeze(-2)
+    return (out, indices.squeeze(-2)) if return_indices else out
+
