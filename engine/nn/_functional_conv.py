@@ -10,7 +10,7 @@ from __future__ import annotations
 import warnings
 
 from .._tensor import Tensor
-from ..ops.conv import convolution
+from ..ops.conv import convolution, squeeze_dim
 from ..ops.resample import Col2Im, Columns, Im2Col
 
 _DTYPE_WORDS = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int"}
@@ -56,7 +56,8 @@ def _check_conv(input, weight, bias, stride, padding, dilation, groups, transpos
     if not transposed:
         if w[0] % groups:
             raise RuntimeError(
-                f"Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, but got weight of size {_size(w)} instead"
+                # PyTorch prints this size in double brackets.
+                f"Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, but got weight of size [{_size(w)}] instead"
             )
         if shape[1] != w[1] * groups:
             raise RuntimeError(
@@ -139,7 +140,7 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, nd, transposed
         input, weight, bias, _as2(stride, 1), _as2(padding, 0), _as2(dilation, 1), transposed,
         _as2(output_padding, 0), groups, one_d,
     )
-    return out.squeeze(0) if unbatched else out
+    return squeeze_dim(out, 0) if unbatched else out
 
 
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor:
@@ -169,9 +170,7 @@ def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tenso
             f"but got: {_size(input.shape)}"
         )
     cfg = Columns(tuple(input.shape[-2:]), ntuple(kernel_size, 2), ntuple(dilation, 2), ntuple(padding, 2), ntuple(stride, 2))
-    if input.dim() == 3:
-        return Im2Col.apply(input.unsqueeze(0), cfg=cfg).squeeze(0)
-    return Im2Col.apply(input, cfg=cfg)
+    return Im2Col.apply(input, cfg=cfg)  # a 3-D input is one unbatched image, handled by the op
 
 
 def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
@@ -186,8 +185,8 @@ def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=
     c_k = input.shape[-2]
     if c_k % k:
         raise RuntimeError(
-            f"Expected size of input's first non-batch dimension to be divisible by the product of kernel_size, "
-            f"but got input.size(1)={c_k} and kernel_size=({cfg.kernel[0]}, {cfg.kernel[1]})"
+            f"Expected size of input's dimension {input.dim() - 2} to be divisible by the product of kernel_size, "
+            f"but got input.size({input.dim() - 2})={c_k} and kernel_size=({cfg.kernel[0]}, {cfg.kernel[1]})."
         )
     blocks = [
         (cfg.size[i] + 2 * cfg.padding[i] - cfg.dilation[i] * (cfg.kernel[i] - 1) - 1) // cfg.stride[i] + 1 for i in range(2)
@@ -199,7 +198,5 @@ def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=
             f"stride=({cfg.stride[0]}, {cfg.stride[1]}), expected size of input's dimension 2 to match the calculated "
             f"number of sliding blocks {blocks[0]} * {blocks[1]} = {blocks[0] * blocks[1]}, but got input.size(2)={input.shape[-1]}."
         )
-    if input.dim() == 2:
-        return Col2Im.apply(input.unsqueeze(0), cfg=cfg).squeeze(0)
     return Col2Im.apply(input, cfg=cfg)
 

@@ -19,6 +19,7 @@ from ..ops.pooling import (
     pool_grid,
 )
 from ..ops._linear_map import Separable
+from ..ops.conv import squeeze_dim
 from ._functional_conv import ntuple
 
 
@@ -75,7 +76,7 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
         raise RuntimeError(f"max_pool1d() Invalid computed output size: {n_out}")
     win = Window((1, k), (1, s), (0, p), (1, d), bool(ceil_mode))
     out, indices = MaxPool2DWithIndices.apply(input.unsqueeze(-2), win=win)
-    out = out.squeeze(-2)
+    out = squeeze_dim(out, -2)
     return (out, indices.squeeze(-2)) if return_indices else out
 
 
@@ -100,7 +101,7 @@ def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     (s,) = _stride(stride, (k,), 1)
     (p,) = ntuple(padding, 1)
     out = _avg(input.unsqueeze(-2), (1, k), (1, s), (0, p), ceil_mode, count_include_pad, None)
-    return out.squeeze(-2)
+    return squeeze_dim(out, -2)
 
 
 def _adaptive_size(output_size, input: Tensor, n: int) -> tuple:
@@ -131,7 +132,7 @@ def adaptive_avg_pool1d(input, output_size) -> Tensor:
     if input.dim() not in (2, 3):
         raise RuntimeError(f"adaptive_avg_pool1d() argument 'input' should have 2 or 3 dimensions, but got {input.dim()}")
     (size,) = ntuple(output_size, 1)
-    return adaptive_avg_pool2d(input.unsqueeze(-2), (1, size)).squeeze(-2)
+    return squeeze_dim(adaptive_avg_pool2d(input.unsqueeze(-2), (1, size)), -2)
 
 
 def adaptive_max_pool2d(input, output_size, return_indices=False):
@@ -146,6 +147,6 @@ def adaptive_max_pool1d(input, output_size, return_indices=False):
         raise RuntimeError(f"adaptive_max_pool1d() argument 'input' should have 2 or 3 dimensions, but got {input.dim()}")
     (size,) = ntuple(output_size, 1)
     out, indices = AdaptiveMaxPool2D.apply(input.unsqueeze(-2), output_size=(1, size))
-    out = out.squeeze(-2)
+    out = squeeze_dim(out, -2)
     return (out, indices.squeeze(-2)) if return_indices else out
 

@@ -18,6 +18,7 @@ import numpy as np
 from .._op import Op
 from .._tensor import Tensor, _make
 from ._windows import grid_of, pad2, windows
+from .shape import Squeeze, _view_result
 
 
 def _rand(*shape, seed=0):
@@ -309,3 +310,17 @@ def convolution(input: Tensor, weight: Tensor, bias, stride, padding, dilation, 
         input, weight, bias, stride=stride, padding=padding, dilation=dilation, transposed=transposed,
         output_padding=output_padding, groups=groups, one_d=one_d,
     )
+
+
+class SqueezeDim(Squeeze):
+    """``squeeze(dim)`` as its own class, so ``type(grad_fn).__name__`` is PyTorch's SqueezeBackward1
+    (the shared Squeeze class only renames the instance's ``name()``)."""
+
+    node_name = "SqueezeBackward1"
+
+
+def squeeze_dim(t: Tensor, dim: int) -> Tensor:
+    """``t.squeeze(dim)`` of a size-1 dim, with PyTorch's node (used by unbatched and 1-D layers)."""
+    shape = t._data.shape
+    dim = dim % len(shape)
+    return _view_result(SqueezeDim.apply(t, out_shape=shape[:dim] + shape[dim + 1 :]), t)

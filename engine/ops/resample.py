@@ -40,6 +40,8 @@ class Im2Col(LinearMap):
 
     def forward(self, x):
         c = self.cfg
+        if x.ndim == 3:  # unbatched
+            return im2col(x[None], c.kernel, c.stride, c.padding, c.dilation)[0]
         return im2col(x, c.kernel, c.stride, c.padding, c.dilation)
 
     def rule(self) -> str:
@@ -58,6 +60,8 @@ class Col2Im(LinearMap):
 
     def forward(self, cols):
         c = self.cfg
+        if cols.ndim == 2:  # unbatched
+            return np.ascontiguousarray(col2im(cols[None], c.size, c.kernel, c.stride, c.padding, c.dilation)[0])
         return np.ascontiguousarray(col2im(cols, c.size, c.kernel, c.stride, c.padding, c.dilation))
 
     def rule(self) -> str:

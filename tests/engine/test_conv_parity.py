@@ -1,0 +1,122 @@
+"""Convolution, pooling, padding and resampling against PyTorch (fixtures from tools/record_conv_fixtures.py).
+
+Every case builds the same layer from the recorder's expression with the engine's ``nn``/``F``,
+loads PyTorch's weights, runs PyTorch's input and upstream gradient, and compares the output, the
+input's and every parameter's gradient and the grad_fn graph, in float32 and float64. The error
+cases compare the exception type and message. Torch is not imported.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import engine
+import engine.nn.functional as F
+from engine import nn
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURE = json.loads((ROOT / "tests" / "fixtures" / "conv_cases.json").read_text())
+
+
+def _load_recorder():
+    spec = importlib.util.spec_from_file_location("record_conv_fixtures", ROOT / "tools" / "record_conv_fixtures.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+recorder = _load_recorder()
+TOL = {"float32": dict(rtol=2e-4, atol=2e-5), "float64": dict(rtol=1e-9, atol=1e-11)}
+DTYPES = {"float32": engine.float32, "float64": engine.float64}
+
+
+def _close(actual: np.ndarray, stored, dtype: str, what: str) -> None:
+    if isinstance(stored, dict) and "checksum" in stored:
+        np.testing.assert_allclose(recorder.checksum(actual), stored["checksum"], rtol=1e-4 if dtype == "float32" else 1e-8,
+                                   atol=1e-6, err_msg=what)
+        return
+    values = stored["values"] if isinstance(stored, dict) else stored
+    expected = np.asarray(values, dtype=np.float64)
+    assert actual.shape == expected.shape, f"{what}: shape {actual.shape} != {expected.shape}"
+    np.testing.assert_allclose(actual.astype(np.float64), expected, err_msg=what, **TOL[dtype])
+
+
+def _run(case):
+    dtype = DTYPES[case["dtype"]]
+    np_dtype = np.float32 if case["dtype"] == "float32" else np.float64
+    engine.manual_seed(0)
+    layer = recorder.build(case["expr"], engine)
+    if isinstance(layer, nn.Module):
+        layer = layer.to(dtype)
+        with engine.no_grad():
+            if case["formula_weights"]:
+                for i, p in enumerate(layer.parameters()):
+                    p.copy_(engine.tensor(recorder.formula_weights(tuple(p.shape), i), dtype=dtype))
+            else:
+                state = {k: engine.tensor(np.asarray(v, dtype=np_dtype)) for k, v in case["state"].items()}
+                layer.load_state_dict(state)
+    x = engine.tensor(np.asarray(case["input"], dtype=np_dtype), requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = layer(x)
+    indices = None
+    if isinstance(out, tuple):
+        out, indices = out
+    out.backward(engine.tensor(np.asarray(case["grad_output"], dtype=np_dtype)))
+    return layer, x, out, indices
+
+
+CASES = FIXTURE["cases"]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[f"{c['name']}-{c['dtype']}" for c in CASES])
+def test_layer_matches_pytorch(case):
+    layer, x, out, indices = _run(case)
+    dtype = case["dtype"]
+    assert list(out.shape) == case["output_shape"]
+    assert out.dtype == DTYPES[dtype]
+    _close(out.detach().numpy(), case["output"], dtype, "output")
+    _close(x.grad.numpy(), case["input_grad"], dtype, "input gradient")
+    params = dict(layer.named_parameters()) if isinstance(layer, nn.Module) else {}
+    assert sorted(params) == sorted(case["param_grads"])
+    for name, p in params.items():
+        assert p.grad is not None, name
+        _close(p.grad.numpy(), case["param_grads"][name], dtype, f"gradient of {name}")
+    if case["indices"] is not None:
+        assert indices.dtype == engine.int64
+        np.testing.assert_array_equal(indices.numpy(), np.asarray(case["indices"]))
+    assert recorder.node_chain(out) == case["nodes"]
+
+
+ERRORS = FIXTURE["errors"]
+
+
+@pytest.mark.parametrize("case", ERRORS, ids=[c["name"] for c in ERRORS])
+def test_bad_input_raises_pytorchs_error(case):
+    scope = {"torch": engine, "nn": nn, "F": F, "x4": engine.randn(2, 3, 10, 10, requires_grad=True),
+             "x3": engine.randn(2, 3, 10, requires_grad=True), "x1": engine.randn(10, requires_grad=True)}
+    with pytest.raises(Exception) as info:
+        eval(case["expr"], scope)  # noqa: S307 - the recorder's own expressions
+    assert type(info.value).__name__ == case["type"]
+    prefix = FIXTURE["prefix_only"].get(case["name"])
+    if prefix is not None:
+        assert str(info.value).startswith(prefix)
+        assert str(info.value)[len(prefix):].startswith("{")
+    else:
+        assert str(info.value) == case["message"]
+
+
+def test_fixture_covers_every_layer_family():
+    # A recorder change that drops a family would silently shrink what is compared.
+    names = {c["name"] for c in CASES}
+    for family in ("conv2d", "conv1d", "conv_transpose2d", "conv_transpose1d", "max_pool2d", "max_pool1d",
+                   "avg_pool2d", "avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool2d", "pad_reflect2d",
+                   "upsample_bilinear", "unfold", "fold", "lenet"):
+        assert any(n.startswith(family) for n in names), family
+    assert {c["dtype"] for c in CASES} == {"float32", "float64"}
