@@ -203,7 +203,6 @@ def node_chain(tensor) -> list:
 
 
 def _record_case(torch, name: str, expr: str, shape, dtype) -> dict:
-    import torch.nn.functional as F
 
     torch.manual_seed(sum(map(ord, name)))
     layer = build(expr, torch)

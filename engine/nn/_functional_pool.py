@@ -8,6 +8,8 @@ graph PyTorch builds (``UnsqueezeBackward0`` -> ``MaxPool2DWithIndicesBackward0`
 from __future__ import annotations
 
 from .._tensor import Tensor
+from ..ops._linear_map import Separable
+from ..ops.conv import squeeze_dim
 from ..ops.pooling import (
     AdaptiveAvgPool2D,
     AdaptiveMaxPool2D,
@@ -18,8 +20,6 @@ from ..ops.pooling import (
     averaging_matrix,
     pool_grid,
 )
-from ..ops._linear_map import Separable
-from ..ops.conv import squeeze_dim
 from ._functional_conv import ntuple
 
 
@@ -31,7 +31,7 @@ def _stride(stride, kernel: tuple, n: int) -> tuple:
 
 def _check_pool(input: Tensor, win: Window, dims_word: str) -> None:
     if input.dim() not in (3, 4) or input.numel() == 0:
-        raise RuntimeError(f"non-empty 3D or 4D (batch mode) tensor expected for input")
+        raise RuntimeError("non-empty 3D or 4D (batch mode) tensor expected for input")
     for i in range(2):
         effective = (win.kernel[i] - 1) * win.dilation[i] + 1
         if win.padding[i] > effective // 2:

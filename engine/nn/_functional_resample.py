@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import math
 
-
-
 from .._tensor import Tensor
 from ..ops._linear_map import Separable
 from ..ops.resample import (

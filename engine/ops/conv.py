@@ -14,10 +14,11 @@ convolution is the same three kernels with the roles of forward and input gradie
 from __future__ import annotations
 
 import numpy as np
+from numpy.lib.stride_tricks import as_strided
 
 from .._op import Op
 from .._tensor import Tensor, _make
-from ._windows import grid_of, pad2, windows
+from ._windows import grid_of
 from .shape import Squeeze, _view_result
 
 
@@ -26,55 +27,60 @@ def _rand(*shape, seed=0):
 
 
 # ---- numpy kernels ---------------------------------------------------------------------------------
-# Column layout: (G, Cg·kh·kw, N·Ho·Wo), so one matmul per group does all the arithmetic.
+# Column layout: (G, Cg·kh·kw, Ho·Wo·N) -- the batch innermost, so that the window copies and the
+# col2im adds move long contiguous runs (Wo·N elements) instead of rows of Wo -- and one matmul per
+# group does all the arithmetic.
+
+
+def _chwn(a: np.ndarray) -> np.ndarray:
+    """(N, C, H, W) -> contiguous (C, H, W, N)."""
+    return np.ascontiguousarray(a.transpose(1, 2, 3, 0))
 
 
 def _columns(x: np.ndarray, kernel, stride, padding, dilation, groups: int):
-    """``x`` (N, C, H, W) as window columns (G, Cg·kh·kw, N·L), and the window grid."""
+    """``x`` (N, C, H, W) as window columns (G, Cg·kh·kw, Ho·Wo·N), and the window grid."""
     n, c = x.shape[:2]
-    grid = grid_of(x.shape[2:], kernel, stride, padding, dilation)
-    win = windows(pad2(x, padding), kernel, stride, dilation, grid)  # (N, C, Ho, Wo, kh, kw)
-    cols = np.ascontiguousarray(win.transpose(1, 4, 5, 0, 2, 3))  # (C, kh, kw, N, Ho, Wo)
-    return cols.reshape(groups, -1, n * grid[0] * grid[1]), grid
+    (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel, stride, padding, dilation
+    gh, gw = grid_of(x.shape[2:], kernel, stride, padding, dilation)
+    xt = _chwn(x)
+    if ph or pw:
+        xt = np.pad(xt, ((0, 0), (ph, ph), (pw, pw), (0, 0)))
+    s_c, s_h, s_w, s_n = xt.strides
+    win = as_strided(xt, (c, kh, kw, gh, gw, n), (s_c, s_h * dh, s_w * dw, s_h * sh, s_w * sw, s_n), writeable=False)
+    return np.ascontiguousarray(win).reshape(groups, -1, gh * gw * n), (gh, gw)
 
 
 def _uncolumns(cols: np.ndarray, n: int, size, kernel, stride, padding, dilation) -> np.ndarray:
-    """The adjoint of :func:`_columns`: columns (G, Cg·kh·kw, N·L) added back into (N, C, *size)."""
+    """The adjoint of :func:`_columns`: columns (G, Cg·kh·kw, Ho·Wo·N) added back into (N, C, *size)."""
     kh, kw = kernel
     gh, gw = grid_of(size, kernel, stride, padding, dilation)
-    blocks = cols.reshape(-1, kh, kw, n, gh, gw)
+    blocks = cols.reshape(-1, kh, kw, gh, gw, n)
     c = blocks.shape[0]
     ph, pw = padding
     sh, sw = stride
     dh, dw = dilation
-    out = np.zeros((n, c, size[0] + 2 * ph, size[1] + 2 * pw), dtype=cols.dtype)
-    view = out.transpose(1, 0, 2, 3)  # (C, N, H, W), written through
-    for i in range(kh):
+    acc = np.zeros((c, size[0] + 2 * ph, size[1] + 2 * pw, n), dtype=cols.dtype)
+    for i in range(kh):  # one strided add per kernel offset, never a loop over pixels
         for j in range(kw):
-            view[:, :, i * dh : i * dh + sh * (gh - 1) + 1 : sh, j * dw : j * dw + sw * (gw - 1) + 1 : sw] += blocks[
-                :, i, j
-            ]
-    if ph or pw:
-        out = out[:, :, ph : ph + size[0], pw : pw + size[1]]
-    return out
+            acc[:, i * dh : i * dh + sh * (gh - 1) + 1 : sh, j * dw : j * dw + sw * (gw - 1) + 1 : sw] += blocks[:, i, j]
+    return acc[:, ph : ph + size[0], pw : pw + size[1]].transpose(3, 0, 1, 2)
 
 
 def _by_group(a: np.ndarray, groups: int) -> np.ndarray:
-    """(N, C, H, W) -> (G, Cg, N·H·W), the layout of the columns."""
-    n, c = a.shape[:2]
-    return np.ascontiguousarray(a.reshape(n, groups, c // groups, -1).transpose(1, 2, 0, 3)).reshape(
-        groups, c // groups, -1
-    )
+    """(N, C, H, W) -> (G, Cg, H·W·N), the layout of the columns."""
+    return _chwn(a).reshape(groups, a.shape[1] // groups, -1)
 
 
 def _from_groups(a: np.ndarray, n: int, spatial) -> np.ndarray:
-    """(G, Og, N·H·W) -> (N, G·Og, H, W) (a transposed view, no copy)."""
+    """(G, Og, H·W·N) -> (N, G·Og, H, W) (a transposed view, no copy)."""
     g, og = a.shape[:2]
-    return a.reshape(g * og, n, *spatial).transpose(1, 0, 2, 3)
+    return a.reshape(g * og, *spatial, n).transpose(3, 0, 1, 2)
 
 
-def _plain_forward(x, w, geo):
+def _plain_forward(x, w, geo, cache=None):
     cols, grid = _columns(x, w.shape[2:], geo.stride, geo.padding, geo.dilation, geo.groups)
+    if cache is not None:
+        cache["cols"] = cols  # the weight gradient needs the same columns
     out = np.matmul(w.reshape(geo.groups, w.shape[0] // geo.groups, -1), cols)
     return _from_groups(out, x.shape[0], grid)
 
@@ -85,8 +91,9 @@ def _plain_grad_input(g, w, size, geo):
     return _uncolumns(cols, n, size, w.shape[2:], geo.stride, geo.padding, geo.dilation)
 
 
-def _plain_grad_weight(x, g, w_shape, geo):
-    cols, _ = _columns(x, w_shape[2:], geo.stride, geo.padding, geo.dilation, geo.groups)
+def _plain_grad_weight(x, g, w_shape, geo, cols=None):
+    if cols is None:
+        cols, _ = _columns(x, w_shape[2:], geo.stride, geo.padding, geo.dilation, geo.groups)
     return np.matmul(_by_group(g, geo.groups), cols.transpose(0, 2, 1)).reshape(w_shape)
 
 
@@ -98,10 +105,10 @@ def _transposed_size(x_spatial, w, geo) -> tuple:
     )
 
 
-def conv_forward(x, w, geo):
+def conv_forward(x, w, geo, cache=None):
     """The convolution of 4-D ``x`` and ``w`` (no bias) for the geometry ``geo``."""
     if not geo.transposed:
-        return _plain_forward(x, w, geo)
+        return _plain_forward(x, w, geo, cache)
     # A transposed convolution is the input gradient of the plain one, with (Cin, Cout/G) weights.
     return _plain_grad_input(x, w, _transposed_size(x.shape[2:], w, geo), geo)
 
@@ -112,9 +119,9 @@ def conv_grad_input(g, w, x_shape, geo):
     return _plain_forward(g, w, geo)
 
 
-def conv_grad_weight(x, g, w_shape, geo):
+def conv_grad_weight(x, g, w_shape, geo, cols=None):
     if not geo.transposed:
-        return _plain_grad_weight(x, g, w_shape, geo)
+        return _plain_grad_weight(x, g, w_shape, geo, cols)
     return _plain_grad_weight(g, x, w_shape, geo)
 
 
@@ -164,10 +171,18 @@ class Convolution(Op):
 
     def forward(self, x, w, b=None):
         one_d = self.one_d
-        out = conv_forward(_up(x, one_d), _up(w, one_d), _Geometry(self))
+        cache = {}
+        out = conv_forward(_up(x, one_d), _up(w, one_d), _Geometry(self), cache)
+        # Kept for the weight gradient (dropped when the node releases its saved tensors).
+        self._cols = cache.get("cols")
+        out = np.ascontiguousarray(_down(out, one_d))
         if self.has_bias and b is not None:
-            out = out + b.reshape(1, -1, 1, 1)
-        return np.ascontiguousarray(_down(out, one_d))
+            out += b.reshape((1, -1) + (1,) * (out.ndim - 2))
+        return out
+
+    def _release(self) -> None:
+        super()._release()
+        self._cols = None
 
     def _params(self) -> dict:
         return {k: getattr(self, k) for k in _GEOMETRY_PARAMS}
@@ -176,7 +191,7 @@ class Convolution(Op):
         x, w = self.saved
         edges = self.next_functions
         need = tuple(i < len(edges) and edges[i][0] is not None for i in range(3))
-        gx, gw, gb = ConvolutionBackward.apply(grad, x, w, output_mask=need, **self._params())
+        gx, gw, gb = ConvolutionBackward.apply(grad, x, w, output_mask=need, columns=self._cols, **self._params())
         return (gx if need[0] else None, gw if need[1] else None, gb if need[2] else None)[: len(edges)]
 
     def jvp(self, tangents):
@@ -231,12 +246,14 @@ class ConvolutionBackward(Op):
     transposed = False
     one_d = False
     output_mask = (True, True, True)
+    columns = None  # the forward's window columns of ``self``, when the caller has them
 
     def forward(self, g, x, w):
         geo, one_d, mask = _Geometry(self), self.one_d, self.output_mask
         g4, x4, w4 = _up(g, one_d), _up(x, one_d), _up(w, one_d)
         gx = _down(conv_grad_input(g4, w4, x4.shape, geo), one_d) if mask[0] else _zeros(x.shape, x.dtype)
-        gw = _down(conv_grad_weight(x4, g4, w4.shape, geo), one_d) if mask[1] else _zeros(w.shape, w.dtype)
+        gw = _down(conv_grad_weight(x4, g4, w4.shape, geo, self.columns), one_d) if mask[1] else _zeros(w.shape, w.dtype)
+        self.columns = None
         sum_axes = (0,) + tuple(range(2, g.ndim))
         gb = g.sum(axis=sum_axes) if mask[2] else _zeros(g.shape[1:2], g.dtype)
         return np.ascontiguousarray(gx), np.ascontiguousarray(gw), gb

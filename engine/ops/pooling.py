@@ -18,7 +18,7 @@ import numpy as np
 
 from .._op import Op
 from ._linear_map import LinearMap, Separable, pair, separable_adjoint, separable_forward
-from ._windows import out_size, pad2, windows
+from ._windows import out_size
 
 
 def _rand(*shape, seed=0):
@@ -108,22 +108,60 @@ class PoolGather(LinearMap):
 pair(PoolScatter, PoolGather)
 
 
+def _hwp(x: np.ndarray, padding, fill, extra) -> np.ndarray:
+    """(…, H, W) -> padded, contiguous (H', W', planes): the planes innermost, so each strided
+    window slice below moves long contiguous runs instead of rows of W."""
+    planes, h, w = _planes(x.shape)
+    (ph, pw), (eh, ew) = padding, extra
+    t = np.ascontiguousarray(x.reshape(planes, h, w).transpose(1, 2, 0))
+    if ph or pw or eh or ew:
+        t = np.pad(t, ((ph, ph + eh), (pw, pw + ew), (0, 0)), constant_values=fill)
+    return t
+
+
+def _offset_slices(win: Window, grid):
+    """(i, j, slice rows, slice cols) of the window entry (i, j) for every output position."""
+    (kh, kw), (sh, sw), (dh, dw) = win.kernel, win.stride, win.dilation
+    for i in range(kh):
+        for j in range(kw):
+            yield i, j, slice(i * dh, i * dh + sh * (grid[0] - 1) + 1, sh), slice(j * dw, j * dw + sw * (grid[1] - 1) + 1, sw)
+
+
 def _max_windows(x: np.ndarray, win: Window):
-    """(values, flat arg-max positions) of every window of a (…, H, W) input."""
+    """(values, flat arg-max positions) of every window of a (…, H, W) input.
+
+    One vectorised pass per kernel offset (kh·kw of them, never one per pixel). As in PyTorch's
+    kernel a later entry wins when it is greater or NaN, so ties keep the first maximum.
+    """
     shape = x.shape
-    planes, h, w = _planes(shape)
+    _, h, w = _planes(shape)
     grid = pool_grid((h, w), win)
     fill = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
-    xp = pad2(x.reshape(planes, 1, h, w), win.padding, fill, _extra((h, w), grid, win))
-    k = win.kernel[0] * win.kernel[1]
-    blocks = windows(xp, win.kernel, win.stride, win.dilation, grid).reshape(planes, grid[0], grid[1], k)
-    arg = blocks.argmax(axis=-1)  # the first maximum, and NaN wins, as in PyTorch
-    values = np.take_along_axis(blocks, arg[..., None], axis=-1)[..., 0]
-    ki, kj = np.divmod(arg, win.kernel[1])
-    rows = np.arange(grid[0])[:, None] * win.stride[0] - win.padding[0] + ki * win.dilation[0]
-    cols = np.arange(grid[1])[None, :] * win.stride[1] - win.padding[1] + kj * win.dilation[1]
+    xt = _hwp(x, win.padding, fill, _extra((h, w), grid, win))
+    check_nan = x.dtype.kind == "f" and bool(np.isnan(xt).any())
+    kw = win.kernel[1]
+    best = arg = None
+    offsets = []  # flat offset in the input plane of each window entry
+    for i, j, rows, cols in _offset_slices(win, grid):
+        offsets.append(i * win.dilation[0] * w + j * win.dilation[1])
+        v = xt[rows, cols]
+        if best is None:
+            best = v.copy()
+            arg = np.zeros(best.shape, dtype=np.int16 if win.kernel[0] * kw < 32767 else np.int64)
+            continue
+        better = v > best
+        if check_nan:
+            better |= np.isnan(v)
+        np.maximum(best, v, out=best)  # NaN propagates like PyTorch's max
+        # arg = where(better, o, arg), in plain arithmetic (masked writes are several times slower)
+        arg += better * (arg.dtype.type(i * kw + j) - arg)
+    origin = (np.arange(grid[0]) * win.stride[0] - win.padding[0])[:, None] * w + (
+        np.arange(grid[1]) * win.stride[1] - win.padding[1]
+    )[None, :]
     out_shape = shape[:-2] + grid
-    return values.reshape(out_shape), (rows * w + cols).reshape(out_shape)
+    values = np.ascontiguousarray(best.transpose(2, 0, 1)).reshape(out_shape)
+    flat = (np.take(np.asarray(offsets, dtype=np.int64), arg.transpose(2, 0, 1)) + origin).reshape(out_shape)
+    return values, flat
 
 
 class MaxPool2DWithIndices(Op):
@@ -187,13 +225,15 @@ def _divisors(hw, grid, cfg: AvgWindow) -> np.ndarray:
 
 
 def _avg_forward(x: np.ndarray, cfg: AvgWindow) -> np.ndarray:
-    planes, h, w = _planes(x.shape)
+    _, h, w = _planes(x.shape)
     win = cfg.win
     grid = pool_grid((h, w), win)
-    xp = pad2(x.reshape(planes, 1, h, w), win.padding, 0.0, _extra((h, w), grid, win))
-    sums = windows(xp, win.kernel, win.stride, win.dilation, grid).sum(axis=(-1, -2))
-    out = sums / _divisors((h, w), grid, cfg).astype(x.dtype)
-    return out.reshape(x.shape[:-2] + grid)
+    xt = _hwp(x, win.padding, 0.0, _extra((h, w), grid, win))
+    total = None
+    for _i, _j, rows, cols in _offset_slices(win, grid):
+        total = xt[rows, cols].copy() if total is None else np.add(total, xt[rows, cols], out=total)
+    total /= _divisors((h, w), grid, cfg).astype(x.dtype)[:, :, None]
+    return np.ascontiguousarray(total.transpose(2, 0, 1)).reshape(x.shape[:-2] + grid)
 
 
 def _avg_adjoint(g: np.ndarray, cfg: AvgWindow) -> np.ndarray:
@@ -203,13 +243,11 @@ def _avg_adjoint(g: np.ndarray, cfg: AvgWindow) -> np.ndarray:
     grid = pool_grid((h, w), win)
     extra = _extra((h, w), grid, win)
     ph, pw = win.padding
-    sh, sw = win.stride
-    share = (g.reshape(planes, grid[0], grid[1]) / _divisors((h, w), grid, cfg).astype(g.dtype)).astype(g.dtype)
-    out = np.zeros((planes, h + 2 * ph + extra[0], w + 2 * pw + extra[1]), dtype=g.dtype)
-    for i in range(win.kernel[0]):
-        for j in range(win.kernel[1]):
-            out[:, i : i + sh * (grid[0] - 1) + 1 : sh, j : j + sw * (grid[1] - 1) + 1 : sw] += share
-    return np.ascontiguousarray(out[:, ph : ph + h, pw : pw + w]).reshape(in_shape)
+    share = _hwp(g, (0, 0), 0.0, (0, 0)) / _divisors((h, w), grid, cfg).astype(g.dtype)[:, :, None]
+    acc = np.zeros((h + 2 * ph + extra[0], w + 2 * pw + extra[1], planes), dtype=g.dtype)
+    for _i, _j, rows, cols in _offset_slices(win, grid):
+        acc[rows, cols] += share
+    return np.ascontiguousarray(acc[ph : ph + h, pw : pw + w].transpose(2, 0, 1)).reshape(in_shape)
 
 
 class AvgPool2D(LinearMap):
