@@ -79,6 +79,18 @@ CASES = [
     ("lenet", "lenet(nn)", (2, 1, 28, 28)),
 ]
 
+# Double backward: the input gradient made with create_graph=True, then differentiated again.
+DOUBLE = [
+    ("conv2d", "nn.Conv2d(2, 3, 3, stride=2, padding=1)", (2, 2, 6, 6)),
+    ("conv2d_groups_dilation", "nn.Conv2d(4, 2, 2, dilation=2, groups=2)", (1, 4, 5, 5)),
+    ("conv1d", "nn.Conv1d(2, 3, 3, padding=1)", (2, 2, 7)),
+    ("conv_transpose2d", "nn.ConvTranspose2d(2, 3, 3, stride=2, output_padding=1)", (1, 2, 3, 3)),
+    ("avg_pool2d", "nn.AvgPool2d(3, stride=2, padding=1)", (1, 2, 5, 5)),
+    ("upsample_bilinear", "nn.Upsample(scale_factor=2, mode='bilinear')", (1, 2, 3, 3)),
+    ("unfold", "nn.Unfold(2, stride=1)", (1, 2, 4, 4)),
+    ("pad_constant", "lambda x: F.pad(x, (1, 2, 1, 0), value=3.0)", (1, 2, 3, 3)),
+]
+
 # (name, expression raising an error) -- x4 is (2, 3, 10, 10), x3 is (2, 3, 10), x1 is (10,)
 ERRORS = [
     ("conv2d_channels", "nn.Conv2d(4, 5, 3)(x4)"),
@@ -236,6 +248,32 @@ def _record_case(torch, name: str, expr: str, shape, dtype) -> dict:
         "input_grad": _store(x.grad),
         "param_grads": {k: _store(p.grad) for k, p in params.items()},
         "nodes": node_chain(out),
+        "repr": repr(layer) if isinstance(layer, torch.nn.Module) else None,
+        "state_keys": list(state) if state else (list(layer.state_dict()) if isinstance(layer, torch.nn.Module) else []),
+    }
+
+
+def _record_double(torch, name: str, expr: str, shape) -> dict:
+    """Values of gx = d<out, g>/dx (create_graph) and of the gradients of sum(gx²) + sum(gx·x)."""
+    torch.manual_seed(sum(map(ord, name)) + 7)
+    dtype = torch.float64
+    layer = build(expr, torch)
+    state = {}
+    if isinstance(layer, torch.nn.Module):
+        layer = layer.to(dtype)
+        state = {k: v.detach().tolist() for k, v in layer.state_dict().items()}
+    x = torch.randn(*shape, dtype=dtype, requires_grad=True)
+    out = layer(x)
+    grad = torch.randn(out.shape, dtype=dtype, requires_grad=True)
+    (gx,) = torch.autograd.grad(out, x, grad, create_graph=True)
+    # x·gx keeps x in the second-order graph even where gx does not depend on x (linear maps).
+    ((gx * gx).sum() + (gx * x).sum()).backward()
+    params = dict(layer.named_parameters()) if isinstance(layer, torch.nn.Module) else {}
+    return {
+        "name": name, "expr": expr, "input": x.detach().tolist(), "state": state, "grad_output": grad.detach().tolist(),
+        "first": gx.detach().tolist(), "top": type(gx.grad_fn).__name__,
+        "input_grad": x.grad.tolist(), "grad_output_grad": grad.grad.tolist(),
+        "param_grads": {k: None if p.grad is None else p.grad.tolist() for k, p in params.items()},
     }
 
 
@@ -265,8 +303,9 @@ def main() -> None:
             rec.update(name=name, expr=expr, shape=list(shape), dtype=str(dtype).split(".")[-1])
             cases.append(rec)
     errors = [dict(name=name, expr=expr, **_record_error(torch, expr)) for name, expr in ERRORS]
+    double = [_record_double(torch, name, expr, shape) for name, expr, shape in DOUBLE]
     with open(FIXTURE, "w") as f:
-        json.dump({"torch_version": torch.__version__, "cases": cases, "errors": errors,
+        json.dump({"torch_version": torch.__version__, "cases": cases, "errors": errors, "double": double,
                    "prefix_only": SET_MESSAGES}, f)
     print(f"wrote {len(cases)} cases and {len(errors)} errors to {os.path.normpath(FIXTURE)}")
 

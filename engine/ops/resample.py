@@ -133,7 +133,7 @@ class ConstantPadNd(LinearMap):
 
 
 class ConstantUnpad(LinearMap):
-    node_name = "ConstantPadNdBackwardBackward0"
+    node_name = "ConstantPadNdBackward0"  # PyTorch differentiates the crop as constant_pad_nd too
     aten = "aten::constant_pad_nd"
 
     def forward(self, g):

@@ -92,6 +92,49 @@ def test_layer_matches_pytorch(case):
         assert indices.dtype == engine.int64
         np.testing.assert_array_equal(indices.numpy(), np.asarray(case["indices"]))
     assert recorder.node_chain(out) == case["nodes"]
+    if case["repr"] is not None:
+        assert repr(layer) == case["repr"]
+        assert list(layer.state_dict()) == case["state_keys"]
+
+
+DOUBLE = FIXTURE["double"]
+
+
+@pytest.mark.parametrize("case", DOUBLE, ids=[c["name"] for c in DOUBLE])
+def test_double_backward_matches_pytorch(case):
+    """d/dx of the input gradient (create_graph=True): PyTorch's node and second-order values."""
+    layer = recorder.build(case["expr"], engine)
+    if isinstance(layer, nn.Module):
+        layer = layer.to(engine.float64)
+        with engine.no_grad():
+            layer.load_state_dict({k: engine.tensor(np.asarray(v)) for k, v in case["state"].items()})
+    x = engine.tensor(np.asarray(case["input"]), requires_grad=True)
+    out = layer(x)
+    grad = engine.tensor(np.asarray(case["grad_output"]), requires_grad=True)
+    (gx,) = engine.autograd.grad(out, x, grad, create_graph=True)
+    assert type(gx.grad_fn).__name__ == case["top"]
+    _close(gx.detach().numpy(), case["first"], "float64", "first-order input gradient")
+    ((gx * gx).sum() + (gx * x).sum()).backward()
+    _close(x.grad.numpy(), case["input_grad"], "float64", "second-order input gradient")
+    _close(grad.grad.numpy(), case["grad_output_grad"], "float64", "gradient of the upstream gradient")
+    params = dict(layer.named_parameters()) if isinstance(layer, nn.Module) else {}
+    for name, p in params.items():
+        expected = case["param_grads"][name]
+        if expected is None:
+            assert p.grad is None, name
+        else:
+            _close(p.grad.numpy(), expected, "float64", f"second-order gradient of {name}")
+
+
+def test_conv_init_bounds_follow_kaiming_uniform_a_sqrt5():
+    # kaiming_uniform_(a=√5) draws U(−b, b) with b = 1/√fan_in; the bias uses the same bound.
+    for layer, fan_in in ((nn.Conv2d(8, 64, 3), 8 * 9), (nn.Conv1d(4, 128, 5, groups=2), 2 * 5),
+                          (nn.ConvTranspose2d(16, 12, 3, groups=4), 3 * 9)):
+        bound = 1 / np.sqrt(fan_in)
+        w, b = layer.weight.detach().numpy(), layer.bias.detach().numpy()
+        assert np.abs(w).max() <= bound and np.abs(w).max() > 0.95 * bound
+        assert np.abs(b).max() <= bound
+        assert abs(w.mean()) < 0.1 * bound  # symmetric around 0
 
 
 ERRORS = FIXTURE["errors"]
