@@ -79,6 +79,7 @@ CASES = [
     ("interpolate_bilinear_down", "lambda x: F.interpolate(x, size=(3, 2), mode='bilinear')", (1, 2, 7, 5)),
     ("interpolate_nearest1d", "lambda x: F.interpolate(x, scale_factor=1.5)", (2, 2, 5)),
     ("interpolate_linear1d", "lambda x: F.interpolate(x, size=8, mode='linear', align_corners=False)", (2, 2, 5)),
+    ("interpolate_area", "lambda x: F.interpolate(x, size=(2, 3), mode='area')", (1, 2, 5, 7)),
     ("interpolate_linear1d_corners", "lambda x: F.interpolate(x, scale_factor=3, mode='linear', align_corners=True)", (1, 2, 4)),
     ("unfold", "nn.Unfold((2, 3), dilation=(1, 2), padding=1, stride=(2, 1))", (2, 3, 5, 6)),
     ("unfold_unbatched", "nn.Unfold(2)", (2, 4, 4)),
@@ -97,6 +98,13 @@ DOUBLE = [
     ("upsample_bilinear", "nn.Upsample(scale_factor=2, mode='bilinear')", (1, 2, 3, 3)),
     ("unfold", "nn.Unfold(2, stride=1)", (1, 2, 4, 4)),
     ("pad_constant", "lambda x: F.pad(x, (1, 2, 1, 0), value=3.0)", (1, 2, 3, 3)),
+    ("max_pool2d", "nn.MaxPool2d(2, stride=1)", (1, 2, 4, 4)),
+    ("adaptive_max_pool2d", "nn.AdaptiveMaxPool2d(2)", (1, 2, 5, 5)),
+    ("adaptive_avg_pool2d", "nn.AdaptiveAvgPool2d((2, 3))", (1, 2, 5, 5)),
+    ("pad_reflect", "nn.ReflectionPad2d(1)", (1, 2, 3, 3)),
+    ("pad_replicate1d", "nn.ReplicationPad1d(2)", (1, 2, 3)),
+    ("upsample_nearest", "nn.Upsample(scale_factor=3)", (1, 2, 2, 2)),
+    ("fold", "nn.Fold((3, 3), 2)", (1, 8, 4)),
 ]
 
 # (name, expression raising an error) -- x4 is (2, 3, 10, 10), x3 is (2, 3, 10), x1 is (10,)

@@ -113,6 +113,10 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
         ac = bool(align_corners)
         mats = [linear_matrix(spatial[i], out[i], ac, scales[i]) for i in range(n)]
         op = UpsampleLinear1D if n == 1 else UpsampleBilinear2D
+    elif mode == "area":
+        from ._functional_pool import adaptive_avg_pool1d, adaptive_avg_pool2d
+
+        return adaptive_avg_pool1d(input, out[0]) if n == 1 else adaptive_avg_pool2d(input, out)
     elif mode in ("linear", "bilinear"):
         want = {"linear": "3D", "bilinear": "4D"}[mode]
         raise NotImplementedError(f"Got {input.dim()}D input, but {mode} mode needs {want} input")

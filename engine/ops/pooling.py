@@ -93,7 +93,8 @@ class PoolScatter(LinearMap):
 class PoolGather(LinearMap):
     """The adjoint of :class:`PoolScatter`: read each output's arg-max position."""
 
-    node_name = "MaxPoolGatherBackward0"
+    # PyTorch differentiates max_pool's backward with a gather at the indices (max_pool_double_backward).
+    node_name = "GatherBackward0"
     aten = "aten::gather"
 
     def forward(self, x):
@@ -106,6 +107,13 @@ class PoolGather(LinearMap):
 
 
 pair(PoolScatter, PoolGather)
+
+
+class AdaptivePoolScatter(PoolScatter):
+    """adaptive_max_pool's input gradient (same scatter, PyTorch's name for it)."""
+
+    node_name = "AdaptiveMaxPool2DBackwardBackward0"
+    aten = "aten::adaptive_max_pool2d_backward"
 
 
 def _hwp(x: np.ndarray, padding, fill, extra) -> np.ndarray:
@@ -181,8 +189,10 @@ class MaxPool2DWithIndices(Op):
     def _cfg(self) -> Scatter:
         return Scatter(self.indices, self._in_meta[0][0])
 
+    scatter = PoolScatter  # the op of the input gradient
+
     def vjp(self, grad, _):
-        return (PoolScatter.apply(grad, cfg=self._cfg()),)
+        return (self.scatter.apply(grad, cfg=self._cfg()),)
 
     def jvp(self, tangents):
         return PoolGather.apply(tangents[0], cfg=Scatter(self.indices, self.fw_inputs[0]._data.shape)), None
@@ -358,6 +368,7 @@ def _adaptive_max(x: np.ndarray, out_hw) -> tuple:
 class AdaptiveMaxPool2D(MaxPool2DWithIndices):
     node_name = "AdaptiveMaxPool2DBackward0"
     aten = "aten::adaptive_max_pool2d"
+    scatter = AdaptivePoolScatter
 
     def forward(self, x):
         values, flat = _adaptive_max(x, self.output_size)

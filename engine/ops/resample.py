@@ -174,7 +174,8 @@ def replicate_index(size: int, left: int, right: int) -> np.ndarray:
 def nearest_matrix(in_size: int, out_size: int, scale: float | None) -> np.ndarray:
     """PyTorch's 'nearest': src = min(floor(dst · scale), in − 1), scale = in/out or 1/scale_factor."""
     s = in_size / out_size if scale is None else 1.0 / scale
-    src = np.minimum(np.floor(np.arange(out_size) * np.float32(s)).astype(np.int64), in_size - 1)
+    # float32 arithmetic, as PyTorch's nearest_idx (floorf(dst * scale))
+    src = np.minimum(np.floor(np.arange(out_size, dtype=np.float32) * np.float32(s)).astype(np.int64), in_size - 1)
     return selection_matrix(src, in_size)
 
 
