@@ -1,4 +1,4 @@
-"""``F.pad`` (constant, reflect, replicate) and ``F.interpolate`` (nearest, linear, bilinear).
+"""``F.pad`` (constant, reflect, replicate, circular) and ``F.interpolate`` (nearest, linear, bilinear).
 
 Node names are PyTorch's: ``ConstantPadNdBackward0``, ``ReflectionPad{1,2}DBackward0``,
 ``ReplicationPad{1,2}DBackward0``, ``UpsampleNearest{1,2}DBackward0``, ``UpsampleLinear1DBackward0``,
@@ -45,7 +45,7 @@ def pad(input: Tensor, pad, mode: str = "constant", value=None) -> Tensor:
         return ConstantPadNd.apply(input, cfg=Pad(pad, 0.0 if value is None else value, tuple(input.shape)))
     if value is not None and value != 0:
         raise ValueError(f'Padding mode "{mode}" doesn\'t take in value argument.')
-    if mode not in _INDEX:
+    if mode not in _INDEX and mode != "circular":
         raise NotImplementedError(f"engine's F.pad does not support mode={mode!r} yet")
     n = len(pad) // 2
     if n not in (1, 2, 3) or input.dim() not in (n + 1, n + 2):
@@ -56,6 +56,8 @@ def pad(input: Tensor, pad, mode: str = "constant", value=None) -> Tensor:
             "  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n"
             "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)"
         )
+    if mode == "circular":
+        return _pad_circular(input, pad)
     if n == 3:
         raise NotImplementedError(f"engine's F.pad does not support 3-D {mode} padding yet")
     dims = tuple(input.shape[-n:])
@@ -72,6 +74,53 @@ def pad(input: Tensor, pad, mode: str = "constant", value=None) -> Tensor:
     cols = selection_matrix(index(dims[-1], pad[0], pad[1]), dims[-1])
     rows = selection_matrix(index(dims[0], pad[2], pad[3]), dims[0]) if n == 2 else None
     return _OPS[(mode, n)].apply(input, cfg=Separable(rows, cols))
+
+
+def _pad_circular(input: Tensor, pad: tuple) -> Tensor:
+    """PyTorch's own recipe (aten::_pad_circular), so the graph is the same chain of CopySlices and
+    SliceBackward0: copy the input into the middle of an empty tensor, then each padded border from
+    the opposite side of that tensor, last dimension first."""
+    from .._factories import empty
+
+    in_shape = tuple(input.shape)
+    ndim = len(in_shape)
+    n_padded = len(pad) // 2
+    n_plain = ndim - n_padded
+    if n_plain not in (1, 2):
+        raise RuntimeError(
+            "Invalid padding size, expected 1 or 2 non-padded dimensions, which would be equivalent to padding of "
+            f"length {(ndim - 1) * 2} or {(ndim - 2) * 2} respectively but got {len(pad)}"
+        )
+    out_shape = list(in_shape)
+    for i in range(n_padded):
+        left, right = pad[2 * (n_padded - i - 1)], pad[2 * (n_padded - i - 1) + 1]
+        size = in_shape[n_plain + i]
+        out_shape[n_plain + i] = size + left + right
+        if left > size or right > size:
+            raise RuntimeError("Padding value causes wrapping around more than once.")
+        if out_shape[n_plain + i] < 0:
+            raise RuntimeError("Negative padding value is resulting in an empty dimension")
+
+    def region(dim: int, start: int, stop: int) -> tuple:
+        return (slice(None),) * dim + (slice(start, stop),)
+
+    out = empty(tuple(out_shape), dtype=input.dtype)
+    target = [slice(None)] * ndim
+    source = input
+    for i in range(n_padded):
+        dim = ndim - i - 1
+        left, right = pad[2 * i], pad[2 * i + 1]
+        target[dim] = slice(max(left, 0), out_shape[dim] - max(right, 0))
+        source = source[region(dim, max(-left, 0), in_shape[dim] - max(-right, 0))]
+    out[tuple(target)] = source
+    for i in range(n_padded):
+        dim = ndim - i - 1
+        left, right = pad[2 * i], pad[2 * i + 1]
+        if left > 0:
+            out[region(dim, 0, left)] = out[region(dim, out_shape[dim] - left - max(right, 0), out_shape[dim] - max(right, 0))]
+        if right > 0:
+            out[region(dim, out_shape[dim] - right, out_shape[dim])] = out[region(dim, max(left, 0), max(left, 0) + right)]
+    return out
 
 
 def _out_sizes(input: Tensor, size, scale_factor, n: int):
