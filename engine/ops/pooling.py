@@ -347,22 +347,28 @@ class AdaptiveAvgPool2DAdjoint(LinearMap):
 pair(AdaptiveAvgPool2D, AdaptiveAvgPool2DAdjoint)
 
 
+def _region_index(size: int, out: int):
+    """(out, k) input positions of each adaptive region (padded to the longest) and which are real."""
+    start, end = adaptive_bounds(size, out)
+    idx = start[:, None] + np.arange(int((end - start).max()))[None, :]
+    return np.minimum(idx, size - 1), idx < end[:, None]
+
+
 def _adaptive_max(x: np.ndarray, out_hw) -> tuple:
+    """Every adaptive region gathered at once (padded with -inf to the longest), then one arg-max."""
     planes, h, w = _planes(x.shape)
-    flat_x = x.reshape(planes, h, w)
-    (hs, he), (ws, we) = adaptive_bounds(h, out_hw[0]), adaptive_bounds(w, out_hw[1])
-    values = np.empty((planes,) + tuple(out_hw), dtype=x.dtype)
-    flat = np.empty((planes,) + tuple(out_hw), dtype=np.int64)
-    # One loop step per output cell (the regions have different sizes), vectorised over planes.
-    for i in range(out_hw[0]):
-        for j in range(out_hw[1]):
-            region = flat_x[:, hs[i] : he[i], ws[j] : we[j]].reshape(planes, -1)
-            arg = region.argmax(axis=1)
-            values[:, i, j] = region[np.arange(planes), arg]
-            rw = we[j] - ws[j]
-            flat[:, i, j] = (hs[i] + arg // rw) * w + ws[j] + arg % rw
+    (rows, row_ok), (cols, col_ok) = _region_index(h, out_hw[0]), _region_index(w, out_hw[1])
+    kh, kw = rows.shape[1], cols.shape[1]
+    blocks = x.reshape(planes, h, w)[:, rows[:, :, None, None], cols[None, None, :, :]]  # (P, oh, kh, ow, kw)
+    fill = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
+    blocks = np.where(row_ok[:, :, None, None] & col_ok[None, None, :, :], blocks, fill).astype(x.dtype, copy=False)
+    blocks = blocks.transpose(0, 1, 3, 2, 4).reshape(planes, out_hw[0], out_hw[1], kh * kw)
+    arg = blocks.argmax(axis=-1)  # the first maximum, as PyTorch's strict '>' scan
+    values = np.take_along_axis(blocks, arg[..., None], axis=-1)[..., 0]
+    r = np.take_along_axis(np.broadcast_to(rows[None, :, None, :], (planes, out_hw[0], out_hw[1], kh)), (arg // kw)[..., None], -1)
+    c = np.take_along_axis(np.broadcast_to(cols[None, None, :, :], (planes, out_hw[0], out_hw[1], kw)), (arg % kw)[..., None], -1)
     out_shape = x.shape[:-2] + tuple(out_hw)
-    return values.reshape(out_shape), flat.reshape(out_shape)
+    return values.reshape(out_shape), (r[..., 0] * w + c[..., 0]).reshape(out_shape)
 
 
 class AdaptiveMaxPool2D(MaxPool2DWithIndices):
