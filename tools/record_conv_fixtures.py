@@ -133,6 +133,7 @@ ERRORS = [
     ("conv_bias_shape", "F.conv2d(x4, torch.zeros(5, 3, 3, 3), torch.zeros(4))"),
     ("conv_transpose_channels", "nn.ConvTranspose2d(4, 5, 3)(x4)"),
     ("conv_transpose_output_padding", "nn.ConvTranspose2d(3, 5, 3, stride=2, output_padding=2)(x4)"),
+    ("conv_transpose_output_size", "nn.ConvTranspose2d(3, 5, 3, stride=2, padding=1)(x4, output_size=[30, 30])"),
     ("conv_transpose_padding_mode", "nn.ConvTranspose2d(3, 5, 3, padding_mode='reflect')"),
     ("max_pool2d_too_small", "F.max_pool2d(x4, 11)"),
     ("max_pool2d_pad", "F.max_pool2d(x4, 2, padding=2)"),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 
 from ..._factories import empty
-from ..._tensor import Tensor
+from ..._tensor import Size, Tensor
 from .. import functional as F
 from .. import init
 from .._functional_conv import ntuple
@@ -162,7 +162,7 @@ class _ConvTranspose(_ConvNd):
                     f"requested an output size of {output_size}, but valid sizes range from "
                     f"{[(input.shape[input.dim() - nd + i] - 1) * self.stride[i] - 2 * self.padding[i] + self.dilation[i] * (self.kernel_size[i] - 1) + 1 for i in range(nd)]} to "
                     f"{[(input.shape[input.dim() - nd + i] - 1) * self.stride[i] - 2 * self.padding[i] + self.dilation[i] * (self.kernel_size[i] - 1) + self.stride[i] for i in range(nd)]} "
-                    f"(for an input of {list(input.shape[2:])})"
+                    f"(for an input of {Size(input.shape[2:])})"
                 )
             result.append(output_size[d] - min_size)
         return tuple(result)
