@@ -8,6 +8,7 @@ Node names are PyTorch's: ``ConstantPadNdBackward0``, ``ReflectionPad{1,2}DBackw
 from __future__ import annotations
 
 import math
+import warnings
 
 from .._tensor import Tensor
 from ..ops._linear_map import Separable
@@ -22,6 +23,8 @@ from ..ops.resample import (
     UpsampleLinear1D,
     UpsampleNearest1D,
     UpsampleNearest2D,
+    UpsampleNearestExact1D,
+    UpsampleNearestExact2D,
     linear_matrix,
     nearest_matrix,
     reflect_index,
@@ -145,7 +148,7 @@ def _out_sizes(input: Tensor, size, scale_factor, n: int):
 def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "nearest", align_corners=None,
                 recompute_scale_factor=None, antialias: bool = False) -> Tensor:
     n = input.dim() - 2
-    if mode in ("nearest",) and align_corners is not None:
+    if mode in ("nearest", "nearest-exact", "area") and align_corners is not None:
         raise ValueError(
             "align_corners option can only be set with the interpolating modes: linear | bilinear | bicubic | trilinear"
         )
@@ -155,9 +158,13 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
     if recompute_scale_factor:
         scales = (None,) * n
     spatial = tuple(input.shape[-n:])
-    if mode == "nearest":
-        mats = [nearest_matrix(spatial[i], out[i], scales[i]) for i in range(n)]
-        op = UpsampleNearest1D if n == 1 else UpsampleNearest2D
+    if mode in ("nearest", "nearest-exact"):
+        exact = mode == "nearest-exact"
+        mats = [nearest_matrix(spatial[i], out[i], scales[i], exact) for i in range(n)]
+        if exact:
+            op = UpsampleNearestExact1D if n == 1 else UpsampleNearestExact2D
+        else:
+            op = UpsampleNearest1D if n == 1 else UpsampleNearest2D
     elif (mode, n) in (("linear", 1), ("bilinear", 2)):
         ac = bool(align_corners)
         mats = [linear_matrix(spatial[i], out[i], ac, scales[i]) for i in range(n)]
@@ -176,3 +183,20 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
 
 
 
+
+
+def upsample(input: Tensor, size=None, scale_factor=None, mode: str = "nearest", align_corners=None) -> Tensor:
+    warnings.warn("`nn.functional.upsample` is deprecated. Use `nn.functional.interpolate` instead.", stacklevel=2)
+    return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+def upsample_nearest(input: Tensor, size=None, scale_factor=None) -> Tensor:
+    warnings.warn("`nn.functional.upsample_nearest` is deprecated. Use `nn.functional.interpolate` instead.",
+                  stacklevel=2)
+    return interpolate(input, size, scale_factor, mode="nearest")
+
+
+def upsample_bilinear(input: Tensor, size=None, scale_factor=None) -> Tensor:
+    warnings.warn("`nn.functional.upsample_bilinear` is deprecated. Use `nn.functional.interpolate` instead.",
+                  stacklevel=2)
+    return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)

@@ -171,11 +171,13 @@ def replicate_index(size: int, left: int, right: int) -> np.ndarray:
     return np.clip(np.arange(-left, size + right), 0, size - 1)
 
 
-def nearest_matrix(in_size: int, out_size: int, scale: float | None) -> np.ndarray:
-    """PyTorch's 'nearest': src = min(floor(dst · scale), in − 1), scale = in/out or 1/scale_factor."""
+def nearest_matrix(in_size: int, out_size: int, scale: float | None, exact: bool = False) -> np.ndarray:
+    """PyTorch's 'nearest': src = min(floor(dst · scale), in − 1), scale = in/out or 1/scale_factor;
+    'nearest-exact' samples pixel centres: floor((dst + 0.5) · scale)."""
     s = in_size / out_size if scale is None else 1.0 / scale
     # float32 arithmetic, as PyTorch's nearest_idx (floorf(dst * scale))
-    src = np.minimum(np.floor(np.arange(out_size, dtype=np.float32) * np.float32(s)).astype(np.int64), in_size - 1)
+    dst = np.arange(out_size, dtype=np.float32) + (np.float32(0.5) if exact else np.float32(0))
+    src = np.minimum(np.floor(dst * np.float32(s)).astype(np.int64), in_size - 1)
     return selection_matrix(src, in_size)
 
 
@@ -238,5 +240,7 @@ ReplicationPad1D = _separable_pair("ReplicationPad1D", "aten::replication_pad1d"
 ReplicationPad2D = _separable_pair("ReplicationPad2D", "aten::replication_pad2d", "grad_input = grad, padding summed into the edges")
 UpsampleNearest1D = _separable_pair("UpsampleNearest1D", "aten::upsample_nearest1d", "grad_input = Σ grad over the copies of each input")
 UpsampleNearest2D = _separable_pair("UpsampleNearest2D", "aten::upsample_nearest2d", "grad_input = Σ grad over the copies of each input")
+UpsampleNearestExact1D = _separable_pair("UpsampleNearestExact1D", "aten::_upsample_nearest_exact1d", "grad_input = Σ grad over the copies of each input")
+UpsampleNearestExact2D = _separable_pair("UpsampleNearestExact2D", "aten::_upsample_nearest_exact2d", "grad_input = Σ grad over the copies of each input")
 UpsampleLinear1D = _separable_pair("UpsampleLinear1D", "aten::upsample_linear1d", "grad_input = interpolation weightsᵀ · grad")
 UpsampleBilinear2D = _separable_pair("UpsampleBilinear2D", "aten::upsample_bilinear2d", "grad_input = interpolation weightsᵀ · grad")
