@@ -116,6 +116,12 @@ DOUBLE = [
     ("pad_replicate1d", "nn.ReplicationPad1d(2)", (1, 2, 3)),
     ("upsample_nearest", "nn.Upsample(scale_factor=3)", (1, 2, 2, 2)),
     ("fold", "nn.Fold((3, 3), 2)", (1, 8, 4)),
+    ("pad_reflect1d", "nn.ReflectionPad1d((2, 1))", (1, 2, 4)),
+    ("pad_replicate2d", "nn.ReplicationPad2d((1, 0, 2, 1))", (1, 2, 3, 3)),
+    ("upsample_nearest1d", "nn.Upsample(scale_factor=2)", (1, 2, 3)),
+    ("upsample_linear1d", "nn.Upsample(size=5, mode='linear')", (1, 2, 3)),
+    ("upsample_nearest_exact", "lambda x: F.interpolate(x, size=(4, 5), mode='nearest-exact')", (1, 2, 3, 3)),
+    ("upsample_nearest_exact1d", "lambda x: F.interpolate(x, size=5, mode='nearest-exact')", (1, 2, 3)),
 ]
 
 # (name, expression raising an error) -- x4 is (2, 3, 10, 10), x3 is (2, 3, 10), x1 is (10,)
@@ -307,6 +313,19 @@ def _record_double(torch, name: str, expr: str, shape) -> dict:
     }
 
 
+def _record_max_pool_third_order(torch) -> dict:
+    """d/d(grad) of max_pool's create_graph input gradient: PyTorch gathers at the indices."""
+    torch.manual_seed(3)
+    x = torch.randn(1, 2, 4, 4, dtype=torch.float64, requires_grad=True)
+    y = torch.nn.functional.max_pool2d(x, 2, stride=1)
+    g = torch.randn(y.shape, dtype=torch.float64, requires_grad=True)
+    (gx,) = torch.autograd.grad(y, x, g, create_graph=True)
+    v = torch.randn(gx.shape, dtype=torch.float64, requires_grad=True)
+    (gg,) = torch.autograd.grad(gx, g, v, create_graph=True)
+    return {"input": x.tolist(), "grad_output": g.tolist(), "v": v.tolist(), "value": gg.detach().tolist(),
+            "nodes": node_chain(gg)}
+
+
 def _record_error(torch, expr: str) -> dict:
     import torch.nn.functional as F
 
@@ -336,6 +355,7 @@ def main() -> None:
     double = [_record_double(torch, name, expr, shape) for name, expr, shape in DOUBLE]
     with open(FIXTURE, "w") as f:
         json.dump({"torch_version": torch.__version__, "cases": cases, "errors": errors, "double": double,
+                   "max_pool_third_order": _record_max_pool_third_order(torch),
                    "prefix_only": SET_MESSAGES}, f)
     print(f"wrote {len(cases)} cases and {len(errors)} errors to {os.path.normpath(FIXTURE)}")
 

@@ -163,3 +163,27 @@ def test_fixture_covers_every_layer_family():
                    "upsample_bilinear", "unfold", "fold", "lenet"):
         assert any(n.startswith(family) for n in names), family
     assert {c["dtype"] for c in CASES} == {"float32", "float64"}
+
+
+def test_every_node_name_of_these_ops_was_recorded_from_pytorch():
+    from engine._op import Op
+
+    recorded = {name for c in CASES for _, name, _ in c["nodes"]} | {c["top"] for c in DOUBLE}
+    recorded |= {name for _, name, _ in FIXTURE["max_pool_third_order"]["nodes"]}
+    for key, cls in Op.registry.items():
+        if key.startswith(("engine.ops.conv.", "engine.ops.pooling.", "engine.ops.resample.")):
+            assert cls.node_name in recorded, key
+
+
+def test_max_pool_third_order_is_a_gather_at_the_indices():
+    case = FIXTURE["max_pool_third_order"]
+    x = engine.tensor(np.asarray(case["input"]), requires_grad=True)
+    y = F.max_pool2d(x, 2, stride=1)
+    g = engine.tensor(np.asarray(case["grad_output"]), requires_grad=True)
+    (gx,) = engine.autograd.grad(y, x, g, create_graph=True)
+    v = engine.tensor(np.asarray(case["v"]), requires_grad=True)
+    (gg,) = engine.autograd.grad(gx, g, v, create_graph=True)
+    # PyTorch: ViewBackward0 over GatherBackward0; the engine gathers in one node.
+    assert type(gg.grad_fn).__name__ == "GatherBackward0"
+    assert "GatherBackward0" in [name for _, name, _ in case["nodes"]]
+    _close(gg.detach().numpy(), case["value"], "float64", "third-order gradient")
