@@ -203,6 +203,7 @@ def lenet(nn):
 # Arrays larger than this are stored as checksums, and such layers get their weights from
 # :func:`formula_weights` on both sides instead of a stored state_dict (keeps the fixture small).
 BIG = 3000
+RESULT_DIGITS = 13  # float64 results are compared with rtol 1e-9
 
 
 def formula_weights(shape, index: int):
@@ -221,13 +222,27 @@ def checksum(values) -> list:
     return [float(a.sum()), float((a * a).sum()), float((a * np.linspace(-1, 1, a.size)).sum())]
 
 
+def compact(values, digits: int | None = None) -> list:
+    """Nested lists of an array; float32 values written with their shortest float32 repr (exact
+    after float32(...), about half the digits of the float64 repr). ``digits`` rounds float64
+    results (not inputs) to that many significant digits, far below the tests' tolerance."""
+    import numpy as np
+
+    a = np.asarray(values.detach() if hasattr(values, "detach") else values)
+    if a.dtype == np.float32:
+        return np.array([float(str(v)) for v in a.ravel()]).reshape(a.shape).tolist()
+    if digits is not None and a.dtype == np.float64:
+        return np.array([float(f"{v:.{digits}g}") for v in a.ravel()]).reshape(a.shape).tolist()
+    return a.tolist()
+
+
 def _store(values) -> dict:
     import numpy as np
 
     a = np.asarray(values)
     if a.size > BIG:
         return {"checksum": checksum(a)}
-    return {"values": a.tolist()}
+    return {"values": compact(a, RESULT_DIGITS)}
 
 
 def build(expr: str, torch):
@@ -264,7 +279,7 @@ def _record_case(torch, name: str, expr: str, shape, dtype) -> dict:
                 for i, p in enumerate(layer.parameters()):
                     p.copy_(torch.from_numpy(formula_weights(tuple(p.shape), i)))
         else:
-            state = {k: v.detach().tolist() for k, v in layer.state_dict().items()}
+            state = {k: compact(v) for k, v in layer.state_dict().items()}
     x = torch.randn(*shape, dtype=dtype, requires_grad=True)
     out = layer(x)
     indices = None
@@ -274,15 +289,15 @@ def _record_case(torch, name: str, expr: str, shape, dtype) -> dict:
     out.backward(grad)
     params = dict(layer.named_parameters()) if isinstance(layer, torch.nn.Module) else {}
     return {
-        "input": x.detach().tolist(),
+        "input": compact(x),
         "state": state,
         "formula_weights": big,
-        "grad_output": grad.tolist(),
-        "output": out.detach().tolist(),
+        "grad_output": compact(grad),
+        "output": compact(out, RESULT_DIGITS),
         "output_shape": list(out.shape),
         "indices": None if indices is None else indices.tolist(),
-        "input_grad": _store(x.grad),
-        "param_grads": {k: _store(p.grad) for k, p in params.items()},
+        "input_grad": _store(x.grad.numpy()),
+        "param_grads": {k: _store(p.grad.numpy()) for k, p in params.items()},
         "nodes": node_chain(out),
         "repr": repr(layer) if isinstance(layer, torch.nn.Module) else None,
         "state_keys": list(state) if state else (list(layer.state_dict()) if isinstance(layer, torch.nn.Module) else []),
