@@ -48,17 +48,33 @@ def _check_conv(input, weight, bias, stride, padding, dilation, groups, transpos
         raise RuntimeError("non-positive groups is not supported")
     shape = tuple(input.shape) if dim == nd + 2 else (1,) + tuple(input.shape)
     w = tuple(weight.shape)
-    if len(w) != nd + 2:
+    # PyTorch's order: parameter arity for the weight's dims, signs, the weight's rank, then channels.
+    k = len(w) - 2
+    for what, values in (("stride", stride), ("padding", padding), ("dilation", dilation)):
+        if len(values) not in (1, k):
+            raise RuntimeError(
+                f"expected {what} to be a single integer value or a list of {k} values to match the convolution "
+                f"dimensions, but got {what}={list(values)}"
+            )
+    if any(p < 0 for p in padding):
+        raise RuntimeError("negative padding is not supported")
+    if any(p < 0 for p in output_padding):
+        raise RuntimeError("negative output_padding is not supported")
+    if any(s <= 0 for s in stride):
+        raise RuntimeError("non-positive stride is not supported")
+    if any(d <= 0 for d in dilation):
+        raise RuntimeError("non-positive dilation is not supported")
+    if len(w) != len(shape):
         raise RuntimeError(
-            f"Expected {nd + 2}-dimensional input for {nd + 2}-dimensional weight {_size(w)}, but got "
+            f"Expected {len(w)}-dimensional input for {len(w)}-dimensional weight {_size(w)}, but got "
             f"{len(shape)}-dimensional input of size {_size(shape)} instead"
         )
+    if w[0] % groups:
+        raise RuntimeError(
+            # PyTorch prints this size in double brackets.
+            f"Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, but got weight of size [{_size(w)}] instead"
+        )
     if not transposed:
-        if w[0] % groups:
-            raise RuntimeError(
-                # PyTorch prints this size in double brackets.
-                f"Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, but got weight of size [{_size(w)}] instead"
-            )
         if shape[1] != w[1] * groups:
             raise RuntimeError(
                 f"Given groups={groups}, weight of size {_size(w)}, expected input{_size(shape)} to have "
@@ -170,6 +186,15 @@ def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tenso
             f"but got: {_size(input.shape)}"
         )
     cfg = Columns(tuple(input.shape[-2:]), ntuple(kernel_size, 2), ntuple(dilation, 2), ntuple(padding, 2), ntuple(stride, 2))
+    blocks = tuple(
+        (cfg.size[i] + 2 * cfg.padding[i] - cfg.dilation[i] * (cfg.kernel[i] - 1) - 1) // cfg.stride[i] + 1 for i in range(2)
+    )
+    if blocks[0] < 1 or blocks[1] < 1:
+        raise RuntimeError(
+            f"Given input with spatial size ({cfg.size[0]}, {cfg.size[1]}), kernel_size=({cfg.kernel[0]}, {cfg.kernel[1]}), "
+            f"dilation=({cfg.dilation[0]}, {cfg.dilation[1]}), padding=({cfg.padding[0]}, {cfg.padding[1]}), "
+            f"calculated shape of the array of sliding blocks as ({blocks[0]}, {blocks[1]}), but its components must be at least one."
+        )
     return Im2Col.apply(input, cfg=cfg)  # a 3-D input is one unbatched image, handled by the op
 
 

@@ -29,7 +29,35 @@ def _stride(stride, kernel: tuple, n: int) -> tuple:
     return ntuple(stride, n)
 
 
+_ARITY = {
+    "kernel_size": "{fn}: kernel_size must either be a single int, or a tuple of two ints",
+    "stride": "{fn}: stride must either be omitted, a single int, or a tuple of two ints",
+    "padding": "{fn}: padding must either be a single int, or a tuple of two ints",
+    "dilation": "{fn}: dilation must be either a single int, or a tuple of two ints",
+}
+
+
+def _pair_arg(value, what: str, fn: str) -> tuple:
+    """A 2-D pooling argument as a pair, with PyTorch's message for any other length."""
+    if isinstance(value, (tuple, list)) and len(value) not in (1, 2) and not (what == "stride" and len(value) == 0):
+        raise RuntimeError(_ARITY[what].format(fn=fn))
+    return ntuple(value, 2)
+
+
 def _check_pool(input: Tensor, win: Window, dims_word: str) -> None:
+    # PyTorch's order: stride, padding sign and size, kernel / stride / dilation signs, input rank, output size.
+    (kh, kw), (sh, sw), (dh, dw) = win.kernel, win.stride, win.dilation
+    if sh == 0 or sw == 0:
+        raise RuntimeError("stride should not be zero")
+    for p in win.padding:
+        if p < 0:
+            raise RuntimeError(f"pad must be non-negative, but got pad: {p}")
+    if kh <= 0 or kw <= 0:
+        raise RuntimeError(f"kernel size should be greater than zero, but got kH: {kh} kW: {kw}")
+    if sh < 0 or sw < 0:
+        raise RuntimeError(f"stride should be greater than zero, but got dH: {sh} dW: {sw}")
+    if dh <= 0 or dw <= 0:
+        raise RuntimeError(f"dilation should be greater than zero, but got dilationH: {dh} dilationW: {dw}")
     if input.dim() not in (3, 4) or input.numel() == 0:
         raise RuntimeError("non-empty 3D or 4D (batch mode) tensor expected for input")
     for i in range(2):
@@ -50,8 +78,10 @@ def _check_pool(input: Tensor, win: Window, dims_word: str) -> None:
 
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
-    kernel = ntuple(kernel_size, 2)
-    win = Window(kernel, _stride(stride, kernel, 2), ntuple(padding, 2), ntuple(dilation, 2), bool(ceil_mode))
+    kernel = _pair_arg(kernel_size, "kernel_size", "max_pool2d")
+    stride = kernel if stride is None else _pair_arg(stride, "stride", "max_pool2d")
+    win = Window(kernel, _stride(stride, kernel, 2), _pair_arg(padding, "padding", "max_pool2d"),
+                 _pair_arg(dilation, "dilation", "max_pool2d"), bool(ceil_mode))
     _check_pool(input, win, "2d")
     out, indices = MaxPool2DWithIndices.apply(input, win=win)
     return (out, indices) if return_indices else out
@@ -90,8 +120,10 @@ def _avg(input, kernel, stride, padding, ceil_mode, count_include_pad, divisor_o
 
 
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, divisor_override=None):
-    kernel = ntuple(kernel_size, 2)
-    return _avg(input, kernel, _stride(stride, kernel, 2), ntuple(padding, 2), ceil_mode, count_include_pad, divisor_override)
+    kernel = _pair_arg(kernel_size, "kernel_size", "avg_pool2d")
+    stride = kernel if stride is None else _pair_arg(stride, "stride", "avg_pool2d")
+    padding = _pair_arg(padding, "padding", "avg_pool2d")
+    return _avg(input, kernel, _stride(stride, kernel, 2), padding, ceil_mode, count_include_pad, divisor_override)
 
 
 def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):

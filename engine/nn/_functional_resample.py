@@ -158,6 +158,14 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
     if recompute_scale_factor:
         scales = (None,) * n
     spatial = tuple(input.shape[-n:])
+    if min(spatial) <= 0 or min(out) <= 0:
+        names = ("H", "W")[-n:] if n == 2 else ("W",)
+        got_in = ", ".join(f"{a}: {b}" for a, b in zip(names, spatial))
+        got_out = ", ".join(f"{a}: {b}" for a, b in zip(names, out))
+        joiner = " and" if n == 1 else ""  # PyTorch's 1-D and 2-D messages differ by this word
+        raise RuntimeError(
+            f"Input and output sizes should be greater than 0, but got input ({got_in}){joiner} output ({got_out})"
+        )
     if mode in ("nearest", "nearest-exact"):
         exact = mode == "nearest-exact"
         mats = [nearest_matrix(spatial[i], out[i], scales[i], exact) for i in range(n)]
