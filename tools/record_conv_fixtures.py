@@ -142,6 +142,8 @@ ERRORS = [
     ("conv_same_strided", "nn.Conv2d(3, 5, 3, stride=2, padding='same')"),
     ("conv_f_same_strided", "F.conv2d(x4, torch.zeros(5, 3, 3, 3), stride=2, padding='same')"),
     ("conv_dtype", "F.conv2d(x4.double(), torch.zeros(5, 3, 3, 3))"),
+    ("conv_bias_dtype", "F.conv2d(x4, torch.zeros(5, 3, 3, 3), torch.zeros(5, dtype=torch.float64))"),
+    ("conv_padding_string_f", "F.conv2d(x4, torch.zeros(5, 3, 3, 3), padding='foo')"),
     ("conv_bias_shape", "F.conv2d(x4, torch.zeros(5, 3, 3, 3), torch.zeros(4))"),
     ("conv_transpose_channels", "nn.ConvTranspose2d(4, 5, 3)(x4)"),
     ("conv_transpose_output_padding", "nn.ConvTranspose2d(3, 5, 3, stride=2, output_padding=2)(x4)"),

@@ -44,6 +44,11 @@ def _check_conv(input, weight, bias, stride, padding, dilation, groups, transpos
         raise RuntimeError(
             f"expected scalar type {_DTYPE_WORDS.get(input._data.dtype.name)} but found {_DTYPE_WORDS.get(weight._data.dtype.name)}"
         )
+    if bias is not None and bias._data.dtype != input._data.dtype:
+        words = {"float32": "float", "float64": "double", "float16": "half", "int64": "long", "int32": "int"}
+        raise RuntimeError(
+            f"Input type ({words.get(input._data.dtype.name)}) and bias type ({words.get(bias._data.dtype.name)}) should be the same"
+        )
     if groups <= 0:
         raise RuntimeError("non-positive groups is not supported")
     shape = tuple(input.shape) if dim == nd + 2 else (1,) + tuple(input.shape)
