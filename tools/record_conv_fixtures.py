@@ -272,6 +272,23 @@ def build(expr: str, torch):
     return eval(expr, scope)  # noqa: S307 - the expressions above
 
 
+ATTRIBUTES = (
+    "in_channels", "out_channels", "kernel_size", "stride", "padding", "dilation", "groups", "output_padding",
+    "padding_mode", "transposed", "_reversed_padding_repeated_twice", "ceil_mode", "return_indices",
+    "count_include_pad", "divisor_override", "output_size", "scale_factor", "mode", "align_corners", "size",
+    "value", "recompute_scale_factor",
+)
+
+
+def attributes(layer) -> dict:
+    """The layer's public configuration attributes, JSON-ready (tuples as lists)."""
+
+    def plain(v):
+        return [plain(i) for i in v] if isinstance(v, (tuple, list)) else v
+
+    return {a: plain(getattr(layer, a)) for a in ATTRIBUTES if a in layer.__dict__}
+
+
 def node_chain(tensor) -> list:
     """[depth, type name, name()] of every node reached from tensor.grad_fn, depth first."""
     out = []
@@ -321,6 +338,7 @@ def _record_case(torch, name: str, expr: str, shape, dtype) -> dict:
         "param_grads": {k: _store(p.grad.numpy()) for k, p in params.items()},
         "nodes": node_chain(out),
         "repr": repr(layer) if isinstance(layer, torch.nn.Module) else None,
+        "attributes": attributes(layer) if isinstance(layer, torch.nn.Module) else {},
         "state_keys": list(state) if state else (list(layer.state_dict()) if isinstance(layer, torch.nn.Module) else []),
     }
 

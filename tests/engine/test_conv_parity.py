@@ -95,6 +95,7 @@ def test_layer_matches_pytorch(case):
     if case["repr"] is not None:
         assert repr(layer) == case["repr"]
         assert list(layer.state_dict()) == case["state_keys"]
+        assert recorder.attributes(layer) == case["attributes"]
 
 
 DOUBLE = FIXTURE["double"]
