@@ -289,6 +289,17 @@ def attributes(layer) -> dict:
     return {a: plain(getattr(layer, a)) for a in ATTRIBUTES if a in layer.__dict__}
 
 
+CONV_SAVED = ("stride", "padding", "dilation", "transposed", "output_padding", "groups", "bias_sym_sizes_opt")
+
+
+def conv_saved(tensor) -> dict | None:
+    """grad_fn._saved_<geometry> of a ConvolutionBackward0 output (None for other nodes)."""
+    fn = tensor.grad_fn
+    if type(fn).__name__ != "ConvolutionBackward0":
+        return None
+    return {k: (list(v) if isinstance(v, tuple) else v) for k in CONV_SAVED for v in [getattr(fn, f"_saved_{k}")]}
+
+
 def node_chain(tensor) -> list:
     """[depth, type name, name()] of every node reached from tensor.grad_fn, depth first."""
     out = []
@@ -337,6 +348,7 @@ def _record_case(torch, name: str, expr: str, shape, dtype) -> dict:
         "input_grad": _store(x.grad.numpy()),
         "param_grads": {k: _store(p.grad.numpy()) for k, p in params.items()},
         "nodes": node_chain(out),
+        "conv_saved": conv_saved(out),
         "repr": repr(layer) if isinstance(layer, torch.nn.Module) else None,
         "attributes": attributes(layer) if isinstance(layer, torch.nn.Module) else {},
         "state_keys": list(state) if state else (list(layer.state_dict()) if isinstance(layer, torch.nn.Module) else []),

@@ -129,6 +129,7 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, nd, transposed
     stride = ntuple(stride, nd)
     dilation = ntuple(dilation, nd)
     output_padding = ntuple(output_padding, nd)
+    valid = padding == "valid"
     if isinstance(padding, str):
         if padding == "valid":
             padding = (0,) * nd
@@ -159,7 +160,7 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, nd, transposed
     one_d = nd == 1
     out = convolution(
         input, weight, bias, _as2(stride, 1), _as2(padding, 0), _as2(dilation, 1), transposed,
-        _as2(output_padding, 0), groups, one_d,
+        _as2(output_padding, 0), groups, one_d, valid,
     )
     return squeeze_dim(out, 0) if unbatched else out
 

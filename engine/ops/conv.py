@@ -168,6 +168,7 @@ class Convolution(Op):
     transposed = False
     one_d = False
     has_bias = True
+    valid = False  # called with padding='valid' (PyTorch then saves padding and output_padding as (0,))
 
     def forward(self, x, w, b=None):
         one_d = self.one_d
@@ -314,18 +315,20 @@ class ConvolutionBackward(Op):
         ]
 
 
-def convolution(input: Tensor, weight: Tensor, bias, stride, padding, dilation, transposed, output_padding, groups, one_d):
+def convolution(input: Tensor, weight: Tensor, bias, stride, padding, dilation, transposed, output_padding, groups, one_d,
+                valid: bool = False):
     """Apply :class:`Convolution` (arguments already checked and made 2-D by the nn wrappers)."""
+    extra = {"valid": True} if valid else {}
     if bias is None:
         # PyTorch's node keeps an edge slot for the absent bias, (None, 0): a placeholder input
         # without grad gives exactly that.
         return Convolution.apply(
             input, weight, _make(np.zeros(0, input._data.dtype)), stride=stride, padding=padding, dilation=dilation,
-            transposed=transposed, output_padding=output_padding, groups=groups, one_d=one_d, has_bias=False,
+            transposed=transposed, output_padding=output_padding, groups=groups, one_d=one_d, has_bias=False, **extra,
         )
     return Convolution.apply(
         input, weight, bias, stride=stride, padding=padding, dilation=dilation, transposed=transposed,
-        output_padding=output_padding, groups=groups, one_d=one_d,
+        output_padding=output_padding, groups=groups, one_d=one_d, **extra,
     )
 
 
@@ -341,3 +344,23 @@ def squeeze_dim(t: Tensor, dim: int) -> Tensor:
     shape = t._data.shape
     dim = dim % len(shape)
     return _view_result(SqueezeDim.apply(t, out_shape=shape[:dim] + shape[dim + 1 :]), t)
+
+
+def _saved_geometry(name: str) -> property:
+    # PyTorch's grad_fn._saved_stride etc. have one entry per spatial dim: drop the 1-D height.
+    def get(self):
+        if self.valid and name in ("padding", "output_padding"):
+            return (0,)  # PyTorch's padding='valid' path passes a single 0 for both
+        value = getattr(self, name)
+        return tuple(value[1:]) if self.one_d else tuple(value)
+
+    return property(get)
+
+
+for _name in ("stride", "padding", "dilation", "output_padding"):
+    setattr(Convolution, f"_saved_{_name}", _saved_geometry(_name))
+Convolution._saved_transposed = property(lambda self: bool(self.transposed))
+Convolution._saved_groups = property(lambda self: self.groups)
+# The bias's sizes, (0,) without a bias (PyTorch's placeholder, like the engine's).
+Convolution._saved_bias_sym_sizes_opt = property(lambda self: tuple(self._in_meta[2][0]) if len(self._in_meta) > 2 else (0,))
+del _name

@@ -92,6 +92,7 @@ def test_layer_matches_pytorch(case):
         assert indices.dtype == engine.int64
         np.testing.assert_array_equal(indices.numpy(), np.asarray(case["indices"]))
     assert recorder.node_chain(out) == case["nodes"]
+    assert recorder.conv_saved(out) == case["conv_saved"]
     if case["repr"] is not None:
         assert repr(layer) == case["repr"]
         assert list(layer.state_dict()) == case["state_keys"]
