@@ -292,12 +292,29 @@ def attributes(layer) -> dict:
 CONV_SAVED = ("stride", "padding", "dilation", "transposed", "output_padding", "groups", "bias_sym_sizes_opt")
 
 
+SAVED = {
+    "ConvolutionBackward0": CONV_SAVED,
+    "MaxPool2DWithIndicesBackward0": ("self", "result1", "kernel_size", "stride", "padding", "dilation", "ceil_mode"),
+    "AdaptiveMaxPool2DBackward0": ("self", "result1"),
+    "AvgPool2DBackward0": ("self", "kernel_size", "stride", "padding", "ceil_mode", "count_include_pad", "divisor_override"),
+    "AdaptiveAvgPool2DBackward0": ("self",),
+}
+
+
 def conv_saved(tensor) -> dict | None:
-    """grad_fn._saved_<geometry> of a ConvolutionBackward0 output (None for other nodes)."""
+    """grad_fn._saved_<name> of the conv / pooling node under the output (a squeeze is looked through);
+    tensors as their shapes. None for other nodes."""
     fn = tensor.grad_fn
-    if type(fn).__name__ != "ConvolutionBackward0":
+    if fn is not None and type(fn).__name__ == "SqueezeBackward1":
+        fn = fn.next_functions[0][0]
+    names = SAVED.get(type(fn).__name__)
+    if names is None:
         return None
-    return {k: (list(v) if isinstance(v, tuple) else v) for k in CONV_SAVED for v in [getattr(fn, f"_saved_{k}")]}
+    out = {}
+    for k in names:
+        v = getattr(fn, f"_saved_{k}")
+        out[k] = list(v.shape) if hasattr(v, "shape") else (list(v) if isinstance(v, tuple) else v)
+    return out
 
 
 def node_chain(tensor) -> list:
@@ -335,6 +352,7 @@ def _record_case(torch, name: str, expr: str, shape, dtype) -> dict:
     if isinstance(out, tuple):
         out, indices = out
     grad = torch.randn(out.shape, dtype=dtype)
+    saved = conv_saved(out)  # before backward frees them
     out.backward(grad)
     params = dict(layer.named_parameters()) if isinstance(layer, torch.nn.Module) else {}
     return {
@@ -348,7 +366,7 @@ def _record_case(torch, name: str, expr: str, shape, dtype) -> dict:
         "input_grad": _store(x.grad.numpy()),
         "param_grads": {k: _store(p.grad.numpy()) for k, p in params.items()},
         "nodes": node_chain(out),
-        "conv_saved": conv_saved(out),
+        "conv_saved": saved,
         "repr": repr(layer) if isinstance(layer, torch.nn.Module) else None,
         "attributes": attributes(layer) if isinstance(layer, torch.nn.Module) else {},
         "state_keys": list(state) if state else (list(layer.state_dict()) if isinstance(layer, torch.nn.Module) else []),

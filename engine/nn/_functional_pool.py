@@ -79,11 +79,11 @@ def _check_pool(input: Tensor, win: Window, dims_word: str) -> None:
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
     kernel = _pair_arg(kernel_size, "kernel_size", "max_pool2d")
-    stride = kernel if stride is None else _pair_arg(stride, "stride", "max_pool2d")
-    win = Window(kernel, _stride(stride, kernel, 2), _pair_arg(padding, "padding", "max_pool2d"),
+    given_stride = () if stride is None else _pair_arg(stride, "stride", "max_pool2d")
+    win = Window(kernel, _stride(given_stride, kernel, 2), _pair_arg(padding, "padding", "max_pool2d"),
                  _pair_arg(dilation, "dilation", "max_pool2d"), bool(ceil_mode))
     _check_pool(input, win, "2d")
-    out, indices = MaxPool2DWithIndices.apply(input, win=win)
+    out, indices = MaxPool2DWithIndices.apply(input, win=win, **_saved_args(win, given_stride))
     return (out, indices) if return_indices else out
 
 
@@ -105,25 +105,36 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     if n_out < 1:
         raise RuntimeError(f"max_pool1d() Invalid computed output size: {n_out}")
     win = Window((1, k), (1, s), (0, p), (1, d), bool(ceil_mode))
-    out, indices = MaxPool2DWithIndices.apply(input.unsqueeze(-2), win=win)
+    out, indices = MaxPool2DWithIndices.apply(input.unsqueeze(-2), win=win, **_saved_args(win, win.stride))
     out = squeeze_dim(out, -2)
     return (out, indices.squeeze(-2)) if return_indices else out
 
 
-def _avg(input, kernel, stride, padding, ceil_mode, count_include_pad, divisor_override):
+def _saved_args(win: Window, given_stride: tuple) -> dict:
+    """What PyTorch's pooling node exposes as _saved_kernel_size, _saved_stride (() when omitted), ..."""
+    return {"kernel_size": win.kernel, "stride": tuple(given_stride), "padding": win.padding,
+            "dilation": win.dilation, "ceil_mode": win.ceil_mode}
+
+
+def _avg(input, kernel, stride, padding, ceil_mode, count_include_pad, divisor_override, given_stride=None):
     win = Window(kernel, stride, padding, (1, 1), bool(ceil_mode))
     _check_pool(input, win, "2d")
     if divisor_override is not None and divisor_override == 0:
         raise RuntimeError("divisor must be not zero")
     cfg = AvgWindow(win, bool(count_include_pad), divisor_override, tuple(input.shape))
-    return AvgPool2D.apply(input, cfg=cfg)
+    saved = _saved_args(win, stride if given_stride is None else given_stride)
+    del saved["dilation"]
+    return AvgPool2D.apply(input, cfg=cfg, count_include_pad=bool(count_include_pad),
+                           divisor_override=divisor_override, **saved)
 
 
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, divisor_override=None):
     kernel = _pair_arg(kernel_size, "kernel_size", "avg_pool2d")
-    stride = kernel if stride is None else _pair_arg(stride, "stride", "avg_pool2d")
+    given_stride = () if stride is None else _pair_arg(stride, "stride", "avg_pool2d")
+    stride = kernel if stride is None else given_stride
     padding = _pair_arg(padding, "padding", "avg_pool2d")
-    return _avg(input, kernel, _stride(stride, kernel, 2), padding, ceil_mode, count_include_pad, divisor_override)
+    return _avg(input, kernel, _stride(stride, kernel, 2), padding, ceil_mode, count_include_pad, divisor_override,
+                given_stride)
 
 
 def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):

@@ -23,6 +23,8 @@ class LinearMap(Op):
     adjoint: type = None  # the partner class, set by :func:`pair`
 
     def vjp(self, grad):
+        if self.saves:
+            self.saved  # noqa: B018 - maps that save their input (as PyTorch does) check its version
         return (self.adjoint.apply(grad, cfg=self.cfg),)
 
     def jvp(self, tangents):

@@ -17,6 +17,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .._op import Op
+from .._tensor import _make
 from ._linear_map import LinearMap, Separable, pair, separable_adjoint, separable_forward
 from ._windows import out_size
 
@@ -177,6 +178,7 @@ class MaxPool2DWithIndices(Op):
 
     node_name = "MaxPool2DWithIndicesBackward0"
     aten = "aten::max_pool2d_with_indices"
+    saves = ("self",)  # as PyTorch (so modifying the input in place before backward is an error)
     num_outputs = 2
     nondiff_outputs = (1,)
     smooth = False
@@ -192,7 +194,12 @@ class MaxPool2DWithIndices(Op):
     scatter = PoolScatter  # the op of the input gradient
 
     def vjp(self, grad, _):
+        self.saved  # noqa: B018 - checks the saved input's version, as PyTorch does
         return (self.scatter.apply(grad, cfg=self._cfg()),)
+
+    @property
+    def _saved_result1(self):
+        return _make(self.indices)
 
     def jvp(self, tangents):
         return PoolGather.apply(tangents[0], cfg=Scatter(self.indices, self.fw_inputs[0]._data.shape)), None
@@ -263,6 +270,7 @@ def _avg_adjoint(g: np.ndarray, cfg: AvgWindow) -> np.ndarray:
 class AvgPool2D(LinearMap):
     node_name = "AvgPool2DBackward0"
     aten = "aten::avg_pool2d"
+    saves = ("self",)
 
     def forward(self, x):
         return _avg_forward(x, self.cfg)
@@ -319,6 +327,7 @@ def _separable_sample(shape, rows: bool):
 class AdaptiveAvgPool2D(LinearMap):
     node_name = "AdaptiveAvgPool2DBackward0"
     aten = "aten::_adaptive_avg_pool2d"
+    saves = ("self",)
 
     def forward(self, x):
         return separable_forward(x, self.cfg)
