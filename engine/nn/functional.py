@@ -354,3 +354,20 @@ from ._norm_functional import (  # noqa: E402,F401
 )
 
 threshold = _threshold
+# ---- convolution, pooling, padding and resampling (implemented in their own files) --------------
+from ._functional_conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d, fold, unfold  # noqa: E402,F401
+from ._functional_pool import (  # noqa: E402,F401
+    adaptive_avg_pool1d,
+    adaptive_avg_pool2d,
+    adaptive_max_pool1d,
+    adaptive_max_pool1d_with_indices,
+    adaptive_max_pool2d,
+    adaptive_max_pool2d_with_indices,
+    avg_pool1d,
+    avg_pool2d,
+    max_pool1d,
+    max_pool1d_with_indices,
+    max_pool2d,
+    max_pool2d_with_indices,
+)
+from ._functional_resample import interpolate, pad, upsample, upsample_bilinear, upsample_nearest  # noqa: E402,F401
