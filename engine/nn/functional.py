@@ -307,3 +307,7 @@ def binary_cross_entropy_with_logits(
 
 def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     return _engine("flatten")(input, start_dim, end_dim)
+
+
+# ---- sequence layers (LayerNorm, attention): defined in their own module ----------------------
+from ._functional_sequence import *  # noqa: E402,F401,F403

@@ -13,3 +13,8 @@ __all__ = [
     "LeakyReLU", "Linear", "LogSoftmax", "MSELoss", "Module", "ModuleDict", "ModuleList", "NLLLoss",
     "ReLU", "Sequential", "Sigmoid", "Softmax", "Tanh",
 ]
+
+# Sequence layers (LayerNorm, recurrent, attention, transformer).
+from .layernorm import LayerNorm  # noqa: E402
+
+__all__ += ["LayerNorm"]
