@@ -13,6 +13,8 @@ import math
 import numbers
 import warnings
 
+import numpy as np
+
 from ..._factories import empty, zeros
 from ..._tensor import Tensor
 from ...ops import rnn_ops
@@ -124,7 +126,7 @@ class RNNBase(Module):
     def _run(self, x: Tensor, states: list) -> tuple:
         """x is (T, B, I) after the batch_first transpose; states are per-state (L·D, B, H) tensors."""
         dirs = 2 if self.bidirectional else 1
-        lstm = self.mode == "LSTM"
+        lstm = _fused_lstm(self.mode, x)
         # PyTorch picks each layer's initial state by indexing (LSTM) or one unbind (RNN, GRU).
         per_layer = [None] * len(states) if lstm else [s.unbind(0) for s in states]
         finals = [[] for _ in states]
@@ -138,8 +140,7 @@ class RNNBase(Module):
                     out, hy, cy = rnn_ops.lstm_layer(x, *w, init_states[0], init_states[1], reverse=d == 1)
                     last = (hy, cy)
                 else:
-                    out, last = self._decomposed_direction(x, init_states[0], w, reverse=d == 1)
-                    last = (last,)
+                    out, last = self._decomposed_direction(x, init_states, w, reverse=d == 1)
                 outs.append(out)
                 for i, s in enumerate(last):
                     finals[i].append(s)
@@ -148,18 +149,22 @@ class RNNBase(Module):
                 x = F.dropout(x, self.dropout, True)
         return x, [stack(f, 0) for f in finals]
 
-    def _decomposed_direction(self, x: Tensor, h: Tensor, weights: tuple, reverse: bool) -> tuple:
+    def _decomposed_direction(self, x: Tensor, states: list, weights: tuple, reverse: bool) -> tuple:
         w_ih, w_hh, b_ih, b_hh = weights
         gi = _sequence_projection(x, w_ih, b_ih).unbind(0)
         steps = range(len(gi) - 1, -1, -1) if reverse else range(len(gi))
         outputs = [None] * len(gi)
+        h = states[0]
+        c = states[1] if len(states) > 1 else None
         for t in steps:
             if self.mode == "GRU":
                 h = rnn_ops.gru_cell_step(gi[t], h, w_hh, b_hh)
+            elif self.mode == "LSTM":
+                h, c = rnn_ops.lstm_cell_step(gi[t], h, c, w_hh, b_hh)
             else:
                 h = rnn_ops.rnn_cell_step(gi[t], h, w_hh, b_hh, "tanh" if self.mode == "RNN_TANH" else "relu")
             outputs[t] = h
-        return stack(outputs, 0), h
+        return stack(outputs, 0), (h,) if c is None else (h, c)
 
     def _forward(self, input: Tensor, states: list, labels: list) -> tuple:
         self._check_input(input)
@@ -182,13 +187,14 @@ class RNNBase(Module):
             states = [zeros(shape, dtype=input.dtype) for _ in labels]
         self._check_sizes(input, list(zip(labels, states)))
         x = input
+        fused = _fused_lstm(self.mode, input)
         if self.batch_first:
             x = x.transpose(0, 1)
-            if self.mode == "LSTM":
+            if fused:
                 x = x.contiguous()
         out, finals = self._run(x, states)
         if self.batch_first:
-            # ATen's RNN/GRU transpose the output in place (TransposeBackward1); the oneDNN LSTM does not.
+            # ATen's RNN/GRU transpose the output in place (TransposeBackward1); its LSTM does not.
             out = out.transpose(0, 1) if self.mode == "LSTM" else Transpose.apply(
                 out, dim0=0, dim1=1, node_name="TransposeBackward1")
         if not batched:
@@ -201,6 +207,11 @@ class RNNBase(Module):
 
     def _batched_message(self, states) -> str:
         return f"For batched 3-D input, hx should also be 3-D but got {states[0].dim()}-D tensor"
+
+
+def _fused_lstm(mode: str, x: Tensor) -> bool:
+    """PyTorch runs float32 LSTMs through oneDNN (one fused node per layer); other dtypes step by step."""
+    return mode == "LSTM" and x._data.dtype == np.float32
 
 
 def _sequence_projection(x: Tensor, w_ih: Tensor, b_ih: Tensor | None) -> Tensor:
