@@ -24,8 +24,9 @@ def _f(shape, grad=True):
     return {"shape": list(shape), "kind": "float", "grad": grad}
 
 
-def _mask(shape):
-    return {"shape": list(shape), "kind": "bool", "grad": False}
+def _mask(shape, first=False):
+    """A random bool mask whose first column is ``first`` (so no row is entirely masked)."""
+    return {"shape": list(shape), "kind": "bool", "grad": False, "first": first}
 
 
 def _m(name, module, args, kwargs, inputs, call_args, call_kwargs=None, dtype="float32", train=True,
@@ -82,11 +83,56 @@ def _cases() -> list:
             ]
         cases.append(_m("rnn_relu" + s, "RNN", [4, 3], {"nonlinearity": "relu", "batch_first": True},
                         {"x": _f((2, 3, 4))}, ["$x"], dtype=dt))
+    cases += _attention_cases()
     for mod in ("RNN", "GRU", "LSTM"):
         cases.append(_m(f"{mod.lower()}_dropout_train", mod, [4, 3], {"num_layers": 2, "dropout": 0.5},
                         {"x": _f((3, 2, 4))}, ["$x"], structure_only=True))
         cases.append(_m(f"{mod.lower()}_dropout_eval", mod, [4, 3], {"num_layers": 2, "dropout": 0.5},
                         {"x": _f((3, 2, 4))}, ["$x"], train=False))
+    return cases
+
+
+def _attention_cases() -> list:
+    qkv = {"q": _f((2, 2, 3, 4)), "k": _f((2, 2, 5, 4)), "v": _f((2, 2, 5, 4))}
+    sq = {"q": _f((1, 2, 4, 4)), "k": _f((1, 2, 4, 4)), "v": _f((1, 2, 4, 4))}
+    sdpa = "scaled_dot_product_attention"
+    x = {"x": _f((3, 2, 4))}
+    mha = lambda name, kwargs, inputs, args, call_kwargs=None, **kw: _m(  # noqa: E731
+        name, "MultiheadAttention", [4, 2], kwargs, inputs, args, call_kwargs, **kw)
+    cases = []
+    for dt in ("float32", "float64"):
+        s = "" if dt == "float32" else "_f64"
+        cases += [
+            _fn("sdpa" + s, sdpa, qkv, ["$q", "$k", "$v"], dtype=dt),
+            _fn("sdpa_bool_mask" + s, sdpa, {**qkv, "m": _mask((3, 5), first=True)}, ["$q", "$k", "$v", "$m"],
+                dtype=dt),
+            _fn("sdpa_float_mask_scale" + s, sdpa, {**qkv, "m": _f((3, 5), grad=False)}, ["$q", "$k", "$v", "$m"],
+                {"scale": 0.3}, dtype=dt),
+            _fn("sdpa_causal" + s, sdpa, sq, ["$q", "$k", "$v"], {"is_causal": True}, dtype=dt),
+            _fn("sdpa_causal_and_mask" + s, sdpa, {**sq, "m": _f((4, 4), grad=False)}, ["$q", "$k", "$v", "$m"],
+                {"is_causal": True}, dtype=dt),
+            _fn("sdpa_3d_math" + s, sdpa, {"q": _f((2, 3, 4)), "k": _f((2, 5, 4)), "v": _f((2, 5, 4))},
+                ["$q", "$k", "$v"], dtype=dt),
+            mha("mha_self" + s, {}, x, ["$x", "$x", "$x"], dtype=dt),
+            mha("mha_self_no_weights" + s, {}, x, ["$x", "$x", "$x"], {"need_weights": False}, dtype=dt),
+            mha("mha_batch_first_kpm" + s, {"batch_first": True}, {"x": _f((2, 3, 4)), "p": _mask((2, 3))},
+                ["$x", "$x", "$x"], {"key_padding_mask": "$p"}, dtype=dt),
+            mha("mha_kpm_no_weights" + s, {}, {"x": _f((3, 2, 4)), "p": _mask((2, 3))},
+                ["$x", "$x", "$x"], {"key_padding_mask": "$p", "need_weights": False}, dtype=dt),
+            mha("mha_cross_mask_heads" + s, {}, {"q": _f((3, 2, 4)), "kv": _f((5, 2, 4)), "m": _mask((3, 5))},
+                ["$q", "$kv", "$kv"], {"attn_mask": "$m", "average_attn_weights": False}, dtype=dt),
+            mha("mha_kdim_vdim" + s, {"kdim": 3, "vdim": 5}, {"q": _f((3, 2, 4)), "k": _f((4, 2, 3)),
+                                                               "v": _f((4, 2, 5))}, ["$q", "$k", "$v"], dtype=dt),
+            mha("mha_unbatched_no_bias" + s, {"bias": False}, {"x": _f((3, 4))}, ["$x", "$x", "$x"], dtype=dt),
+            mha("mha_separate_qkv_float_mask" + s, {}, {"q": _f((3, 2, 4)), "k": _f((3, 2, 4)), "v": _f((3, 2, 4)),
+                                                         "m": _f((3, 3), grad=False)},
+                ["$q", "$k", "$v"], {"attn_mask": "$m", "need_weights": False}, dtype=dt),
+        ]
+    cases += [
+        mha("mha_eval_dropout", {"dropout": 0.3}, x, ["$x", "$x", "$x"], train=False),
+        mha("mha_dropout_train", {"dropout": 0.3}, x, ["$x", "$x", "$x"], structure_only=True),
+        _fn("sdpa_dropout", sdpa, qkv, ["$q", "$k", "$v"], {"dropout_p": 0.5}, structure_only=True),
+    ]
     return cases
 
 
@@ -127,6 +173,10 @@ def _error_cases() -> list:
     e += [
         _fn("layer_norm_bad_shape", "layer_norm", {"x": _f((2, 3))}, ["$x", [4]]),
         _fn("layer_norm_bad_weight", "layer_norm", {"x": _f((2, 4)), "w": _f((3,))}, ["$x", [4], "$w"]),
+        _m("mha_wrong_embed_dim", "MultiheadAttention", [4, 2], {}, {"x": _f((3, 2, 5))}, ["$x", "$x", "$x"]),
+        _m("mha_bad_mask_shape", "MultiheadAttention", [4, 2], {}, {"x": _f((3, 2, 4)), "m": _mask((2, 3))},
+           ["$x", "$x", "$x"], {"attn_mask": "$m"}),
+        _m("mha_4d_query", "MultiheadAttention", [4, 2], {}, {"x": _f((1, 3, 2, 4))}, ["$x", "$x", "$x"]),
         _m("rnn_bad_nonlinearity", "RNN", [4, 3], {"nonlinearity": "sigmoid"}, {}, []),
         _m("gru_bad_dropout", "GRU", [4, 3], {"dropout": 2}, {}, []),
     ]
@@ -249,7 +299,9 @@ def _random_inputs(case: dict, rng) -> dict:
     data = {}
     for name, spec in case["inputs"].items():
         if spec["kind"] == "bool":
-            data[name] = (rng.random(spec["shape"]) < 0.3).tolist()
+            mask = rng.random(spec["shape"]) < 0.4
+            mask[..., 0] = spec["first"]
+            data[name] = mask.tolist()
         else:
             data[name] = rng.uniform(-1.0, 1.0, spec["shape"]).tolist()
     return data

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from ..ops.attention import scaled_dot_product_attention
 from ..ops.layer_norm import layer_norm
+from ._functional_mha import multi_head_attention_forward
 
-__all__ = ["layer_norm"]
+__all__ = ["layer_norm", "multi_head_attention_forward", "scaled_dot_product_attention"]

@@ -64,6 +64,9 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         return _engine("addmm")(bias, input, wt)
     if nd == 0:
         raise RuntimeError("both arguments to linear need to be at least 1D, but they are 0D and 2D")
+    if not input._data.flags.c_contiguous:
+        # ATen folds only contiguous input into one addmm; otherwise matmul, then add the bias.
+        return _engine("matmul")(input, wt) + bias
     rows = input.reshape(-1, input.shape[-1])
     out = _engine("addmm")(bias, rows, wt)
     return out.view(tuple(input.shape[:-1]) + (weight.shape[0],))

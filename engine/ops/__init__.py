@@ -2,4 +2,4 @@
 
 from . import arithmetic, compare, linalg, math, nn_ops, reduction, shape, unary  # noqa: F401
 from . import indexing, inplace, joining  # noqa: F401
-from . import layer_norm, rnn_ops  # noqa: F401  (LayerNorm, the recurrent and attention ops)
+from . import attention, layer_norm, rnn_ops  # noqa: F401  (LayerNorm, the recurrent and attention ops)

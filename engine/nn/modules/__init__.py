@@ -16,6 +16,8 @@ __all__ = [
 
 # Sequence layers (LayerNorm, recurrent, attention, transformer).
 from .layernorm import LayerNorm  # noqa: E402
+from .activation_attention import MultiheadAttention, NonDynamicallyQuantizableLinear  # noqa: E402
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase  # noqa: E402
 
-__all__ += ["LayerNorm", "GRU", "LSTM", "RNN", "GRUCell", "LSTMCell", "RNNBase", "RNNCell", "RNNCellBase"]
+__all__ += ["LayerNorm", "GRU", "LSTM", "RNN", "GRUCell", "LSTMCell", "RNNBase", "RNNCell", "RNNCellBase",
+            "MultiheadAttention", "NonDynamicallyQuantizableLinear"]
