@@ -128,10 +128,43 @@ def _attention_cases() -> list:
                                                          "m": _f((3, 3), grad=False)},
                 ["$q", "$k", "$v"], {"attn_mask": "$m", "need_weights": False}, dtype=dt),
         ]
+    cases += _transformer_cases()
     cases += [
         mha("mha_eval_dropout", {"dropout": 0.3}, x, ["$x", "$x", "$x"], train=False),
         mha("mha_dropout_train", {"dropout": 0.3}, x, ["$x", "$x", "$x"], structure_only=True),
         _fn("sdpa_dropout", sdpa, qkv, ["$q", "$k", "$v"], {"dropout_p": 0.5}, structure_only=True),
+    ]
+    return cases
+
+
+def _transformer_cases() -> list:
+    enc = "TransformerEncoderLayer"
+    small = {"dim_feedforward": 8, "dropout": 0.0}
+    x = {"x": _f((3, 2, 4))}
+    cases = []
+    for dt in ("float32", "float64"):
+        s = "" if dt == "float32" else "_f64"
+        cases += [
+            _m("encoder_layer" + s, enc, [4, 2], small, x, ["$x"], dtype=dt),
+            _m("encoder_layer_norm_first_gelu" + s, enc, [4, 2], {**small, "norm_first": True, "activation": "gelu"},
+               x, ["$x"], dtype=dt),
+            _m("encoder_layer_batch_first_kpm" + s, enc, [4, 2], {**small, "batch_first": True},
+               {"x": _f((2, 3, 4)), "p": _mask((2, 3))}, ["$x"], {"src_key_padding_mask": "$p"}, dtype=dt),
+            _m("encoder_layer_causal" + s, enc, [4, 2], small, {"x": _f((3, 2, 4)), "m": _f((3, 3), grad=False)},
+               ["$x"], {"src_mask": "$m", "is_causal": True}, dtype=dt),
+            _m("encoder_2_layers_norm" + s, "TransformerEncoder",
+               [{"module": enc, "args": [4, 2], "kwargs": {**small, "activation": "F.gelu"}}, 2],
+               {"norm": {"module": "LayerNorm", "args": [4]}, "enable_nested_tensor": False}, x, ["$x"], dtype=dt),
+            _m("decoder_layer" + s, "TransformerDecoderLayer", [4, 2], small,
+               {"t": _f((3, 2, 4)), "mem": _f((5, 2, 4))}, ["$t", "$mem"], dtype=dt),
+            _m("decoder_layer_norm_first_bf" + s, "TransformerDecoderLayer", [4, 2],
+               {**small, "norm_first": True, "batch_first": True, "activation": {"module": "ReLU"}},
+               {"t": _f((2, 3, 4)), "mem": _f((2, 5, 4)), "mp": _mask((2, 5))}, ["$t", "$mem"],
+               {"memory_key_padding_mask": "$mp"}, dtype=dt),
+        ]
+    cases += [
+        _m("encoder_layer_eval_dropout", enc, [4, 2], {"dim_feedforward": 8}, x, ["$x"], train=False),
+        _m("encoder_layer_dropout_train", enc, [4, 2], {"dim_feedforward": 8}, x, ["$x"], structure_only=True),
     ]
     return cases
 
@@ -177,6 +210,7 @@ def _error_cases() -> list:
         _m("mha_bad_mask_shape", "MultiheadAttention", [4, 2], {}, {"x": _f((3, 2, 4)), "m": _mask((2, 3))},
            ["$x", "$x", "$x"], {"attn_mask": "$m"}),
         _m("mha_4d_query", "MultiheadAttention", [4, 2], {}, {"x": _f((1, 3, 2, 4))}, ["$x", "$x", "$x"]),
+        _m("encoder_layer_bad_activation", "TransformerEncoderLayer", [4, 2], {"activation": "tanh"}, {}, []),
         _m("rnn_bad_nonlinearity", "RNN", [4, 3], {"nonlinearity": "sigmoid"}, {}, []),
         _m("gru_bad_dropout", "GRU", [4, 3], {"dropout": 2}, {}, []),
     ]
@@ -222,11 +256,21 @@ def _flatten(value) -> list:
     return [] if value is None else [value]
 
 
+def _construct(torch, value):
+    """Constructor arguments: {"module": name, "args", "kwargs"} builds a sub-module, "F.name" a function."""
+    if isinstance(value, dict) and "module" in value:
+        return getattr(torch.nn, value["module"])(*[_construct(torch, a) for a in value.get("args", [])],
+                                                  **{k: _construct(torch, v) for k, v in value.get("kwargs", {}).items()})
+    if isinstance(value, str) and value.startswith("F."):
+        return getattr(torch.nn.functional, value[2:])
+    return value
+
+
 def build(torch, case: dict, state: dict | None):
     dt = getattr(torch, case["dtype"])
     if case.get("function"):
         return _resolve(torch, case["function"]), {}
-    module = getattr(torch.nn, case["module"])(*case["args"], **case["kwargs"])
+    module = _construct(torch, {"module": case["module"], "args": case["args"], "kwargs": case["kwargs"]})
     module = module.to(dt)
     if state is not None:
         module.load_state_dict({k: torch.tensor(np.array(v), dtype=dt) for k, v in state.items()})
