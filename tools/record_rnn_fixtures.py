@@ -217,6 +217,31 @@ def _error_cases() -> list:
     return e
 
 
+def _warning_cases() -> list:
+    """Constructors that warn: the warning category and text are recorded."""
+    enc = {"module": "TransformerEncoderLayer", "args": [4, 2], "kwargs": {"dim_feedforward": 8}}
+    return [
+        _m("gru_dropout_one_layer", "GRU", [4, 3], {"dropout": 0.5}, {}, []),
+        _m("lstm_dropout_one_layer", "LSTM", [4, 3], {"dropout": 0.25, "num_layers": 1}, {}, []),
+        _m("encoder_not_batch_first", "TransformerEncoder", [enc, 2], {}, {}, []),
+        _m("encoder_norm_first", "TransformerEncoder",
+           [{**enc, "kwargs": {"dim_feedforward": 8, "norm_first": True}}, 1], {}, {}, []),
+        _m("encoder_odd_heads", "TransformerEncoder",
+           [{"module": "TransformerEncoderLayer", "args": [3, 3], "kwargs": {"batch_first": True}}, 1], {}, {}, []),
+        _m("encoder_batch_first_quiet", "TransformerEncoder",
+           [{**enc, "kwargs": {"dim_feedforward": 8, "batch_first": True}}, 1], {}, {}, []),
+    ]
+
+
+def run_warning(torch, case: dict) -> list:
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        build(torch, case, None)
+    return [[w.category.__name__, str(w.message)] for w in caught]
+
+
 # ---- running a case with either library --------------------------------------------------------------
 
 
@@ -377,6 +402,7 @@ def record() -> None:
         data = {"inputs": _random_inputs(case, rng)}
         data["expected"] = run_error(torch, case, data)
         out["errors"].append({"case": case, "data": data})
+    out["warnings"] = [{"case": case, "expected": run_warning(torch, case)} for case in _warning_cases()]
     with open(FIXTURE, "w") as f:
         json.dump(out, f)
     print(f"wrote {len(out['cases'])} cases and {len(out['errors'])} error cases to {os.path.normpath(FIXTURE)}")

@@ -79,3 +79,8 @@ def test_fixture_covers_every_layer_family():
     names = {c["case"]["module"] or c["case"]["function"] for c in FIXTURE["cases"]}
     assert {"LayerNorm", "layer_norm", "RNN", "GRU", "LSTM", "RNNCell", "GRUCell", "LSTMCell"} <= names
     assert {c["case"]["dtype"] for c in FIXTURE["cases"]} == {"float32", "float64"}
+
+
+@pytest.mark.parametrize("item", FIXTURE["warnings"], ids=[w["case"]["name"] for w in FIXTURE["warnings"]])
+def test_construction_warnings_match_pytorch(item):
+    assert REC.run_warning(engine, item["case"]) == item["expected"]
