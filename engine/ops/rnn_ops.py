@@ -16,6 +16,7 @@ import numpy as np
 
 from .._api import public
 from .._op import Op
+from .._state import STATE
 from .._tensor import Tensor, _make
 from .joining import Split, cat, stack
 
@@ -133,20 +134,29 @@ class MkldnnRnnLayer(Op):
         gi = x @ w_ih.T
         if self.has_biases:
             gi = gi + (b_ih + b_hh)
-        out = np.empty(x.shape[:2] + (hx.shape[-1],), dtype=x.dtype)
-        h, c = hx, cx
         size = hx.shape[-1]
+        out = np.empty(x.shape[:2] + (size,), dtype=x.dtype)
+        acts = np.empty(x.shape[:2] + (4 * size,), dtype=x.dtype)  # σ(i), σ(f), tanh(g), σ(o) per step
+        c_prev = np.empty_like(out)
+        h_prev = np.empty_like(out)
+        h, c = hx, cx
         for t in steps:
             gates = gi[t] + h @ w_hh.T
-            i = _sigmoid(gates[:, :size])
-            f = _sigmoid(gates[:, size:2 * size])
-            g = np.tanh(gates[:, 2 * size:3 * size])
-            o = _sigmoid(gates[:, 3 * size:])
-            c = f * c + i * g
-            h = o * np.tanh(c)
+            a = acts[t]
+            a[:, :2 * size] = _sigmoid(gates[:, :2 * size])
+            a[:, 2 * size:3 * size] = np.tanh(gates[:, 2 * size:3 * size])
+            a[:, 3 * size:] = _sigmoid(gates[:, 3 * size:])
+            h_prev[t], c_prev[t] = h, c
+            c = a[:, size:2 * size] * c + a[:, :size] * a[:, 2 * size:3 * size]
+            h = a[:, 3 * size:] * np.tanh(c)
             out[t] = h
-        self.hidden_size = size
+        # Kept for the plain (first-order) backward; the differentiable rule recomputes them.
+        self._steps = (acts, h_prev, c_prev)
         return out, h.astype(x.dtype, copy=False), c.astype(x.dtype, copy=False)
+
+    def _release(self) -> None:
+        super()._release()
+        self._steps = None
 
     def _gates(self, x, w_ih, w_hh, b_ih, b_hh, hx, cx):
         """Re-run the forward with engine ops, keeping each step's gates for the rules."""
@@ -168,6 +178,8 @@ class MkldnnRnnLayer(Op):
 
     def vjp(self, grad_out, grad_hy, grad_cy):
         x, w_ih, w_hh, b_ih, b_hh, hx, cx = self.saved
+        if not STATE.grad_enabled:
+            return self._numpy_vjp(x, w_ih, w_hh, grad_out, grad_hy, grad_cy)
         record = self._gates(x, w_ih, w_hh, b_ih, b_hh, hx, cx)
         dh, dc = grad_hy, grad_cy
         d_gates = [None] * len(record)
@@ -188,6 +200,35 @@ class MkldnnRnnLayer(Op):
         g_whh = rows.t().mm(stack(h_prev, 0).reshape(-1, hx.shape[-1]))
         g_b = rows.sum(0) if self.has_biases else None
         return g_x, g_wih, g_whh, g_b, g_b, dh, dc
+
+    def _numpy_vjp(self, x, w_ih, w_hh, grad_out, grad_hy, grad_cy) -> tuple:
+        """The same backpropagation through time in numpy, when no graph of the gradient is wanted."""
+        acts, h_prev, c_prev = self._steps
+        size = h_prev.shape[-1]
+        go, dh, dc = grad_out._data, grad_hy._data, grad_cy._data
+        w = w_hh._data
+        steps = range(x.shape[0]) if self.reverse else range(x.shape[0] - 1, -1, -1)
+        d_acts = np.empty_like(acts)
+        for t in steps:
+            a = acts[t]
+            i, f, g, o = a[:, :size], a[:, size:2 * size], a[:, 2 * size:3 * size], a[:, 3 * size:]
+            dh = dh + go[t]
+            c = f * c_prev[t] + i * g
+            tc = np.tanh(c)
+            dc = dh * o * (1 - tc * tc) + dc
+            da = d_acts[t]
+            da[:, :size] = dc * g * i * (1 - i)
+            da[:, size:2 * size] = dc * c_prev[t] * f * (1 - f)
+            da[:, 2 * size:3 * size] = dc * i * (1 - g * g)
+            da[:, 3 * size:] = dh * tc * o * (1 - o)
+            dc = dc * f
+            dh = da @ w
+        rows = d_acts.reshape(-1, d_acts.shape[-1])
+        g_x = d_acts @ w_ih._data
+        g_wih = rows.T @ x._data.reshape(-1, x.shape[-1])
+        g_whh = rows.T @ h_prev.reshape(-1, size)
+        g_b = _make(rows.sum(0)) if self.has_biases else None
+        return _make(g_x), _make(g_wih), _make(g_whh), g_b, g_b, _make(dh), _make(dc)
 
     def jvp(self, tangents):
         x, w_ih, w_hh, b_ih, b_hh, hx, cx = self.fw_inputs
