@@ -100,8 +100,17 @@ class ScaledDotProductFlashAttentionForCpu(Op):
     inputs = ("query", "key", "value")
     saves = ("query", "key", "value")
     mask = None  # additive float mask (numpy, broadcastable to the scores), or None
+    attn_mask = None  # the caller's mask tensor (grad_fn._saved_attn_mask)
     dropout_p = 0.0
     is_causal = False
+
+    def __getattr__(self, name: str):
+        # PyTorch's saved arguments; _saved_scale is None unless the caller gave a scale.
+        if name == "_saved_scale":
+            return self.__dict__.get("_saved_scale_arg")
+        if name in ("_saved_dropout_p", "_saved_is_causal", "_saved_attn_mask"):
+            return getattr(self, name[7:])
+        return super().__getattr__(name)
 
     def forward(self, q, k, v):
         s = np.matmul(q, np.swapaxes(k, -1, -2)) * self.scale
@@ -180,7 +189,9 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
     mask = _float_mask(attn_mask, is_causal, query, key)
     fused = query.dim() == 4 and key.dim() == 4 and value.dim() == 4 and dropout_p == 0.0
     if fused and not (attn_mask is not None and attn_mask.requires_grad):
-        return ScaledDotProductFlashAttentionForCpu.apply(query, key, value, scale=s, mask=mask, is_causal=is_causal)
+        # grad_fn._saved_scale is None unless a scale was given, as in PyTorch.
+        return ScaledDotProductFlashAttentionForCpu.apply(query, key, value, scale=s, mask=mask, is_causal=is_causal,
+                                                          attn_mask=attn_mask, _saved_scale_arg=scale)
     root = math.sqrt(s)
     scores = mul_scalar(query, root).matmul(mul_scalar(key.transpose(-2, -1), root))
     if attn_mask is not None and attn_mask.requires_grad:
@@ -191,6 +202,6 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
     if dropout_p > 0.0:
         from .._factories import default_generator
 
-        keep = default_generator.rng.random(probs._data.shape) >= dropout_p
+        keep = default_generator.rng.random(probs._data.shape, dtype=np.float32) >= dropout_p
         probs = probs * _make((keep / (1.0 - dropout_p)).astype(probs._data.dtype))
     return probs.matmul(value)

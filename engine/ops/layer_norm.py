@@ -37,8 +37,8 @@ class NativeLayerNorm(Op):
         var = np.mean(centered * centered, axis=dims, keepdims=True)
         rstd = 1.0 / np.sqrt(var + self.eps)
         # PyTorch saves these as result1/result2 (flattened to the batch shape with trailing ones).
-        self.result1 = mean
-        self.result2 = rstd
+        self.result1 = _make(mean)
+        self.result2 = _make(rstd)
         out = centered * rstd
         if self.has_weight:
             out = out * w

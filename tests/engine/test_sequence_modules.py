@@ -121,3 +121,15 @@ def test_copy_deepcopy_of_lstm_keeps_parameter_names():
     clone = copy.deepcopy(lstm)
     assert list(clone.state_dict()) == list(lstm.state_dict())
     assert clone.weight_hh_l0_reverse is not lstm.weight_hh_l0_reverse
+
+
+def test_saved_attributes_read_like_pytorchs():
+    F = engine.nn.functional
+    q = engine.randn(1, 2, 3, 4, requires_grad=True)
+    node = F.scaled_dot_product_attention(q, q, q).grad_fn
+    assert node._saved_scale is None and node._saved_dropout_p == 0.0 and node._saved_is_causal is False
+    assert node._saved_query is q
+    assert F.scaled_dot_product_attention(q, q, q, scale=0.2).grad_fn._saved_scale == 0.2
+    ln = F.layer_norm(q, (4,)).grad_fn
+    assert tuple(ln._saved_result1.shape) == (1, 2, 3, 1) and ln._saved_normalized_shape == (4,)
+    np.testing.assert_allclose(ln._saved_result1.numpy()[..., 0], q.detach().numpy().mean(-1), rtol=1e-6)
