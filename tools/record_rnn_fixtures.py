@@ -111,6 +111,8 @@ def _attention_cases() -> list:
             _fn("sdpa_causal" + s, sdpa, sq, ["$q", "$k", "$v"], {"is_causal": True}, dtype=dt),
             _fn("sdpa_causal_and_mask" + s, sdpa, {**sq, "m": _f((4, 4), grad=False)}, ["$q", "$k", "$v", "$m"],
                 {"is_causal": True}, dtype=dt),
+            _fn("sdpa_gqa" + s, sdpa, {"q": _f((1, 4, 3, 8)), "k": _f((1, 2, 5, 8)), "v": _f((1, 2, 5, 8))},
+                ["$q", "$k", "$v"], {"enable_gqa": True}, dtype=dt),
             _fn("sdpa_3d_math" + s, sdpa, {"q": _f((2, 3, 4)), "k": _f((2, 5, 4)), "v": _f((2, 5, 4))},
                 ["$q", "$k", "$v"], dtype=dt),
             mha("mha_self" + s, {}, x, ["$x", "$x", "$x"], dtype=dt),
@@ -214,6 +216,8 @@ def _error_cases() -> list:
     e += [
         _fn("layer_norm_bad_shape", "layer_norm", {"x": _f((2, 3))}, ["$x", [4]]),
         _fn("layer_norm_bad_weight", "layer_norm", {"x": _f((2, 4)), "w": _f((3,))}, ["$x", [4], "$w"]),
+        _fn("sdpa_heads_mismatch", "scaled_dot_product_attention",
+            {"q": _f((1, 4, 3, 8)), "k": _f((1, 2, 5, 8))}, ["$q", "$k", "$k"]),
         _m("mha_wrong_embed_dim", "MultiheadAttention", [4, 2], {}, {"x": _f((3, 2, 5))}, ["$x", "$x", "$x"]),
         _m("mha_bad_mask_shape", "MultiheadAttention", [4, 2], {}, {"x": _f((3, 2, 4)), "m": _mask((2, 3))},
            ["$x", "$x", "$x"], {"attn_mask": "$m"}),

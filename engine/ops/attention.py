@@ -112,7 +112,11 @@ class ScaledDotProductFlashAttentionForCpu(Op):
             return getattr(self, name[7:])
         return super().__getattr__(name)
 
+    groups = 1  # grouped-query attention: each key/value head serves this many query heads
+
     def forward(self, q, k, v):
+        if self.groups != 1:
+            k, v = np.repeat(k, self.groups, axis=-3), np.repeat(v, self.groups, axis=-3)
         s = np.matmul(q, np.swapaxes(k, -1, -2)) * self.scale
         if self.mask is not None:
             s = s + self.mask
@@ -127,14 +131,19 @@ class ScaledDotProductFlashAttentionForCpu(Op):
 
     def vjp(self, grad):
         q, k, v = self.saved
+        k, v = _repeat_heads(k, self.groups), _repeat_heads(v, self.groups)
         p = _attention_probs(q, k, self.scale, self.mask)
         dp = grad.matmul(v.transpose(-2, -1))
         ds = p * (dp - (dp * p).sum(-1, keepdim=True))
-        return ds.matmul(k) * self.scale, ds.transpose(-2, -1).matmul(q) * self.scale, p.transpose(-2, -1).matmul(grad)
+        g_k = _sum_heads(ds.transpose(-2, -1).matmul(q) * self.scale, self.groups)
+        return ds.matmul(k) * self.scale, g_k, _sum_heads(p.transpose(-2, -1).matmul(grad), self.groups)
 
     def jvp(self, tangents):
         tq, tk, tv = tangents
         q, k, v = self.fw_inputs
+        k, v = _repeat_heads(k, self.groups), _repeat_heads(v, self.groups)
+        tk = None if tk is None else _repeat_heads(tk, self.groups)
+        tv = None if tv is None else _repeat_heads(tv, self.groups)
         p = _attention_probs(q, k, self.scale, self.mask)
         out = p.matmul(tv) if tv is not None else None
         ds = None
@@ -159,7 +168,25 @@ class ScaledDotProductFlashAttentionForCpu(Op):
         q, k, v = _rand(1, 2, 3, 4), _rand(1, 2, 5, 4, seed=1), _rand(1, 2, 5, 4, seed=2)
         mask = np.where(np.random.default_rng(5).random((3, 5)) < 0.3, -np.inf, 0.0)
         mask[:, 0] = 0.0
-        return [((q, k, v), {"scale": 0.5}), ((q, k, v), {"scale": 0.4, "mask": mask})]
+        kg, vg = _rand(1, 1, 5, 4, seed=3), _rand(1, 1, 5, 4, seed=4)
+        return [((q, k, v), {"scale": 0.5}), ((q, k, v), {"scale": 0.4, "mask": mask}),
+                ((q, kg, vg), {"scale": 0.5, "groups": 2})]
+
+
+def _repeat_heads(t: Tensor, groups: int) -> Tensor:
+    """(…, Hk, S, E) → (…, Hk·groups, S, E), each head repeated ``groups`` times (repeat_interleave)."""
+    if groups == 1:
+        return t
+    shape = tuple(t.shape)
+    wide = t.unsqueeze(-3).expand(shape[:-2] + (groups,) + shape[-2:])
+    return wide.reshape(shape[:-3] + (shape[-3] * groups,) + shape[-2:])
+
+
+def _sum_heads(g: Tensor, groups: int) -> Tensor:
+    if groups == 1:
+        return g
+    shape = tuple(g.shape)
+    return g.reshape(shape[:-3] + (shape[-3] // groups, groups) + shape[-2:]).sum(-3)
 
 
 def _float_mask(attn_mask, is_causal: bool, q: Tensor, k: Tensor):
@@ -182,8 +209,15 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
                                  dropout_p: float = 0.0, is_causal: bool = False, scale: float | None = None,
                                  enable_gqa: bool = False) -> Tensor:
     """softmax(q kᵀ / √E + mask) v, with PyTorch's choice between the fused CPU kernel and the math path."""
-    if enable_gqa and query._data.shape[-3] != key._data.shape[-3]:
-        raise NotImplementedError("engine's scaled_dot_product_attention does not support grouped-query attention")
+    groups = 1
+    hq, hk = (query._data.shape[-3], key._data.shape[-3]) if query.dim() >= 3 and key.dim() >= 3 else (1, 1)
+    if hq != hk:
+        if not enable_gqa or hk == 0 or hq % hk or value._data.shape[-3] != hk:
+            raise RuntimeError(
+                f"The size of tensor a ({hq}) must match the size of tensor b ({hk}) at non-singleton dimension "
+                f"{query.dim() - 3}"
+            )
+        groups = hq // hk
     e = query._data.shape[-1]
     s = 1.0 / math.sqrt(e) if scale is None else scale
     mask = _float_mask(attn_mask, is_causal, query, key)
@@ -191,7 +225,8 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
     if fused and not (attn_mask is not None and attn_mask.requires_grad):
         # grad_fn._saved_scale is None unless a scale was given, as in PyTorch.
         return ScaledDotProductFlashAttentionForCpu.apply(query, key, value, scale=s, mask=mask, is_causal=is_causal,
-                                                          attn_mask=attn_mask, _saved_scale_arg=scale)
+                                                          attn_mask=attn_mask, _saved_scale_arg=scale, groups=groups)
+    key, value = _repeat_heads(key, groups), _repeat_heads(value, groups)
     root = math.sqrt(s)
     scores = mul_scalar(query, root).matmul(mul_scalar(key.transpose(-2, -1), root))
     if attn_mask is not None and attn_mask.requires_grad:
