@@ -229,6 +229,10 @@ def _error_cases() -> list:
                                                              "num_decoder_layers": 1, "dim_feedforward": 8},
            {"s": _f((3, 2, 4)), "t": _f((3, 2, 5))}, ["$s", "$t"]),
         _m("encoder_layer_bad_activation", "TransformerEncoderLayer", [4, 2], {"activation": "tanh"}, {}, []),
+        _m("lstm_zero_hidden", "LSTM", [4, 0], {}, {}, []),
+        _m("lstm_float_hidden", "LSTM", [4, 2.5], {}, {}, []),
+        _m("gru_zero_input", "GRU", [0, 3], {}, {}, []),
+        _m("rnn_zero_layers", "RNN", [4, 3], {"num_layers": 0}, {}, []),
         _m("rnn_bad_nonlinearity", "RNN", [4, 3], {"nonlinearity": "sigmoid"}, {}, []),
         _m("gru_bad_dropout", "GRU", [4, 3], {"dropout": 2}, {}, []),
     ]

@@ -45,6 +45,11 @@ class RNNBase(Module):
                 f"num_layers greater than 1, but got dropout={dropout} and num_layers={num_layers}",
                 stacklevel=2,
             )
+        if not isinstance(hidden_size, int):
+            raise TypeError(f"hidden_size should be of type int, got: {type(hidden_size).__name__}")
+        for name, value in (("hidden_size", hidden_size), ("input_size", input_size), ("num_layers", num_layers)):
+            if value <= 0:
+                raise ValueError(f"{name} must be greater than zero")
         if proj_size != 0:
             raise NotImplementedError("engine's LSTM does not support proj_size yet")
         if mode not in _GATES:
@@ -76,6 +81,9 @@ class RNNBase(Module):
         stdv = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
         for weight in self.parameters():
             init.uniform_(weight, -stdv, stdv)
+
+    def flatten_parameters(self) -> None:
+        """A no-op: the engine keeps no fused weight buffer (PyTorch's is for cuDNN)."""
 
     @property
     def _flat_weights(self) -> list:
