@@ -22,7 +22,7 @@ def _canonical_mask(mask: Tensor | None, dtype) -> Tensor | None:
     if mask._data.dtype == np.bool_:
         return _make(np.where(mask._data, -np.inf, 0.0).astype(dtype))
     if mask._data.dtype.kind != "f":
-        raise AssertionError(f"only bool and floating types of masks are supported")
+        raise AssertionError("only bool and floating types of masks are supported")
     return mask
 
 
