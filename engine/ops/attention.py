@@ -99,6 +99,8 @@ class ScaledDotProductFlashAttentionForCpu(Op):
     aten = "aten::_scaled_dot_product_flash_attention_for_cpu"
     inputs = ("query", "key", "value")
     saves = ("query", "key", "value")
+    # PyTorch saves the output too, so modifying it in place makes backward fail; so does ours.
+    saves_result = True
     mask = None  # additive float mask (numpy, broadcastable to the scores), or None
     attn_mask = None  # the caller's mask tensor (grad_fn._saved_attn_mask)
     dropout_p = 0.0
@@ -131,6 +133,7 @@ class ScaledDotProductFlashAttentionForCpu(Op):
 
     def vjp(self, grad):
         q, k, v = self.saved
+        self.result  # noqa: B018 - checks the saved output's version, as PyTorch does
         k, v = _repeat_heads(k, self.groups), _repeat_heads(v, self.groups)
         p = _attention_probs(q, k, self.scale, self.mask)
         dp = grad.matmul(v.transpose(-2, -1))

@@ -133,3 +133,12 @@ def test_saved_attributes_read_like_pytorchs():
     ln = F.layer_norm(q, (4,)).grad_fn
     assert tuple(ln._saved_result1.shape) == (1, 2, 3, 1) and ln._saved_normalized_shape == (4,)
     np.testing.assert_allclose(ln._saved_result1.numpy()[..., 0], q.detach().numpy().mean(-1), rtol=1e-6)
+
+
+def test_modifying_attention_output_in_place_breaks_backward_as_in_pytorch():
+    q = engine.randn(1, 1, 2, 4, requires_grad=True)
+    out = engine.nn.functional.scaled_dot_product_attention(q, q, q)
+    out.add_(1)
+    with pytest.raises(RuntimeError, match="output 0 of ScaledDotProductFlashAttentionForCpu, is at version 1; "
+                                           "expected version 0 instead"):
+        out.sum().backward()
