@@ -47,6 +47,10 @@ for step in range(40):
         first = loss.item()
         print(f"step 0: loss {first:.3f}")
 print(f"step 39: loss {loss.item():.3f}")
+
+# One more forward pass, not backpropagated: its graph is the one to explore and step through.
+logits, _ = model(inputs)
+loss = F.cross_entropy(logits, targets)
 print("loss went down:", loss.item() < first)
 
 # Count the nodes one forward pass records: one GRU cell per character.

@@ -53,6 +53,10 @@ with torch.no_grad():
 print(f"accuracy on new sequences: {accuracy:.2f} (chance: {1 / VOCAB:.2f})")
 print("better than chance:", accuracy > 2 / VOCAB)
 
+# One more forward pass on a small batch, not backpropagated: the graph to explore and step through.
+tokens, target = batch(4)
+loss = F.cross_entropy(model(tokens).reshape(-1, VOCAB), target.reshape(-1))
+
 seen, stack, counts = set(), [loss.grad_fn], {}
 while stack:
     node = stack.pop()
