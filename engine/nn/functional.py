@@ -64,6 +64,9 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         return _engine("addmm")(bias, input, wt)
     if nd == 0:
         raise RuntimeError("both arguments to linear need to be at least 1D, but they are 0D and 2D")
+    if not input._data.flags.c_contiguous:
+        # ATen folds only contiguous input into one addmm; otherwise matmul, then add the bias.
+        return _engine("matmul")(input, wt) + bias
     rows = input.reshape(-1, input.shape[-1])
     out = _engine("addmm")(bias, rows, wt)
     return out.view(tuple(input.shape[:-1]) + (weight.shape[0],))
@@ -371,3 +374,5 @@ from ._functional_pool import (  # noqa: E402,F401
     max_pool2d_with_indices,
 )
 from ._functional_resample import interpolate, pad, upsample, upsample_bilinear, upsample_nearest  # noqa: E402,F401
+# ---- sequence layers (LayerNorm, attention): defined in their own module ----------------------
+from ._functional_sequence import *  # noqa: E402,F401,F403

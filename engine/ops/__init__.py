@@ -4,3 +4,4 @@ from . import arithmetic, compare, linalg, math, nn_ops, reduction, shape, unary
 from . import indexing, inplace, joining  # noqa: F401
 from . import activation_ops, embedding, feature_norm, scalar_ops  # noqa: F401  (norm branch)
 from . import conv, pooling, resample  # noqa: F401  (convolution, pooling, padding and resampling)
+from . import attention, layer_norm, rnn_ops  # noqa: F401  (LayerNorm, the recurrent and attention ops)

@@ -79,6 +79,13 @@ class UnsafeView(View):
     aten = "aten::_unsafe_view"
 
 
+class ReshapeAlias(View):
+    """``reshape`` of a non-contiguous tensor whose strides allow the new shape: PyTorch aliases it."""
+
+    node_name = "ReshapeAliasBackward0"
+    aten = "aten::_reshape_alias"
+
+
 class Transpose(_ViewOp):
     node_name = "TransposeBackward0"
     aten = "aten::transpose"
@@ -277,8 +284,12 @@ def reshape(input, *shape):
     shape = _infer_shape(_shape_args(shape), input._data.size)
     if input._data.flags.c_contiguous:
         return _view_result(View.apply(input, shape=shape), input)
-    # PyTorch copies a non-viewable tensor first, then views the copy.
-    return UnsafeView.apply(Clone.apply(input), shape=shape)
+    try:
+        np.ndarray.view(input._data).shape = shape  # succeeds only when no copy would be needed
+    except AttributeError:
+        # PyTorch copies a non-viewable tensor first, then views the copy.
+        return UnsafeView.apply(Clone.apply(input), shape=shape)
+    return _view_result(ReshapeAlias.apply(input, shape=shape), input)
 
 
 @method("view_as")

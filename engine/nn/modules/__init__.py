@@ -105,3 +105,14 @@ __all__ += [
     "ConstantPad1d", "ConstantPad2d", "ReflectionPad1d", "ReflectionPad2d", "ReplicationPad1d", "ReplicationPad2d",
     "ZeroPad1d", "ZeroPad2d", "UpsamplingBilinear2d", "UpsamplingNearest2d",
 ]
+# Sequence layers (LayerNorm, recurrent, attention, transformer).
+from .layernorm import LayerNorm  # noqa: E402
+from .activation_attention import MultiheadAttention, NonDynamicallyQuantizableLinear  # noqa: E402
+from .transformer import (  # noqa: E402
+    Transformer, TransformerDecoder, TransformerDecoderLayer, TransformerEncoder, TransformerEncoderLayer,
+)
+from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase  # noqa: E402
+
+__all__ += ["LayerNorm", "GRU", "LSTM", "RNN", "GRUCell", "LSTMCell", "RNNBase", "RNNCell", "RNNCellBase",
+            "MultiheadAttention", "NonDynamicallyQuantizableLinear",
+            "Transformer", "TransformerDecoder", "TransformerDecoderLayer", "TransformerEncoder", "TransformerEncoderLayer"]
