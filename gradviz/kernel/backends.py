@@ -53,6 +53,16 @@ def choose_backend(code: str, requested: str | None = None) -> str:
 
 
 _TORCH_CHECK: tuple[bool, str] | None = None
+NOT_INSTALLED = "PyTorch is not installed in this Python (pip install gradviz[torch])"
+
+
+def torch_installed() -> tuple[bool, str]:
+    """The cheap check: is there a ``torch`` package to import (found, not imported)?"""
+    try:
+        found = importlib.util.find_spec("torch") is not None
+    except (ImportError, ValueError) as exc:
+        return False, f"PyTorch cannot be found: {exc}"
+    return (True, "") if found else (False, NOT_INSTALLED)
 
 
 def torch_availability(refresh: bool = False) -> tuple[bool, str]:
@@ -62,8 +72,9 @@ def torch_availability(refresh: bool = False) -> tuple[bool, str]:
     global _TORCH_CHECK
     if _TORCH_CHECK is not None and not refresh:
         return _TORCH_CHECK
-    if importlib.util.find_spec("torch") is None:  # looks for the package; does not import it
-        _TORCH_CHECK = (False, "PyTorch is not installed in this Python (pip install gradviz[torch])")
+    installed, reason = torch_installed()
+    if not installed:
+        _TORCH_CHECK = (False, reason)
         return _TORCH_CHECK
     from . import protocol
     from .process import KernelProcess
