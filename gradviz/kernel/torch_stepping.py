@@ -85,7 +85,9 @@ class TorchStep:
 def record_backward(root, gradient, nodes: list, zero_grad: bool = False) -> list[TorchStep]:
     """Run one real backward from ``root`` over ``nodes`` and return its steps in torch's order."""
     leaves = [n.variable for n in nodes if type(n).__name__ == "AccumulateGrad"]
-    before = [(t, t.grad) for t in leaves]
+    # torch accumulates into an existing .grad in place: keep the object (a script may hold it)
+    # and a copy of its values, and put both back afterwards.
+    before = [(t, t.grad, None if t.grad is None else t.grad.detach().clone()) for t in leaves]
     received: dict[int, tuple] = {}
     leaf_grads: dict[int, RecordedGrad] = {}
     steps: list[TorchStep] = []
@@ -125,8 +127,11 @@ def record_backward(root, gradient, nodes: list, zero_grad: bool = False) -> lis
     finally:
         for handle in handles:
             handle.remove()
-        for tensor, grad in before:
-            tensor.grad = grad
+        with torch.no_grad():
+            for tensor, grad, values in before:
+                if grad is not None:
+                    grad.copy_(values)
+                tensor.grad = grad
     return steps
 
 
