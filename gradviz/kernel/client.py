@@ -162,8 +162,11 @@ class KernelClient:
 
         ``backend``: "engine" (``import torch`` is gradviz's engine) or "torch" (the real PyTorch,
         in the kernel only); None: the script's ``# gradviz: backend=NAME`` first line, else engine.
-        An unknown name raises ValueError."""
-        backend = choose_backend(script, backend)
+        An unknown name (argument or directive) is refused: the result's error has kind "request"."""
+        try:
+            backend = choose_backend(script, backend)
+        except ValueError as exc:
+            return RunResult(error=RunError("request", str(exc)), backend=str(backend))
         with self._lock:
             if self._kernel is not None and (self._kernel.used or not self._kernel.alive()):
                 self._kernel.close()

@@ -43,13 +43,16 @@ def _array(value):
 def step_state(model: GraphModel, stepper: TorchStepper) -> dict:
     """Where the replayed backward is, for every node of the model (as documents.step_state)."""
     states, waiting, step_index, edge_grads, leaf_grads = {}, {}, {}, {}, {}
+    all_states = stepper.states()
     for node_id, attrs in model.graph.nodes(data=True):
         obj = attrs.get("obj")
         if attrs.get("kind") == "grad_fn":
-            state = stepper.state_of(obj)
+            state = all_states.get(obj, "pending")
             states[node_id] = state
             if state == "waiting":
                 waiting[node_id] = stepper.waiting_count(obj)
+            if state not in ("done", "current"):
+                continue
             index = stepper.step_index(obj)
             if index is not None:
                 step_index[node_id] = index

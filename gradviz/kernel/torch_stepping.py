@@ -189,6 +189,13 @@ class TorchStepper:
             times.sort()
         arrivals[root_fn] = [-1]  # the root's gradient is there before the first step
         self._arrivals = arrivals
+        # The same as arrays, so "which nodes are ready/waiting at position p" is one vector
+        # comparison per question instead of a Python loop over 5,000 nodes per Step.
+        self._order = list(arrivals)
+        big = np.iinfo(np.int64).max
+        self._run_at = np.array([self._index.get(n, big) for n in self._order], dtype=np.int64)
+        self._first_at = np.array([t[0] if t else big for t in arrivals.values()], dtype=np.int64)
+        self._ready_at = np.array([t[-1] if t else big for t in arrivals.values()], dtype=np.int64)
         # Leaf .grad per position: the recorded writes, after the value before the backward.
         self._leaf_writes: dict[int, list] = {}
         for step in self.history:
@@ -231,19 +238,37 @@ class TorchStepper:
             return "ready"
         return "waiting" if arrived else "pending"
 
+    def _not_run(self) -> np.ndarray:
+        return self._run_at > self.position
+
     def ready_nodes(self) -> list:
-        never = len(self.history)
-        ready = [n for n in self._arrivals if self.state_of(n) == "ready"]
-        return sorted(ready, key=lambda n: self._index.get(n, never))
+        """Nodes whose every gradient has arrived, in the order torch ran them."""
+        p = self.position
+        found = np.nonzero((self._ready_at <= p) & self._not_run())[0]
+        found = found[np.argsort(self._run_at[found], kind="stable")]
+        return [self._order[i] for i in found]
 
     def waiting(self) -> dict:
+        """Nodes that received some gradients but not all: node -> gradients still to come."""
+        p = self.position
+        found = np.nonzero((self._first_at <= p) & (self._ready_at > p) & self._not_run())[0]
         out = {}
-        for node in self._arrivals:
-            if self.step_index(node) is None:
-                arrived, needed = self._arrived(node)
-                if 0 < arrived < needed:
-                    out[node] = needed - arrived
+        for i in found:
+            node = self._order[i]
+            arrived, needed = self._arrived(node)
+            out[node] = needed - arrived
         return out
+
+    def states(self) -> dict:
+        """``node -> state`` for every node (as :meth:`state_of` says, computed all at once)."""
+        p = self.position
+        run_at = self._run_at
+        labels = np.full(len(self._order), "pending", dtype=object)
+        labels[self._first_at <= p] = "waiting"
+        labels[self._ready_at <= p] = "ready"
+        labels[run_at <= p] = "done"
+        labels[run_at == p] = "current"
+        return dict(zip(self._order, labels.tolist()))
 
     def waiting_count(self, node) -> int:
         arrived, needed = self._arrived(node)

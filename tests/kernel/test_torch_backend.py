@@ -379,3 +379,8 @@ def test_the_app_side_never_imports_torch(tmp_path):
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=300)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_a_mistyped_directive_is_refused_not_run_on_the_engine(client):
+    result = client.run("# gradviz: backend=troch\nx = 1\n", "t.py")
+    assert result.error.kind == "request" and "unknown backend 'troch'" in result.error.message
