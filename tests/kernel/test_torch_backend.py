@@ -384,3 +384,13 @@ def test_the_app_side_never_imports_torch(tmp_path):
 def test_a_mistyped_directive_is_refused_not_run_on_the_engine(client):
     result = client.run("# gradviz: backend=troch\nx = 1\n", "t.py")
     assert result.error.kind == "request" and "unknown backend 'troch'" in result.error.message
+
+
+def test_the_fork_server_preload_and_engine_runs_do_not_load_torch(client):
+    # The fork server imports the worker: torch must not come with it (engine runs stay torch-free).
+    done = subprocess.run([sys.executable, "-c", "import sys, gradviz.kernel.worker; print('torch' in sys.modules)"],
+                          capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=str(REPO)), timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"
+    result = client.run("import sys\nloaded = 'torch' in sys.modules\nprint(loaded)\n", "e.py", "engine")
+    assert result.ok and result.output == "False\n"
