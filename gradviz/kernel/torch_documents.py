@@ -79,17 +79,39 @@ def step_state(model: GraphModel, stepper: TorchStepper) -> dict:
     }
 
 
+PARAM_TEXT_LIMIT = 200  # a saved non-tensor value is shown as its repr, cut to this length
+
+
 def saved_attributes(node) -> list[tuple[str, object]]:
-    """``(name, value or the error text)`` of each ``_saved_*`` attribute of a torch node."""
+    """``(name, value or the error)`` of each saved value of a torch node: its ``_saved_*``
+    attributes (a list of tensors, as ``IndexBackward0`` saves its indices, becomes ``_saved_x[0]``,
+    ...; None entries are left out), and a
+    custom ``autograd.Function``'s ``saved_tensors`` (``saved_tensors[0]``, ...)."""
+    names = [attr for attr in dir(node) if attr.startswith("_saved_")]
+    if not names and hasattr(type(node), "saved_tensors"):
+        names = ["saved_tensors"]
     found = []
-    for attr in dir(node):
-        if not attr.startswith("_saved_"):
-            continue
+    for attr in names:
         try:
-            found.append((attr, getattr(node, attr)))
+            value = getattr(node, attr)
         except RuntimeError as exc:  # freed by a backward without retain_graph
             found.append((attr, RuntimeError(str(exc).split(".")[0] + ".")))
+            continue
+        if isinstance(value, (tuple, list)) and any(isinstance(v, torch.Tensor) for v in value) \
+                and all(v is None or isinstance(v, torch.Tensor) for v in value):
+            found.extend((f"{attr}[{i}]", v) for i, v in enumerate(value) if v is not None)
+        else:
+            found.append((attr, value))
     return found
+
+
+def _saved_value(node, attr: str):
+    """The value ``saved_attributes`` listed as ``attr`` (``_saved_self``, ``_saved_tensors[2]``)."""
+    name, _, index = attr.partition("[")
+    if not (name.startswith("_saved_") or name == "saved_tensors"):
+        raise ValueError(f"{attr!r} is not a saved tensor of the node")
+    value = getattr(node, name)
+    return value[int(index.rstrip("]"))] if index else value
 
 
 def _describe(t) -> dict:
@@ -119,7 +141,10 @@ def node_details(model: GraphModel, node_id: str, stepper=None) -> dict:
         elif isinstance(value, RuntimeError):
             saved.append({"name": attr, "error": str(value)})
         else:
-            params.append((attr[len("_saved_"):], repr(value)))
+            text = repr(value)
+            if len(text) > PARAM_TEXT_LIMIT:
+                text = text[: PARAM_TEXT_LIMIT - 1] + "…"
+            params.append((attr[len("_saved_"):], text))
     details["saved"] = saved
     details["params"] = params
     details["metadata"] = {str(k): repr(v) for k, v in dict(obj.metadata).items()}
@@ -152,9 +177,7 @@ def resolve_ref(ref: str, model: GraphModel | None, tensors: dict, stepper=None)
             raise ValueError(f"node {rest} is an op, not a tensor; its tensors are saved:{rest}:NAME")
     elif kind == "saved":
         node_id, _, attr = rest.partition(":")
-        if not attr.startswith("_saved_"):
-            raise ValueError(f"{attr!r} is not a saved tensor attribute")
-        tensor = getattr(model.graph.nodes[node_id]["obj"], attr)
+        tensor = _saved_value(model.graph.nodes[node_id]["obj"], attr)
         if tensor is not None and not isinstance(tensor, torch.Tensor):
             raise ValueError(f"{attr} of node {node_id} is not a tensor: {tensor!r}")
     elif kind in ("edge", "received"):

@@ -125,8 +125,11 @@ class CreationTracker:
     # ---- lifetime -------------------------------------------------------------------------------
     def __enter__(self) -> CreationTracker:
         hooks = torch.nn.modules.module
-        self._handles = [hooks.register_module_forward_pre_hook(self._pre),
-                         hooks.register_module_forward_hook(self._post, always_call=True)]
+        try:  # always_call (torch >= 2.1): the post-hook runs even when forward raises
+            post = hooks.register_module_forward_hook(self._post, always_call=True)
+        except TypeError:
+            post = hooks.register_module_forward_hook(self._post)  # _post unwinds past a raise anyway
+        self._handles = [hooks.register_module_forward_pre_hook(self._pre), post]
         function = torch.autograd.function.Function
         self._apply = function.__dict__["apply"]
         original = self._apply.__func__

@@ -394,3 +394,23 @@ def test_the_fork_server_preload_and_engine_runs_do_not_load_torch(client):
     assert done.stdout.strip() == "False"
     result = client.run("import sys\nloaded = 'torch' in sys.modules\nprint(loaded)\n", "e.py", "engine")
     assert result.ok and result.output == "False\n"
+
+
+def test_saved_tensor_lists_and_a_custom_functions_saved_tensors(client):
+    assert client.run(code_of("function") + "z = torch.cat([w, w * 3])[torch.tensor([1, 5])]\n"
+                      "total = z.sum() + loss\n",
+                      "saved2.py", "torch").ok
+    doc = client.graph("total")["document"]
+    here = run_here(code_of("function"))
+    custom = next(n["id"] for n in doc["nodes"] if n["name"] == "CubeBackward")
+    saved = client.node_details(custom)["saved"]
+    assert [s["name"] for s in saved] == ["saved_tensors[0]"]
+    np.testing.assert_allclose(client.tensor_values(saved[0]["ref"])["array"], (here["w"] * 2).detach().numpy())
+    cat = next(n["id"] for n in doc["nodes"] if n["name"] == "CatBackward0")
+    details = client.node_details(cat)
+    assert all(len(text) <= 200 for _, text in details["params"])
+    assert ("dim", "0") in details["params"]
+    index = next(n["id"] for n in doc["nodes"] if n["name"] == "IndexBackward0")
+    saved = {s["name"]: s for s in client.node_details(index)["saved"]}
+    assert set(saved) == {"_saved_indices[0]"}
+    np.testing.assert_array_equal(client.tensor_values(saved["_saved_indices[0]"]["ref"])["array"], [1, 5])
