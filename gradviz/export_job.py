@@ -1,7 +1,9 @@
 """``gradviz export``'s pipeline: the script runs in a kernel process, the picture is made here.
 
 1. the output is checked to be writable (before anything runs);
-2. the script runs in a fresh kernel (:class:`gradviz.kernel.KernelClient`) under ``--timeout``;
+2. the script runs in a fresh kernel (:class:`gradviz.kernel.KernelClient`) under ``--timeout``, on
+   the backend ``--backend`` names (else the script's ``# gradviz: backend=torch`` line, else the
+   engine); under torch the graph, the gradients and the order of the steps are PyTorch's own;
 3. the root is picked, backward steps run in the kernel if asked, and the kernel sends the graph
    document (the JSON schema) and the graph's topology;
 4. the layout is computed here on a replica of the kernel's graph (identical to the in-process

@@ -153,8 +153,12 @@ class TorchStepper:
         self.sources: dict = {}  # node -> (filename, line), for describe(); set by the kernel
         root_fn = root.grad_fn
         if root_fn is None:
-            raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn") \
-                if not root.requires_grad else RuntimeError("the root is a leaf: its graph has no node to step")
+            if not root.requires_grad:  # what torch's backward() says
+                raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
+            # A leaf as the root: backward() runs its AccumulateGrad alone. Torch hands out the
+            # leaf's (cached) accumulator as the input of any op on it: that is the node to hook.
+            root_fn = root.view_as(root).grad_fn.next_functions[0][0]
+            self._accumulator = root_fn  # keep it alive: backward(root) must find this one
         node_list = walk_nodes(root_fn)
         self.nodes = set(node_list)
         self.history = record_backward(root, self.gradient, node_list, zero_grad)

@@ -414,3 +414,19 @@ def test_saved_tensor_lists_and_a_custom_functions_saved_tensors(client):
     saved = {s["name"]: s for s in client.node_details(index)["saved"]}
     assert set(saved) == {"_saved_indices[0]"}
     np.testing.assert_array_equal(client.tensor_values(saved["_saved_indices[0]"]["ref"])["array"], [1, 5])
+
+
+def test_a_leaf_root_steps_its_accumulator_and_errors_keep_their_line(client):
+    assert client.run("import torch\nw = torch.tensor([1., 2.], requires_grad=True)\n", "leaf.py", "torch").ok
+    doc = client.graph("w")["document"]
+    assert [n["kind"] for n in doc["nodes"]] == ["tensor"]
+    started = client.step_start("w")
+    assert "implicitly created only for scalar outputs" in started["note"]
+    moved = client.continue_()
+    assert [s["name"] for s in moved["steps"]] == ["torch::autograd::AccumulateGrad"]
+    assert moved["steps"][0]["node"] == doc["root_id"] and moved["at_end"]
+    np.testing.assert_array_equal(client.step_state()["leaf_grads"][doc["root_id"]], [1., 1.])
+    failed = client.run("import torch\nimport torch.nn as nn\nlin = nn.Linear(3, 2)\ny = lin(torch.ones(4))\n",
+                        "bad.py", "torch")
+    assert failed.error.kind == "exception" and failed.error.lineno == 4
+    assert "mat1 and mat2 shapes cannot be multiplied" in failed.error.message
