@@ -4,7 +4,8 @@
     gradviz FILE.py              the app on FILE.py
     gradviz export SCRIPT.py -o OUT.{png,svg,pdf,dot,json} [options]
 
-``export`` executes the script (as the app does: ``torch`` is engine) in a separate kernel process
+``export`` executes the script (as the app does: ``torch`` is engine; with ``--backend torch`` or a
+``# gradviz: backend=torch`` first line, the real PyTorch) in a separate kernel process
 (gradviz.kernel), builds the graph of one tensor, optionally runs backward steps, lays the graph out
 and writes one file (the pipeline is gradviz/export_job.py). DOT and JSON never import Qt; images are
 drawn on Qt's offscreen platform, so no display is needed. Exit status: 0 written, 1 the export
@@ -27,6 +28,7 @@ IMAGE_FORMATS = ("png", "svg", "pdf")
 # Kept here (not imported from gradviz.model.layout) so `gradviz --help` stays instant.
 LAYOUT_CHOICES = ("layered", "spring", "kamada-kawai", "shell")
 THEMES = ("light", "dark")
+BACKEND_CHOICES = ("engine", "torch")  # gradviz.kernel.backends.BACKENDS, kept here for a fast --help
 MAX_SCALE = 8.0
 
 
@@ -52,6 +54,7 @@ class ExportRequest:
     scale: float = 1.0
     theme: str = "light"
     timeout: float = 60.0
+    backend: str | None = None  # None: the script's directive, else engine
 
 
 # ---- argument parsing --------------------------------------------------------------------------
@@ -144,6 +147,11 @@ def build_export_parser() -> argparse.ArgumentParser:
     parser.add_argument("--scale", type=_scale_arg, default=1.0, metavar="S",
                         help=f"image scale, up to {MAX_SCALE:g} (PNG pixels / SVG, PDF size; default 1)")
     parser.add_argument("--theme", choices=THEMES, default="light", help="image colours (default: light)")
+    parser.add_argument("--backend", choices=BACKEND_CHOICES, default=None,
+                        help="what `import torch` is in the script: 'engine' (gradviz's numpy engine) or "
+                        "'torch' (the real PyTorch, which must be installed; the graph, the gradients and "
+                        "the order of --steps are PyTorch's own). Default: the script's first-line "
+                        "directive '# gradviz: backend=torch', else engine")
     parser.add_argument("--timeout", type=_timeout_arg, default=60.0, metavar="SECONDS",
                         help="stop the script (and write nothing, exit 1) after this many seconds "
                         "(default 60)")
@@ -164,7 +172,7 @@ def parse_export_args(argv: list[str]) -> ExportRequest:
     if not script.is_file():
         raise _usage_error(f"no such script: {script}")
     return ExportRequest(script, output, fmt, args.root, args.steps, args.layout, args.scale, args.theme,
-                         args.timeout)
+                         args.timeout, args.backend)
 
 
 # ---- the export pipeline (gradviz/export_job.py: the script runs in a kernel process) ----------

@@ -1,7 +1,9 @@
 """``gradviz export``'s pipeline: the script runs in a kernel process, the picture is made here.
 
 1. the output is checked to be writable (before anything runs);
-2. the script runs in a fresh kernel (:class:`gradviz.kernel.KernelClient`) under ``--timeout``;
+2. the script runs in a fresh kernel (:class:`gradviz.kernel.KernelClient`) under ``--timeout``, on
+   the backend ``--backend`` names (else the script's ``# gradviz: backend=torch`` line, else the
+   engine); under torch the graph, the gradients and the order of the steps are PyTorch's own;
 3. the root is picked, backward steps run in the kernel if asked, and the kernel sends the graph
    document (the JSON schema) and the graph's topology;
 4. the layout is computed here on a replica of the kernel's graph (identical to the in-process
@@ -22,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gradviz.kernel import KernelClient, KernelRequestError
+from gradviz.kernel.backends import choose_backend, torch_installed
 from gradviz.kernel.replica import GraphReplica, StepSnapshot, with_positions
 
 IMAGE_FORMATS = ("png", "svg", "pdf")
@@ -138,13 +141,21 @@ def run_in_kernel(request, usage_error) -> tuple[dict, StepSnapshot | None, str,
         code = request.script.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise usage_error(f"cannot read {request.script}: {exc}") from None
+    try:
+        backend = choose_backend(code, getattr(request, "backend", None))
+    except ValueError as exc:
+        raise usage_error(f"{request.script}: {exc}") from None
+    if backend == "torch":
+        available, reason = torch_installed()  # a broken install fails in the kernel, with its error
+        if not available:
+            raise ExportFailed(f"gradviz export: --backend torch: {reason}")
     with KernelClient(prestart=False) as kernel:
         kernel.start()
         # While the kernel starts (Python, numpy, engine), import what the layout needs here.
         import gradviz.model.layout  # noqa: F401
 
         deadline = time.monotonic() + request.timeout
-        result = kernel.run(code, str(request.script), timeout=request.timeout)
+        result = kernel.run(code, str(request.script), backend, timeout=request.timeout)
         if result.error is not None:
             raise _script_failed(request.script, result.error)
         root_name, notes = pick_root(result, request.root, request.script, usage_error)

@@ -14,9 +14,13 @@ import gradviz.model
 # The app's side of the kernel. The other gradviz.kernel modules run inside the kernel process and
 # are the only gradviz code meant to touch tensors.
 KERNEL_CLIENT_MODULES = ("gradviz.kernel", "gradviz.kernel.client", "gradviz.kernel.messages",
-                         "gradviz.kernel.process", "gradviz.kernel.protocol", "gradviz.kernel.replica")
+                         "gradviz.kernel.process", "gradviz.kernel.protocol", "gradviz.kernel.replica",
+                         "gradviz.kernel.backends")
 KERNEL_SIDE_MODULES = ("gradviz.kernel.worker", "gradviz.kernel.execution", "gradviz.kernel.stepping",
-                       "gradviz.kernel.documents")
+                       "gradviz.kernel.documents",
+                       # the torch backend (issue 12): imported in a torch kernel only
+                       "gradviz.kernel.torch_run", "gradviz.kernel.torch_graph",
+                       "gradviz.kernel.torch_stepping", "gradviz.kernel.torch_documents")
 QT = ("PySide6", "pyqtgraph", "superqt", "gradviz.qt")
 
 

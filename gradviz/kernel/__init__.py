@@ -27,9 +27,20 @@ Design (issue 11):
   or an out-of-memory kill end only the kernel: the run reports "the script ended the kernel
   (exit code N)".
 
-Layers: :mod:`.client`, :mod:`.messages`, :mod:`.process`, :mod:`.protocol` and :mod:`.replica`
-are the app's side and import neither engine nor Qt; :mod:`.worker`, :mod:`.execution`, :mod:`.stepping` and :mod:`.documents` run in the
-kernel and are the only gradviz code that touches tensors.
+* **Backends** (issue 12; :mod:`.backends`): a run is "engine" (``import torch`` is gradviz's
+  engine, as always) or "torch" (the real PyTorch, imported in that kernel only, never in the fork
+  server or the app): ``run(..., backend=)``, else a ``# gradviz: backend=torch`` first line, else
+  engine. :meth:`KernelClient.torch_available` says whether torch imports in the kernel's
+  interpreter (tried in a throwaway kernel), with the reason when not. Under torch the graph is
+  torch's own ``grad_fn`` graph (:mod:`.torch_graph`; module paths and lines noted while the script
+  runs, :mod:`.torch_run`), and backward is ONE real ``backward()`` recorded with node and leaf
+  hooks, then replayed step by step (:mod:`.torch_stepping`); the answers have the engine path's
+  shapes (:mod:`.torch_documents`).
+
+Layers: :mod:`.client`, :mod:`.backends`, :mod:`.messages`, :mod:`.process`, :mod:`.protocol` and
+:mod:`.replica` are the app's side and import neither engine, torch nor Qt; :mod:`.worker`,
+:mod:`.execution`, :mod:`.stepping` and :mod:`.documents` (engine) and the ``torch_*`` modules
+(torch) run in the kernel and are the only gradviz code that touches tensors.
 """
 
 from .client import KernelClient, KernelRequestError, RunError, RunResult, TensorInfo

@@ -11,6 +11,7 @@ import threading
 import time
 
 from . import protocol
+from .backends import choose_backend, torch_availability
 from .messages import KernelRequestError, RunError, RunResult, TensorInfo
 from .process import KernelProcess, died_error
 
@@ -148,10 +149,24 @@ class KernelClient:
         return reply["result"]
 
     # ---- running a script -----------------------------------------------------------------------
-    def run(self, script: str, filename: str = "<editor>", backend: str = "engine", *,
+    @staticmethod
+    def torch_available(refresh: bool = False) -> tuple[bool, str]:
+        """``(True, "torch 2.x")`` when the torch backend can run, else ``(False, reason)``
+        (:func:`gradviz.kernel.backends.torch_availability`; this process never imports torch)."""
+        return torch_availability(refresh)
+
+    def run(self, script: str, filename: str = "<editor>", backend: str | None = None, *,
             timeout: float | None = None, on_output=None) -> RunResult:
         """Execute ``script`` in a fresh kernel; blocks until it ends, fails, is stopped or times
-        out. ``on_output(text)`` receives what the script prints as it prints it."""
+        out. ``on_output(text)`` receives what the script prints as it prints it.
+
+        ``backend``: "engine" (``import torch`` is gradviz's engine) or "torch" (the real PyTorch,
+        in the kernel only); None: the script's ``# gradviz: backend=NAME`` first line, else engine.
+        An unknown name (argument or directive) is refused: the result's error has kind "request"."""
+        try:
+            backend = choose_backend(script, backend)
+        except ValueError as exc:
+            return RunResult(error=RunError("request", str(exc)), backend=str(backend))
         with self._lock:
             if self._kernel is not None and (self._kernel.used or not self._kernel.alive()):
                 self._kernel.close()
@@ -180,7 +195,7 @@ class KernelClient:
                 if error.kind in ("stopped", "timeout"):
                     kernel.kill()
                 return RunResult(output=reply["error"].get("output") or "".join(printed), error=error,
-                                 threads=self.threads)
+                                 threads=self.threads, backend=backend)
             result = reply["result"]
             return RunResult(
                 output=result["output"],
@@ -189,6 +204,7 @@ class KernelClient:
                 candidates=list(result["candidates"]),
                 seconds=result["seconds"],
                 threads=list(result["threads"]),
+                backend=result.get("backend", backend),
             )
 
     def stop(self) -> dict:

@@ -150,11 +150,45 @@ def _exit_code(exc: SystemExit) -> int:
     return 1
 
 
-def run_script(code: str, filename: str, emit_output) -> tuple[dict, dict | None, dict]:
+class EngineScripts:
+    """What running a script means under the engine backend (``torch`` is engine). The torch
+    backend (:mod:`.torch_run`) provides the same five members for real PyTorch."""
+
+    namespace = staticmethod(fresh_namespace)
+    info = staticmethod(lambda name, t: tensor_info(name, t))
+
+    @staticmethod
+    def tracking(namespace: dict, filename: str):
+        return _engine_tracking()
+
+    @staticmethod
+    def collect(namespace: dict, tree) -> dict:
+        return collect_tensors(namespace, tree)[0]
+
+    @staticmethod
+    def default_root(tensors: dict) -> str | None:
+        return default_root(tensors)
+
+    @staticmethod
+    def is_candidate(t) -> bool:
+        return t.grad_fn is not None or t._requires_grad
+
+
+class _engine_tracking:
+    def __enter__(self):
+        STATE.record_source = True
+        STATE.keep_freed = True  # a backward in the script stays replayable by the stepper
+
+    def __exit__(self, *exc):
+        STATE.record_source = False
+
+
+def run_script(code: str, filename: str, emit_output, scripts=EngineScripts) -> tuple[dict, dict | None, dict]:
     """Execute ``code``; returns (report for the app, namespace or None, tensors by name).
 
-    Raises :class:`ScriptExited` for ``sys.exit``; ``KeyboardInterrupt`` (the app's Stop) becomes a
-    "stopped" report.
+    ``scripts``: the backend's namespace, creation tracking and tensor collection (EngineScripts or
+    :class:`gradviz.kernel.torch_run.TorchScripts`). Raises :class:`ScriptExited` for ``sys.exit``;
+    ``KeyboardInterrupt`` (the app's Stop) becomes a "stopped" report.
     """
     started = time.perf_counter()
     stream = OutputStream(emit_output, "<stdout>")
@@ -164,11 +198,11 @@ def run_script(code: str, filename: str, emit_output) -> tuple[dict, dict | None
     except SyntaxError as exc:
         return {"ok": False, "error": _error_dict(_syntax_error(exc, filename), "")}, None, {}
     _register_source(filename, code)
-    namespace = fresh_namespace(filename)
+    namespace = scripts.namespace(filename)
     sys.stdout = stream
     sys.stderr = stream
-    STATE.record_source = True
-    STATE.keep_freed = True  # a backward in the script stays replayable by the stepper
+    tracking = scripts.tracking(namespace, filename)
+    tracking.__enter__()
     try:
         exec(compiled, namespace)
     except KeyboardInterrupt as exc:
@@ -188,20 +222,20 @@ def run_script(code: str, filename: str, emit_output) -> tuple[dict, dict | None
     except BaseException as exc:  # noqa: BLE001 - anything the script raises is its error report
         return {"ok": False, "error": _error_dict(_exception_error(exc, filename), stream.text())}, None, {}
     finally:
-        STATE.record_source = False
+        tracking.__exit__(None, None, None)
         try:
             stream.flush()  # the last gathered lines reach the app before the answer does
         except KeyboardInterrupt:
             pass
-    tensors, _ = collect_tensors(namespace, tree)
-    root = default_root(tensors)
+    tensors = scripts.collect(namespace, tree)
+    root = scripts.default_root(tensors)
     report = {
         "ok": True,
         "output": stream.text(),
         "seconds": time.perf_counter() - started,
-        "tensors": [tensor_info(name, t) for name, t in tensors.items()],
+        "tensors": [scripts.info(name, t) for name, t in tensors.items()],
         "default_root": root,
-        "candidates": [n for n, t in tensors.items() if t.grad_fn is not None or t._requires_grad],
+        "candidates": [n for n, t in tensors.items() if scripts.is_candidate(t)],
         "threads": live_threads(),
     }
     return report, namespace, tensors

@@ -38,6 +38,7 @@ class RunResult:
     candidates: list[str] = field(default_factory=list)
     seconds: float = 0.0
     threads: list[str] = field(default_factory=list)
+    backend: str = "engine"  # the backend the script ran on ("engine" or "torch")
 
     @property
     def ok(self) -> bool:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ctypes
 import faulthandler
+import importlib
 import os
 import signal
 import sys
@@ -29,6 +30,29 @@ class KernelError(Exception):
     """A request the kernel cannot answer (unknown root, no stepper ...): reported, not fatal."""
 
 
+BACKENDS = ("engine", "torch")
+
+
+class _EngineDocuments:
+    """The engine backend's answers (:mod:`.documents`), with the torch backend's signatures."""
+
+    topology = staticmethod(documents.topology)
+    graph_document = staticmethod(documents.graph_document)
+    step_event = staticmethod(documents.step_event)
+    step_state = staticmethod(documents.step_state)
+    node_details = staticmethod(documents.node_details)
+    resolve_ref = staticmethod(documents.resolve_ref)
+    tensor_payload = staticmethod(documents.tensor_payload)
+
+    @staticmethod
+    def build_model(root, namespace, tensors, max_nodes=None, tracker=None):
+        return documents.build_model(root, namespace, tensors, max_nodes)
+
+    @staticmethod
+    def new_stepper(root, gradient, zero_grad, model):
+        return KernelStepper(root, None if gradient is None else np.asarray(gradient), zero_grad=zero_grad)
+
+
 class Kernel:
     def __init__(self, conn) -> None:
         self.conn = conn
@@ -39,6 +63,9 @@ class Kernel:
         self.stepper: KernelStepper | None = None
         self.stepper_root: str | None = None
         self.ran = False
+        self.backend = "engine"
+        self.docs = _EngineDocuments
+        self.tracker = None  # torch backend: where each node was created (torch_run.CreationTracker)
         self.mode = "idle"  # "run" while user code runs: SIGINT interrupts it
         self.interrupt_requested = False
         # The script's threads may print while the main thread answers: one message at a time.
@@ -103,18 +130,43 @@ class Kernel:
     def op_ping(self) -> dict:
         return {"pid": os.getpid()}
 
+    def op_torch_available(self) -> dict:
+        """Whether ``import torch`` works in this interpreter (imports it here: ask a spare kernel)."""
+        try:
+            torch = importlib.import_module("torch")
+        except Exception as exc:  # noqa: BLE001 - any failure to import is the reason
+            return {"available": False, "reason": f"import torch failed: {type(exc).__name__}: {exc}"}
+        return {"available": True, "reason": f"torch {torch.__version__}"}
+
     def op_run(self, code: str, filename: str, backend: str = "engine") -> dict:
-        if backend != "engine":
-            raise KernelError(f"unknown backend {backend!r}; this kernel runs 'engine'")
+        if backend not in BACKENDS:
+            raise KernelError(f"unknown backend {backend!r}; the backends are {', '.join(BACKENDS)}")
         if self.ran:
             raise KernelError("this kernel already ran a script; each run gets a fresh kernel")
         self.ran = True
+        scripts = None
+        if backend == "torch":
+            # Imported here, by name: the fork server (preloaded with this module) never imports
+            # torch, and engine runs never load it.
+            try:
+                torch_run = importlib.import_module("gradviz.kernel.torch_run")
+            except ImportError as exc:
+                raise KernelError(f"the torch backend needs PyTorch in the kernel's interpreter: {exc}") from None
+            self.docs = importlib.import_module("gradviz.kernel.torch_documents")
+            self.backend = "torch"
+            scripts = torch_run.TorchScripts
         self.mode = "run"
         try:
-            report, namespace, tensors = run_script(code, filename, self.emit_output)
+            if scripts is None:
+                report, namespace, tensors = run_script(code, filename, self.emit_output)
+            else:
+                report, namespace, tensors = run_script(code, filename, self.emit_output, scripts)
+                self.tracker = torch_run.CreationTracker.active
         finally:
             self.mode = "idle"
         self.namespace, self.tensors = namespace, tensors
+        if isinstance(report, dict) and report.get("ok"):
+            report["backend"] = backend
         return report
 
     def _root_tensor(self, root: str):
@@ -128,7 +180,8 @@ class Kernel:
     def _model_for(self, root: str, max_nodes: int | None = None):
         model = self.models.get(root)
         if model is None or max_nodes is not None:
-            model = documents.build_model(self._root_tensor(root), self.namespace, self.tensors, max_nodes)
+            model = self.docs.build_model(self._root_tensor(root), self.namespace, self.tensors, max_nodes,
+                                          tracker=self.tracker)
             self.models[root] = model
         self.model = model
         return model
@@ -136,16 +189,16 @@ class Kernel:
     def op_graph(self, root: str, max_nodes: int | None = None) -> dict:
         model = self._model_for(root, max_nodes)
         stepper = self.stepper if self.stepper_root == root else None
-        return {"document": documents.graph_document(model, root, stepper), "topology": documents.topology(model)}
+        return {"document": self.docs.graph_document(model, root, stepper), "topology": self.docs.topology(model)}
 
     def op_node_details(self, node_id: str) -> dict:
         if self.model is None:
             raise KernelError("no graph yet: ask for graph(root) first")
-        return documents.node_details(self.model, node_id, self.stepper)
+        return self.docs.node_details(self.model, node_id, self.stepper)
 
     def op_tensor_values(self, ref: str) -> dict:
-        tensor = documents.resolve_ref(ref, self.model, self.tensors, self.stepper)
-        return documents.tensor_payload(ref, tensor)
+        tensor = self.docs.resolve_ref(ref, self.model, self.tensors, self.stepper)
+        return self.docs.tensor_payload(ref, tensor)
 
     # ---- stepping ---------------------------------------------------------------------------
     def _need_stepper(self) -> KernelStepper:
@@ -157,7 +210,7 @@ class Kernel:
         stepper = self._need_stepper()
         model = self.model
         return {
-            "steps": [documents.step_event(model, s) for s in steps],
+            "steps": [self.docs.step_event(model, s) for s in steps],
             "position": stepper.position,
             "at_end": stepper.at_end,
             "pause_reason": stepper.pause_reason,
@@ -171,8 +224,8 @@ class Kernel:
         if self.stepper is not None:
             self.stepper.restore_grads()  # an abandoned backward leaves the .grad values as before
             self.stepper = None
-        self._model_for(root)
-        stepper = KernelStepper(tensor, None if gradient is None else np.asarray(gradient), zero_grad=zero_grad)
+        model = self._model_for(root)
+        stepper = self.docs.new_stepper(tensor, gradient, zero_grad, model)
         stepper.interrupted = lambda: self.interrupt_requested
         self.stepper, self.stepper_root = stepper, root
         return {**self._moved([]), "note": stepper.note, "node_count": len(stepper.nodes)}
@@ -208,7 +261,7 @@ class Kernel:
         return self._moved([])
 
     def op_step_state(self) -> dict:
-        return documents.step_state(self.model, self._need_stepper())
+        return self.docs.step_state(self.model, self._need_stepper())
 
 
 def _die_with_parent() -> None:
