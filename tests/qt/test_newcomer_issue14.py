@@ -61,3 +61,43 @@ def test_x_times_x_draws_two_edges_with_a_label_each(qtbot, window):
               for i in range(item.path().elementCount())]
     assert sum(starts) == 4
     np.testing.assert_allclose(x.grad.numpy(), 2 * x.detach().numpy(), rtol=1e-6)
+
+
+# ---- 2. the first run shows what the README promises -----------------------------------------
+def test_first_launch_steps_to_the_readmes_two_cos_a(qtbot, tmp_path):
+    from pathlib import Path
+
+    from gradviz.qt.app import create_window
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    assert "2·cos(a)" in readme and "built-in example" in readme
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    window = create_window(None, settings=settings, autosave_path=tmp_path / "autosave.py")
+    qtbot.addWidget(window)
+    try:
+        qtbot.waitUntil(lambda: window.scene is not None and not window.is_busy(), timeout=20000)
+        assert window.current_file.name == "01_simple_example.py"
+        continue_to_the_end(qtbot, window)
+        a = window.last_result.tensors["a"]
+        xs, ys = window.backward_tools.plots.grad_curve.getData()
+        np.testing.assert_allclose(xs, a.detach().numpy())
+        np.testing.assert_allclose(ys, 2 * np.cos(a.detach().numpy()), atol=1e-5)  # not 4·cos(a)
+        notes = window.findChild(type(window.status_label), "stepperNotes").text()
+        assert "clean .grad" in notes  # says why the script's own a.grad is not added to
+    finally:
+        window.shutdown()
+
+
+# ---- 4. no false "freed" message ----------------------------------------------------------------
+def test_auto_selected_node_after_switching_examples_shows_its_saved_values(qtbot, window):
+    window.findChild(type(window.layout_selector), "layoutSelector").setCurrentText("kamada-kawai")
+    window.findChild(type(window.find_field), "findField").setText("Sin")
+    for name in ("example_02_training_tinymodel", "example_01_simple_example"):
+        window.findChild(type(window.action_run), name).trigger()
+        qtbot.waitUntil(lambda: not window.is_busy(), timeout=30000)
+    data = window.scene.node_data(window.scene.selected_node_id())
+    assert data["name"] == "SinBackward0"
+    text = window.inspector.text()
+    assert "_saved_self" in text
+    assert "second time" not in text and "freed" not in text
+    assert "tensor([0.0000, 0.2618" in text  # the values of a, as PyTorch prints them
