@@ -101,3 +101,127 @@ def test_auto_selected_node_after_switching_examples_shows_its_saved_values(qtbo
     assert "_saved_self" in text
     assert "second time" not in text and "freed" not in text
     assert "tensor([0.0000, 0.2618" in text  # the values of a, as PyTorch prints them
+
+
+# ---- 3. unsaved text is never lost ----------------------------------------------------------------
+def answer_prompt(button_name, seen):
+    """Click ``button_name`` in the unsaved-changes prompt as soon as it is up; log it in ``seen``."""
+    from PySide6.QtWidgets import QPushButton
+
+    def click():
+        box = QApplication.activeModalWidget()
+        if box is None or box.objectName() != "unsavedChangesPrompt":
+            QTimer.singleShot(20, click)
+            return
+        seen.append(box.text())
+        box.findChild(QPushButton, button_name).click()
+
+    QTimer.singleShot(0, click)
+
+
+def type_text(qtbot, window, text):
+    editor = window.findChild(type(window.editor), "codeEditor")
+    editor.setFocus()
+    editor.moveCursor(editor.textCursor().MoveOperation.End)
+    qtbot.keyClicks(editor, text)
+
+
+def test_title_shows_the_file_and_its_modified_state(qtbot, window, tmp_path):
+    script = tmp_path / "mine.py"
+    script.write_text("x = 1\n")
+    assert window.windowTitle() == "untitled[*] — gradviz" and not window.isWindowModified()
+    window.open_file(script)
+    assert window.windowTitle() == "mine.py[*] — gradviz" and not window.isWindowModified()
+    type_text(qtbot, window, "y = 2")
+    assert window.isWindowModified()
+    window.findChild(type(window.action_save), "actionSave").trigger()
+    assert script.read_text() == "x = 1\ny = 2" and not window.isWindowModified()
+
+
+def test_new_open_and_examples_ask_before_replacing_unsaved_text(qtbot, window, tmp_path):
+    script = tmp_path / "mine.py"
+    script.write_text("x = 1\n")
+    window.open_file(script)
+    type_text(qtbot, window, "# more")
+    seen = []
+    answer_prompt("promptCancel", seen)
+    window.findChild(type(window.action_new), "actionNew").trigger()
+    assert seen == ["mine.py has unsaved changes."]
+    assert window.editor.toPlainText() == "x = 1\n# more"  # Cancel keeps everything
+    answer_prompt("promptSave", seen)
+    window.findChild(type(window.action_run), "example_03_autograd_off_and_on").trigger()
+    assert len(seen) == 2 and script.read_text() == "x = 1\n# more"  # saved, then replaced
+    qtbot.waitUntil(lambda: not window.is_busy(), timeout=20000)
+    assert window.current_file.name == "03_autograd_off_and_on.py" and not window.isWindowModified()
+    type_text(qtbot, window, "  # scratch")
+    answer_prompt("promptDiscard", seen)
+    window.findChild(type(window.action_new), "actionNew").trigger()
+    assert len(seen) == 3 and window.editor.toPlainText() == ""
+    assert not window.autosave_path.exists()  # discarded means gone, not restored next time
+
+
+def test_quit_asks_and_cancel_keeps_the_window(qtbot, window):
+    type_text(qtbot, window, "z = 3")
+    seen = []
+    answer_prompt("promptCancel", seen)
+    window.findChild(type(window.action_quit), "actionQuit").trigger()
+    assert seen and window.isVisible()
+
+
+def test_autosave_follows_the_last_keystroke_within_a_second(qtbot, window):
+    type_text(qtbot, window, "w = 4")
+    assert not window.autosave_path.exists()  # debounced: not written on every key
+    qtbot.waitUntil(lambda: window.autosave_path.exists(), timeout=1000)
+    assert window.autosave_path.read_text() == "w = 4"
+
+
+def test_two_windows_keep_their_own_autosave(qtbot, window, tmp_path):
+    type_text(qtbot, window, "first = 1")
+    window.autosave()
+    second = make_window(qtbot, tmp_path)
+    try:
+        assert second.autosave_path != window.autosave_path
+        assert second.editor.toPlainText() == "" and second.restored_autosave is None
+    finally:
+        second.shutdown()
+
+
+KILLED = """
+import os, signal, sys
+from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtWidgets import QApplication
+from PySide6.QtTest import QTest
+from gradviz.qt.main_window import MainWindow
+app = QApplication([])
+w = MainWindow(settings=QSettings(sys.argv[1], QSettings.Format.IniFormat), autosave_path=sys.argv[2])
+w.show()
+w.editor.setFocus()
+QTest.keyClicks(w.editor, "typed just before the crash")
+QTimer.singleShot(1000, lambda: os.kill(os.getpid(), signal.SIGKILL))
+app.exec()
+"""
+
+
+def test_text_typed_a_second_before_kill_9_is_restored_and_not_run(qtbot, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from gradviz.qt.app import create_window
+
+    settings, autosave = tmp_path / "settings.ini", tmp_path / "autosave.py"
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    proc = subprocess.run([sys.executable, "-c", KILLED, str(settings), str(autosave)], env=env, timeout=60)
+    assert proc.returncode == -9
+    window = create_window(None, settings=QSettings(str(settings), QSettings.Format.IniFormat),
+                           autosave_path=autosave)
+    qtbot.addWidget(window)
+    try:
+        assert window.editor.toPlainText() == "typed just before the crash"
+        assert window.restored_autosave == autosave and window.isWindowModified()
+        status = window.status_label.text()
+        assert "Restored an unsaved untitled script (1 lines" in status and "Not run" in status
+        qtbot.wait(300)
+        assert window.last_result is None and not window.is_busy()  # restoring never runs it
+    finally:
+        window.shutdown()
