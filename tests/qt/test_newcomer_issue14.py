@@ -108,10 +108,14 @@ def answer_prompt(button_name, seen):
     """Click ``button_name`` in the unsaved-changes prompt as soon as it is up; log it in ``seen``."""
     from PySide6.QtWidgets import QPushButton
 
+    tries = []
+
     def click():
         box = QApplication.activeModalWidget()
         if box is None or box.objectName() != "unsavedChangesPrompt":
-            QTimer.singleShot(20, click)
+            tries.append(1)
+            if len(tries) < 250:  # give up after ~5 s: no prompt came (the test then fails)
+                QTimer.singleShot(20, click)
             return
         seen.append(box.text())
         box.findChild(QPushButton, button_name).click()
@@ -225,3 +229,43 @@ def test_text_typed_a_second_before_kill_9_is_restored_and_not_run(qtbot, tmp_pa
         assert window.last_result is None and not window.is_busy()  # restoring never runs it
     finally:
         window.shutdown()
+
+
+# ---- 6. Hessian mode --------------------------------------------------------------------------
+@pytest.mark.parametrize("mode", ["hessian", "vjp", "jvp"])
+def test_switching_mode_loads_a_fitting_example_and_drops_stale_matrices(qtbot, mode):
+    from PySide6.QtWidgets import QComboBox, QLabel, QPushButton, QTabWidget
+
+    from gradviz.qt.jacobian_panel import JacobianPanel
+
+    panel = JacobianPanel()
+    qtbot.addWidget(panel)
+    compute = panel.findChild(QPushButton, "jacobianCompute")
+    tabs = panel.findChild(QTabWidget, "jacobianTabs")
+    status = panel.findChild(QLabel, "jacobianStatus")
+    compute.click()
+    assert tabs.count() == 2  # the Jacobian of f(x, y): one block per input
+    panel.findChild(QComboBox, "jacobianMode").setCurrentText(mode)
+    assert tabs.count() == 0 and panel.result is None  # the Jacobian's heatmaps are gone
+    assert f"Mode {mode}" in status.text()
+    compute.click()
+    assert "Error" not in status.text(), status.text()
+    assert status.text().startswith(f"{mode}:")
+    if mode == "hessian":
+        x = np.array([0.5, -1.0, 2.0])
+        expected = np.diag(6 * x) + np.array([[0, 1, 0], [1, 0, 0], [0, 0, 0]])
+        np.testing.assert_allclose(panel.views[0].data, expected, rtol=1e-6)
+
+
+def test_a_failed_compute_clears_the_previous_heatmaps(qtbot):
+    from PySide6.QtWidgets import QLineEdit, QPushButton, QTabWidget
+
+    from gradviz.qt.jacobian_panel import JacobianPanel
+
+    panel = JacobianPanel()
+    qtbot.addWidget(panel)
+    panel.findChild(QPushButton, "jacobianCompute").click()
+    panel.findChild(QLineEdit, "jacobianInputs").setText("torch.tensor([1.0])")  # f needs two inputs
+    panel.findChild(QPushButton, "jacobianCompute").click()
+    assert panel.findChild(QTabWidget, "jacobianTabs").count() == 0
+    assert "TypeError" in panel.status.text()
