@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QPainter
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter
 from PySide6.QtWidgets import QGraphicsScene, QGraphicsView, QWidget
 
 from .graph_scene import GraphScene
 
 MIN_SCALE = 0.02
 MAX_SCALE = 4.0
+# Below this zoom a new graph is not shown whole but from its root (node text stays legible).
+READABLE_SCALE = 0.35
 
 
 class GraphView(QGraphicsView):
@@ -62,6 +64,33 @@ class GraphView(QGraphicsView):
         else:
             super().wheelEvent(event)
 
+    def setScene(self, scene) -> None:
+        super().setScene(scene)
+        self.setSceneRect(QRectF())  # follow the new scene's own rect until a fit says otherwise
+
+    def notice_height(self) -> float:
+        """Height in viewport pixels of the notice banner (0 without one), margins included."""
+        if not self.notice:
+            return 0.0
+        font = QFont()
+        font.setPointSizeF(9.5)
+        metrics = QFontMetrics(font)
+        available = max(120, self.viewport().width() - 40)
+        bounds = metrics.boundingRect(0, 0, available, 10_000, Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap,
+                                      self.notice)
+        return bounds.height() + 10 + 10 + 8  # box padding, its offset from the edge, a gap
+
+    def _graph_rect(self) -> QRectF:
+        """The graph's bounds with a margin, and room above it for the notice banner at the
+        current zoom (so a fitted graph's root is never under the banner)."""
+        scene = self.scene()
+        rect = scene.itemsBoundingRect().adjusted(-30, -30, 30, 30)
+        banner = self.notice_height()
+        if banner and not rect.isEmpty():
+            rect.setTop(rect.top() - banner / max(self.current_scale(), MIN_SCALE))
+            self.setSceneRect(scene.sceneRect().united(rect))
+        return rect
+
     def fit(self) -> None:
         """Show the whole graph, but never blow a tiny graph up past 100 %."""
         scene = self.scene()
@@ -73,24 +102,42 @@ class GraphView(QGraphicsView):
         self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
         if self.current_scale() > 1.0:
             self.resetTransform()
-            self.centerOn(rect.center())
         elif self.current_scale() < MIN_SCALE:
             self.zoom(1.0)
+        if self.notice:
+            # Again with room for the banner at the zoom found (once is enough: the room is small).
+            rect = self._graph_rect()
+            self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
+            if self.current_scale() > 1.0:
+                self.resetTransform()
+        self.centerOn(rect.center())
 
     def show_top(self) -> None:
-        """A new graph's first view: all of it when that stays readable, else the root end at a
-        readable zoom (a 5,000-node chain fitted whole would be a hairline)."""
+        """A new graph's first view: all of it when that stays readable, else the root at the top
+        (below the notice banner, if any) at a readable zoom, centred on the root horizontally
+        (a 5,000-node chain fitted whole would be a hairline; a wide graph's middle may not hold
+        the root)."""
         self.fit()
         scene = self.scene()
-        if scene is None or self.current_scale() >= 0.35:
+        if scene is None or self.current_scale() >= READABLE_SCALE:
             return
         rect = scene.itemsBoundingRect().adjusted(-30, -30, 30, 30)
         width_scale = self.viewport().width() / max(rect.width(), 1.0)
         target = min(1.0, max(0.5, width_scale))
         self.resetTransform()
         self.scale(target, target)
+        rect = self._graph_rect()
+        root = scene.items_by_id.get(scene.model.root_id) if isinstance(scene, GraphScene) else None
+        half_width = self.viewport().width() / 2 / target
         half_height = self.viewport().height() / 2 / target
-        self.centerOn(rect.center().x(), rect.top() + half_height)
+        x = root.pos().x() if root is not None else rect.center().x()
+        # As much graph as possible beside the root, without pushing the root out of view.
+        if rect.width() > 2 * half_width:
+            x = min(max(x, rect.left() + half_width), rect.right() - half_width)
+            if root is not None:
+                edge = root.sceneBoundingRect()
+                x = min(max(x, edge.right() + 20 - half_width), edge.left() - 20 + half_width)
+        self.centerOn(x, rect.top() + half_height)
 
     def centre_on_node(self, node_id: str) -> None:
         scene = self.scene()

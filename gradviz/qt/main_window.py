@@ -246,6 +246,9 @@ class MainWindow(QMainWindow):
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
+        if not getattr(self, "_fitted_to_screen", False):
+            self._fitted_to_screen = True
+            QTimer.singleShot(0, self.fit_to_screen)
         # Dock sizes only take once the window has its real size; user-restored state wins.
         if getattr(self, "_dock_sizes_pending", False) and self.settings.value("windowState") is None:
             self._dock_sizes_pending = False
@@ -404,6 +407,31 @@ class MainWindow(QMainWindow):
             self._splitter_pending = False
         self._refresh_recent_menu()
         self._restore_autosave()
+
+    def fit_to_screen(self) -> None:
+        """Keep the whole window (frame included) on the screen's available area.
+
+        The first size is chosen in __init__, before the widgets are polished, when the layout's
+        minimum height is overestimated (758 px on a 720 px screen); and a geometry restored from a
+        larger monitor may not fit this one. Once shown, the real minimum is known: shrink to the
+        screen (never below that minimum) and move the window inside it.
+        """
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is None:
+            return
+        avail = screen.availableGeometry()
+        frame, inner = self.frameGeometry(), self.geometry()
+        extra_w, extra_h = frame.width() - inner.width(), frame.height() - inner.height()
+        minimum = self.layout().minimumSize() if self.layout() is not None else self.minimumSizeHint()
+        width = max(minimum.width(), min(inner.width(), avail.width() - extra_w))
+        height = max(minimum.height(), min(inner.height(), avail.height() - extra_h))
+        if (width, height) != (inner.width(), inner.height()):
+            self.resize(width, height)
+        frame = self.frameGeometry()
+        x = min(max(frame.left(), avail.left()), max(avail.left(), avail.right() + 1 - frame.width()))
+        y = min(max(frame.top(), avail.top()), max(avail.top(), avail.bottom() + 1 - frame.height()))
+        if (x, y) != (frame.left(), frame.top()):
+            self.move(x, y)
 
     def _default_geometry(self) -> None:
         """First launch: most of the available screen (never more than it), centred on it."""

@@ -269,3 +269,63 @@ def test_a_failed_compute_clears_the_previous_heatmaps(qtbot):
     panel.findChild(QPushButton, "jacobianCompute").click()
     assert panel.findChild(QTabWidget, "jacobianTabs").count() == 0
     assert "TypeError" in panel.status.text()
+
+
+# ---- 9. small screens ---------------------------------------------------------------------------
+SCREEN_PROBE = """
+import json, sys, time
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+from gradviz.qt.app import create_window
+settings, autosave, script = sys.argv[1:4]
+w = create_window(script or None, settings=QSettings(settings, QSettings.Format.IniFormat), autosave_path=autosave)
+deadline = time.time() + 40
+while (w.scene is None or w.is_busy()) and time.time() < deadline:
+    app.processEvents(); time.sleep(0.01)
+for _ in range(5):
+    app.processEvents(); time.sleep(0.02)
+avail, frame = w.screen().availableGeometry(), w.frameGeometry()
+docks = {}
+for title, dock in w.docks.items():
+    dock.raise_()
+    app.processEvents()
+    inner, need = dock.widget().size(), dock.widget().minimumSizeHint()
+    docks[title] = [inner.width() >= need.width() and inner.height() >= need.height(),
+                    inner.toTuple(), need.toTuple()]
+view = w.view
+root = w.scene.items_by_id[w.scene.model.root_id]
+box = view.mapFromScene(root.sceneBoundingRect()).boundingRect()
+print(json.dumps({"avail": avail.getRect(), "frame": frame.getRect(), "docks": docks,
+                  "root_in_view": view.viewport().rect().contains(box),
+                  "editor": w.editor.width(), "graph": view.width()}))
+w.shutdown()
+"""
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1600, 1000)])
+@pytest.mark.parametrize("script", ["", "02_training_tinymodel.py"])
+def test_the_window_fits_the_screen_and_shows_the_root(tmp_path, size, script):
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from gradviz.qt.main_window import EXAMPLES_DIR
+
+    config = tmp_path / "screen.json"
+    config.write_text(json.dumps({"screens": [{"name": "s", "x": 0, "y": 0, "width": size[0], "height": size[1],
+                                               "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}))
+    env = dict(os.environ, QT_QPA_PLATFORM=f"offscreen:configfile={config}")
+    path = str(EXAMPLES_DIR / script) if script else ""
+    out = subprocess.run([sys.executable, "-c", SCREEN_PROBE, str(tmp_path / "s.ini"), str(tmp_path / "a.py"), path],
+                         env=env, capture_output=True, text=True, timeout=90)
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout.strip().splitlines()[-1])
+    ax, ay, aw, ah = report["avail"]
+    x, y, w, h = report["frame"]
+    assert ax <= x and ay <= y and x + w <= ax + aw and y + h <= ay + ah, report
+    unusable = {title: d for title, d in report["docks"].items() if not d[0]}
+    assert not unusable, unusable  # every panel gets at least the room its widgets need
+    assert report["root_in_view"], report
+    assert report["editor"] >= 300 and report["graph"] >= 300, report
