@@ -42,6 +42,7 @@ from .export_dialog import install_export_actions
 from .graph_scene import GraphScene
 from .graph_view import GraphView
 from .inspector import Inspector
+from .menus import install_conventions
 from .stepper_panel import install_backward_tools
 from .theme import apply_palette, get_theme
 from .variables_panel import VariablesPanel
@@ -173,6 +174,8 @@ class MainWindow(QMainWindow):
         self._connect()
         # Backward stepper, plots, training, profiler and Jacobian docks (stepper_panel.py).
         self.backward_tools = install_backward_tools(self)
+        # Icons, standard shortcuts, Edit / Tools / Help → Keyboard shortcuts (menus.py).
+        install_conventions(self)
         self._arrange_docks()
         self._autosave_timer = QTimer(self)
         self._autosave_timer.setSingleShot(True)

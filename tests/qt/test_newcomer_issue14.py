@@ -329,3 +329,53 @@ def test_the_window_fits_the_screen_and_shows_the_root(tmp_path, size, script):
     assert not unusable, unusable  # every panel gets at least the room its widgets need
     assert report["root_in_view"], report
     assert report["editor"] >= 300 and report["graph"] >= 300, report
+
+
+# ---- 5. Tools menu, 12. icons, shortcuts, Help → Keyboard shortcuts --------------------------------
+def test_tools_menu_opens_each_analysis_dock(qtbot, window):
+    from PySide6.QtWidgets import QMenu
+
+    tools = window.findChild(QMenu, "menuTools")
+    names = [a.objectName() for a in tools.actions()]
+    assert names == ["actionToolProfile", "actionToolTraining", "actionToolJacobian", "actionToolPlots"]
+    docks = {"actionToolTraining": "Training", "actionToolJacobian": "Jacobian", "actionToolPlots": "Plots"}
+    for name, title in docks.items():
+        window.docks[title].hide()
+        window.findChild(type(window.action_run), name).trigger()
+        qtbot.waitUntil(lambda: not window.docks[title].visibleRegion().isEmpty(), timeout=2000)
+    window.editor.setPlainText("x = torch.ones(3, requires_grad=True)\ny = (x * 2).sum()\n")
+    window.findChild(type(window.action_run), "actionToolProfile").trigger()
+    profiler = window.backward_tools.profiler
+    qtbot.waitUntil(lambda: profiler.run_button.isEnabled() and bool(profiler.rows()), timeout=30000)
+    assert "aten::mul" in dict(profiler.rows())
+
+
+def test_run_and_step_actions_have_icons_and_keys_shown_in_the_menus(qtbot, window):
+    from PySide6.QtGui import QKeySequence
+
+    for name in ("actionRun", "actionStop", "actionStep", "actionStepBack", "actionContinue",
+                 "actionResetBackward"):
+        action = [a for a in window.findChildren(type(window.action_run), name) if a.parent() is window][0]
+        assert not action.icon().isNull(), name
+        assert not action.shortcut().isEmpty(), name  # so the menu lists the key
+    edit = [a.objectName() for a in window.menus["Edit"].actions() if a.objectName()]
+    assert edit[:6] == ["actionUndo", "actionRedo", "actionCut", "actionCopy", "actionPaste", "actionSelectAll"]
+    undo = window.findChild(type(window.action_run), "actionUndo")
+    assert undo.shortcut() == QKeySequence(QKeySequence.StandardKey.Undo)
+
+
+def test_help_lists_every_keyboard_shortcut(qtbot, window):
+    from PySide6.QtWidgets import QDialog, QTableWidget
+
+    window.findChild(type(window.action_run), "actionShortcuts").trigger()
+    dialog = window.findChild(QDialog, "shortcutsDialog")
+    qtbot.waitUntil(dialog.isVisible, timeout=2000)
+    table = dialog.findChild(QTableWidget, "shortcutsTable")
+    rows = {(table.item(r, 0).text(), table.item(r, 2).text()): table.item(r, 1).text()
+            for r in range(table.rowCount())}
+    assert rows[("Backward", "Step")] == "F10"
+    assert rows[("Backward", "Continue")] == "F5"
+    assert rows[("Run", "Stop")] == "Shift+F5"
+    assert rows[("File", "Save")] == "Ctrl+S"
+    assert ("Graph view", "Fit the graph (while the graph has focus)") in rows
+    dialog.close()
