@@ -379,3 +379,80 @@ def test_help_lists_every_keyboard_shortcut(qtbot, window):
     assert rows[("File", "Save")] == "Ctrl+S"
     assert ("Graph view", "Fit the graph (while the graph has focus)") in rows
     dialog.close()
+
+
+# ---- 7. 1-D tensors in the Heatmap tab; 8. cramped panels; 10. plot axes ---------------------------
+def test_heatmap_tab_draws_a_1d_tensor_as_a_strip_and_explains_a_scalar(qtbot):
+    import engine as torch
+    from gradviz.qt.plots import PlotsPanel
+
+    panel = PlotsPanel()
+    qtbot.addWidget(panel)
+    a = torch.linspace(0.0, 1.0, steps=5, requires_grad=True)
+    (a * 2).sum().backward()
+    panel.select(a, "a")
+    values = panel.findChild(type(panel.value_heatmap), "valueHeatmap")
+    grads = panel.findChild(type(panel.grad_heatmap), "gradHeatmap")
+    assert values.data.shape == (1, 5) and grads.data.shape == (1, 5)
+    np.testing.assert_allclose(grads.data, [[2.0] * 5])
+    assert "strip" in values.plot.titleLabel.text
+    panel.select(torch.tensor(3.0, requires_grad=True), "s")
+    assert values.data is None and "single number" in values.plot.titleLabel.text
+
+
+def test_heatmap_ticks_sit_at_cell_centres_with_a_two_label_colour_bar(qtbot):
+    from gradviz.qt.plots import HeatmapView
+
+    view = HeatmapView("m", "m")
+    qtbot.addWidget(view)
+    view.set_matrix(np.arange(6.0).reshape(2, 3))
+    rect = view.image.mapRectToParent(view.image.boundingRect())
+    assert (rect.left(), rect.top(), rect.width(), rect.height()) == (-0.5, -0.5, 3.0, 2.0)
+    assert view.plot.getAxis("bottom")._tickLevels == [[(0, "0"), (1, "1"), (2, "2")]]
+    assert view.colorbar.axis._tickLevels[0] == [(0.0, "0"), (5.0, "5")]
+
+
+def test_plot_axes_never_read_x0_001(qtbot):
+    import engine as torch
+    from gradviz.qt.plots import PlotsPanel
+
+    panel = PlotsPanel()
+    qtbot.addWidget(panel)
+    panel.resize(700, 300)
+    panel.show()
+    panel.findChild(type(panel.tabs), "plotTabs").setCurrentIndex(1)  # the Gradient tab
+    x = torch.linspace(-0.1, 0.6, steps=8, requires_grad=True) * 1.0
+    x.retain_grad()
+    (x * x).sum().backward()
+    panel.set_gradient_tensor(x, "x")
+    qtbot.wait(200)
+    for name in ("bottom", "left"):
+        assert "(x" not in panel.grad_tab.plot.getAxis(name).labelString()
+
+
+def test_training_loss_ticks_are_whole_steps_and_the_profiler_table_shows_rows(qtbot):
+    from gradviz.qt.profiler_panel import ProfilerPanel
+    from gradviz.qt.training_panel import TrainingPanel
+
+    from gradviz.model.training import tutorial_namespace
+
+    profile_script = "x = torch.randn(2, 3, requires_grad=True)\nz = torch.ones(2, 3)\nfor _ in range(50):\n    z = (z / x).exp().sum() * x\n"
+
+    training = TrainingPanel()
+    qtbot.addWidget(training)
+    training.set_namespace(tutorial_namespace())
+    training.one_button.click()
+    training.one_button.click()
+    axis = training.loss_plot.getAxis("bottom")
+    assert axis._tickSpacing == [(1, 0), (1, 0)]  # steps 1 and 2, not 0.8, 1.0, 1.2 ...
+    assert not axis.autoSIPrefix
+    profiler = ProfilerPanel(code_provider=lambda: profile_script)
+    qtbot.addWidget(profiler)
+    profiler.resize(1000, 240)  # a bottom dock at 1600x1000
+    profiler.show()
+    profiler.profile_editor()
+    qtbot.waitUntil(lambda: profiler.run_button.isEnabled() and profiler.table.rowCount() > 3, timeout=60000)
+    qtbot.wait(50)
+    table = profiler.findChild(type(profiler.table), "profileTable")
+    visible = table.rowAt(table.viewport().height() - 2) + 1 or table.rowCount()
+    assert visible >= 4
