@@ -31,8 +31,10 @@ SLOT_X = 190.0
 SLOT_Y = 92.0
 NODE_W = NODE_SIZE[0] * SLOT_X
 NODE_H = NODE_SIZE[1] * SLOT_Y
-# Height of the strip above a node box where its state badge goes.
+# Height of the strip above a node box where its state badge goes (below, for a leaf tensor).
 BADGE_H = 15.0
+# A leaf's .grad badge may be this much wider than its box (it is centred under it).
+LEAF_BADGE_EXTRA = 18.0  # (one slot is SLOT_X wide: neighbouring leaves' badges never touch)
 # Below this zoom factor labels are not drawn (they would be unreadable specks anyway).
 LABEL_LOD = 0.32
 # Edges are grouped into path items per square of this size (px).
@@ -72,9 +74,24 @@ class NodeItem(QGraphicsItem):
         self._rect = QRectF(-NODE_W / 2, -NODE_H / 2, NODE_W, NODE_H)
 
     def boundingRect(self) -> QRectF:
-        # With a state badge ("▶ current", ".grad ..."), the strip above the box is painted too.
-        top = BADGE_H if self.state_badge else 0.0
-        return self._rect.adjusted(-3, -top - 3, 3, 3)
+        # With a state badge ("▶ current", ".grad ..."), its strip is painted too: above the box,
+        # or for a leaf tensor below it, wider than the box (see _badge_local_rect).
+        if not self.state_badge:
+            return self._rect.adjusted(-3, -3, 3, 3)
+        return self._rect.united(self._badge_local_rect()).adjusted(-3, -3, 3, 3)
+
+    def _badge_local_rect(self) -> QRectF:
+        """Where the badge strip goes, in item coordinates.
+
+        A grad_fn's badge ("▶ current", "waiting for 2") sits above its box, right-aligned. A leaf
+        tensor's ``.grad`` badge sits below its box: the edge from its AccumulateGrad arrives at the
+        top (a badge there was drawn through), and nothing leaves a leaf. It may be wider than
+        the box, so ``.grad (earlier) [100, 1000] ‖g‖=0`` is not cut mid-word.
+        """
+        if self.kind == "tensor":
+            width = NODE_W + LEAF_BADGE_EXTRA
+            return QRectF(-width / 2, self._rect.bottom() + 2, width, BADGE_H)
+        return QRectF(self._rect.left(), self._rect.top() - BADGE_H, NODE_W, BADGE_H)
 
     def set_step_state(self, fill: str | None, badge: str) -> None:
         """Fill colour and badge text for the stepper's state (repaints only on a change)."""
@@ -90,7 +107,7 @@ class NodeItem(QGraphicsItem):
         """Where the state badge is drawn, in scene coordinates (empty without a badge)."""
         if not self.state_badge:
             return QRectF()
-        return self.mapRectToScene(QRectF(self._rect.left(), self._rect.top() - BADGE_H, NODE_W, BADGE_H))
+        return self.mapRectToScene(self._badge_local_rect())
 
     def _colors(self) -> tuple[str, str, str]:
         t = self.theme
@@ -150,10 +167,16 @@ class NodeItem(QGraphicsItem):
             font = _font(7.5, bold=True)
             painter.setFont(font)
             metrics = QFontMetricsF(font)
-            text = metrics.elidedText(self.state_badge, Qt.TextElideMode.ElideMiddle, NODE_W - 8)
+            strip = self._badge_local_rect()
+            # Cut at the end if at all (the start says what it is), never in the middle of a word.
+            text = metrics.elidedText(self.state_badge, Qt.TextElideMode.ElideRight, strip.width() - 8)
             width = metrics.horizontalAdvance(text) + 8
-            # Right-aligned above the box, on a pill so an edge running behind it does not garble it.
-            pill = QRectF(self._rect.right() - width, self._rect.top() - BADGE_H, width, BADGE_H - 2)
+            # On a pill so an edge running behind it does not garble it: right-aligned above a
+            # grad_fn's box, centred below a leaf's.
+            if self.kind == "tensor":
+                pill = QRectF(-width / 2, strip.top(), width, BADGE_H - 2)
+            else:
+                pill = QRectF(strip.right() - width, strip.top(), width, BADGE_H - 2)
             painter.setPen(Qt.PenStyle.NoPen)
             background = QColor(self.theme.canvas)
             background.setAlpha(225)
@@ -502,11 +525,13 @@ class GraphScene(QGraphicsScene):
                 accumulators = [self.graph.nodes[p].get("obj") for p in self.graph.predecessors(node_id)]
                 acc_state = next((stepper.state_of(a) for a in accumulators if a is not None), None)
                 grad = stepper.leaf_grad(obj)
+                # Shapes as 100×1000 (not "[100, 1000]"): the badge must fit under the box.
+                summary = grad_summary(grad).replace(", ", "×")
                 if acc_state in ("done", "current"):
                     state = acc_state
-                    badge = f".grad {grad_summary(grad)}"
+                    badge = f".grad {summary}"
                 elif grad is not None:
-                    badge = f".grad (earlier) {grad_summary(grad)}"
+                    badge = f"earlier .grad {summary}"
         except (KeyError, AttributeError):
             state = None
         item.set_step_state(fills.get(state), badge)

@@ -6,7 +6,7 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter
 from PySide6.QtWidgets import QGraphicsScene, QGraphicsView, QWidget
 
-from .graph_scene import GraphScene
+from .graph_scene import LABEL_LOD, GraphScene
 
 MIN_SCALE = 0.02
 MAX_SCALE = 4.0
@@ -92,25 +92,27 @@ class GraphView(QGraphicsView):
         return rect
 
     def fit(self) -> None:
-        """Show the whole graph, but never blow a tiny graph up past 100 %."""
+        """Show the whole graph (below the notice banner, if any), but never blow a tiny graph
+        up past 100 %."""
         scene = self.scene()
         if scene is None:
             return
         rect = scene.itemsBoundingRect().adjusted(-30, -30, 30, 30)
         if rect.isEmpty():
             return
-        self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
-        if self.current_scale() > 1.0:
-            self.resetTransform()
-        elif self.current_scale() < MIN_SCALE:
-            self.zoom(1.0)
-        if self.notice:
-            # Again with room for the banner at the zoom found (once is enough: the room is small).
-            rect = self._graph_rect()
-            self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
-            if self.current_scale() > 1.0:
-                self.resetTransform()
-        self.centerOn(rect.center())
+        banner = self.notice_height()
+        port = self.viewport().rect()
+        scale = min(port.width() / rect.width(), max(port.height() - banner, 40) / rect.height(), 1.0)
+        # A hair under the exact fit: at the exact fit rounding can bring up scroll bars, which
+        # take their width from the viewport and cut off the outermost nodes.
+        scale = max(scale * 0.98, MIN_SCALE)
+        self.resetTransform()
+        self.scale(scale, scale)
+        # The view's extent is the graph plus room above it for the banner at this zoom: no
+        # scroll bars appear to eat into the fitted area, and the graph is centred below the banner.
+        full = rect.adjusted(0, -banner / scale, 0, 0)
+        self.setSceneRect(full)
+        self.centerOn(full.center())
 
     def show_top(self) -> None:
         """A new graph's first view: all of it when that stays readable, else the root at the top
@@ -120,6 +122,10 @@ class GraphView(QGraphicsView):
         self.fit()
         scene = self.scene()
         if scene is None or self.current_scale() >= READABLE_SCALE:
+            return
+        if getattr(getattr(scene, "positions", None), "method", "layered") != "layered":
+            # Spring, Kamada-Kawai and shell put the root anywhere: the whole graph is the view
+            # (the level-of-detail note says how to read the names).
             return
         rect = scene.itemsBoundingRect().adjusted(-30, -30, 30, 30)
         width_scale = self.viewport().width() / max(rect.width(), 1.0)
@@ -151,7 +157,32 @@ class GraphView(QGraphicsView):
         self.centerOn(item)
 
     # ---- overlay -------------------------------------------------------------------------------
+    def lod_note(self) -> str:
+        """Said in the bottom corner while the zoom is too small for node names to be drawn."""
+        scene = self.scene()
+        if not isinstance(scene, GraphScene) or not scene.items_by_id or self.current_scale() >= LABEL_LOD:
+            return ""
+        return (f"Zoom {self.current_scale():.0%}: node names are hidden below {LABEL_LOD:.0%}. "
+                "Zoom in (Ctrl++ or the wheel) to read them; hover a node for its name.")
+
     def drawForeground(self, painter: QPainter, rect: QRectF) -> None:
+        note = self.lod_note()
+        if note:
+            painter.save()
+            painter.resetTransform()
+            font = QFont()
+            font.setPointSizeF(8.5)
+            painter.setFont(font)
+            metrics = painter.fontMetrics()
+            width = min(metrics.horizontalAdvance(note) + 16, self.viewport().width() - 20)
+            text = metrics.elidedText(note, Qt.TextElideMode.ElideRight, width - 16)
+            box = QRectF(10, self.viewport().height() - metrics.height() - 18, width, metrics.height() + 8)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(QColor(40, 40, 40, 200))
+            painter.drawRoundedRect(box, 4, 4)
+            painter.setPen(QColor("#ffffff"))
+            painter.drawText(box.adjusted(8, 0, -8, 0), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, text)
+            painter.restore()
         scene = self.scene()
         text = self.notice
         if scene is None or not isinstance(scene, GraphScene) or not scene.items_by_id:

@@ -68,6 +68,7 @@ EDITOR_SHARE = 0.46
 BOTTOM_SHARE = 0.24
 RIGHT_SHARE = 0.24
 MAX_RECENT = 8
+FAILED_RUN_NOTICE = "This run failed; the graph is from the last run that finished."
 # The output panel keeps the last this many lines (a print loop must not eat the memory).
 MAX_OUTPUT_LINES = 20000
 
@@ -226,7 +227,8 @@ class MainWindow(QMainWindow):
         self.progress = QProgressBar(self)
         self.progress.setObjectName("layoutProgress")
         self.progress.setRange(0, 100)
-        self.progress.setMaximumWidth(180)
+        self.progress.setFormat("%p%")
+        self.progress.setFixedWidth(120)
         self.cancel_button = QPushButton("Cancel", self)
         self.cancel_button.setObjectName("cancelLayout")
         self.cancel_button.clicked.connect(self.cancel_layout)
@@ -745,6 +747,10 @@ class MainWindow(QMainWindow):
     def _on_started(self) -> None:
         self._update_running(True)
         self.status_label.setText("Running…")
+        # The last run's failure no longer describes what is on screen once a new run starts.
+        if self.view.notice == FAILED_RUN_NOTICE:
+            self.view.notice = ""
+            self.view.viewport().update()
 
     def _on_output(self, text: str) -> None:
         self.output_panel.moveCursor(self.output_panel.textCursor().MoveOperation.End)
@@ -807,7 +813,7 @@ class MainWindow(QMainWindow):
         self.status_label.setText(error.message + self._output_note())
         if self.scene is not None:
             # Nothing is lost: the last good graph stays, marked as such.
-            self.view.notice = "This run failed; the graph is from the last run that finished."
+            self.view.notice = FAILED_RUN_NOTICE
             self.view.viewport().update()
 
     # ---- the graph -----------------------------------------------------------------------------
@@ -855,8 +861,9 @@ class MainWindow(QMainWindow):
         return self.session.is_running or self._awaiting_outcome or self._job is not None
 
     def _on_job_progress(self, fraction: float, message: str) -> None:
+        # The bar holds only the percentage (a phrase overflowed it); the phrase goes beside it.
         self.progress.setValue(int(fraction * 100))
-        self.progress.setFormat(f"{message} %p%")
+        self.status_label.setText(f"Laying out the graph: {message}…")
 
     def _finish_job(self, job: _GraphJob) -> bool:
         if job is not self._job:

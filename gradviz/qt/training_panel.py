@@ -133,7 +133,7 @@ class TrainingPanel(QWidget):
         self.loss_plot.setTitle("loss")
         self.loss_plot.setLabel("bottom", "step")
         self.loss_plot.showGrid(x=True, y=True, alpha=0.25)
-        self.loss_plot.setMinimumWidth(200)  # narrower, the tick labels run together
+        self.loss_plot.setMinimumWidth(170)  # narrower, the tick labels run together
         no_si_prefix(self.loss_plot.getPlotItem())
         self.loss_curve = self.loss_plot.plot([], [], pen=pg.mkPen((31, 119, 180), width=2))
 
@@ -143,7 +143,7 @@ class TrainingPanel(QWidget):
         self.weight_heatmap = HeatmapView("weight", "weightHeatmap")
         self.grad_heatmap = HeatmapView("grad", "weightGradHeatmap")
         for view in (self.weight_heatmap, self.grad_heatmap):
-            view.setMinimumSize(235, 120)  # room for the image, its axes and the colour bar
+            view.setMinimumHeight(120)  # room for the image, its axes and the colour bar
         heat = QSplitter(Qt.Horizontal)
         heat.addWidget(self.weight_heatmap)
         heat.addWidget(self.grad_heatmap)

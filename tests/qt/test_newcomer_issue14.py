@@ -456,3 +456,89 @@ def test_training_loss_ticks_are_whole_steps_and_the_profiler_table_shows_rows(q
     table = profiler.findChild(type(profiler.table), "profileTable")
     visible = table.rowAt(table.viewport().height() - 2) + 1 or table.rowCount()
     assert visible >= 4
+
+
+# ---- 10. views ------------------------------------------------------------------------------------
+WIDE = "x = torch.ones(3, requires_grad=True)\nparts = [x * float(i) for i in range(24)]\nloss = sum(p.sum() for p in parts)\n"
+
+
+def _all_nodes_in_view(window) -> bool:
+    view = window.view
+    port = view.viewport().rect()
+    return all(port.contains(view.mapFromScene(item.sceneBoundingRect()).boundingRect())
+               for item in window.scene.items_by_id.values())
+
+
+def test_switching_layout_refits_the_graph(qtbot, window):
+    run_and_wait(qtbot, window, WIDE)
+    for method in ("spring", "shell", "kamada-kawai"):
+        window.findChild(type(window.layout_selector), "layoutSelector").setCurrentText(method)
+        qtbot.waitUntil(lambda: not window.is_busy() and window.positions.method == method, timeout=20000)
+        assert _all_nodes_in_view(window), method
+        # Whole graph at a zoom too small for names: the view says so instead of drawing specks.
+        scale = window.view.current_scale()
+        from gradviz.qt.graph_scene import LABEL_LOD
+
+        assert bool(window.view.lod_note()) == (scale < LABEL_LOD)
+
+
+def test_fit_on_a_wide_graph_says_names_are_hidden(qtbot, window):
+    run_and_wait(qtbot, window, WIDE)
+    window.findChild(type(window.action_fit), "actionFit").trigger()
+    assert _all_nodes_in_view(window)
+    assert window.view.current_scale() < 0.32
+    assert "node names are hidden" in window.view.lod_note()
+    window.view.zoom_in()
+    while window.view.current_scale() < 0.32:
+        window.view.zoom_in()
+    assert window.view.lod_note() == ""
+
+
+def test_leaf_grad_badge_sits_under_the_leaf_in_full(qtbot, window):
+    from PySide6.QtGui import QFontMetricsF
+
+    from gradviz.qt.graph_scene import _font
+
+    run_and_wait(qtbot, window, "weight = torch.randn(100, 1000, requires_grad=True)\nloss = (weight * 2).sum()\n")
+    continue_to_the_end(qtbot, window)
+    scene = window.scene
+    leaf = scene.items_by_id[scene.model.id_of(window.last_result.tensors["weight"])]
+    assert leaf.state_badge.startswith(".grad [100×1000] ‖g‖=")
+    badge = leaf.badge_rect()
+    box = leaf.mapRectToScene(leaf._rect)
+    assert badge.top() >= box.bottom()  # below: the AccumulateGrad edge arrives at the top
+    width = QFontMetricsF(_font(7.5, bold=True)).horizontalAdvance(leaf.state_badge)
+    assert width <= badge.width() - 8  # drawn whole, not "…"
+
+
+def test_the_big_graph_notice_leaves_the_root_visible(qtbot, window, monkeypatch):
+    import gradviz.qt.main_window as main_window
+
+    monkeypatch.setattr(main_window, "MAX_DRAWN", 30)
+    run_and_wait(qtbot, window, "h = torch.ones(2, requires_grad=True)\nfor i in range(60):\n    h = h * 1.01\nloss = h.sum()\n")
+    view = window.view
+    assert view.notice.startswith("Showing 30 of")
+    root = window.scene.items_by_id[window.scene.model.root_id]
+    root_box = view.mapFromScene(root.sceneBoundingRect()).boundingRect()
+    assert view.viewport().rect().contains(root_box)
+    assert root_box.top() >= view.notice_height()  # under the banner, not behind it
+    window.findChild(type(window.action_fit), "actionFit").trigger()
+    root_box = view.mapFromScene(root.sceneBoundingRect()).boundingRect()
+    assert root_box.top() >= view.notice_height()
+
+
+def test_layout_progress_fits_its_bar_and_a_new_run_clears_the_failure_notice(qtbot, window):
+    from PySide6.QtWidgets import QProgressBar
+
+    bar = window.findChild(QProgressBar, "layoutProgress")
+    window._on_job_progress(0.75, "placing nodes")
+    assert bar.text() == "75%" and "placing nodes" in window.status_label.text()
+    assert bar.fontMetrics().horizontalAdvance(bar.text()) < bar.width()
+    run_and_wait(qtbot, window, GOOD := "x = torch.ones(2, requires_grad=True)\ny = (x * 3).sum()\n")
+    run_and_wait(qtbot, window, "x = torch.ones(2, requires_grad=True)\nraise ValueError('boom')\n")
+    assert "failed" in window.view.notice
+    window.editor.setPlainText("import time\ntime.sleep(0.6)\n" + GOOD)
+    window.action_run.trigger()
+    qtbot.waitUntil(lambda: window.status_label.text() == "Running…", timeout=5000)
+    assert window.view.notice == ""
+    qtbot.waitUntil(lambda: not window.is_busy(), timeout=20000)
