@@ -46,6 +46,7 @@ class GraphView(QGraphicsView):
         return self.transform().m11()
 
     def zoom(self, factor: float) -> None:
+        self._fitted = False
         target = min(MAX_SCALE, max(MIN_SCALE, self.current_scale() * factor))
         factor = target / self.current_scale()
         self.scale(factor, factor)
@@ -113,6 +114,23 @@ class GraphView(QGraphicsView):
         full = rect.adjusted(0, -banner / scale, 0, 0)
         self.setSceneRect(full)
         self.centerOn(full.center())
+        # Until the user zooms or pans, a resize of the view (docks settling, the window resized)
+        # fits again, so a fitted graph never ends up cut off.
+        self._fitted = True
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if getattr(self, "_fitted", False) and not getattr(self, "_refitting", False):
+            self._refitting = True
+            try:
+                self.fit()
+            finally:
+                self._refitting = False
+
+    def mousePressEvent(self, event) -> None:
+        if event.button() == Qt.MouseButton.LeftButton and self.itemAt(event.position().toPoint()) is None:
+            self._fitted = False  # the user starts to pan
+        super().mousePressEvent(event)
 
     def show_top(self) -> None:
         """A new graph's first view: all of it when that stays readable, else the root at the top
@@ -144,8 +162,10 @@ class GraphView(QGraphicsView):
                 edge = root.sceneBoundingRect()
                 x = min(max(x, edge.right() + 20 - half_width), edge.left() - 20 + half_width)
         self.centerOn(x, rect.top() + half_height)
+        self._fitted = False  # a chosen view of part of the graph: a resize keeps it
 
     def centre_on_node(self, node_id: str) -> None:
+        self._fitted = False
         scene = self.scene()
         if not isinstance(scene, GraphScene):
             return

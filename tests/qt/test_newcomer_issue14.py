@@ -474,7 +474,11 @@ def test_switching_layout_refits_the_graph(qtbot, window):
     for method in ("spring", "shell", "kamada-kawai"):
         window.findChild(type(window.layout_selector), "layoutSelector").setCurrentText(method)
         qtbot.waitUntil(lambda: not window.is_busy() and window.positions.method == method, timeout=20000)
-        assert _all_nodes_in_view(window), method
+        qtbot.wait(100)  # Qt shows or hides the scroll bars on the next event-loop turns
+        view = window.view
+        assert _all_nodes_in_view(window), (method, view.viewport().rect(), view.current_scale(), view.sceneRect(),
+                                            window.scene.itemsBoundingRect(),
+                                            view.horizontalScrollBar().isVisible(), view.verticalScrollBar().isVisible())
         # Whole graph at a zoom too small for names: the view says so instead of drawing specks.
         scale = window.view.current_scale()
         from gradviz.qt.graph_scene import LABEL_LOD
@@ -485,6 +489,7 @@ def test_switching_layout_refits_the_graph(qtbot, window):
 def test_fit_on_a_wide_graph_says_names_are_hidden(qtbot, window):
     run_and_wait(qtbot, window, WIDE)
     window.findChild(type(window.action_fit), "actionFit").trigger()
+    qtbot.wait(100)
     assert _all_nodes_in_view(window)
     assert window.view.current_scale() < 0.32
     assert "node names are hidden" in window.view.lod_note()
