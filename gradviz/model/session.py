@@ -26,6 +26,7 @@ from psygnal import Signal
 
 import engine
 from engine._state import STATE
+from engine.autograd.graph import revive_freed
 from engine._tensor import Tensor
 
 
@@ -382,6 +383,10 @@ class Session:
             if isinstance(sys.stderr, _ThreadRoutedStream) and sys.stderr.worker is thread:
                 sys.stderr = saved_streams[1]
         tensors, default_root = collect_tensors(namespace, tree)
+        # A backward in the script freed its graph's saved tensors (kept aside under keep_freed):
+        # put them back now, so every view of the result (the inspector's saved values, the
+        # stepper) sees a graph that can be replayed, whichever looks at it first.
+        revive_freed(list(tensors.values()))
         return RunResult(
             namespace=namespace,
             tensors=tensors,

@@ -103,6 +103,11 @@ class Stepper:
 
     A breakpoint stops with its node *current*, that is just after the node ran, so the gradients it
     received and sent are on display.
+
+    ``clean_grads``: start from a clean ``.grad`` (None) instead of adding to what an earlier
+    backward left -- the app's choice, so stepping a script that already called ``out.backward()``
+    shows that backward (the tutorial's 2·cos(a)), not a second one piled on top (4·cos(a)). The
+    values found are put back by :meth:`restore_grads`; :attr:`clean_note` says what was set aside.
     """
 
     stepped = Signal(object)  # BackwardStep
@@ -117,6 +122,7 @@ class Stepper:
         gradient: Tensor | None = None,
         retain_graph: bool = True,
         create_graph: bool = False,
+        clean_grads: bool = False,
     ) -> None:
         self.root = root
         self.retain_graph = retain_graph
@@ -130,7 +136,22 @@ class Stepper:
         self.pause_reason: str | None = None
 
         self._analyse_graph()
-        self._grads_before = {id(t): (t, _copy_grad(t._grad)) for t in self._written_tensors()}
+        written = self._written_tensors()
+        # What the tensors held when this stepper took over; restore_grads() puts it back.
+        self._grads_found = {id(t): (t, _copy_grad(t._grad)) for t in written}
+        self.clean_note: str | None = None
+        if clean_grads:
+            set_aside = [t for t, g in self._grads_found.values() if g is not None]
+            for t in written:
+                t._grad = None
+            if set_aside:
+                self.clean_note = (
+                    f"The script's own backward already set .grad of {len(set_aside)} tensor(s); stepping "
+                    "starts from a clean .grad, so it shows that backward alone (the script's values "
+                    "come back when you leave this graph)."
+                )
+        # Where Reset goes back to.
+        self._grads_before = {id(t): (t, _copy_grad(t._grad)) for t in written}
         self._start()
 
     def _gradient_and_note(self, gradient: Tensor | None) -> tuple[Tensor | None, str | None]:
@@ -437,18 +458,20 @@ class Stepper:
                 return
 
     def restore_grads(self) -> None:
-        """Put every ``.grad`` this backward wrote back to its value from before it started.
+        """Put every ``.grad`` this backward wrote back to its value from before the stepper took
+        over (with ``clean_grads``, the values it set aside).
 
         For a stepper being abandoned part-way (the user picked another root): without this the
         leaves would keep half a backward's worth of gradient and the next stepper would take
         that as the "earlier" .grad.
         """
-        for t, g in self._grads_before.values():
+        for t, g in self._grads_found.values():
             t._grad = _copy_grad(g)
 
     def reset(self) -> None:
         """Back to before backward: leaves' .grad as they were, and a fresh run of the engine."""
-        self.restore_grads()
+        for t, g in self._grads_before.values():
+            t._grad = _copy_grad(g)
         self.pause_reason = None
         self._start()
         self.reset_done.emit()

@@ -13,17 +13,18 @@ from .main_window import EXAMPLES_DIR, MainWindow
 DEFAULT_EXAMPLE = EXAMPLES_DIR / "01_simple_example.py"
 
 
-def create_window(path: str | None = None) -> MainWindow:
-    """A shown window with ``path`` (or, with no path, the built-in first example) loaded and running."""
-    window = MainWindow()
+def create_window(path: str | None = None, **window_options) -> MainWindow:
+    """A shown window with ``path`` (or, with no path, the built-in first example) loaded and running.
+
+    Text restored from the autosave is shown but never run: it is unsaved work the user has not
+    looked at yet (it may be what crashed the last session). ``window_options`` go to MainWindow.
+    """
+    window = MainWindow(**window_options)
     window.show()
     if path is not None:
         window.open_file(path, run=True)
-    elif DEFAULT_EXAMPLE.is_file() and not window.editor.toPlainText().strip():
+    elif window.restored_autosave is None and DEFAULT_EXAMPLE.is_file():
         window.open_file(DEFAULT_EXAMPLE, run=True)
-    elif DEFAULT_EXAMPLE.is_file():
-        # Text restored from the autosave: keep it and draw its graph.
-        window.run()
     return window
 
 

@@ -31,8 +31,10 @@ SLOT_X = 190.0
 SLOT_Y = 92.0
 NODE_W = NODE_SIZE[0] * SLOT_X
 NODE_H = NODE_SIZE[1] * SLOT_Y
-# Height of the strip above a node box where its state badge goes.
+# Height of the strip above a node box where its state badge goes (below, for a leaf tensor).
 BADGE_H = 15.0
+# A leaf's .grad badge may be this much wider than its box (it is centred under it).
+LEAF_BADGE_EXTRA = 18.0  # (one slot is SLOT_X wide: neighbouring leaves' badges never touch)
 # Below this zoom factor labels are not drawn (they would be unreadable specks anyway).
 LABEL_LOD = 0.32
 # Edges are grouped into path items per square of this size (px).
@@ -44,6 +46,9 @@ MAX_EDGE_LABELS = 40
 # Only edges whose node ran within this many steps of the current one compete for a label.
 LABEL_RECENT_STEPS = 200
 EDGE_LABEL_WIDTH = 150.0
+# Parallel edges (``x * x``: two inputs from one node) are drawn this far apart (px), each with its
+# own gradient label.
+PARALLEL_GAP = 22.0
 
 
 class NodeItem(QGraphicsItem):
@@ -69,9 +74,24 @@ class NodeItem(QGraphicsItem):
         self._rect = QRectF(-NODE_W / 2, -NODE_H / 2, NODE_W, NODE_H)
 
     def boundingRect(self) -> QRectF:
-        # With a state badge ("▶ current", ".grad ..."), the strip above the box is painted too.
-        top = BADGE_H if self.state_badge else 0.0
-        return self._rect.adjusted(-3, -top - 3, 3, 3)
+        # With a state badge ("▶ current", ".grad ..."), its strip is painted too: above the box,
+        # or for a leaf tensor below it, wider than the box (see _badge_local_rect).
+        if not self.state_badge:
+            return self._rect.adjusted(-3, -3, 3, 3)
+        return self._rect.united(self._badge_local_rect()).adjusted(-3, -3, 3, 3)
+
+    def _badge_local_rect(self) -> QRectF:
+        """Where the badge strip goes, in item coordinates.
+
+        A grad_fn's badge ("▶ current", "waiting for 2") sits above its box, right-aligned. A leaf
+        tensor's ``.grad`` badge sits below its box: the edge from its AccumulateGrad arrives at the
+        top (a badge there was drawn through), and nothing leaves a leaf. It may be wider than
+        the box, so ``.grad (earlier) [100, 1000] ‖g‖=0`` is not cut mid-word.
+        """
+        if self.kind == "tensor":
+            width = NODE_W + LEAF_BADGE_EXTRA
+            return QRectF(-width / 2, self._rect.bottom() + 2, width, BADGE_H)
+        return QRectF(self._rect.left(), self._rect.top() - BADGE_H, NODE_W, BADGE_H)
 
     def set_step_state(self, fill: str | None, badge: str) -> None:
         """Fill colour and badge text for the stepper's state (repaints only on a change)."""
@@ -87,7 +107,7 @@ class NodeItem(QGraphicsItem):
         """Where the state badge is drawn, in scene coordinates (empty without a badge)."""
         if not self.state_badge:
             return QRectF()
-        return self.mapRectToScene(QRectF(self._rect.left(), self._rect.top() - BADGE_H, NODE_W, BADGE_H))
+        return self.mapRectToScene(self._badge_local_rect())
 
     def _colors(self) -> tuple[str, str, str]:
         t = self.theme
@@ -147,10 +167,16 @@ class NodeItem(QGraphicsItem):
             font = _font(7.5, bold=True)
             painter.setFont(font)
             metrics = QFontMetricsF(font)
-            text = metrics.elidedText(self.state_badge, Qt.TextElideMode.ElideMiddle, NODE_W - 8)
+            strip = self._badge_local_rect()
+            # Cut at the end if at all (the start says what it is), never in the middle of a word.
+            text = metrics.elidedText(self.state_badge, Qt.TextElideMode.ElideRight, strip.width() - 8)
             width = metrics.horizontalAdvance(text) + 8
-            # Right-aligned above the box, on a pill so an edge running behind it does not garble it.
-            pill = QRectF(self._rect.right() - width, self._rect.top() - BADGE_H, width, BADGE_H - 2)
+            # On a pill so an edge running behind it does not garble it: right-aligned above a
+            # grad_fn's box, centred below a leaf's.
+            if self.kind == "tensor":
+                pill = QRectF(-width / 2, strip.top(), width, BADGE_H - 2)
+            else:
+                pill = QRectF(strip.right() - width, strip.top(), width, BADGE_H - 2)
             painter.setPen(Qt.PenStyle.NoPen)
             background = QColor(self.theme.canvas)
             background.setAlpha(225)
@@ -263,12 +289,16 @@ class GraphScene(QGraphicsScene):
             p = self._scene_pos(u)
             q = self._scene_pos(v)
             bends = [QPointF(x * SLOT_X, y * SLOT_Y) for x, y in routes.get((u, v), ())]
-            line, head = _edge_path(p, q, bends, vertical)
             constant = bool(data.get("constant"))
             key = (int(p.x() // EDGE_TILE), int(p.y() // EDGE_TILE), constant)
             paths = tiles.setdefault(key, [QPainterPath(), QPainterPath()])
-            paths[0].addPath(line)
-            paths[1].addPath(head)
+            # One line per input the edge stands for: x * x sends two gradients to x's node.
+            for index in _edge_indices(data):
+                dx, dy = self._parallel_offset(u, v, data, index)
+                shift = QPointF(dx, dy)
+                line, head = _edge_path(p + shift, q + shift, [b + shift for b in bends], vertical)
+                paths[0].addPath(line)
+                paths[1].addPath(head)
         for (_, _, constant), (lines, heads) in sorted(tiles.items()):
             color = QColor(self.theme.constant_edge if constant else self.theme.edge)
             pen = QPen(color, 1.3)
@@ -284,6 +314,24 @@ class GraphScene(QGraphicsScene):
             self.addItem(line_item)
             self.addItem(head_item)
             self._edge_items += [line_item, head_item]
+
+    def _parallel_offset(self, u: str, v: str, data: dict, index: int) -> tuple[float, float]:
+        """How far the line for input ``index`` of edge u -> v is moved sideways (0 for a lone edge).
+
+        The lines of one edge sit PARALLEL_GAP apart, centred on the straight edge, perpendicular
+        to it (sideways in x for the layered layout, whose edges run downwards).
+        """
+        indices = _edge_indices(data)
+        if len(indices) < 2:
+            return 0.0, 0.0
+        along = (indices.index(index) - (len(indices) - 1) / 2) * PARALLEL_GAP
+        p, q = self._scene_pos(u), self._scene_pos(v)
+        vertical = getattr(self.positions, "method", "layered") == "layered"
+        if vertical and q.y() > p.y():
+            return along, 0.0
+        dx, dy = q.x() - p.x(), q.y() - p.y()
+        norm = math.hypot(dx, dy) or 1.0
+        return -dy / norm * along, dx / norm * along
 
     def _build_module_boxes(self) -> None:
         """One box per module path around its members (nested boxes pad a little more)."""
@@ -397,7 +445,7 @@ class GraphScene(QGraphicsScene):
         position = stepper.position
         candidates = []
         for key in labels:
-            u, v = key
+            u, v, _index = key
             if u == current_id:
                 rank = -2.0
             elif v == current_id:
@@ -436,10 +484,18 @@ class GraphScene(QGraphicsScene):
                     return True
         return False
 
-    def edge_label_visible(self, u: str, v: str) -> bool:
-        """True when the gradient label of edge u -> v is on display (not hidden to declutter)."""
-        label = self.__dict__.get("_edge_labels", {}).get((u, v))
-        return label is not None and label.isVisible()
+    def edge_label_visible(self, u: str, v: str, index: int | None = None) -> bool:
+        """True when a gradient label of edge u -> v (the one for input ``index``, default any)
+        is on display (not hidden to declutter)."""
+        return any(label.isVisible() for label in self._labels_of(u, v, index))
+
+    def _labels_of(self, u: str, v: str, index: int | None = None) -> list:
+        labels = self.__dict__.get("_edge_labels", {})
+        if index is not None:
+            label = labels.get((u, v, index))
+            return [label] if label is not None else []
+        edge = self.graph.edges.get((u, v)) if u in self.graph and v in self.graph else None
+        return [labels[(u, v, i)] for i in _edge_indices(edge or {}) if (u, v, i) in labels]
 
     def _apply_node_step_state(self, node_id: str, stepper) -> None:
         item = self.items_by_id.get(node_id)
@@ -460,44 +516,51 @@ class GraphScene(QGraphicsScene):
                     badge = "▶ current"
                 ran = state in ("done", "current")
                 for _, child_id, edata in self.graph.out_edges(node_id, data=True):
-                    index = edata.get("input_index")
-                    if edata.get("constant") or index is None:
+                    if edata.get("constant") or edata.get("input_index") is None:
                         continue
-                    grad = stepper.edge_gradient(obj, index) if ran else None
-                    self._set_edge_label(node_id, child_id, grad_summary(grad))
+                    for index in _edge_indices(edata):
+                        grad = stepper.edge_gradient(obj, index) if ran else None
+                        self._set_edge_label(node_id, child_id, index, grad_summary(grad))
             elif item.kind == "tensor" and obj is not None:
                 accumulators = [self.graph.nodes[p].get("obj") for p in self.graph.predecessors(node_id)]
                 acc_state = next((stepper.state_of(a) for a in accumulators if a is not None), None)
                 grad = stepper.leaf_grad(obj)
+                # Shapes as 100×1000 (not "[100, 1000]"): the badge must fit under the box.
+                summary = grad_summary(grad).replace(", ", "×")
                 if acc_state in ("done", "current"):
                     state = acc_state
-                    badge = f".grad {grad_summary(grad)}"
+                    badge = f".grad {summary}"
                 elif grad is not None:
-                    badge = f".grad (earlier) {grad_summary(grad)}"
+                    badge = f"earlier .grad {summary}"
         except (KeyError, AttributeError):
             state = None
         item.set_step_state(fills.get(state), badge)
 
-    def _set_edge_label(self, u: str, v: str, text: str) -> None:
-        """Put ``text`` at the middle of edge u -> v (an empty text removes the label)."""
+    def _set_edge_label(self, u: str, v: str, index: int, text: str) -> None:
+        """Put ``text`` at the middle of the line for input ``index`` of edge u -> v (an empty text
+        removes the label). Of two parallel lines, the left one is labelled on its left."""
         labels = self.__dict__.setdefault("_edge_labels", {})
-        label = labels.get((u, v))
+        key = (u, v, index)
+        label = labels.get(key)
         if not text:
             if label is not None:
                 self.removeItem(label)
-                del labels[(u, v)]
+                del labels[key]
             return
         if label is None:
             label = _EdgeLabel(self.theme)
             label.setVisible(False)  # _declutter_edge_labels decides
             self.addItem(label)
-            labels[(u, v)] = label
-            label.setData(0, self._label_anchor(u, v))
+            labels[key] = label
+            dx, dy = self._parallel_offset(u, v, self.graph.edges[u, v], index)
+            label.setData(0, self._label_anchor(u, v) + QPointF(dx, dy))
+            label.setData(1, dx < 0 or (dx == 0 and dy < 0))
         if label.full_text != text:
             label.set_label(text)
             mid = label.data(0)
             rect = label.boundingRect()
-            label.setPos(mid.x() + 4, mid.y() - rect.height() / 2)
+            x = mid.x() - rect.width() - 4 if label.data(1) else mid.x() + 4
+            label.setPos(x, mid.y() - rect.height() / 2)
 
     def _label_anchor(self, u: str, v: str) -> QPointF:
         """Half-way along the visible part of edge u -> v (between the boxes, not their centres)."""
@@ -512,10 +575,15 @@ class GraphScene(QGraphicsScene):
             return (start + end) / 2
         return (_box_exit(p, q) + _box_exit(q, p)) / 2
 
-    def edge_label(self, u: str, v: str) -> str:
-        """The gradient label of edge u -> v ('' when none), shown or not."""
-        label = self.__dict__.get("_edge_labels", {}).get((u, v))
-        return label.full_text if label is not None else ""
+    def edge_label(self, u: str, v: str, index: int | None = None) -> str:
+        """The gradient label of edge u -> v ('' when none), shown or not; for parallel edges the
+        one of input ``index`` (default: the first)."""
+        found = self._labels_of(u, v, index)
+        return found[0].full_text if found else ""
+
+    def edge_labels(self, u: str, v: str) -> list[str]:
+        """Every gradient label of edge u -> v, one per input it stands for (two for ``x * x``)."""
+        return [label.full_text for label in self._labels_of(u, v)]
 
     def clear_step_state(self) -> None:
         for label in self.__dict__.pop("_edge_labels", {}).values():
@@ -577,6 +645,14 @@ def _tooltip(data: dict) -> str:
     if data.get("module"):
         parts.append(f"module {data['module']}")
     return "\n".join(parts)
+
+
+def _edge_indices(data: dict) -> tuple[int, ...]:
+    """The ``next_functions`` indices one drawn edge stands for (``(0, 1)`` for ``x * x``)."""
+    indices = data.get("input_indices")
+    if indices:
+        return tuple(indices)
+    return (int(data.get("input_index", 0) or 0),)
 
 
 def _edge_path(p: QPointF, q: QPointF, bends: list[QPointF], vertical: bool) -> tuple[QPainterPath, QPainterPath]:

@@ -36,6 +36,15 @@ MODES = ("jacobian", "hessian", "vjp", "jvp")
 EXAMPLE_FUNCTION = "def f(x, y):\n    return x.sin() * y + x ** 2\n"
 EXAMPLE_INPUTS = "torch.tensor([0.1, 0.5, 1.0]), torch.tensor([1.0, 2.0, 3.0])"
 EXAMPLE_HESSIAN_FUNCTION = "def f(x):\n    return (x ** 3).sum() + x[0] * x[1]\n"
+EXAMPLE_HESSIAN_INPUTS = "torch.tensor([0.5, -1.0, 2.0])"
+# What each mode starts with: (function, inputs, v). A Hessian needs a scalar function of one input;
+# vjp needs a v shaped like the output, jvp one v per input.
+MODE_EXAMPLES = {
+    "jacobian": (EXAMPLE_FUNCTION, EXAMPLE_INPUTS, ""),
+    "hessian": (EXAMPLE_HESSIAN_FUNCTION, EXAMPLE_HESSIAN_INPUTS, ""),
+    "vjp": (EXAMPLE_FUNCTION, EXAMPLE_INPUTS, "torch.tensor([1.0, 0.0, 0.0])"),
+    "jvp": (EXAMPLE_FUNCTION, EXAMPLE_INPUTS, "(torch.ones(3), torch.zeros(3))"),
+}
 
 
 def _base_namespace(extra: dict | None = None) -> dict:
@@ -126,6 +135,7 @@ class JacobianPanel(QWidget):
         self.v_edit.setPlaceholderText("v for vjp / jvp (default: ones when the output is a scalar)")
         self.mode_combo = QComboBox(objectName="jacobianMode")
         self.mode_combo.addItems(MODES)
+        self.mode_combo.currentTextChanged.connect(self._on_mode_changed)
         self.compute_button = QPushButton("Compute", objectName="jacobianCompute")
         self.compute_button.clicked.connect(self.compute)
         self.status = QLabel(" ", objectName="jacobianStatus")
@@ -157,6 +167,25 @@ class JacobianPanel(QWidget):
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addWidget(split, 1)
 
+    def _fields(self) -> tuple[str, str, str]:
+        return self.function_edit.toPlainText(), self.inputs_edit.text(), self.v_edit.text()
+
+    def _on_mode_changed(self, mode: str) -> None:
+        """A new mode: the old mode's matrices go, and fields still holding an example get this
+        mode's example (what the user typed is kept: it may be meant for this mode)."""
+        untouched = self._fields() in MODE_EXAMPLES.values()
+        if untouched and mode in MODE_EXAMPLES:
+            function, inputs, v = MODE_EXAMPLES[mode]
+            self.function_edit.setPlainText(function)
+            self.inputs_edit.setText(inputs)
+            self.v_edit.setText(v)
+        self.result = None
+        self.tabs.clear()
+        self.views = []
+        hint = " (a Hessian needs a function returning one number)" if mode == "hessian" else ""
+        loaded = "the example for it is loaded; " if untouched else ""
+        self.status.setText(f"Mode {mode}: {loaded}press Compute{hint}.")
+
     def set_namespace(self, namespace: dict) -> None:
         """Let the fields use the script's variables (a model, a tensor)."""
         self.namespace = namespace
@@ -172,6 +201,10 @@ class JacobianPanel(QWidget):
             v = evaluate_inputs(v_text, ns) if v_text and mode in ("vjp", "jvp") else None
             result = compute(mode, func, inputs, v)
         except Exception as exc:  # the user's code: show any error, keep the panel alive
+            # The matrices on display belong to an earlier computation: drop them with the error.
+            self.result = None
+            self.tabs.clear()
+            self.views = []
             self.status.setText(f"<span style='color:{current_theme().error_text}'>{type(exc).__name__}: {exc}</span>")
             return False
         self.result = result

@@ -7,12 +7,13 @@ Other panels plug in through :meth:`MainWindow.add_dock` and the ``menus`` dict
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QSettings, QStandardPaths, Qt, QTimer, Signal
+from PySide6.QtCore import QLockFile, QObject, QSettings, QStandardPaths, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -41,6 +42,7 @@ from .export_dialog import install_export_actions
 from .graph_scene import GraphScene
 from .graph_view import GraphView
 from .inspector import Inspector
+from .menus import install_conventions
 from .stepper_panel import install_backward_tools
 from .theme import apply_palette, get_theme
 from .variables_panel import VariablesPanel
@@ -52,7 +54,12 @@ COLLAPSE_THRESHOLD = 2000
 MAX_DRAWN = 6000
 # Graphs with more nodes than this are walked at most this far (the rest is reported, not drawn).
 MAX_MODEL_NODES = 200_000
-AUTOSAVE_MS = 3000
+# The editor text is autosaved this long after the last keystroke (debounced: typing never waits
+# on the disk, and a crash loses at most the last second).
+AUTOSAVE_DELAY_MS = 800
+# Each running window autosaves to its own slot (autosave.py, autosave-1.py, ...), held by a lock
+# file, so two copies of the app never load or overwrite each other's text.
+MAX_AUTOSAVE_SLOTS = 32
 # On first launch the window takes this share of the screen's available width and height.
 DEFAULT_SCREEN_FRACTION = 0.92
 # Default proportions: the editor's share of the editor+graph width, the bottom docks' share of
@@ -61,6 +68,7 @@ EDITOR_SHARE = 0.46
 BOTTOM_SHARE = 0.24
 RIGHT_SHARE = 0.24
 MAX_RECENT = 8
+FAILED_RUN_NOTICE = "This run failed; the graph is from the last run that finished."
 # The output panel keeps the last this many lines (a print loop must not eat the memory).
 MAX_OUTPUT_LINES = 20000
 
@@ -130,15 +138,22 @@ class MainWindow(QMainWindow):
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("mainWindow")
-        self.setWindowTitle("gradviz")
         self.settings = settings if settings is not None else QSettings("gradviz", "gradviz")
         if autosave_path is None:
             base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
             autosave_path = Path(base or Path.home() / ".gradviz") / "autosave.py"
-        self.autosave_path = Path(autosave_path)
+        # autosave_path names slot 0; this window uses the first slot no running window holds.
+        self._autosave_lock: QLockFile | None = None
+        self.autosave_path = self._claim_autosave_slot(Path(autosave_path))
+        self.restored_autosave: Path | None = None
         self.session = Session()
         self.bridge = SessionBridge(self.session, self)
         self.current_file: Path | None = None
+        # The text as last opened or saved: the editor is "modified" when its text differs.
+        self._baseline_text = ""
+        self._modified = False
+        self._ask_on_close = False
+        self._shut_down = False
         self.theme_name = str(self.settings.value("theme", "light"))
         self.model: GraphModel | None = None
         self.scene: GraphScene | None = None
@@ -160,12 +175,15 @@ class MainWindow(QMainWindow):
         self._connect()
         # Backward stepper, plots, training, profiler and Jacobian docks (stepper_panel.py).
         self.backward_tools = install_backward_tools(self)
+        # Icons, standard shortcuts, Edit / Tools / Help → Keyboard shortcuts (menus.py).
+        install_conventions(self)
         self._arrange_docks()
-        self._restore_settings()
         self._autosave_timer = QTimer(self)
-        self._autosave_timer.setInterval(AUTOSAVE_MS)
+        self._autosave_timer.setSingleShot(True)
+        self._autosave_timer.setInterval(AUTOSAVE_DELAY_MS)
         self._autosave_timer.timeout.connect(self.autosave)
-        self._autosave_timer.start()
+        self._restore_settings()
+        self._update_title()
         self.apply_theme(self.theme_name)
         self._update_running(False)
 
@@ -209,7 +227,8 @@ class MainWindow(QMainWindow):
         self.progress = QProgressBar(self)
         self.progress.setObjectName("layoutProgress")
         self.progress.setRange(0, 100)
-        self.progress.setMaximumWidth(180)
+        self.progress.setFormat("%p%")
+        self.progress.setFixedWidth(120)
         self.cancel_button = QPushButton("Cancel", self)
         self.cancel_button.setObjectName("cancelLayout")
         self.cancel_button.clicked.connect(self.cancel_layout)
@@ -232,6 +251,9 @@ class MainWindow(QMainWindow):
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
+        if not getattr(self, "_fitted_to_screen", False):
+            self._fitted_to_screen = True
+            QTimer.singleShot(0, self.fit_to_screen)
         # Dock sizes only take once the window has its real size; user-restored state wins.
         if getattr(self, "_dock_sizes_pending", False) and self.settings.value("windowState") is None:
             self._dock_sizes_pending = False
@@ -283,7 +305,7 @@ class MainWindow(QMainWindow):
         self.action_save = self._action("actionSave", "Save", K.StandardKey.Save, self.save)
         self.action_save_as = self._action("actionSaveAs", "Save as…", K("Ctrl+Shift+S"), self.save_as)
         self.action_new = self._action("actionNew", "New", K.StandardKey.New, self.new_file)
-        self.action_quit = self._action("actionQuit", "Quit", K.StandardKey.Quit, self.close)
+        self.action_quit = self._action("actionQuit", "Quit", K.StandardKey.Quit, self.quit)
         self.action_dark = self._action("actionDarkTheme", "Dark theme", None, None)
         self.action_dark.setCheckable(True)
         self.action_dark.toggled.connect(lambda on: self.apply_theme("dark" if on else "light"))
@@ -389,10 +411,32 @@ class MainWindow(QMainWindow):
             self.splitter.restoreState(splitter_state)
             self._splitter_pending = False
         self._refresh_recent_menu()
-        text = self._read_autosave()
-        if text is not None:
-            self.editor.setPlainText(text)
-            self.status_label.setText("Restored the unsaved script from the last session.")
+        self._restore_autosave()
+
+    def fit_to_screen(self) -> None:
+        """Keep the whole window (frame included) on the screen's available area.
+
+        The first size is chosen in __init__, before the widgets are polished, when the layout's
+        minimum height is overestimated (758 px on a 720 px screen); and a geometry restored from a
+        larger monitor may not fit this one. Once shown, the real minimum is known: shrink to the
+        screen (never below that minimum) and move the window inside it.
+        """
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is None:
+            return
+        avail = screen.availableGeometry()
+        frame, inner = self.frameGeometry(), self.geometry()
+        extra_w, extra_h = frame.width() - inner.width(), frame.height() - inner.height()
+        minimum = self.layout().minimumSize() if self.layout() is not None else self.minimumSizeHint()
+        width = max(minimum.width(), min(inner.width(), avail.width() - extra_w))
+        height = max(minimum.height(), min(inner.height(), avail.height() - extra_h))
+        if (width, height) != (inner.width(), inner.height()):
+            self.resize(width, height)
+        frame = self.frameGeometry()
+        x = min(max(frame.left(), avail.left()), max(avail.left(), avail.right() + 1 - frame.width()))
+        y = min(max(frame.top(), avail.top()), max(avail.top(), avail.bottom() + 1 - frame.height()))
+        if (x, y) != (frame.left(), frame.top()):
+            self.move(x, y)
 
     def _default_geometry(self) -> None:
         """First launch: most of the available screen (never more than it), centred on it."""
@@ -406,27 +450,143 @@ class MainWindow(QMainWindow):
         self.resize(width, height)
         self.move(avail.left() + (avail.width() - width) // 2, avail.top() + (avail.height() - height) // 2)
 
-    def _read_autosave(self) -> str | None:
+    # ---- autosave: one slot per running window ------------------------------------------------
+    def _claim_autosave_slot(self, base: Path) -> Path:
+        """The first autosave file (``base``, ``base-1``, ...) whose lock no running window holds.
+
+        A lock left by a killed process is stale (its process is gone) and is taken over, so the
+        next launch finds the killed session's text; a window that is still running keeps its own.
+        """
         try:
-            return self.autosave_path.read_text(encoding="utf-8")
+            base.parent.mkdir(parents=True, exist_ok=True)
         except OSError:
-            return None
+            return base
+        for n in range(MAX_AUTOSAVE_SLOTS):
+            path = base if n == 0 else base.with_name(f"{base.stem}-{n}{base.suffix}")
+            lock = QLockFile(str(path) + ".lock")
+            lock.setStaleLockTime(0)  # stale only when its process is gone, never by age
+            if lock.tryLock(0):
+                self._autosave_lock = lock
+                return path
+        return base  # every slot busy (or locks unsupported): share the first, as before
+
+    def _autosave_meta_path(self) -> Path:
+        return self.autosave_path.with_suffix(".json")
+
+    def _restore_autosave(self) -> None:
+        """Load this slot's autosave (unsaved text of a session that ended without saving it).
+
+        The text is shown, marked modified and tied to the file it belonged to, but not run.
+        """
+        try:
+            text = self.autosave_path.read_text(encoding="utf-8")
+        except OSError:
+            return
+        meta = {}
+        try:
+            meta = json.loads(self._autosave_meta_path().read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            pass
+        file = Path(meta["file"]) if isinstance(meta.get("file"), str) else None
+        baseline = ""
+        if file is not None:
+            try:
+                baseline = file.read_text(encoding="utf-8")
+            except OSError:
+                baseline = ""
+        self.current_file = file
+        self._baseline_text = baseline
+        self.editor.setPlainText(text)
+        self.restored_autosave = self.autosave_path
+        when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(self.autosave_path.stat().st_mtime))
+        lines = text.count("\n") + (not text.endswith("\n") and bool(text))
+        what = f"unsaved changes to {file.name}" if file is not None else "an unsaved untitled script"
+        self.status_label.setText(
+            f"Restored {what} ({lines} lines, autosaved {when}) from {self.autosave_path}. "
+            "Not run: press Run (Ctrl+Enter) to run it."
+        )
 
     def autosave(self) -> None:
-        """Write the editor text to the autosave file (only when it changed since the last write)."""
+        """Write unsaved editor text to this window's autosave slot; drop the slot when nothing
+        is unsaved (only when something changed since the last write)."""
         if not getattr(self, "_dirty_autosave", False):
             return
+        self._autosave_timer.stop()
         try:
-            self.autosave_path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.autosave_path.with_suffix(".tmp")
-            tmp.write_text(self.editor.toPlainText(), encoding="utf-8")
-            os.replace(tmp, self.autosave_path)
+            if self.is_modified():
+                self.autosave_path.parent.mkdir(parents=True, exist_ok=True)
+                meta = {"file": str(self.current_file) if self.current_file is not None else None,
+                        "pid": os.getpid()}
+                for path, content in ((self._autosave_meta_path(), json.dumps(meta)),
+                                      (self.autosave_path, self.editor.toPlainText())):
+                    tmp = path.with_name(path.name + ".tmp")
+                    tmp.write_text(content, encoding="utf-8")
+                    os.replace(tmp, path)
+            else:
+                self._drop_autosave()
             self._dirty_autosave = False
         except OSError as exc:
             self.status_label.setText(f"Autosave failed: {exc}")
 
+    def _drop_autosave(self) -> None:
+        for path in (self.autosave_path, self._autosave_meta_path()):
+            try:
+                path.unlink()
+            except FileNotFoundError:
+                pass
+            except OSError as exc:
+                self.status_label.setText(f"Cannot remove the autosave {path}: {exc}")
+
+    def is_modified(self) -> bool:
+        """True when the editor holds text that is not saved in a file."""
+        return self._modified
+
     def _on_text_changed(self) -> None:
         self._dirty_autosave = True
+        modified = self.editor.toPlainText() != self._baseline_text
+        if modified != self._modified:
+            self._modified = modified
+            self._update_title()
+        if not self._shut_down:
+            self._autosave_timer.start()  # restarts: written AUTOSAVE_DELAY_MS after the last key
+
+    def _set_baseline(self, text: str) -> None:
+        """The editor's text is now saved (or freshly opened): not modified."""
+        self._baseline_text = text
+        self._modified = self.editor.toPlainText() != text
+        self._dirty_autosave = True
+        self._update_title()
+        self.autosave()  # nothing unsaved any more: the slot is dropped at once
+
+    def _update_title(self) -> None:
+        name = self.current_file.name if self.current_file is not None else "untitled"
+        self.setWindowTitle(f"{name}[*] — gradviz")
+        self.setWindowModified(self._modified)
+
+    def maybe_save(self, doing: str = "continuing") -> bool:
+        """Ask Save / Discard / Cancel when the editor has unsaved text; True to go ahead."""
+        if not self.is_modified():
+            return True
+        name = self.current_file.name if self.current_file is not None else "The untitled script"
+        box = QMessageBox(QMessageBox.Icon.Warning, "Unsaved changes", f"{name} has unsaved changes.",
+                          QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+                          | QMessageBox.StandardButton.Cancel, self)
+        box.setObjectName("unsavedChangesPrompt")
+        box.setInformativeText(f"Save them before {doing}?")
+        for button, name in ((QMessageBox.StandardButton.Save, "promptSave"),
+                             (QMessageBox.StandardButton.Discard, "promptDiscard"),
+                             (QMessageBox.StandardButton.Cancel, "promptCancel")):
+            box.button(button).setObjectName(name)
+        box.setDefaultButton(QMessageBox.StandardButton.Save)
+        box.setEscapeButton(QMessageBox.StandardButton.Cancel)
+        choice = box.exec()
+        box.deleteLater()
+        if choice == QMessageBox.StandardButton.Save:
+            return self.save()
+        if choice == QMessageBox.StandardButton.Discard:
+            self._drop_autosave()
+            return True
+        return False
 
     def recent_files(self) -> list[str]:
         value = self.settings.value("recentFiles", [])
@@ -447,9 +607,24 @@ class MainWindow(QMainWindow):
             action.triggered.connect(lambda _=False, f=f: self.open_file(f))
         self.recent_menu.setEnabled(bool(files))
 
+    def quit(self) -> None:
+        """File → Quit: close the window, asking first about unsaved text."""
+        self._ask_on_close = True
+        try:
+            self.close()
+        finally:
+            self._ask_on_close = False
+
     def closeEvent(self, event) -> None:
-        self._dirty_autosave = True
-        self.autosave()
+        # The user closing the window (Quit, the title bar's close button) is asked about unsaved
+        # text; a programmatic close keeps it in the autosave, restored on the next launch.
+        if (self._ask_on_close or event.spontaneous()) and not self._shut_down \
+                and not self.maybe_save("quitting"):
+            event.ignore()
+            return
+        if not self._shut_down:
+            self._dirty_autosave = True
+            self.autosave()
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("windowState", self.saveState())
         self.settings.setValue("splitterState", self.splitter.saveState())
@@ -459,8 +634,15 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
     def shutdown(self) -> None:
-        """Stop the script and the layout worker and wait for both (no thread outlives the window)."""
+        """Stop the script and the layout worker and wait for both (no thread outlives the window);
+        write what is pending for the autosave and let go of its slot."""
+        if not self._shut_down:
+            self.autosave()
+            self._shut_down = True
         self._autosave_timer.stop()
+        if self._autosave_lock is not None:
+            self._autosave_lock.unlock()
+            self._autosave_lock = None
         self.session.stop()
         self.session.wait(3)
         if self._job is not None:
@@ -481,30 +663,40 @@ class MainWindow(QMainWindow):
         menu.setEnabled(bool(files))
 
     def open_dialog(self) -> None:
+        if not self.maybe_save("opening another script"):
+            return
         path, _ = QFileDialog.getOpenFileName(self, "Open script", str(self.current_file or Path.cwd()),
                                               "Python (*.py);;All files (*)")
         if path:
-            self.open_file(path)
+            self.open_file(path, ask=False)
 
-    def open_file(self, path, run: bool = False) -> bool:
+    def open_file(self, path, run: bool = False, ask: bool = True) -> bool:
+        """Load ``path`` into the editor (asking first about unsaved text unless ``ask`` is False)."""
         path = Path(path)
+        if ask and not self.maybe_save(f"opening {path.name}"):
+            return False
         try:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
             QMessageBox.warning(self, "gradviz", f"Cannot open {path}: {exc}")
             return False
-        self.editor.setPlainText(text)
         self.current_file = path
-        self.setWindowTitle(f"{path.name} — gradviz")
+        self._baseline_text = text
+        self.editor.setPlainText(text)
+        self._set_baseline(text)
         self._remember_recent(path)
         if run:
             self.run()
         return True
 
-    def new_file(self) -> None:
-        self.editor.setPlainText("")
+    def new_file(self) -> bool:
+        if not self.maybe_save("starting a new script"):
+            return False
         self.current_file = None
-        self.setWindowTitle("gradviz")
+        self._baseline_text = ""
+        self.editor.setPlainText("")
+        self._set_baseline("")
+        return True
 
     def save(self) -> bool:
         if self.current_file is None or self.current_file.parent == EXAMPLES_DIR:
@@ -523,7 +715,7 @@ class MainWindow(QMainWindow):
             QMessageBox.warning(self, "gradviz", f"Cannot save {path}: {exc}")
             return False
         self.current_file = path
-        self.setWindowTitle(f"{path.name} — gradviz")
+        self._set_baseline(self.editor.toPlainText())
         self._remember_recent(path)
         self.status_label.setText(f"Saved {path}")
         return True
@@ -555,6 +747,10 @@ class MainWindow(QMainWindow):
     def _on_started(self) -> None:
         self._update_running(True)
         self.status_label.setText("Running…")
+        # The last run's failure no longer describes what is on screen once a new run starts.
+        if self.view.notice == FAILED_RUN_NOTICE:
+            self.view.notice = ""
+            self.view.viewport().update()
 
     def _on_output(self, text: str) -> None:
         self.output_panel.moveCursor(self.output_panel.textCursor().MoveOperation.End)
@@ -617,7 +813,7 @@ class MainWindow(QMainWindow):
         self.status_label.setText(error.message + self._output_note())
         if self.scene is not None:
             # Nothing is lost: the last good graph stays, marked as such.
-            self.view.notice = "This run failed; the graph is from the last run that finished."
+            self.view.notice = FAILED_RUN_NOTICE
             self.view.viewport().update()
 
     # ---- the graph -----------------------------------------------------------------------------
@@ -665,8 +861,9 @@ class MainWindow(QMainWindow):
         return self.session.is_running or self._awaiting_outcome or self._job is not None
 
     def _on_job_progress(self, fraction: float, message: str) -> None:
+        # The bar holds only the percentage (a phrase overflowed it); the phrase goes beside it.
         self.progress.setValue(int(fraction * 100))
-        self.progress.setFormat(f"{message} %p%")
+        self.status_label.setText(f"Laying out the graph: {message}…")
 
     def _finish_job(self, job: _GraphJob) -> bool:
         if job is not self._job:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 import pyqtgraph.exporters  # noqa: F401  (registers ImageExporter / SVGExporter)
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QRectF, Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -130,6 +130,13 @@ class Crosshair:
         self.label.setText(f"x = {point.x():.4g}   y = {point.y():.4g}")
 
 
+def no_si_prefix(plot: pg.PlotItem) -> None:
+    """Plain numbers on the axes: pyqtgraph's automatic SI scaling labels unit-less data
+    "x (x0.001)" with ticks -100...600, which reads as nonsense for a tensor's values."""
+    for name in ("left", "bottom"):
+        plot.getAxis(name).enableAutoSIPrefix(False)
+
+
 class _PlotTab(QWidget):
     """A pyqtgraph plot with a readout line and an Export button."""
 
@@ -140,6 +147,7 @@ class _PlotTab(QWidget):
         self.plot: pg.PlotItem = self.widget.getPlotItem()
         self.plot.setTitle(title)
         self.plot.showGrid(x=True, y=True, alpha=0.25)
+        no_si_prefix(self.plot)
         self.readout = QLabel(" ")
         self.readout.setObjectName(object_name + "Readout")
         self.crosshair = Crosshair(self.plot, self.readout)
@@ -178,7 +186,7 @@ class HeatmapView(QWidget):
         self.plot.setAspectLocked(False)
         self.image = pg.ImageItem(axisOrder="row-major")
         self.plot.addItem(self.image)
-        self.colorbar = pg.ColorBarItem(colorMap=pg.colormap.get("viridis"), interactive=False)
+        self.colorbar = pg.ColorBarItem(colorMap=pg.colormap.get("viridis"), interactive=False, width=12)
         self.colorbar.setImageItem(self.image, insert_in=self.plot)
         self._labels: list = []
         self.data: np.ndarray | None = None
@@ -197,7 +205,11 @@ class HeatmapView(QWidget):
         layout.addLayout(bottom)
 
     def set_matrix(self, data, title: str | None = None) -> None:
-        """Show ``data`` (a Tensor or array; 1-D becomes one row, 0-D a 1x1 image)."""
+        """Show ``data`` (a Tensor or array; 1-D becomes a 1xN strip, 0-D a 1x1 image).
+
+        Cell (r, c) covers [c - 0.5, c + 0.5] x [r - 0.5, r + 0.5], so the axes' integer ticks
+        sit at cell centres and name the row and column.
+        """
         arr = as_array(data)
         if arr is None:
             self.clear()
@@ -214,7 +226,14 @@ class HeatmapView(QWidget):
         if lo == hi:
             lo, hi = lo - 0.5, hi + 0.5
         self.image.setImage(np.nan_to_num(arr), autoLevels=False, levels=(lo, hi))
+        self.image.setRect(QRectF(-0.5, -0.5, arr.shape[1], arr.shape[0]))
         self.colorbar.setLevels((lo, hi))
+        # Only the two ends on the colour bar: a short heatmap has no room for more labels.
+        self.colorbar.axis.setTicks([[(lo, f"{lo:.2g}"), (hi, f"{hi:.2g}")], []])
+        # Small matrices: one tick per row and column, at the cell centres.
+        rows, cols = arr.shape
+        self.plot.getAxis("bottom").setTicks([[(c, str(c)) for c in range(cols)]] if cols <= 8 else None)
+        self.plot.getAxis("left").setTicks([[(r, str(r)) for r in range(rows)]] if rows <= 8 else None)
         if title is not None:
             self.plot.setTitle(title)
         self._show_numbers(arr)
@@ -228,7 +247,7 @@ class HeatmapView(QWidget):
             return
         for (r, c), v in np.ndenumerate(arr):
             text = pg.TextItem(f"{v:.3g}", color=(255, 255, 255), anchor=(0.5, 0.5))
-            text.setPos(c + 0.5, r + 0.5)
+            text.setPos(c, r)
             self.plot.addItem(text)
             self._labels.append(text)
 
@@ -241,7 +260,7 @@ class HeatmapView(QWidget):
         if self.data is None or not self.plot.sceneBoundingRect().contains(pos):
             return
         p = self.plot.vb.mapSceneToView(pos)
-        r, c = int(np.floor(p.y())), int(np.floor(p.x()))
+        r, c = int(np.floor(p.y() + 0.5)), int(np.floor(p.x() + 0.5))
         if 0 <= r < self.data.shape[0] and 0 <= c < self.data.shape[1]:
             self.readout.setText(f"[{r}, {c}] = {self.data[r, c]:.6g}")
 
@@ -493,13 +512,23 @@ class PlotsPanel(QWidget):
         g = t._grad
         source = t if self.hist_source.currentText() == "values" else g
         self._set_histogram(as_array(source) if source is not None else None)
-        if t._data.ndim == 2:
-            self.value_heatmap.set_matrix(t, f"{self.selected_name}")
-            if g is not None:
-                self.grad_heatmap.set_matrix(g, f"{self.selected_name}.grad")
-            else:
-                self.grad_heatmap.clear()
-                self.grad_heatmap.plot.setTitle(f"{self.selected_name}.grad is None")
+        ndim = t._data.ndim
+        if ndim == 0:
+            # Nothing to map: say so instead of leaving the previous tensor's picture.
+            for view in (self.value_heatmap, self.grad_heatmap):
+                view.clear()
+            self.value_heatmap.plot.setTitle(f"{self.selected_name} is a single number: no heatmap")
+            self.grad_heatmap.plot.setTitle("")
+            return
+        shape = "x".join(str(n) for n in t._data.shape)
+        # 1-D: a 1xN strip; more than 2-D: rows of the last dimension.
+        note = {1: f" (1x{shape} strip)", 2: ""}.get(ndim, f" ({shape} as rows of the last dim)")
+        self.value_heatmap.set_matrix(t, f"{self.selected_name}{note}")
+        if g is not None:
+            self.grad_heatmap.set_matrix(g, f"{self.selected_name}.grad")
+        else:
+            self.grad_heatmap.clear()
+            self.grad_heatmap.plot.setTitle(f"{self.selected_name}.grad is None")
 
     def _set_histogram(self, arr: np.ndarray | None, bins: int = 30) -> None:
         if arr is None or arr.size == 0:

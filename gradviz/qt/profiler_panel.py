@@ -117,7 +117,12 @@ class ProfilerPanel(QWidget):
         self.timeline.scene().sigMouseMoved.connect(self._on_timeline_mouse)
         self._bars: list = []
 
-        split = QSplitter(Qt.Vertical)
+        # Table beside the timeline: a bottom dock is wide and short, and stacked the table got
+        # room for a single row. Compact rows show more of it.
+        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 6)
+        self.table.setMinimumWidth(360)
+        split = QSplitter(Qt.Horizontal)
+        split.setObjectName("profileSplit")
         split.addWidget(self.table)
         tl = QWidget()
         tl_layout = QVBoxLayout(tl)
@@ -125,6 +130,9 @@ class ProfilerPanel(QWidget):
         tl_layout.addWidget(self.timeline, 1)
         tl_layout.addWidget(self.timeline_readout)
         split.addWidget(tl)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        split.setSizes([600, 400])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addLayout(top)
@@ -214,6 +222,8 @@ class ProfilerPanel(QWidget):
         # PyTorch's tutorial sorts by self CPU time.
         self.table.sortItems(2, Qt.DescendingOrder)
         self.table.resizeColumnsToContents()
+        # A long op name must not push the numbers out of view (the full name is in the cell).
+        self.table.setColumnWidth(0, min(self.table.columnWidth(0), 200))
 
     def rows(self) -> list[tuple[str, int]]:
         """(Name, # of Calls) of every table row, in display order."""

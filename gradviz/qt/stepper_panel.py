@@ -415,7 +415,7 @@ class StepperPanel(QWidget):
         if s.pause_reason:
             text += f"<br><span style='color:{current_theme().error_text}'>Paused: {s.pause_reason}</span>"
         self.status.setText(text)
-        notes = [n for n in (s.note, s.accumulation_note) if n]
+        notes = [n for n in (s.note, s.accumulation_note, getattr(s, "clean_note", None)) if n]
         self.notes.setText("\n".join(notes))
         self.notes.setStyleSheet(f"color: {current_theme().warn_text};")
         self.notes.setVisible(bool(notes))
@@ -535,7 +535,8 @@ class BackwardTools(QObject):
                 self.stepper_panel.stop()
                 stepper.restore_grads()
             try:
-                stepper = Stepper(root)
+                # A clean .grad: stepping shows the script's backward, not a second one on top of it.
+                stepper = Stepper(root, clean_grads=True)
             except RuntimeError as exc:  # e.g. a root that does not require grad
                 self.stepper_panel.set_stepper(None)
                 self.stepper_panel.status.setText(f"RuntimeError: {exc}")

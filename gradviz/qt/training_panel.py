@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QSplitter,
     QTableWidget,
@@ -32,7 +33,7 @@ from PySide6.QtWidgets import (
 from PySide6.QtCore import Qt
 
 from gradviz.model.training import LOSSES, OPTIMIZERS, Trainer, find_modules, find_tensors, guess_inputs
-from gradviz.qt.plots import HeatmapView
+from gradviz.qt.plots import HeatmapView, no_si_prefix
 
 SHOWN_VALUES = 10  # the tutorial prints layer2.weight[0][0:10]
 
@@ -44,6 +45,17 @@ class _TrainerBridge(QObject):
     progress = Signal(int, int)
     run_finished = Signal(bool)
     failed = Signal(str)
+
+
+def _nice_step(span: float) -> int:
+    """The whole number among 1, 2, 5, 10, 20, 50, ... nearest above ``span``."""
+    step = 1
+    while step < span:
+        for factor in (2, 5 / 2, 2):
+            step = int(step * factor)
+            if step >= span:
+                break
+    return step
 
 
 class TrainingPanel(QWidget):
@@ -121,13 +133,17 @@ class TrainingPanel(QWidget):
         self.loss_plot.setTitle("loss")
         self.loss_plot.setLabel("bottom", "step")
         self.loss_plot.showGrid(x=True, y=True, alpha=0.25)
+        self.loss_plot.setMinimumWidth(170)  # narrower, the tick labels run together
+        no_si_prefix(self.loss_plot.getPlotItem())
         self.loss_curve = self.loss_plot.plot([], [], pen=pg.mkPen((31, 119, 180), width=2))
 
         self.weights_table = QTableWidget(0, SHOWN_VALUES, objectName="weightsTable")
         self.weights_table.setEditTriggers(QTableWidget.NoEditTriggers)
-        self.weights_table.setMaximumHeight(110)
+        self.weights_table.setMaximumHeight(86)
         self.weight_heatmap = HeatmapView("weight", "weightHeatmap")
         self.grad_heatmap = HeatmapView("grad", "weightGradHeatmap")
+        for view in (self.weight_heatmap, self.grad_heatmap):
+            view.setMinimumHeight(120)  # room for the image, its axes and the colour bar
         heat = QSplitter(Qt.Horizontal)
         heat.addWidget(self.weight_heatmap)
         heat.addWidget(self.grad_heatmap)
@@ -151,11 +167,18 @@ class TrainingPanel(QWidget):
         right_layout.addWidget(heat, 1)
         # Controls | loss curve | weights: a bottom dock is wide and short.
         split = QSplitter(Qt.Horizontal)
-        split.addWidget(left)
+        # In a short dock the form scrolls rather than being squeezed into the dock's tab bar.
+        scroll = QScrollArea()
+        scroll.setObjectName("trainingControls")
+        scroll.setWidget(left)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setMinimumWidth(left.minimumSizeHint().width() + 16)
+        split.addWidget(scroll)
         split.addWidget(self.loss_plot)
         split.addWidget(right)
         split.setStretchFactor(1, 1)
-        split.setStretchFactor(2, 2)
+        split.setStretchFactor(2, 3)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addWidget(split)
@@ -303,6 +326,9 @@ class TrainingPanel(QWidget):
             return
         losses = list(self.trainer.losses)
         self.loss_curve.setData(np.arange(1, len(losses) + 1), np.asarray(losses, dtype=np.float64))
+        # Steps are whole numbers: ticks 1, 2, 5, 10, ... apart, never "0.8 1.0 1.2".
+        major = _nice_step(len(losses) / 4)
+        self.loss_plot.getAxis("bottom").setTickSpacing(major, major)
 
     def _show_weights(self) -> None:
         """Before/after numbers of row 0 (the first SHOWN_VALUES), heatmaps of the weight and grad."""
