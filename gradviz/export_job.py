@@ -163,7 +163,9 @@ def run_in_kernel(request, usage_error) -> tuple[dict, StepSnapshot | None, str,
         snapshot = None
         try:
             if request.steps is not None:
-                started = kernel.step_start(root_name)
+                # From a clean .grad, as the app steps: the exported leaves show what this backward
+                # sent (2·cos(a) for the tutorial), not that added to the script's own backward.
+                started = kernel.step_start(root_name, zero_grad=True)
                 if started.get("note"):
                     notes.append(started["note"])
                 wanted = None if request.steps < 0 else request.steps

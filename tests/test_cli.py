@@ -595,3 +595,14 @@ def test_an_unknown_backend_exits_2(capsys, script, tmp_path):
     path.write_text("# gradviz: backend=troch\nx = 1\n")
     assert cli.main(["export", str(path), "-o", str(tmp_path / "g.json")]) == 2
     assert "unknown backend 'troch'" in capsys.readouterr().err
+
+
+def test_stepped_export_starts_from_a_clean_grad_like_the_app(tmp_path):
+    """01_simple_example.py already ran out.backward(); the stepped export shows this backward's
+    gradient 2·cos(a), as the app does, not 4·cos(a) added to the script's own."""
+    (example,) = [p for p in example_scripts() if p.name == "01_simple_example.py"]
+    out = tmp_path / "g.json"
+    assert cli.main(["export", str(example), "-o", str(out), "--steps", "all"]) == 0
+    doc = json.loads(out.read_text())
+    a = np.linspace(0.0, 2.0 * np.pi, 25)
+    np.testing.assert_allclose(np.array(doc["leaves"]["a"]["grad"], dtype=float), 2 * np.cos(a), atol=1e-5)
