@@ -17,6 +17,7 @@ import traceback
 
 from engine._state import STATE
 from engine._tensor import Tensor
+from engine.autograd.graph import revive_freed
 from gradviz.model.session import (
     _exception_error,
     _register_source,
@@ -163,7 +164,12 @@ class EngineScripts:
 
     @staticmethod
     def collect(namespace: dict, tree) -> dict:
-        return collect_tensors(namespace, tree)[0]
+        tensors = collect_tensors(namespace, tree)[0]
+        # As the in-process session does: a backward in the script freed its graph's saved tensors
+        # (kept aside under keep_freed); put them back, so the graph document, the inspector's saved
+        # values and the stepper all see the same replayable graph.
+        revive_freed(list(tensors.values()))
+        return tensors
 
     @staticmethod
     def default_root(tensors: dict) -> str | None:
