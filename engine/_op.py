@@ -48,6 +48,10 @@ class Op(Node):
     inputs: tuple = ("self",)
     # Which of those inputs the rules read back.
     saves: tuple = ()
+    # Optional: saved input name -> names of the inputs whose gradient reads it, as derivatives.yaml
+    # implies (PyTorch saves ``self`` of ``a * b`` only when ``b`` needs a gradient). A saved input
+    # no input-needing-grad reads is not version-checked, so ``c = b * 3; b.mul_(2)`` stays legal.
+    saves_for: dict | None = None
     # True when the rules read the forward result (exposed as grad_fn._saved_result).
     saves_result = False
     # Number of outputs of forward (a tuple when > 1) and which of them carry no gradient.
@@ -66,6 +70,10 @@ class Op(Node):
             cls.__name__ = cls.node_name
         # Positions of the saved inputs, resolved once per class instead of on every call.
         cls._save_idx = tuple(cls.inputs.index(n) for n in cls.saves)
+        sf = cls.saves_for
+        cls._save_need = None if sf is None else tuple(
+            tuple(cls.inputs.index(n) for n in sf.get(s, cls.inputs)) for s in cls.saves
+        )
 
     # ---- to be written by each op -------------------------------------------------------------
     def forward(self, *arrays):  # pragma: no cover - abstract
@@ -228,6 +236,8 @@ class Op(Node):
             # A view: the base's history is rewritten (CopySlices), as PyTorch does.
             from .ops.inplace import apply_on_view
 
+            if target._multi_view is not None and target._requires_grad:
+                raise RuntimeError(_multi_view_message(target))
             return apply_on_view(cls, target, others, params)
         # The op sees the old value of target as a separate tensor with target's history. When the
         # rules need it, it must be a copy: target's storage is about to be overwritten.
@@ -248,10 +258,36 @@ class Op(Node):
             node._result = (target._data, target._vc, target._vc[0])
         if result._fw_grad is not None:
             target._fw_grad = result._fw_grad
+        if target._views is not None:
+            # Views of target read the old history: give them grad_fns re-reading the new one.
+            from .ops.inplace import rebase_views
+
+            rebase_views(target, None)
         return target
 
 
 _NO_EDGE = (None, 0)
+
+
+class _AnyVersion:
+    """The recorded version of a saved input no needed gradient reads: equal to every version.
+
+    ``Op.saved`` compares ``t._vc[0] != version``; an int compared with this object falls back to
+    ``__ne__`` here, so the check costs nothing extra on the hot path.
+    """
+
+    __slots__ = ()
+
+    def __eq__(self, other) -> bool:
+        return True
+
+    def __ne__(self, other) -> bool:
+        return False
+
+    __hash__ = object.__hash__
+
+
+_ANY_VERSION = _AnyVersion()
 _new = object.__new__
 
 
@@ -295,6 +331,13 @@ def _connect(node: Op, inputs: tuple, state) -> None:
             saved = tuple([inputs[i] for i in idx])
             node._saved = saved
             node._saved_versions = tuple([t._vc[0] for t in saved])
+        need = node._save_need
+        if need is not None:
+            nf = node.next_functions
+            node._saved_versions = tuple(
+                v if any(nf[j][0] is not None for j in users) else _ANY_VERSION
+                for v, users in zip(node._saved_versions, need)
+            )
     if state.module_path:
         node.module = state.module_path
     if state.record_source:
@@ -340,6 +383,14 @@ def _user_frame():
     if f is None:
         return None
     return (f.f_code.co_filename, f.f_lineno)
+
+
+def _multi_view_message(t: Tensor) -> str:
+    return (
+        f"Output {t._output_nr} of {t._multi_view} is a view and is being modified inplace. This view is the "
+        "output of a function that returns multiple views. Such functions do not allow the output views to "
+        "be modified inplace. You should replace the inplace operation by an out-of-place one."
+    )
 
 
 _TYPE_NAMES = {

@@ -71,6 +71,8 @@ class Tensor:
     _output_nr = 0
     _grad = None
     _base = None
+    _views = None  # weak references to this base's views (see ops.shape._view_result)
+    _multi_view = None  # forward name ('Split', 'Unbind') of a multi-view op that made this view
     _acc_ref = None
     _retains_grad = False
     _fw_grad = None

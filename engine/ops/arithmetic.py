@@ -182,6 +182,7 @@ class Mul(_Binary):
     node_name = "MulBackward0"
     aten = "aten::mul"
     saves = ("self", "other")
+    saves_for = {"self": ("other",), "other": ("self",)}
 
     def forward(self, a, b):
         out = a * b
@@ -211,6 +212,7 @@ class Div(_Binary):
     node_name = "DivBackward0"
     aten = "aten::div"
     saves = ("self", "other")
+    saves_for = {"self": ("other",), "other": ("self", "other")}
 
     def forward(self, a, b):
         # x/0 gives inf silently like PyTorch: engine filters numpy's warning (see engine/__init__).

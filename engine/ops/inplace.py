@@ -271,7 +271,32 @@ def apply_on_view(cls, target: Tensor, others: tuple, params: dict) -> Tensor:
     base._output_nr = 0
     base._requires_grad = True
     _regenerate(target, positions)
+    rebase_views(base, target)
     return target
+
+
+def rebase_views(base: Tensor, done: Tensor | None) -> None:
+    """After ``base``'s history changed in place, every other live view re-reads itself from it.
+
+    PyTorch regenerates a stale view's grad_fn as ``AsStridedBackward0`` of the base (lazily, on
+    the next access; engine does it eagerly, which gives the same graph).
+    """
+    views = base._views
+    if not views or not base._requires_grad:
+        return
+    alive = []
+    for ref in views:
+        view = ref()
+        if view is None:
+            continue
+        alive.append(ref)
+        if view is done or view._base is not base:
+            continue
+        try:
+            _regenerate(view, _flat_positions(base._data, view._data))
+        except NotImplementedError:
+            pass  # a base laid out with negative/odd strides: the view keeps its old history
+    base._views = alive
 
 
 def regenerate_view(view: Tensor) -> None:

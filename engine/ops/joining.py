@@ -323,7 +323,13 @@ def stack(tensors, dim: int = 0) -> Tensor:
 
 
 def _as_views(pieces: tuple, input: Tensor) -> tuple:
-    return tuple(_view_result(p, input) for p in pieces)
+    views = tuple(_view_result(p, input) for p in pieces)
+    if views and views[0].grad_fn is not None:
+        # PyTorch refuses in-place ops on these (several views of one base from one node).
+        forward_name = views[0].grad_fn.node_name.rsplit("Backward", 1)[0]
+        for v in views:
+            v._multi_view = forward_name
+    return views
 
 
 @public(method=True)

@@ -30,6 +30,7 @@ class Mm(Op):
     aten = "aten::mm"
     inputs = ("self", "mat2")
     saves = ("self", "mat2")
+    saves_for = {"self": ("mat2",), "mat2": ("self",)}
 
     def forward(self, a, b):
         return a @ b
@@ -64,6 +65,7 @@ class Addmm(Op):
     aten = "aten::addmm"
     inputs = ("self", "mat1", "mat2")
     saves = ("mat1", "mat2")
+    saves_for = {"mat1": ("mat2",), "mat2": ("mat1",)}
     beta = 1
     alpha = 1
 
@@ -112,6 +114,7 @@ class Mv(Op):
     aten = "aten::mv"
     inputs = ("self", "vec")
     saves = ("self", "vec")
+    saves_for = {"self": ("vec",), "vec": ("self",)}
 
     def forward(self, m, v):
         return m @ v
@@ -144,6 +147,7 @@ class Dot(Op):
     aten = "aten::dot"
     inputs = ("self", "tensor")
     saves = ("self", "tensor")
+    saves_for = {"self": ("tensor",), "tensor": ("self",)}
 
     def forward(self, a, b):
         # A BLAS dot accumulates from +0, so PyTorch never returns -0. (numpy's dot can).
@@ -177,6 +181,7 @@ class Bmm(Op):
     aten = "aten::bmm"
     inputs = ("self", "mat2")
     saves = ("self", "mat2")
+    saves_for = {"self": ("mat2",), "mat2": ("self",)}
 
     def forward(self, a, b):
         return np.matmul(a, b)

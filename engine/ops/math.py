@@ -709,6 +709,7 @@ class Addcmul(Op):
     inputs = ("self", "tensor1", "tensor2")
     saves = ("tensor1", "tensor2")
     value = 1
+    saves_for = {"tensor1": ("tensor2",), "tensor2": ("tensor1",)}
 
     def forward(self, x, t1, t2):
         return x + self.value * (t1 * t2)
@@ -743,6 +744,7 @@ class Addcdiv(Op):
     inputs = ("self", "tensor1", "tensor2")
     saves = ("tensor1", "tensor2")
     value = 1
+    saves_for = {"tensor1": ("tensor2",), "tensor2": ("tensor1", "tensor2")}
 
     def forward(self, x, t1, t2):
         return x + self.value * (t1 / t2)

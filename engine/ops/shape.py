@@ -7,12 +7,14 @@ in-place change through one is seen through the other.
 from __future__ import annotations
 
 import warnings
+import weakref
 
 import numpy as np
 
 from .. import _dtype
 from .._api import method, public
 from .._op import Op
+from .._state import STATE
 from .._tensor import Tensor, _wrap_dim
 
 
@@ -251,8 +253,22 @@ class ToCopy(Op):
 
 
 def _view_result(out: Tensor, base: Tensor) -> Tensor:
+    """Make ``out`` a view of ``base``'s root base: same storage and version counter.
+
+    Under grad mode the root also keeps a weak list of its views, so that an in-place op on the
+    base or on any view can rebase the others' grad_fn (AsStridedBackward0), as PyTorch does.
+    """
     out._vc = base._vc
-    out._base = base._base if base._base is not None else base
+    root = base._base if base._base is not None else base
+    out._base = root
+    if STATE.grad_enabled:
+        views = root._views
+        if views is None:
+            root._views = [weakref.ref(out)]
+        else:
+            if len(views) >= 64 and (len(views) & (len(views) - 1)) == 0:
+                views[:] = [r for r in views if r() is not None]  # prune dead views now and then
+            views.append(weakref.ref(out))
     return out
 
 
