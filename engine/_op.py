@@ -159,12 +159,15 @@ class Op(Node):
         if prof is not None:
             token = prof._op_start(cls.aten or cls.node_name, inputs)
         n_in = len(inputs)
-        if n_in == 2:
-            out = node.forward(inputs[0]._data, inputs[1]._data)
-        elif n_in == 1:
-            out = node.forward(inputs[0]._data)
-        else:
-            out = node.forward(*[t._data for t in inputs])
+        try:  # free when nothing is raised; numpy's errors become PyTorch's in one place
+            if n_in == 2:
+                out = node.forward(inputs[0]._data, inputs[1]._data)
+            elif n_in == 1:
+                out = node.forward(inputs[0]._data)
+            else:
+                out = node.forward(*[t._data for t in inputs])
+        except (ValueError, AttributeError) as error:
+            raise _torch_error(cls, inputs, error) from None
         if prof is not None:
             prof._op_end(token)
         state = STATE
@@ -228,7 +231,10 @@ class Op(Node):
                 node = cls.__new__(cls)
                 if params:
                     node.__dict__.update(params)
-                out = node.forward(target._data, *[o._data for o in others])
+                try:
+                    out = node.forward(target._data, *[o._data for o in others])
+                except (ValueError, AttributeError) as error:
+                    raise _torch_error(cls, (target, *others), error) from None
             _write_into(target, out)
             target._vc[0] += 1
             return target
@@ -383,6 +389,41 @@ def _user_frame():
     if f is None:
         return None
     return (f.f_code.co_filename, f.f_lineno)
+
+
+def _torch_error(cls, inputs: tuple, error: Exception) -> Exception:
+    """The exception PyTorch raises where numpy raised ``error`` (the op's one translation point).
+
+    A non-tensor where a tensor input belongs is PyTorch's argument-parser TypeError; numpy's
+    broadcast failure is PyTorch's size-mismatch RuntimeError. Anything else is left as it is.
+    """
+    for i, t in enumerate(inputs):
+        if not isinstance(t, Tensor):
+            op_name = (cls.aten or cls.node_name).rsplit(":", 1)[-1]
+            arg = cls.inputs[i] if i < len(cls.inputs) else f"tensors[{i}]"
+            return TypeError(f"{op_name}(): argument '{arg}' (position {i + 1}) must be Tensor, not {type(t).__name__}")
+    if isinstance(error, ValueError):
+        shapes = [t._data.shape for t in inputs]
+        message = broadcast_error(shapes)
+        if message is not None:
+            return RuntimeError(message)
+    return error
+
+
+def broadcast_error(shapes: list) -> str | None:
+    """PyTorch's message for shapes that do not broadcast (``None`` when they do)."""
+    n = max((len(s) for s in shapes), default=0)
+    padded = [(1,) * (n - len(s)) + tuple(s) for s in shapes]
+    for a_i in range(len(padded)):
+        for b_i in range(a_i + 1, len(padded)):
+            a, b = padded[a_i], padded[b_i]
+            for d in range(n - 1, -1, -1):
+                if a[d] != b[d] and a[d] != 1 and b[d] != 1:
+                    return (
+                        f"The size of tensor a ({a[d]}) must match the size of tensor b ({b[d]}) at non-singleton "
+                        f"dimension {d}"
+                    )
+    return None
 
 
 def _multi_view_message(t: Tensor) -> str:

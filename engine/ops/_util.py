@@ -76,5 +76,14 @@ def normalize_dims(dim, ndim: int) -> tuple:
     if dim is None:
         return tuple(range(ndim))
     if isinstance(dim, int):
-        return (_wrap_dim(dim, ndim),)
-    return tuple(sorted(_wrap_dim(d, ndim) for d in dim))
+        _wrap_dim(dim, ndim)
+        # PyTorch wraps dims of a 0-d tensor as if it had one dim (0 and -1 are valid); numpy has no
+        # axis there, so the reduction runs over no axes.
+        return (dim % ndim,) if ndim else ()
+    wrapped = [_wrap_dim(d, ndim) for d in dim]
+    seen = set()
+    for d in wrapped:
+        if d in seen:
+            raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
+        seen.add(d)
+    return tuple(sorted(wrapped)) if ndim else ()

@@ -151,7 +151,13 @@ class Where(Op):
         return [((rng.uniform(-1, 1, (2, 3)), rng.uniform(-1, 1, (2, 3))), {"condition": rng.uniform(size=(2, 3)) > 0.5})]
 
 
-@public(method=True)
+@method("where")
+def _where_method(self, condition, other):
+    """``x.where(cond, y)``: the tensor itself is the value where cond holds (torch.where(cond, x, y))."""
+    return where(condition, self, other)
+
+
+@public()
 def where(condition, input=None, other=None):
     if input is None and other is None:
         return tuple(_make(ix) for ix in np.nonzero(condition._data))

@@ -279,7 +279,8 @@ class IndexSelect(Op):
     aten = "aten::index_select"
 
     def forward(self, x):
-        return np.take(x, self.index, axis=self.dim) if x.ndim else x[self.index]
+        # A 0-d input selects itself with index [0] (PyTorch wraps its dim as rank 1): still 0-d.
+        return np.take(x, self.index, axis=self.dim) if x.ndim else x.copy()
 
     def _indices(self) -> tuple:
         return _dims_before(self.dim) + (self.index,)
@@ -313,9 +314,13 @@ class Gather(Op):
     aten = "aten::gather"
 
     def forward(self, x):
+        if x.ndim == 0:  # a 0-d tensor (dim 0 wraps as rank 1) gathers itself
+            return x.copy()
         return x[_along_dim(self.index, self.dim)]
 
     def vjp(self, grad):
+        if not self._in_meta[0][0]:
+            return (grad.reshape(()),)
         zeros = _zeros_like_meta(self._in_meta[0])
         return (ScatterAdd.apply(zeros, grad, dim=self.dim, index=self.index),)
 
@@ -618,7 +623,7 @@ def _check_along_dim(input: Tensor, dim: int, index: np.ndarray, name: str) -> i
     d = _wrap_dim(dim, nd)
     if index.ndim != nd:
         raise RuntimeError(f"Index tensor must have the same number of dimensions as input tensor")
-    size = input._data.shape[d]
+    size = input._data.shape[d] if nd else 1
     if index.size and (index.min() < -size or index.max() >= size):
         bad = index[(index < -size) | (index >= size)].flat[0]
         raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size {size}")
@@ -629,7 +634,7 @@ def _check_along_dim(input: Tensor, dim: int, index: np.ndarray, name: str) -> i
 def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False) -> Tensor:
     idx = _int_index(index, "gather")
     d = _check_along_dim(input, dim, idx, "gather")
-    return Gather.apply(input, dim=d, index=idx % input._data.shape[d])
+    return Gather.apply(input, dim=d, index=idx % (input._data.shape[d] if input._data.ndim else 1))
 
 
 @public(method=True)

@@ -312,7 +312,7 @@ class _Moment(Op):
             import warnings
 
             warnings.warn(
-                "var(): degrees of freedom is <= 0. Correction should be strictly less than the reduction "
+                f"{self.aten.rsplit(':', 1)[-1]}(): degrees of freedom is <= 0. Correction should be strictly less than the reduction "
                 "factor (input numel divided by output numel).",
                 UserWarning,
                 stacklevel=4,
@@ -325,7 +325,9 @@ class _Moment(Op):
     def _var_grad(self, x):
         """d var / d input = 2 (input − mean) / (N − correction)."""
         centered = x - x.mean(dim=self.dims, keepdim=True)
-        return centered * (2.0 / self.dof)
+        # PyTorch divides by N − correction as it is: 0 gives inf (so 0·inf = nan, as torch prints
+        # for one element), a negative value flips the sign.
+        return centered * (2.0 / self.dof if self.dof else float("inf"))
 
 
 class Var(_Moment):
@@ -489,7 +491,7 @@ class ProdDim(_ProdBase):
 
     def forward(self, x):
         self.dims = normalize_dims(self.dim, x.ndim)
-        return np.prod(x, axis=self.dims[0], keepdims=self.keepdim, dtype=self.out_dtype)
+        return np.prod(x, axis=self.dims, keepdims=self.keepdim, dtype=self.out_dtype)
 
     @staticmethod
     def samples():

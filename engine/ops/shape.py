@@ -81,11 +81,20 @@ class UnsafeView(View):
     aten = "aten::_unsafe_view"
 
 
+class ReshapeAlias(View):
+    """``reshape`` of a non-contiguous tensor whose strides still allow a view (PyTorch's _reshape_alias)."""
+
+    node_name = "ReshapeAliasBackward0"
+    aten = "aten::_reshape_alias"
+
+
 class Transpose(_ViewOp):
     node_name = "TransposeBackward0"
     aten = "aten::transpose"
 
     def forward(self, x):
+        if x.ndim == 0:  # transpose(0, -1) of a 0-d tensor is allowed (dims wrap as rank 1)
+            return x.view()
         return np.swapaxes(x, self.dim0, self.dim1)
 
     def vjp(self, grad):
@@ -293,6 +302,12 @@ def reshape(input, *shape):
     shape = _infer_shape(_shape_args(shape), input._data.size)
     if input._data.flags.c_contiguous:
         return _view_result(View.apply(input, shape=shape), input)
+    try:
+        np.ndarray.view(input._data).shape = shape  # succeeds only when the strides allow a view
+    except AttributeError:
+        pass
+    else:
+        return _view_result(ReshapeAlias.apply(input, shape=shape), input)
     # PyTorch copies a non-viewable tensor first, then views the copy.
     return UnsafeView.apply(Clone.apply(input), shape=shape)
 
