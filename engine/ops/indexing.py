@@ -892,6 +892,12 @@ def _setitem(self: Tensor, index, value) -> None:
         state.grad_enabled = mode
     from .inplace import copy_, regenerate_view
 
+    # PyTorch drops the value's leading size-1 dims first (b[0] = tensor([5.]) writes a 0-d view).
+    lead = 0
+    while value._data.ndim - lead > 0 and value._data.shape[lead] == 1:
+        lead += 1
+    if lead:
+        value = value.reshape(value._data.shape[lead:])
     if advanced:
         # index_put_ runs on the sliced view; with tensor indices only, that is x itself
         # (IndexPutBackward0 on x, no CopySlices), as in PyTorch.

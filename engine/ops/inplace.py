@@ -347,8 +347,11 @@ def _check_fill_value(value: Tensor) -> None:
 @method("copy_")
 def copy_(self: Tensor, src: Tensor, non_blocking: bool = False) -> Tensor:
     """Copy ``src`` (broadcast, cast) into self (CopyBackwards; CopySlices on the base of a view)."""
-    if not isinstance(src, Tensor):
-        raise TypeError(f"copy_(): argument 'src' (position 1) must be Tensor, not {type(src).__name__}")
+    if isinstance(src, (bool, int, float)):
+        # PyTorch's copy_ accepts a Python number (it becomes a 0-d tensor of self's dtype).
+        src = _make(np.asarray(src, dtype=self._data.dtype))
+    elif not isinstance(src, Tensor):
+        raise TypeError(f"copy_(): argument 'other' (position 1) must be Tensor, not {type(src).__name__}")
     return Copy.apply_(self, src)
 
 

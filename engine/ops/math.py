@@ -12,7 +12,7 @@ import numpy as np
 from .._api import method, public
 from .._op import Op
 from .._tensor import Tensor, _make
-from ._util import promote, sum_to, wrap
+from ._util import promote, promote_all, sum_to, wrap
 
 
 def _rand(*shape, low=-1.0, high=1.0, seed=0):
@@ -711,8 +711,11 @@ class Addcmul(Op):
     value = 1
     saves_for = {"tensor1": ("tensor2",), "tensor2": ("tensor1",)}
 
+    out_dtype = None
+
     def forward(self, x, t1, t2):
-        return x + self.value * (t1 * t2)
+        out = x + self.value * (t1 * t2)
+        return out if self.out_dtype is None else out.astype(self.out_dtype, copy=False)
 
     def vjp(self, grad):
         t1, t2 = self.saved
@@ -746,8 +749,11 @@ class Addcdiv(Op):
     value = 1
     saves_for = {"tensor1": ("tensor2",), "tensor2": ("tensor1", "tensor2")}
 
+    out_dtype = None
+
     def forward(self, x, t1, t2):
-        return x + self.value * (t1 / t2)
+        out = x + self.value * (t1 / t2)
+        return out if self.out_dtype is None else out.astype(self.out_dtype, copy=False)
 
     def vjp(self, grad):
         t1, t2 = self.saved
@@ -776,13 +782,17 @@ class Addcdiv(Op):
 @public(method=True)
 def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1) -> Tensor:
     """``input + value · tensor1 · tensor2``."""
-    return Addcmul.apply(input, tensor1, tensor2, value=value)
+    if not (isinstance(tensor1, Tensor) and isinstance(tensor2, Tensor) and isinstance(input, Tensor)):
+        return Addcmul.apply(input, tensor1, tensor2, value=value)  # Op.apply raises PyTorch's TypeError
+    return Addcmul.apply(input, tensor1, tensor2, value=value, out_dtype=promote_all(input, tensor1, tensor2))
 
 
 @public(method=True)
 def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1) -> Tensor:
     """``input + value · tensor1 / tensor2``."""
-    return Addcdiv.apply(input, tensor1, tensor2, value=value)
+    if not (isinstance(tensor1, Tensor) and isinstance(tensor2, Tensor) and isinstance(input, Tensor)):
+        return Addcdiv.apply(input, tensor1, tensor2, value=value)  # Op.apply raises PyTorch's TypeError
+    return Addcdiv.apply(input, tensor1, tensor2, value=value, out_dtype=promote_all(input, tensor1, tensor2))
 
 
 @method("addcmul_")

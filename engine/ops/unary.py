@@ -218,7 +218,11 @@ class Relu(Op):
         return np.maximum(x, 0).astype(x.dtype, copy=False)
 
     def vjp(self, grad):
-        return (grad * (self.result > 0),)
+        from .indexing import _zero_where
+
+        # PyTorch's threshold_backward selects (result <= 0 ? 0 : grad) rather than multiplying by a
+        # mask: an inf/nan gradient from downstream (sqrt at 0) stays 0 where the unit is off.
+        return (_zero_where(self.result._data <= 0, grad),)
 
     def jvp(self, tangents):
         return tangents[0] * (self.fw_result > 0)
