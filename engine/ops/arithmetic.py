@@ -217,10 +217,12 @@ class Div(_Binary):
     def forward(self, a, b):
         # x/0 gives inf silently like PyTorch: engine filters numpy's warning (see engine/__init__).
         out = a / b
-        if self.out_dtype is None:
+        dt = self.out_dtype
+        if dt is None or dt.kind != "f":
             if a.dtype.kind != "f" and b.dtype.kind != "f":
-                return out.astype(float_dtype_for(a))  # int / int is the default float, not float64
-            return out
+                # int / int (or bool / int, promoted to int) is true division in the default float.
+                return out.astype(float_dtype_for(a if dt is None else np.empty(0, dt)))
+            return out if dt is None else self._cast(out)
         return self._cast(out)
 
     def vjp(self, grad):

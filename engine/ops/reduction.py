@@ -313,7 +313,8 @@ class _Moment(Op):
 
             warnings.warn(
                 f"{self.aten.rsplit(':', 1)[-1]}(): degrees of freedom is <= 0. Correction should be strictly less than the reduction "
-                "factor (input numel divided by output numel).",
+                "factor (input numel divided by output numel). (Triggered internally at "
+                "/pytorch/aten/src/ATen/native/ReduceOps.cpp:1861.)",
                 UserWarning,
                 stacklevel=4,
             )
