@@ -339,17 +339,25 @@ def _connect(node: Op, inputs: tuple, state) -> None:
             node._saved_versions = tuple([t._vc[0] for t in saved])
         need = node._save_need
         if need is not None:
-            nf = node.next_functions
-            node._saved_versions = tuple(
-                v if any(nf[j][0] is not None for j in users) else _ANY_VERSION
-                for v, users in zip(node._saved_versions, need)
-            )
+            for edge in node.next_functions:
+                if edge[0] is None:  # some input needs no gradient: some saved inputs may be unread
+                    _unread_saves(node, need)
+                    break
     if state.module_path:
         node.module = state.module_path
     if state.record_source:
         node.source = _user_frame()
     if state.anomaly:
         node._anomaly_trace = "".join(traceback.format_stack()[:-3])
+
+
+def _unread_saves(node: Op, need: tuple) -> None:
+    """Mark the saved inputs that no gradient-needing input reads as never stale (``_ANY_VERSION``)."""
+    nf = node.next_functions
+    node._saved_versions = tuple(
+        v if any(nf[j][0] is not None for j in users) else _ANY_VERSION
+        for v, users in zip(node._saved_versions, need)
+    )
 
 
 def _write_into(target: Tensor, out) -> None:
