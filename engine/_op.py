@@ -235,7 +235,7 @@ class Op(Node):
                     out = node.forward(target._data, *[o._data for o in others])
                 except (ValueError, AttributeError) as error:
                     raise _torch_error(cls, (target, *others), error) from None
-            _write_into(target, out)
+            _write_into(target, out, cls)
             target._vc[0] += 1
             return target
         if base is not None:
@@ -254,7 +254,7 @@ class Op(Node):
             target._requires_grad,
         )
         result = cls.apply(old, *others, **params)
-        _write_into(target, result._data)
+        _write_into(target, result._data, cls)
         target._vc[0] += 1
         node = result.grad_fn
         target.grad_fn = node
@@ -360,7 +360,7 @@ def _unread_saves(node: Op, need: tuple) -> None:
     )
 
 
-def _write_into(target: Tensor, out) -> None:
+def _write_into(target: Tensor, out, cls=None) -> None:
     data = target._data
     out = np.asarray(out)
     if out.dtype != data.dtype and not np.can_cast(out.dtype, data.dtype, "same_kind"):
@@ -377,7 +377,30 @@ def _write_into(target: Tensor, out) -> None:
             raise RuntimeError(
                 f"output with shape {list(data.shape)} doesn't match the broadcast shape {list(out.shape)}"
             ) from None
+    if not data.flags.writeable:
+        data = _writable_target(data, getattr(cls, "fills", False))
     data[...] = out
+
+
+def _writable_target(data: np.ndarray, fills: bool) -> np.ndarray:
+    """Write access to a read-only numpy view (an ``expand``), refused like PyTorch where elements share memory.
+
+    PyTorch lets ``fill_``/``zero_`` (ops with ``fills = True``: one value for every element) write into
+    overlapping memory; any other in-place op on an expanded tensor is an error.
+    """
+    overlaps = any(s == 0 and n > 1 for s, n in zip(data.strides, data.shape))
+    if overlaps and not fills:
+        raise RuntimeError(
+            "unsupported operation: more than one element of the written-to tensor refers to a single memory "
+            "location. Please clone() the tensor before performing the operation."
+        )
+    root = data
+    while isinstance(root.base, np.ndarray):
+        root = root.base
+    if not (root.flags.writeable and root.flags.c_contiguous):
+        raise ValueError("assignment destination is read-only")
+    offset = data.__array_interface__["data"][0] - root.__array_interface__["data"][0]
+    return np.ndarray(data.shape, data.dtype, buffer=root, offset=offset, strides=data.strides)
 
 
 def _forward_ad(node: Op, inputs: tuple, result) -> None:

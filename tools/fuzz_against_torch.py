@@ -124,6 +124,7 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=None, help="master seed (random when omitted; printed)")
     parser.add_argument("--budget", type=float, default=60.0, help="seconds of random programs")
     parser.add_argument("--shrink", type=int, default=5, help="how many mismatch classes to shrink and print")
+    parser.add_argument("--show", action="store_true", help="print the first program of every class, unshrunk")
     args = parser.parse_args(argv)
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**31)
     print(f"fuzz_against_torch: seed {seed}, budget {args.budget:g}s")
@@ -140,6 +141,9 @@ def main(argv=None) -> int:
     for sig in sorted(fuzzer.classes):
         if not sig.startswith("error"):
             print(f"  class  {sig}")
+    if args.show:
+        for sig, lines in sorted(fuzzer.classes.items()):
+            print(f"\n# --- first seen: {sig} ---\n{fp.snippet(lines)}")
     for sig in sorted(fuzzer.classes, key=lambda k: (not k.startswith("silent"), k))[: args.shrink]:
         lines = fuzzer.shrink(sig, seed) or fuzzer.classes[sig]
         print(f"\n# --- {sig} ---\n{fp.snippet(lines)}")

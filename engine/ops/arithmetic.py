@@ -56,12 +56,24 @@ class Add(_Binary):
         return [((_rand(2, 3), _rand(2, 3)), {}), ((_rand(2, 3), _rand(3)), {"alpha": 2.0}), ((_rand(1, 3), _rand(4, 1)), {})]
 
 
+_BOOL_SUB_TWO = (
+    "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` "
+    "operator instead."
+)
+_BOOL_SUB_ONE = (
+    "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, "
+    "use the `~` or `logical_not()` operator instead."
+)
+
+
 class Sub(_Binary):
     node_name = "SubBackward0"
     aten = "aten::sub"
     alpha = 1
 
     def forward(self, a, b):
+        if a.dtype == np.bool_ or b.dtype == np.bool_:
+            raise RuntimeError(_BOOL_SUB_TWO if a.dtype == b.dtype else _BOOL_SUB_ONE)
         out = a - b if self.alpha == 1 else a - self.alpha * b
         return out if self.out_dtype is None else self._cast(out)
 
@@ -254,6 +266,11 @@ class Neg(Op):
     aten = "aten::neg"
 
     def forward(self, a):
+        if a.dtype == np.bool_:
+            raise RuntimeError(
+                "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a "
+                "mask, use the `~` or `logical_not()` operator instead."
+            )
         return np.negative(a)
 
     def vjp(self, grad):

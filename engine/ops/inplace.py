@@ -30,6 +30,7 @@ def _rand(*shape):
 class Zero(ZeroGradient):
     node_name = "ZeroBackward0"
     aten = "aten::zero_"
+    fills = True  # one value everywhere: allowed into overlapping memory (an expand), as in PyTorch
 
     def forward(self, x):
         return np.zeros_like(x)
@@ -47,6 +48,7 @@ class Fill(ZeroGradient):
 
     node_name = "FillBackward0"
     aten = "aten::fill"
+    fills = True
 
     def forward(self, x):
         return np.full_like(x, self.value)
@@ -64,6 +66,7 @@ class FillTensor(Op):
 
     node_name = "FillBackward1"
     aten = "aten::fill"
+    fills = True
     inputs = ("self", "value")
 
     def forward(self, x, v):
@@ -263,7 +266,7 @@ def apply_on_view(cls, target: Tensor, others: tuple, params: dict) -> Tensor:
     fn = result.grad_fn
     node = CopySlices(fn, positions)
     _connect(node, (base, *others), STATE)
-    _write_into(target, result._data)
+    _write_into(target, result._data, cls)
     target._vc[0] += 1
     if "_result" in fn.__dict__:
         fn._result = (target._data, target._vc, target._vc[0])

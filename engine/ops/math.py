@@ -389,6 +389,12 @@ def _bound_call(scalar_cls, tensor_cls, input: Tensor, bound, key: str, inplace:
         if inplace:
             return tensor_cls.apply_(input, bound)
         return _promoted(tensor_cls, input, bound)
+    if not inplace and input._data.dtype.kind in "biu":
+        # A bool/int tensor with a wider number promotes (True.clamp_max(0) is int64, clamp_max(0.5)
+        # float); such inputs never need a gradient, so the tensor form gives the same graph.
+        wrapped = wrap(bound, input)
+        if promote(input, wrapped) is not None:
+            return _promoted(tensor_cls, input, wrapped)
     call = scalar_cls.apply_ if inplace else scalar_cls.apply
     return call(input, **{key: bound})
 

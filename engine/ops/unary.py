@@ -244,6 +244,7 @@ class Abs(Op):
     smooth = False
 
     def forward(self, x):
+        _no_bool(x, "abs_cpu")
         return np.abs(x)
 
     def vjp(self, grad):
@@ -261,6 +262,12 @@ class Abs(Op):
         x = _rand(3, 4, low=-1, high=1)
         x[np.abs(x) < 0.05] = 0.3
         return [((x,), {})]
+
+
+def _no_bool(x: np.ndarray, kernel: str) -> None:
+    """PyTorch has no bool kernel for these ops: its dispatcher raises NotImplementedError."""
+    if x.dtype == np.bool_:
+        raise NotImplementedError(f'"{kernel}" not implemented for \'Bool\'')
 
 
 class ZeroGradient(Op):
@@ -556,6 +563,7 @@ class Floor(ZeroGradient):
     aten = "aten::floor"
 
     def forward(self, x):
+        _no_bool(x, "floor_vml_cpu")
         return np.floor(x) if x.dtype.kind == "f" else x.copy()
 
 
@@ -564,6 +572,7 @@ class Ceil(ZeroGradient):
     aten = "aten::ceil"
 
     def forward(self, x):
+        _no_bool(x, "ceil_vml_cpu")
         return np.ceil(x) if x.dtype.kind == "f" else x.copy()
 
 
@@ -572,6 +581,7 @@ class Trunc(ZeroGradient):
     aten = "aten::trunc"
 
     def forward(self, x):
+        _no_bool(x, "trunc_vml_cpu")
         return np.trunc(x) if x.dtype.kind == "f" else x.copy()
 
 
@@ -583,6 +593,7 @@ class Round(ZeroGradient):
     decimals = 0
 
     def forward(self, x):
+        _no_bool(x, "round_vml_cpu")
         if x.dtype.kind != "f":
             return x.copy()
         return np.round(x, self.decimals) if self.decimals else np.round(x)
@@ -598,7 +609,7 @@ class Frac(Op):
 
     def forward(self, x):
         if x.dtype.kind != "f":
-            raise RuntimeError(f'"frac_cpu" not implemented for \'{_type_name(x)}\'')
+            raise NotImplementedError(f'"frac_cpu" not implemented for \'{_type_name(x)}\'')
         return x - np.trunc(x)
 
     def vjp(self, grad):
