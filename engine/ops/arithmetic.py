@@ -320,6 +320,8 @@ class PowScalar(Op):
 
     def forward(self, a):
         e = self.exponent
+        if a.dtype == np.bool_ and not isinstance(e, (bool, float)):
+            a = a.astype(np.int64)  # bool ** int promotes to int64 in PyTorch
         if e == 2:
             return a * a
         if isinstance(e, float) and a.dtype.kind != "f":

@@ -128,7 +128,8 @@ class Where(Op):
     def vjp(self, grad):
         (sa, _), (sb, _) = self._in_meta
         cond = _make(self.condition)
-        zero = grad * 0
+        # A constant zero, not grad * 0: an inf/nan gradient must not leak into the unselected branch.
+        zero = _make(np.zeros((), dtype=grad._data.dtype))
         ra, rb = self.next_functions
         ga = sum_to(where(cond, grad, zero), sa) if ra[0] is not None else None
         gb = sum_to(where(cond, zero, grad), sb) if rb[0] is not None else None

@@ -819,9 +819,14 @@ def _basic_part(self: Tensor, index) -> tuple:
                 raise IndexError(f"index {value} is out of bounds for dimension {d} with size {size}")
             out = _view_result(Select.apply(out, dim=d, index=value % size), out)
         elif kind == "slice":
-            full = value.start is None and value.stop is None and value.step in (None, 1)
-            # A lone slice always makes a node (x[:] is SliceBackward0); in a tuple a full slice is
-            # skipped, like PyTorch's slice optimisation.
+            # A lone slice always makes a node (x[:] is SliceBackward0); in a tuple a slice that keeps
+            # the whole dim (x[0:1, :] of a size-1 dim, x[..., 0:]) is skipped, like PyTorch's slice
+            # optimisation, which compares the slice as written (x[-5:, :] is still a Slice).
+            start = 0 if value.start is None else value.start
+            step = 1 if value.step is None else value.step
+            full = d < out._data.ndim and start == 0 and step == 1 and (
+                value.stop is None or value.stop >= out._data.shape[d]
+            )
             if lone or not full:
                 out = slice_dim(out, d, value.start, value.stop, value.step)
             d += 1
