@@ -425,7 +425,11 @@ def clamp_max_(input: Tensor, max) -> Tensor:
 class FloorDivide(Op):
     """``a // b``. PyTorch has no derivative for it: the node is ``NotImplemented`` and backward fails."""
 
-    node_name = "torch::autograd::NotImplemented"
+    # PyTorch's node is the C++ class NotImplemented: type name 'NotImplemented', name() namespaced.
+    node_name = "NotImplemented"
+
+    def name(self) -> str:
+        return "torch::autograd::NotImplemented"
     aten = "aten::floor_divide"
     inputs = ("self", "other")
     out_dtype = None
