@@ -450,10 +450,10 @@ def _torch_error(cls, inputs: tuple, error: Exception) -> Exception:
             arg = cls.inputs[i] if i < len(cls.inputs) else f"tensors[{i}]"
             return TypeError(f"{op_name}(): argument '{arg}' (position {i + 1}) must be Tensor, not {type(t).__name__}")
     if isinstance(error, ValueError):
+        # numpy's value errors (shapes that do not broadcast, int ** negative int) are PyTorch's
+        # RuntimeErrors; the broadcast one with PyTorch's wording.
         shapes = [t._data.shape for t in inputs]
-        message = broadcast_error(shapes)
-        if message is not None:
-            return RuntimeError(message)
+        return RuntimeError(broadcast_error(shapes) or str(error))
     return error
 
 

@@ -305,8 +305,8 @@ def _snapshot(ns: dict, torch) -> dict:
 def _array(t) -> np.ndarray:
     try:
         values = t.detach().tolist()
-    except RuntimeError:  # torch: a gradient aliasing freed storage reads as unavailable
-        return np.array("unreadable", dtype=object)
+    except RuntimeError:  # torch's ZeroTensor (an all-zero gradient) has no storage: clone() makes one
+        values = t.detach().clone().tolist()
     return np.array(values, dtype=np.float64 if t.dtype.is_floating_point else object)
 
 

@@ -361,6 +361,12 @@ def _clamp_call(input: Tensor, min, max, inplace: bool) -> Tensor:
         if inplace:
             return ClampTensor.apply_(input, lo, hi, **params)
         return ClampTensor.apply(input, lo, hi, **params)
+    if not inplace and input._data.dtype.kind in "biu":
+        # bool/int input, wider number bounds: PyTorch promotes (see _bound_call); no gradient involved.
+        lo = None if min is None else wrap(min, input)
+        hi = None if max is None else wrap(max, input)
+        if any(b is not None and promote(input, b) is not None for b in (lo, hi)):
+            return _clamp_call(input, lo, hi, inplace=False)
     params = {}
     if min is not None:
         params["min"] = min.item() if isinstance(min, np.generic) else min

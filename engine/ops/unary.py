@@ -297,6 +297,9 @@ class Sign(ZeroGradient):
     aten = "aten::sign"
 
     def forward(self, x):
+        if x.dtype.kind == "f":
+            # PyTorch's sign of nan is 0 (numpy's is nan).
+            return np.where(np.isnan(x), np.zeros((), x.dtype), np.sign(x))
         return np.sign(x)
 
 
