@@ -127,6 +127,11 @@ err('cat_0d', lambda: torch.cat([torch.tensor(1.0), torch.tensor(2.0)]))
 a = torch.ones(2)
 err('addcdiv_scalar', lambda: torch.addcdiv(a, a, 2.0))
 err('copy_list', lambda: a.copy_([1.0, 2.0]))
+err('compare_broadcast', lambda: torch.ones(2) < torch.ones(3))
+err('int_neg_pow', lambda: torch.tensor([2, 3]) ** -1)
+x0 = torch.tensor([[[-0.25]], [[-2.0]]], dtype=torch.float64, requires_grad=True)
+x0.norm(0).backward()
+rec('norm0_grad_is_none', x0.grad)
 """)
 
 # ---- node names ---------------------------------------------------------------------------------------------

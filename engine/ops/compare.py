@@ -16,10 +16,15 @@ def _nondiff(aten: str, fn, *tensors: Tensor) -> Tensor:
     prof = PROFILER[0]
     if prof is not None:
         token = prof._op_start(aten, tensors)
+    try:
         out = _make(np.asarray(fn(*[t._data for t in tensors])))
+    except ValueError:  # shapes that do not broadcast: PyTorch's message, as Op.apply gives it
+        from .._op import broadcast_error
+
+        raise RuntimeError(broadcast_error([t._data.shape for t in tensors]) or "shape mismatch") from None
+    if prof is not None:
         prof._op_end(token)
-        return out
-    return _make(np.asarray(fn(*[t._data for t in tensors])))
+    return out
 
 
 def _comparison(name: str, ufunc):

@@ -229,6 +229,11 @@ class Norm(_LocalGradReduction):
             return np.sum(a != 0, axis=ax, keepdims=kd).astype(x.dtype)
         return np.power(np.sum(np.power(a, p), axis=ax, keepdims=kd), 1.0 / p)
 
+    def vjp(self, grad):
+        if float(self.ord) == 0:
+            return (None,)  # PyTorch's 0-norm backward gives an undefined gradient: x.grad stays None
+        return super().vjp(grad)
+
     def local_grad(self, x, r):
         p = float(self.ord)
         xd = x._data
