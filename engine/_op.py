@@ -370,10 +370,14 @@ def _connect(node: Op, inputs: tuple, state) -> None:
 def _unread_saves(node: Op, need: tuple) -> None:
     """Mark the saved inputs that no gradient-needing input reads as never stale (``_ANY_VERSION``)."""
     nf = node.next_functions
-    node._saved_versions = tuple(
-        v if any(nf[j][0] is not None for j in users) else _ANY_VERSION
-        for v, users in zip(node._saved_versions, need)
-    )
+    versions = list(node._saved_versions)
+    for i, users in enumerate(need):  # plain loops: this runs for every `tensor * number`
+        for j in users:
+            if nf[j][0] is not None:
+                break
+        else:
+            versions[i] = _ANY_VERSION
+    node._saved_versions = tuple(versions)
 
 
 def _write_into(target: Tensor, out, cls=None) -> None:
