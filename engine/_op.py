@@ -48,6 +48,10 @@ class Op(Node):
     inputs: tuple = ("self",)
     # Which of those inputs the rules read back.
     saves: tuple = ()
+    # Optional: saved input name -> names of the inputs whose gradient reads it, as derivatives.yaml
+    # implies (PyTorch saves ``self`` of ``a * b`` only when ``b`` needs a gradient). A saved input
+    # no input-needing-grad reads is not version-checked, so ``c = b * 3; b.mul_(2)`` stays legal.
+    saves_for: dict | None = None
     # True when the rules read the forward result (exposed as grad_fn._saved_result).
     saves_result = False
     # Number of outputs of forward (a tuple when > 1) and which of them carry no gradient.
@@ -66,6 +70,10 @@ class Op(Node):
             cls.__name__ = cls.node_name
         # Positions of the saved inputs, resolved once per class instead of on every call.
         cls._save_idx = tuple(cls.inputs.index(n) for n in cls.saves)
+        sf = cls.saves_for
+        cls._save_need = None if sf is None else tuple(
+            tuple(cls.inputs.index(n) for n in sf.get(s, cls.inputs)) for s in cls.saves
+        )
 
     # ---- to be written by each op -------------------------------------------------------------
     def forward(self, *arrays):  # pragma: no cover - abstract
@@ -147,16 +155,21 @@ class Op(Node):
         node = _new(cls)
         if params:
             node.__dict__.update(params)
+            if "node_name" in params:  # a variant (SqueezeBackward1, FillBackward2): its own type name too
+                node.__class__ = _variant(cls, params["node_name"])
         prof = PROFILER[0]
         if prof is not None:
             token = prof._op_start(cls.aten or cls.node_name, inputs)
         n_in = len(inputs)
-        if n_in == 2:
-            out = node.forward(inputs[0]._data, inputs[1]._data)
-        elif n_in == 1:
-            out = node.forward(inputs[0]._data)
-        else:
-            out = node.forward(*[t._data for t in inputs])
+        try:  # free when nothing is raised; numpy's errors become PyTorch's in one place
+            if n_in == 2:
+                out = node.forward(inputs[0]._data, inputs[1]._data)
+            elif n_in == 1:
+                out = node.forward(inputs[0]._data)
+            else:
+                out = node.forward(*[t._data for t in inputs])
+        except (ValueError, AttributeError) as error:
+            raise _torch_error(cls, inputs, error) from None
         if prof is not None:
             prof._op_end(token)
         state = STATE
@@ -220,14 +233,19 @@ class Op(Node):
                 node = cls.__new__(cls)
                 if params:
                     node.__dict__.update(params)
-                out = node.forward(target._data, *[o._data for o in others])
-            _write_into(target, out)
+                try:
+                    out = node.forward(target._data, *[o._data for o in others])
+                except (ValueError, AttributeError) as error:
+                    raise _torch_error(cls, (target, *others), error) from None
+            _write_into(target, out, cls)
             target._vc[0] += 1
             return target
         if base is not None:
             # A view: the base's history is rewritten (CopySlices), as PyTorch does.
             from .ops.inplace import apply_on_view
 
+            if target._multi_view is not None and target._requires_grad:
+                raise RuntimeError(_multi_view_message(target))
             return apply_on_view(cls, target, others, params)
         # The op sees the old value of target as a separate tensor with target's history. When the
         # rules need it, it must be a copy: target's storage is about to be overwritten.
@@ -238,7 +256,7 @@ class Op(Node):
             target._requires_grad,
         )
         result = cls.apply(old, *others, **params)
-        _write_into(target, result._data)
+        _write_into(target, result._data, cls)
         target._vc[0] += 1
         node = result.grad_fn
         target.grad_fn = node
@@ -248,10 +266,50 @@ class Op(Node):
             node._result = (target._data, target._vc, target._vc[0])
         if result._fw_grad is not None:
             target._fw_grad = result._fw_grad
+        if target._views is not None:
+            # Views of target read the old history: give them grad_fns re-reading the new one.
+            from .ops.inplace import rebase_views
+
+            rebase_views(target, None)
         return target
 
 
 _NO_EDGE = (None, 0)
+_VARIANTS: dict = {}
+
+
+def _variant(cls, node_name: str):
+    """A subclass of ``cls`` named ``node_name``, so ``type(grad_fn).__name__`` matches PyTorch's node."""
+    key = (cls, node_name)
+    sub = _VARIANTS.get(key)
+    if sub is None:
+        # abstract: a variant is not a separate op for the registry-driven gradient tests.
+        sub = type(cls.__name__, (cls,), {"node_name": node_name, "abstract": True, "__module__": cls.__module__})
+        sub.__name__ = node_name
+        sub.__qualname__ = f"{cls.__qualname__}[{node_name}]"
+        _VARIANTS[key] = sub
+    return sub
+
+
+class _AnyVersion:
+    """The recorded version of a saved input no needed gradient reads: equal to every version.
+
+    ``Op.saved`` compares ``t._vc[0] != version``; an int compared with this object falls back to
+    ``__ne__`` here, so the check costs nothing extra on the hot path.
+    """
+
+    __slots__ = ()
+
+    def __eq__(self, other) -> bool:
+        return True
+
+    def __ne__(self, other) -> bool:
+        return False
+
+    __hash__ = object.__hash__
+
+
+_ANY_VERSION = _AnyVersion()
 _new = object.__new__
 
 
@@ -295,6 +353,12 @@ def _connect(node: Op, inputs: tuple, state) -> None:
             saved = tuple([inputs[i] for i in idx])
             node._saved = saved
             node._saved_versions = tuple([t._vc[0] for t in saved])
+        need = node._save_need
+        if need is not None:
+            for edge in node.next_functions:
+                if edge[0] is None:  # some input needs no gradient: some saved inputs may be unread
+                    _unread_saves(node, need)
+                    break
     if state.module_path:
         node.module = state.module_path
     if state.record_source:
@@ -303,7 +367,20 @@ def _connect(node: Op, inputs: tuple, state) -> None:
         node._anomaly_trace = "".join(traceback.format_stack()[:-3])
 
 
-def _write_into(target: Tensor, out) -> None:
+def _unread_saves(node: Op, need: tuple) -> None:
+    """Mark the saved inputs that no gradient-needing input reads as never stale (``_ANY_VERSION``)."""
+    nf = node.next_functions
+    versions = list(node._saved_versions)
+    for i, users in enumerate(need):  # plain loops: this runs for every `tensor * number`
+        for j in users:
+            if nf[j][0] is not None:
+                break
+        else:
+            versions[i] = _ANY_VERSION
+    node._saved_versions = tuple(versions)
+
+
+def _write_into(target: Tensor, out, cls=None) -> None:
     data = target._data
     out = np.asarray(out)
     if out.dtype != data.dtype and not np.can_cast(out.dtype, data.dtype, "same_kind"):
@@ -320,7 +397,30 @@ def _write_into(target: Tensor, out) -> None:
             raise RuntimeError(
                 f"output with shape {list(data.shape)} doesn't match the broadcast shape {list(out.shape)}"
             ) from None
+    if not data.flags.writeable:
+        data = _writable_target(data, getattr(cls, "fills", False))
     data[...] = out
+
+
+def _writable_target(data: np.ndarray, fills: bool) -> np.ndarray:
+    """Write access to a read-only numpy view (an ``expand``), refused like PyTorch where elements share memory.
+
+    PyTorch lets ``fill_``/``zero_`` (ops with ``fills = True``: one value for every element) write into
+    overlapping memory; any other in-place op on an expanded tensor is an error.
+    """
+    overlaps = any(s == 0 and n > 1 for s, n in zip(data.strides, data.shape))
+    if overlaps and not fills:
+        raise RuntimeError(
+            "unsupported operation: more than one element of the written-to tensor refers to a single memory "
+            "location. Please clone() the tensor before performing the operation."
+        )
+    root = data
+    while isinstance(root.base, np.ndarray):
+        root = root.base
+    if not (root.flags.writeable and root.flags.c_contiguous):
+        raise ValueError("assignment destination is read-only")
+    offset = data.__array_interface__["data"][0] - root.__array_interface__["data"][0]
+    return np.ndarray(data.shape, data.dtype, buffer=root, offset=offset, strides=data.strides)
 
 
 def _forward_ad(node: Op, inputs: tuple, result) -> None:
@@ -340,6 +440,49 @@ def _user_frame():
     if f is None:
         return None
     return (f.f_code.co_filename, f.f_lineno)
+
+
+def _torch_error(cls, inputs: tuple, error: Exception) -> Exception:
+    """The exception PyTorch raises where numpy raised ``error`` (the op's one translation point).
+
+    A non-tensor where a tensor input belongs is PyTorch's argument-parser TypeError; numpy's
+    broadcast failure is PyTorch's size-mismatch RuntimeError. Anything else is left as it is.
+    """
+    for i, t in enumerate(inputs):
+        if not isinstance(t, Tensor):
+            op_name = (cls.aten or cls.node_name).rsplit(":", 1)[-1]
+            arg = cls.inputs[i] if i < len(cls.inputs) else f"tensors[{i}]"
+            return TypeError(f"{op_name}(): argument '{arg}' (position {i + 1}) must be Tensor, not {type(t).__name__}")
+    if isinstance(error, ValueError):
+        # numpy's value errors (shapes that do not broadcast, int ** negative int) are PyTorch's
+        # RuntimeErrors; the broadcast one with PyTorch's wording.
+        shapes = [t._data.shape for t in inputs]
+        return RuntimeError(broadcast_error(shapes) or str(error))
+    return error
+
+
+def broadcast_error(shapes: list) -> str | None:
+    """PyTorch's message for shapes that do not broadcast (``None`` when they do)."""
+    n = max((len(s) for s in shapes), default=0)
+    padded = [(1,) * (n - len(s)) + tuple(s) for s in shapes]
+    for a_i in range(len(padded)):
+        for b_i in range(a_i + 1, len(padded)):
+            a, b = padded[a_i], padded[b_i]
+            for d in range(n - 1, -1, -1):
+                if a[d] != b[d] and a[d] != 1 and b[d] != 1:
+                    return (
+                        f"The size of tensor a ({a[d]}) must match the size of tensor b ({b[d]}) at non-singleton "
+                        f"dimension {d}"
+                    )
+    return None
+
+
+def _multi_view_message(t: Tensor) -> str:
+    return (
+        f"Output {t._output_nr} of {t._multi_view} is a view and is being modified inplace. This view is the "
+        "output of a function that returns multiple views. Such functions do not allow the output views to "
+        "be modified inplace. You should replace the inplace operation by an out-of-place one."
+    )
 
 
 _TYPE_NAMES = {

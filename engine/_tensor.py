@@ -71,6 +71,8 @@ class Tensor:
     _output_nr = 0
     _grad = None
     _base = None
+    _views = None  # weak references to this base's views (see ops.shape._view_result)
+    _multi_view = None  # forward name ('Split', 'Unbind') of a multi-view op that made this view
     _acc_ref = None
     _retains_grad = False
     _fw_grad = None
@@ -100,7 +102,7 @@ class Tensor:
     def size(self, dim: int | None = None):
         if dim is None:
             return Size(self._data.shape)
-        return self._data.shape[_wrap_dim(dim, self._data.ndim)]
+        return self._data.shape[_wrap_dim_no_scalar(dim, self._data.ndim)]
 
     def dim(self) -> int:
         return self._data.ndim
@@ -131,7 +133,7 @@ class Tensor:
 
     def stride(self, dim: int | None = None):
         strides = tuple(s // self._data.itemsize for s in self._data.strides)
-        return strides if dim is None else strides[_wrap_dim(dim, self._data.ndim)]
+        return strides if dim is None else strides[_wrap_dim_no_scalar(dim, self._data.ndim)]
 
     def is_contiguous(self) -> bool:
         return bool(self._data.flags.c_contiguous)
@@ -409,6 +411,13 @@ def _wrap_dim(dim: int, ndim: int) -> int:
             f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})"
         )
     return dim % n
+
+
+def _wrap_dim_no_scalar(dim: int, ndim: int) -> int:
+    """Dim wrapping for size()/stride(): unlike ops, these do not treat a 0-d tensor as rank 1."""
+    if ndim == 0:
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+    return _wrap_dim(dim, ndim)
 
 
 def grad_enabled() -> bool:

@@ -42,6 +42,9 @@ class FunctionCtx:
     _saved_tensor_versions: tuple = ()
     _non_differentiable: tuple = ()
     _dirty: tuple = ()
+    _saved_outputs: dict | None = None  # position in saved_tensors -> output index
+    _saved_for_forward: tuple = ()
+    _in_jvp = False
 
     def save_for_backward(self, *tensors) -> None:
         """Keep tensors (or None) for ``backward``; reading them back checks in-place changes."""
@@ -57,6 +60,8 @@ class FunctionCtx:
 
     @property
     def saved_tensors(self) -> tuple:
+        if self._in_jvp:
+            return tuple(self._saved_for_forward)  # jvp reads what save_for_forward kept
         if self._released:
             raise RuntimeError(FREED_MESSAGE)
         saved = self._saved_tensors_raw
@@ -67,6 +72,16 @@ class FunctionCtx:
         for t, version in zip(saved, self._saved_tensor_versions):
             if t is not None and t._vc[0] != version:
                 raise RuntimeError(_modified_message(t, version))
+        outs = self._saved_outputs
+        if outs:
+            # A saved output comes back as the output itself, with this node as its grad_fn (what
+            # makes double backward through it work); rebuilt on access, so the node holds no cycle.
+            saved = list(saved)
+            for pos, output_nr in outs.items():
+                t = saved[pos]
+                out = _make(t._data, self, output_nr, STATE.grad_enabled)
+                out._vc = t._vc
+                saved[pos] = out
         return tuple(saved)
 
     def mark_non_differentiable(self, *tensors) -> None:
@@ -200,11 +215,19 @@ class Function(metaclass=_FunctionMeta):
         ctx._arg_is_tensor = tuple(isinstance(a, Tensor) for a in args)
         ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
         separate_setup = cls.setup_context is not Function.setup_context
-        with no_grad():
-            if separate_setup:
-                outputs = cls.forward(*args, **kwargs)
-            else:
-                outputs = cls.forward(ctx, *args, **kwargs)
+        # Forward mode sees the Function as one op: its jvp, not the ops inside forward.
+        fw_level = STATE.fw_level
+        tangents = [a._fw_grad if isinstance(a, Tensor) else None for a in args] if fw_level else None
+        has_tangents = tangents is not None and any(t is not None for t in tangents)
+        STATE.fw_level = 0
+        try:
+            with no_grad():
+                if separate_setup:
+                    outputs = cls.forward(*args, **kwargs)
+                else:
+                    outputs = cls.forward(ctx, *args, **kwargs)
+        finally:
+            STATE.fw_level = fw_level
         if separate_setup:
             cls.setup_context(ctx, args, outputs)
 
@@ -212,6 +235,8 @@ class Function(metaclass=_FunctionMeta):
         outs = outputs if is_tuple else (outputs,)
         needs_grad = STATE.grad_enabled and any(t._requires_grad for t in tensor_inputs)
         if not needs_grad:
+            if has_tangents:
+                _attach_function_tangents(cls, ctx, args, tangents, outs)
             return outputs
 
         _connect(ctx, tensor_inputs, STATE)
@@ -238,7 +263,41 @@ class Function(metaclass=_FunctionMeta):
                 t = _make(o._data, ctx, i, True)
                 t._vc = o._vc
             wrapped.append(t)
+        saved = ctx._saved_tensors_raw
+        if saved:
+            out_index = {id(o): i for i, o in enumerate(outs) if isinstance(o, Tensor) and id(o) not in dirty}
+            found = {pos: out_index[id(s)] for pos, s in enumerate(saved) if s is not None and id(s) in out_index}
+            if found:
+                ctx._saved_outputs = found
+        if has_tangents:
+            _attach_function_tangents(cls, ctx, args, tangents, wrapped)
         return tuple(wrapped) if is_tuple else wrapped[0]
+
+
+def _attach_function_tangents(cls, ctx, args: tuple, tangents: list, outs) -> None:
+    """Forward mode through a custom Function: its ``jvp`` gives the outputs' tangents."""
+    from .forward_ad import _LEVELS
+
+    # Tensor inputs without a tangent get zeros, as PyTorch materializes them for jvp.
+    filled = [
+        t if t is not None or not isinstance(a, Tensor) else _make(np.zeros_like(a._data))
+        for a, t in zip(args, tangents)
+    ]
+    ctx._in_jvp = True
+    try:
+        result = cls.jvp(ctx, *filled)
+    finally:
+        ctx._in_jvp = False
+    result = result if isinstance(result, tuple) else (result,)
+    made = _LEVELS[-1] if _LEVELS else None
+    for o, tan in zip(outs, result):
+        if tan is None or not isinstance(o, Tensor):
+            continue
+        if tan._data.shape != o._data.shape:
+            tan = tan.expand(o._data.shape)
+        o._fw_grad = tan
+        if made is not None:
+            made.append(o)
 
 
 def once_differentiable(fn):

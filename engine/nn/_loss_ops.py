@@ -80,9 +80,12 @@ class MseLoss(Op):
     inputs = ("self", "target")
     saves = ("self", "target")
     reduction = MEAN
+    out_dtype = None  # PyTorch's promotion of input and target when numpy's would differ
 
     def forward(self, x, t):
         diff = x - t
+        if self.out_dtype is not None:
+            diff = diff.astype(self.out_dtype, copy=False)
         return _reduce(diff * diff, self.reduction)
 
     def _scale(self, x: Tensor) -> float:

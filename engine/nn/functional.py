@@ -180,6 +180,11 @@ def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, redu
         )
         shape = np.broadcast_shapes(input._data.shape, target._data.shape)
         input, target = input.expand(shape), target.expand(shape)
+    from ..ops._util import promote_all
+
+    dt = promote_all(input, target)
+    if dt is not None:
+        return _loss_ops.MseLoss.apply(input, target, reduction=red, out_dtype=dt)
     return _loss_ops.MseLoss.apply(input, target, reduction=red)
 
 

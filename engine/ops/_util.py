@@ -45,6 +45,19 @@ def promote(a: Tensor, b: Tensor):
     return rt.numpy
 
 
+def promote_all(*tensors: Tensor):
+    """The numpy dtype PyTorch's promotion gives an op over all ``tensors`` (0-d ones only win a
+    higher category), or None when they all agree. numpy alone would let a 0-d float64 win."""
+    first = tensors[0]._data.dtype
+    if all(t._data.dtype is first for t in tensors):
+        return None
+    dt, nd = _NUMPY_TO_DTYPE[first], tensors[0]._data.ndim
+    for t in tensors[1:]:
+        dt = _dtype.result_type(dt, nd, _NUMPY_TO_DTYPE[t._data.dtype], t._data.ndim)
+        nd = max(nd, t._data.ndim)
+    return dt.numpy
+
+
 def float_dtype_for(x: np.ndarray):
     """Integer/bool inputs of float functions (sin, exp, division) compute in the default float type."""
     return x.dtype if x.dtype.kind == "f" else _dtype.DEFAULTS.float_dtype.numpy
@@ -76,5 +89,14 @@ def normalize_dims(dim, ndim: int) -> tuple:
     if dim is None:
         return tuple(range(ndim))
     if isinstance(dim, int):
-        return (_wrap_dim(dim, ndim),)
-    return tuple(sorted(_wrap_dim(d, ndim) for d in dim))
+        _wrap_dim(dim, ndim)
+        # PyTorch wraps dims of a 0-d tensor as if it had one dim (0 and -1 are valid); numpy has no
+        # axis there, so the reduction runs over no axes.
+        return (dim % ndim,) if ndim else ()
+    wrapped = [_wrap_dim(d, ndim) for d in dim]
+    seen = set()
+    for d in wrapped:
+        if d in seen:
+            raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
+        seen.add(d)
+    return tuple(sorted(wrapped)) if ndim else ()

@@ -56,12 +56,24 @@ class Add(_Binary):
         return [((_rand(2, 3), _rand(2, 3)), {}), ((_rand(2, 3), _rand(3)), {"alpha": 2.0}), ((_rand(1, 3), _rand(4, 1)), {})]
 
 
+_BOOL_SUB_TWO = (
+    "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` "
+    "operator instead."
+)
+_BOOL_SUB_ONE = (
+    "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, "
+    "use the `~` or `logical_not()` operator instead."
+)
+
+
 class Sub(_Binary):
     node_name = "SubBackward0"
     aten = "aten::sub"
     alpha = 1
 
     def forward(self, a, b):
+        if a.dtype == np.bool_ or b.dtype == np.bool_:
+            raise RuntimeError(_BOOL_SUB_TWO if a.dtype == b.dtype else _BOOL_SUB_ONE)
         out = a - b if self.alpha == 1 else a - self.alpha * b
         return out if self.out_dtype is None else self._cast(out)
 
@@ -182,6 +194,7 @@ class Mul(_Binary):
     node_name = "MulBackward0"
     aten = "aten::mul"
     saves = ("self", "other")
+    saves_for = {"self": ("other",), "other": ("self",)}
 
     def forward(self, a, b):
         out = a * b
@@ -211,14 +224,17 @@ class Div(_Binary):
     node_name = "DivBackward0"
     aten = "aten::div"
     saves = ("self", "other")
+    saves_for = {"self": ("other",), "other": ("self", "other")}
 
     def forward(self, a, b):
         # x/0 gives inf silently like PyTorch: engine filters numpy's warning (see engine/__init__).
         out = a / b
-        if self.out_dtype is None:
+        dt = self.out_dtype
+        if dt is None or dt.kind != "f":
             if a.dtype.kind != "f" and b.dtype.kind != "f":
-                return out.astype(float_dtype_for(a))  # int / int is the default float, not float64
-            return out
+                # int / int (or bool / int, promoted to int) is true division in the default float.
+                return out.astype(float_dtype_for(a if dt is None else np.empty(0, dt)))
+            return out if dt is None else self._cast(out)
         return self._cast(out)
 
     def vjp(self, grad):
@@ -250,6 +266,11 @@ class Neg(Op):
     aten = "aten::neg"
 
     def forward(self, a):
+        if a.dtype == np.bool_:
+            raise RuntimeError(
+                "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a "
+                "mask, use the `~` or `logical_not()` operator instead."
+            )
         return np.negative(a)
 
     def vjp(self, grad):
@@ -299,6 +320,8 @@ class PowScalar(Op):
 
     def forward(self, a):
         e = self.exponent
+        if a.dtype == np.bool_ and not isinstance(e, (bool, float)):
+            a = a.astype(np.int64)  # bool ** int promotes to int64 in PyTorch
         if e == 2:
             return a * a
         if isinstance(e, float) and a.dtype.kind != "f":

@@ -16,10 +16,15 @@ def _nondiff(aten: str, fn, *tensors: Tensor) -> Tensor:
     prof = PROFILER[0]
     if prof is not None:
         token = prof._op_start(aten, tensors)
+    try:
         out = _make(np.asarray(fn(*[t._data for t in tensors])))
+    except ValueError:  # shapes that do not broadcast: PyTorch's message, as Op.apply gives it
+        from .._op import broadcast_error
+
+        raise RuntimeError(broadcast_error([t._data.shape for t in tensors]) or "shape mismatch") from None
+    if prof is not None:
         prof._op_end(token)
-        return out
-    return _make(np.asarray(fn(*[t._data for t in tensors])))
+    return out
 
 
 def _comparison(name: str, ufunc):
@@ -128,7 +133,8 @@ class Where(Op):
     def vjp(self, grad):
         (sa, _), (sb, _) = self._in_meta
         cond = _make(self.condition)
-        zero = grad * 0
+        # A constant zero, not grad * 0: an inf/nan gradient must not leak into the unselected branch.
+        zero = _make(np.zeros((), dtype=grad._data.dtype))
         ra, rb = self.next_functions
         ga = sum_to(where(cond, grad, zero), sa) if ra[0] is not None else None
         gb = sum_to(where(cond, zero, grad), sb) if rb[0] is not None else None
@@ -151,7 +157,13 @@ class Where(Op):
         return [((rng.uniform(-1, 1, (2, 3)), rng.uniform(-1, 1, (2, 3))), {"condition": rng.uniform(size=(2, 3)) > 0.5})]
 
 
-@public(method=True)
+@method("where")
+def _where_method(self, condition, other):
+    """``x.where(cond, y)``: the tensor itself is the value where cond holds (torch.where(cond, x, y))."""
+    return where(condition, self, other)
+
+
+@public()
 def where(condition, input=None, other=None):
     if input is None and other is None:
         return tuple(_make(ix) for ix in np.nonzero(condition._data))

@@ -279,7 +279,8 @@ class IndexSelect(Op):
     aten = "aten::index_select"
 
     def forward(self, x):
-        return np.take(x, self.index, axis=self.dim) if x.ndim else x[self.index]
+        # A 0-d input selects itself with index [0] (PyTorch wraps its dim as rank 1): still 0-d.
+        return np.take(x, self.index, axis=self.dim) if x.ndim else x.copy()
 
     def _indices(self) -> tuple:
         return _dims_before(self.dim) + (self.index,)
@@ -313,9 +314,13 @@ class Gather(Op):
     aten = "aten::gather"
 
     def forward(self, x):
+        if x.ndim == 0:  # a 0-d tensor (dim 0 wraps as rank 1) gathers itself
+            return x.copy()
         return x[_along_dim(self.index, self.dim)]
 
     def vjp(self, grad):
+        if not self._in_meta[0][0]:
+            return (grad.reshape(()),)
         zeros = _zeros_like_meta(self._in_meta[0])
         return (ScatterAdd.apply(zeros, grad, dim=self.dim, index=self.index),)
 
@@ -618,7 +623,7 @@ def _check_along_dim(input: Tensor, dim: int, index: np.ndarray, name: str) -> i
     d = _wrap_dim(dim, nd)
     if index.ndim != nd:
         raise RuntimeError(f"Index tensor must have the same number of dimensions as input tensor")
-    size = input._data.shape[d]
+    size = input._data.shape[d] if nd else 1
     if index.size and (index.min() < -size or index.max() >= size):
         bad = index[(index < -size) | (index >= size)].flat[0]
         raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size {size}")
@@ -629,7 +634,7 @@ def _check_along_dim(input: Tensor, dim: int, index: np.ndarray, name: str) -> i
 def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False) -> Tensor:
     idx = _int_index(index, "gather")
     d = _check_along_dim(input, dim, idx, "gather")
-    return Gather.apply(input, dim=d, index=idx % input._data.shape[d])
+    return Gather.apply(input, dim=d, index=idx % (input._data.shape[d] if input._data.ndim else 1))
 
 
 @public(method=True)
@@ -814,9 +819,14 @@ def _basic_part(self: Tensor, index) -> tuple:
                 raise IndexError(f"index {value} is out of bounds for dimension {d} with size {size}")
             out = _view_result(Select.apply(out, dim=d, index=value % size), out)
         elif kind == "slice":
-            full = value.start is None and value.stop is None and value.step in (None, 1)
-            # A lone slice always makes a node (x[:] is SliceBackward0); in a tuple a full slice is
-            # skipped, like PyTorch's slice optimisation.
+            # A lone slice always makes a node (x[:] is SliceBackward0); in a tuple a slice that keeps
+            # the whole dim (x[0:1, :] of a size-1 dim, x[..., 0:]) is skipped, like PyTorch's slice
+            # optimisation, which compares the slice as written (x[-5:, :] is still a Slice).
+            start = 0 if value.start is None else value.start
+            step = 1 if value.step is None else value.step
+            full = d < out._data.ndim and start == 0 and step == 1 and (
+                value.stop is None or value.stop >= out._data.shape[d]
+            )
             if lone or not full:
                 out = slice_dim(out, d, value.start, value.stop, value.step)
             d += 1
@@ -887,6 +897,12 @@ def _setitem(self: Tensor, index, value) -> None:
         state.grad_enabled = mode
     from .inplace import copy_, regenerate_view
 
+    # PyTorch drops the value's leading size-1 dims first (b[0] = tensor([5.]) writes a 0-d view).
+    lead = 0
+    while value._data.ndim - lead > 0 and value._data.shape[lead] == 1:
+        lead += 1
+    if lead:
+        value = value.reshape(value._data.shape[lead:])
     if advanced:
         # index_put_ runs on the sliced view; with tensor indices only, that is x itself
         # (IndexPutBackward0 on x, no CopySlices), as in PyTorch.

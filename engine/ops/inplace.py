@@ -30,6 +30,7 @@ def _rand(*shape):
 class Zero(ZeroGradient):
     node_name = "ZeroBackward0"
     aten = "aten::zero_"
+    fills = True  # one value everywhere: allowed into overlapping memory (an expand), as in PyTorch
 
     def forward(self, x):
         return np.zeros_like(x)
@@ -47,6 +48,7 @@ class Fill(ZeroGradient):
 
     node_name = "FillBackward0"
     aten = "aten::fill"
+    fills = True
 
     def forward(self, x):
         return np.full_like(x, self.value)
@@ -64,6 +66,7 @@ class FillTensor(Op):
 
     node_name = "FillBackward1"
     aten = "aten::fill"
+    fills = True
     inputs = ("self", "value")
 
     def forward(self, x, v):
@@ -263,7 +266,7 @@ def apply_on_view(cls, target: Tensor, others: tuple, params: dict) -> Tensor:
     fn = result.grad_fn
     node = CopySlices(fn, positions)
     _connect(node, (base, *others), STATE)
-    _write_into(target, result._data)
+    _write_into(target, result._data, cls)
     target._vc[0] += 1
     if "_result" in fn.__dict__:
         fn._result = (target._data, target._vc, target._vc[0])
@@ -271,7 +274,32 @@ def apply_on_view(cls, target: Tensor, others: tuple, params: dict) -> Tensor:
     base._output_nr = 0
     base._requires_grad = True
     _regenerate(target, positions)
+    rebase_views(base, target)
     return target
+
+
+def rebase_views(base: Tensor, done: Tensor | None) -> None:
+    """After ``base``'s history changed in place, every other live view re-reads itself from it.
+
+    PyTorch regenerates a stale view's grad_fn as ``AsStridedBackward0`` of the base (lazily, on
+    the next access; engine does it eagerly, which gives the same graph).
+    """
+    views = base._views
+    if not views or not base._requires_grad:
+        return
+    alive = []
+    for ref in views:
+        view = ref()
+        if view is None:
+            continue
+        alive.append(ref)
+        if view is done or view._base is not base:
+            continue
+        try:
+            _regenerate(view, _flat_positions(base._data, view._data))
+        except NotImplementedError:
+            pass  # a base laid out with negative/odd strides: the view keeps its old history
+    base._views = alive
 
 
 def regenerate_view(view: Tensor) -> None:
@@ -322,8 +350,11 @@ def _check_fill_value(value: Tensor) -> None:
 @method("copy_")
 def copy_(self: Tensor, src: Tensor, non_blocking: bool = False) -> Tensor:
     """Copy ``src`` (broadcast, cast) into self (CopyBackwards; CopySlices on the base of a view)."""
-    if not isinstance(src, Tensor):
-        raise TypeError(f"copy_(): argument 'src' (position 1) must be Tensor, not {type(src).__name__}")
+    if isinstance(src, (bool, int, float)):
+        # PyTorch's copy_ accepts a Python number (it becomes a 0-d tensor of self's dtype).
+        src = _make(np.asarray(src, dtype=self._data.dtype))
+    elif not isinstance(src, Tensor):
+        raise TypeError(f"copy_(): argument 'other' (position 1) must be Tensor, not {type(src).__name__}")
     return Copy.apply_(self, src)
 
 

@@ -279,6 +279,9 @@ def _common_dtype(tensors: list):
 def cat(tensors, dim: int = 0) -> Tensor:
     """Concatenate along an existing dim (CatBackward0)."""
     tensors = _tensor_list(tensors, "cat")
+    for i, t in enumerate(tensors):
+        if t._data.ndim == 0:
+            raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
     shaped = [t for t in tensors if not _is_legacy_empty(t._data.shape)] or tensors
     ref = shaped[0]._data.shape
     d = _wrap_dim(dim, len(ref))
@@ -323,7 +326,13 @@ def stack(tensors, dim: int = 0) -> Tensor:
 
 
 def _as_views(pieces: tuple, input: Tensor) -> tuple:
-    return tuple(_view_result(p, input) for p in pieces)
+    views = tuple(_view_result(p, input) for p in pieces)
+    if views and views[0].grad_fn is not None:
+        # PyTorch refuses in-place ops on these (several views of one base from one node).
+        forward_name = views[0].grad_fn.node_name.rsplit("Backward", 1)[0]
+        for v in views:
+            v._multi_view = forward_name
+    return views
 
 
 @public(method=True)
@@ -394,7 +403,7 @@ def flip(input: Tensor, *dims) -> Tensor:
     wrapped = tuple(_wrap_dim(d, nd) for d in dims)
     if len(set(wrapped)) != len(wrapped):
         raise RuntimeError(f"dim {wrapped[0]} appears multiple times in the list of dims")
-    return Flip.apply(input, dims=wrapped)
+    return Flip.apply(input, dims=wrapped if nd else ())
 
 
 @public(method=True)
@@ -410,6 +419,11 @@ def movedim(input: Tensor, source, destination) -> Tensor:
         )
     src = tuple(_wrap_dim(d, nd) for d in src)
     dst = tuple(_wrap_dim(d, nd) for d in dst)
+    if nd == 0:
+        from .indexing import Alias
+        from .shape import _view_result
+
+        return _view_result(Alias.apply(input), input)  # PyTorch: an alias (AliasBackward0)
     order = [None] * nd
     for s, t in zip(src, dst):
         order[t] = s

@@ -30,6 +30,7 @@ class Mm(Op):
     aten = "aten::mm"
     inputs = ("self", "mat2")
     saves = ("self", "mat2")
+    saves_for = {"self": ("mat2",), "mat2": ("self",)}
 
     def forward(self, a, b):
         return a @ b
@@ -64,6 +65,7 @@ class Addmm(Op):
     aten = "aten::addmm"
     inputs = ("self", "mat1", "mat2")
     saves = ("mat1", "mat2")
+    saves_for = {"mat1": ("mat2",), "mat2": ("mat1",)}
     beta = 1
     alpha = 1
 
@@ -112,6 +114,7 @@ class Mv(Op):
     aten = "aten::mv"
     inputs = ("self", "vec")
     saves = ("self", "vec")
+    saves_for = {"self": ("vec",), "vec": ("self",)}
 
     def forward(self, m, v):
         return m @ v
@@ -144,6 +147,7 @@ class Dot(Op):
     aten = "aten::dot"
     inputs = ("self", "tensor")
     saves = ("self", "tensor")
+    saves_for = {"self": ("tensor",), "tensor": ("self",)}
 
     def forward(self, a, b):
         # A BLAS dot accumulates from +0, so PyTorch never returns -0. (numpy's dot can).
@@ -177,6 +181,7 @@ class Bmm(Op):
     aten = "aten::bmm"
     inputs = ("self", "mat2")
     saves = ("self", "mat2")
+    saves_for = {"self": ("mat2",), "mat2": ("self",)}
 
     def forward(self, a, b):
         return np.matmul(a, b)
@@ -294,6 +299,13 @@ def matmul(input, other):
         return mm(input, other)
     from .shape import UnsafeView
 
+    if da == 3 and db == 3 and input._data.shape[0] != other._data.shape[0]:
+        # PyTorch's shortcut: a 3-D operand with a batch of one that requires grad is squeezed, so the
+        # other is folded into an mm (its gradient then needs no sum over a broadcast batch).
+        if input._data.shape[0] == 1 and input._requires_grad:
+            return matmul(input.squeeze(0), other)
+        if other._data.shape[0] == 1 and other._requires_grad:
+            return matmul(input, other.squeeze(0))
     if da >= 3 and db <= 2:
         # Fold the batch into rows: (b, n, k) @ (k, m) -> reshape(b*n, k).mm -> _unsafe_view.
         k = input._data.shape[-1]
@@ -312,11 +324,6 @@ def matmul(input, other):
             return UnsafeView.apply(out, shape=folded).transpose(-1, -2).contiguous()
         out = mv(rows, input)
         return UnsafeView.apply(out, shape=other_t._data.shape[:-1])
-    if db == 3 and da >= 3 and other._data.shape[0] == 1:
-        # PyTorch drops a batch of one from the right operand and folds the left one into an mm.
-        squeezed = other.squeeze(0)
-        rows = input.reshape(-1, input._data.shape[-1])
-        return UnsafeView.apply(mm(rows, squeezed), shape=input._data.shape[:-1] + (squeezed._data.shape[-1],))
     # Both batched: broadcast the batch dims, fold them into one, bmm, then _unsafe_view back.
     n, k1 = input._data.shape[-2:]
     k2, p = other._data.shape[-2:]

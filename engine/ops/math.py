@@ -12,7 +12,7 @@ import numpy as np
 from .._api import method, public
 from .._op import Op
 from .._tensor import Tensor, _make
-from ._util import promote, sum_to, wrap
+from ._util import promote, promote_all, sum_to, wrap
 
 
 def _rand(*shape, low=-1.0, high=1.0, seed=0):
@@ -361,6 +361,12 @@ def _clamp_call(input: Tensor, min, max, inplace: bool) -> Tensor:
         if inplace:
             return ClampTensor.apply_(input, lo, hi, **params)
         return ClampTensor.apply(input, lo, hi, **params)
+    if not inplace and input._data.dtype.kind in "biu":
+        # bool/int input, wider number bounds: PyTorch promotes (see _bound_call); no gradient involved.
+        lo = None if min is None else wrap(min, input)
+        hi = None if max is None else wrap(max, input)
+        if any(b is not None and promote(input, b) is not None for b in (lo, hi)):
+            return _clamp_call(input, lo, hi, inplace=False)
     params = {}
     if min is not None:
         params["min"] = min.item() if isinstance(min, np.generic) else min
@@ -389,6 +395,12 @@ def _bound_call(scalar_cls, tensor_cls, input: Tensor, bound, key: str, inplace:
         if inplace:
             return tensor_cls.apply_(input, bound)
         return _promoted(tensor_cls, input, bound)
+    if not inplace and input._data.dtype.kind in "biu":
+        # A bool/int tensor with a wider number promotes (True.clamp_max(0) is int64, clamp_max(0.5)
+        # float); such inputs never need a gradient, so the tensor form gives the same graph.
+        wrapped = wrap(bound, input)
+        if promote(input, wrapped) is not None:
+            return _promoted(tensor_cls, input, wrapped)
     call = scalar_cls.apply_ if inplace else scalar_cls.apply
     return call(input, **{key: bound})
 
@@ -419,7 +431,11 @@ def clamp_max_(input: Tensor, max) -> Tensor:
 class FloorDivide(Op):
     """``a // b``. PyTorch has no derivative for it: the node is ``NotImplemented`` and backward fails."""
 
-    node_name = "torch::autograd::NotImplemented"
+    # PyTorch's node is the C++ class NotImplemented: type name 'NotImplemented', name() namespaced.
+    node_name = "NotImplemented"
+
+    def name(self) -> str:
+        return "torch::autograd::NotImplemented"
     aten = "aten::floor_divide"
     inputs = ("self", "other")
     out_dtype = None
@@ -709,9 +725,13 @@ class Addcmul(Op):
     inputs = ("self", "tensor1", "tensor2")
     saves = ("tensor1", "tensor2")
     value = 1
+    saves_for = {"tensor1": ("tensor2",), "tensor2": ("tensor1",)}
+
+    out_dtype = None
 
     def forward(self, x, t1, t2):
-        return x + self.value * (t1 * t2)
+        out = x + self.value * (t1 * t2)
+        return out if self.out_dtype is None else out.astype(self.out_dtype, copy=False)
 
     def vjp(self, grad):
         t1, t2 = self.saved
@@ -743,9 +763,13 @@ class Addcdiv(Op):
     inputs = ("self", "tensor1", "tensor2")
     saves = ("tensor1", "tensor2")
     value = 1
+    saves_for = {"tensor1": ("tensor2",), "tensor2": ("tensor1", "tensor2")}
+
+    out_dtype = None
 
     def forward(self, x, t1, t2):
-        return x + self.value * (t1 / t2)
+        out = x + self.value * (t1 / t2)
+        return out if self.out_dtype is None else out.astype(self.out_dtype, copy=False)
 
     def vjp(self, grad):
         t1, t2 = self.saved
@@ -774,13 +798,17 @@ class Addcdiv(Op):
 @public(method=True)
 def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1) -> Tensor:
     """``input + value · tensor1 · tensor2``."""
-    return Addcmul.apply(input, tensor1, tensor2, value=value)
+    if not (isinstance(tensor1, Tensor) and isinstance(tensor2, Tensor) and isinstance(input, Tensor)):
+        return Addcmul.apply(input, tensor1, tensor2, value=value)  # Op.apply raises PyTorch's TypeError
+    return Addcmul.apply(input, tensor1, tensor2, value=value, out_dtype=promote_all(input, tensor1, tensor2))
 
 
 @public(method=True)
 def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1) -> Tensor:
     """``input + value · tensor1 / tensor2``."""
-    return Addcdiv.apply(input, tensor1, tensor2, value=value)
+    if not (isinstance(tensor1, Tensor) and isinstance(tensor2, Tensor) and isinstance(input, Tensor)):
+        return Addcdiv.apply(input, tensor1, tensor2, value=value)  # Op.apply raises PyTorch's TypeError
+    return Addcdiv.apply(input, tensor1, tensor2, value=value, out_dtype=promote_all(input, tensor1, tensor2))
 
 
 @method("addcmul_")

@@ -171,7 +171,8 @@ def logsumexp(input: Tensor, dim=_MISSING, keepdim: bool = False) -> Tensor:
         raise TypeError('logsumexp() missing 1 required positional arguments: "dim"')
     if isinstance(dim, int):
         dim = (dim,)
-    return Logsumexp.apply(input, dim=tuple(dim), keepdim=keepdim)
+    # An empty dim list reduces over every dim in PyTorch's logsumexp (unlike an identity reduction).
+    return Logsumexp.apply(input, dim=tuple(dim) or tuple(range(input._data.ndim)), keepdim=keepdim)
 
 
 # ---- activations -----------------------------------------------------------------------------------
@@ -229,9 +230,12 @@ class Elu(_Activation):
         return (self.scale * np.where(x > 0, x, neg)).astype(x.dtype, copy=False)
 
     def local_grad(self, x):
-        pos = _mask(x._data > 0, x)
+        from .compare import where
+
+        # elu_backward selects by (x <= 0): nan inputs take the positive branch (gradient scale),
+        # and a large positive x never meets the overflowing exp.
         neg_part = (x * self.input_scale).exp() * (self.scale * self.alpha * self.input_scale)
-        return pos * self.scale + (1 - pos) * neg_part
+        return where(_make(x._data <= 0), neg_part, _mask(self.scale, x))
 
     def rule(self) -> str:
         return "grad_input = grad · scale where input > 0, else grad · scale · alpha · input_scale · exp(input · input_scale)"

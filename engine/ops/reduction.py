@@ -229,6 +229,11 @@ class Norm(_LocalGradReduction):
             return np.sum(a != 0, axis=ax, keepdims=kd).astype(x.dtype)
         return np.power(np.sum(np.power(a, p), axis=ax, keepdims=kd), 1.0 / p)
 
+    def vjp(self, grad):
+        if float(self.ord) == 0:
+            return (None,)  # PyTorch's 0-norm backward gives an undefined gradient: x.grad stays None
+        return super().vjp(grad)
+
     def local_grad(self, x, r):
         p = float(self.ord)
         xd = x._data
@@ -312,8 +317,9 @@ class _Moment(Op):
             import warnings
 
             warnings.warn(
-                "var(): degrees of freedom is <= 0. Correction should be strictly less than the reduction "
-                "factor (input numel divided by output numel).",
+                f"{self.aten.rsplit(':', 1)[-1]}(): degrees of freedom is <= 0. Correction should be strictly less than the reduction "
+                "factor (input numel divided by output numel). (Triggered internally at "
+                "/pytorch/aten/src/ATen/native/ReduceOps.cpp:1861.)",
                 UserWarning,
                 stacklevel=4,
             )
@@ -325,7 +331,9 @@ class _Moment(Op):
     def _var_grad(self, x):
         """d var / d input = 2 (input − mean) / (N − correction)."""
         centered = x - x.mean(dim=self.dims, keepdim=True)
-        return centered * (2.0 / self.dof)
+        # PyTorch divides by N − correction as it is: 0 gives inf (so 0·inf = nan, as torch prints
+        # for one element), a negative value flips the sign.
+        return centered * (2.0 / self.dof if self.dof else float("inf"))
 
 
 class Var(_Moment):
@@ -489,7 +497,7 @@ class ProdDim(_ProdBase):
 
     def forward(self, x):
         self.dims = normalize_dims(self.dim, x.ndim)
-        return np.prod(x, axis=self.dims[0], keepdims=self.keepdim, dtype=self.out_dtype)
+        return np.prod(x, axis=self.dims, keepdims=self.keepdim, dtype=self.out_dtype)
 
     @staticmethod
     def samples():

@@ -7,12 +7,14 @@ in-place change through one is seen through the other.
 from __future__ import annotations
 
 import warnings
+import weakref
 
 import numpy as np
 
 from .. import _dtype
 from .._api import method, public
 from .._op import Op
+from .._state import STATE
 from .._tensor import Tensor, _wrap_dim
 
 
@@ -80,7 +82,7 @@ class UnsafeView(View):
 
 
 class ReshapeAlias(View):
-    """``reshape`` of a non-contiguous tensor whose strides allow the new shape: PyTorch aliases it."""
+    """``reshape`` of a non-contiguous tensor whose strides still allow a view (PyTorch's _reshape_alias)."""
 
     node_name = "ReshapeAliasBackward0"
     aten = "aten::_reshape_alias"
@@ -91,6 +93,8 @@ class Transpose(_ViewOp):
     aten = "aten::transpose"
 
     def forward(self, x):
+        if x.ndim == 0:  # transpose(0, -1) of a 0-d tensor is allowed (dims wrap as rank 1)
+            return x.view()
         return np.swapaxes(x, self.dim0, self.dim1)
 
     def vjp(self, grad):
@@ -258,8 +262,22 @@ class ToCopy(Op):
 
 
 def _view_result(out: Tensor, base: Tensor) -> Tensor:
+    """Make ``out`` a view of ``base``'s root base: same storage and version counter.
+
+    Under grad mode the root also keeps a weak list of its views, so that an in-place op on the
+    base or on any view can rebase the others' grad_fn (AsStridedBackward0), as PyTorch does.
+    """
     out._vc = base._vc
-    out._base = base._base if base._base is not None else base
+    root = base._base if base._base is not None else base
+    out._base = root
+    if STATE.grad_enabled:
+        views = root._views
+        if views is None:
+            root._views = [weakref.ref(out)]
+        else:
+            if len(views) >= 64 and (len(views) & (len(views) - 1)) == 0:
+                views[:] = [r for r in views if r() is not None]  # prune dead views now and then
+            views.append(weakref.ref(out))
     return out
 
 
@@ -285,11 +303,13 @@ def reshape(input, *shape):
     if input._data.flags.c_contiguous:
         return _view_result(View.apply(input, shape=shape), input)
     try:
-        np.ndarray.view(input._data).shape = shape  # succeeds only when no copy would be needed
+        np.ndarray.view(input._data).shape = shape  # succeeds only when the strides allow a view
     except AttributeError:
-        # PyTorch copies a non-viewable tensor first, then views the copy.
-        return UnsafeView.apply(Clone.apply(input), shape=shape)
-    return _view_result(ReshapeAlias.apply(input, shape=shape), input)
+        pass
+    else:
+        return _view_result(ReshapeAlias.apply(input, shape=shape), input)
+    # PyTorch copies a non-viewable tensor first, then views the copy.
+    return UnsafeView.apply(Clone.apply(input), shape=shape)
 
 
 @method("view_as")

@@ -218,7 +218,11 @@ class Relu(Op):
         return np.maximum(x, 0).astype(x.dtype, copy=False)
 
     def vjp(self, grad):
-        return (grad * (self.result > 0),)
+        from .indexing import _zero_where
+
+        # PyTorch's threshold_backward selects (result <= 0 ? 0 : grad) rather than multiplying by a
+        # mask: an inf/nan gradient from downstream (sqrt at 0) stays 0 where the unit is off.
+        return (_zero_where(self.result._data <= 0, grad),)
 
     def jvp(self, tangents):
         return tangents[0] * (self.fw_result > 0)
@@ -240,6 +244,7 @@ class Abs(Op):
     smooth = False
 
     def forward(self, x):
+        _no_bool(x, "abs_cpu")
         return np.abs(x)
 
     def vjp(self, grad):
@@ -257,6 +262,12 @@ class Abs(Op):
         x = _rand(3, 4, low=-1, high=1)
         x[np.abs(x) < 0.05] = 0.3
         return [((x,), {})]
+
+
+def _no_bool(x: np.ndarray, kernel: str) -> None:
+    """PyTorch has no bool kernel for these ops: its dispatcher raises NotImplementedError."""
+    if x.dtype == np.bool_:
+        raise NotImplementedError(f'"{kernel}" not implemented for \'Bool\'')
 
 
 class ZeroGradient(Op):
@@ -286,6 +297,9 @@ class Sign(ZeroGradient):
     aten = "aten::sign"
 
     def forward(self, x):
+        if x.dtype.kind == "f":
+            # PyTorch's sign of nan is 0 (numpy's is nan).
+            return np.where(np.isnan(x), np.zeros((), x.dtype), np.sign(x))
         return np.sign(x)
 
 
@@ -552,6 +566,7 @@ class Floor(ZeroGradient):
     aten = "aten::floor"
 
     def forward(self, x):
+        _no_bool(x, "floor_vml_cpu")
         return np.floor(x) if x.dtype.kind == "f" else x.copy()
 
 
@@ -560,6 +575,7 @@ class Ceil(ZeroGradient):
     aten = "aten::ceil"
 
     def forward(self, x):
+        _no_bool(x, "ceil_vml_cpu")
         return np.ceil(x) if x.dtype.kind == "f" else x.copy()
 
 
@@ -568,6 +584,7 @@ class Trunc(ZeroGradient):
     aten = "aten::trunc"
 
     def forward(self, x):
+        _no_bool(x, "trunc_vml_cpu")
         return np.trunc(x) if x.dtype.kind == "f" else x.copy()
 
 
@@ -579,6 +596,7 @@ class Round(ZeroGradient):
     decimals = 0
 
     def forward(self, x):
+        _no_bool(x, "round_vml_cpu")
         if x.dtype.kind != "f":
             return x.copy()
         return np.round(x, self.decimals) if self.decimals else np.round(x)
@@ -594,7 +612,7 @@ class Frac(Op):
 
     def forward(self, x):
         if x.dtype.kind != "f":
-            raise RuntimeError(f'"frac_cpu" not implemented for \'{_type_name(x)}\'')
+            raise NotImplementedError(f'"frac_cpu" not implemented for \'{_type_name(x)}\'')
         return x - np.trunc(x)
 
     def vjp(self, grad):

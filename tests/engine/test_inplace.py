@@ -143,9 +143,12 @@ def test_function_forms_exist_like_pytorch():
     assert x._version == 4  # neg_, negative_, reciprocal_, square_
 
 
-def test_copy_requires_a_tensor_and_broadcastable_shape():
-    with pytest.raises(TypeError):
-        torch.zeros(3).copy_(1.0)
+def test_copy_takes_a_tensor_or_a_number_and_a_broadcastable_shape():
+    # PyTorch's copy_ accepts a Python number (it fills); anything else is a TypeError.
+    np.testing.assert_array_equal(torch.zeros(3).copy_(1.5).numpy(), [1.5, 1.5, 1.5])
+    with pytest.raises(TypeError) as info:
+        torch.zeros(3).copy_([1.0, 2.0, 3.0])
+    assert str(info.value) == "copy_(): argument 'other' (position 1) must be Tensor, not list"
     with pytest.raises(RuntimeError) as info:
         torch.zeros(3).copy_(torch.ones(2))
     assert str(info.value) == "The size of tensor a (3) must match the size of tensor b (2) at non-singleton dimension 0"

@@ -34,7 +34,7 @@ ATOL, RTOL = 1e-5, 1e-3
 
 # Registered ops deliberately without samples, with the reason.
 NO_SAMPLES = {
-    "torch::autograd::NotImplemented": "floor_divide has no derivative in PyTorch: backward raises",
+    "NotImplemented": "floor_divide has no derivative in PyTorch: backward raises",
     "ToCopyBackward0": "a dtype conversion; in float64 the only sample is float64 -> float64, the identity",
     "CopyBackwards": "made only by the backward pass itself (the create_graph .grad copy), not by a user call",
 }
