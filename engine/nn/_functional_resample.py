@@ -79,6 +79,12 @@ def pad(input: Tensor, pad, mode: str = "constant", value=None) -> Tensor:
     return _OPS[(mode, n)].apply(input, cfg=Separable(rows, cols))
 
 
+def _narrow(t: Tensor, dim: int, start: int, stop: int) -> Tensor:
+    # ATen slices with at::slice, which is a SliceBackward0 even over the whole dimension (Python
+    # indexing with only full slices would be an AliasBackward0).
+    return t.narrow(dim, start, stop - start)
+
+
 def _pad_circular(input: Tensor, pad: tuple) -> Tensor:
     """PyTorch's own recipe (aten::_pad_circular), so the graph is the same chain of CopySlices and
     SliceBackward0: copy the input into the middle of an empty tensor, then each padded border from
@@ -114,15 +120,15 @@ def _pad_circular(input: Tensor, pad: tuple) -> Tensor:
         dim = ndim - i - 1
         left, right = pad[2 * i], pad[2 * i + 1]
         target[dim] = slice(max(left, 0), out_shape[dim] - max(right, 0))
-        source = source[region(dim, max(-left, 0), in_shape[dim] - max(-right, 0))]
+        source = _narrow(source, dim, max(-left, 0), in_shape[dim] - max(-right, 0))
     out[tuple(target)] = source
     for i in range(n_padded):
         dim = ndim - i - 1
         left, right = pad[2 * i], pad[2 * i + 1]
         if left > 0:
-            out[region(dim, 0, left)] = out[region(dim, out_shape[dim] - left - max(right, 0), out_shape[dim] - max(right, 0))]
+            out[region(dim, 0, left)] = _narrow(out, dim, out_shape[dim] - left - max(right, 0), out_shape[dim] - max(right, 0))
         if right > 0:
-            out[region(dim, out_shape[dim] - right, out_shape[dim])] = out[region(dim, max(left, 0), max(left, 0) + right)]
+            out[region(dim, out_shape[dim] - right, out_shape[dim])] = _narrow(out, dim, max(left, 0), max(left, 0) + right)
     return out
 
 

@@ -898,8 +898,11 @@ def _setitem(self: Tensor, index, value) -> None:
     from .inplace import copy_, regenerate_view
 
     # PyTorch drops the value's leading size-1 dims first (b[0] = tensor([5.]) writes a 0-d view).
+    # Its strip records no node; here it is a reshape, so take only the dims the copy could not
+    # broadcast anyway (those beyond the target's rank): a same-rank write (F.pad's circular
+    # borders) keeps PyTorch's graph, CopySlices straight onto the value's own history.
     lead = 0
-    while value._data.ndim - lead > 0 and value._data.shape[lead] == 1:
+    while value._data.ndim - lead > view._data.ndim and value._data.shape[lead] == 1:
         lead += 1
     if lead:
         value = value.reshape(value._data.shape[lead:])
