@@ -556,12 +556,28 @@ class _EvenExtremum(_LocalGradReduction):
         return [((x,), {}), ((tied,), {})]
 
 
-class MaxAll(_EvenExtremum):
+class _EvenExtremumAll(_EvenExtremum):
+    """Full max()/min(): PyTorch's CPU rule (evenly_distribute_backward) *fills* grad / count into
+    the extremal places of a zero tensor instead of multiplying by a mask, so an infinite incoming
+    gradient leaves the other elements 0, not nan."""
+
+    abstract = True
+
+    def vjp(self, grad):
+        (x,) = self.saved
+        hit = x._data == self.result._data
+        share = grad / float(np.count_nonzero(hit) or 1)
+        from .._tensor import _make
+
+        return (share.expand(x._data.shape).where(_make(hit), 0.0),)
+
+
+class MaxAll(_EvenExtremumAll):
     node_name = "MaxBackward1"
     aten = "aten::max"
 
 
-class MinAll(_EvenExtremum):
+class MinAll(_EvenExtremumAll):
     node_name = "MinBackward1"
     aten = "aten::min"
     is_max = False
