@@ -105,3 +105,8 @@ _tensor_new.install()
 _runtime.install(globals())
 autograd.Variable = _legacy.Variable
 vmap = func.vmap
+
+# torch.conv2d, torch.max_pool2d, torch.dropout, ... (the ATen-level nn functions; programs branch)
+from . import _nn_toplevel  # noqa: E402
+
+_nn_toplevel.install(globals())

@@ -67,6 +67,24 @@ class Op(Node):
         # Positions of the saved inputs, resolved once per class instead of on every call.
         cls._save_idx = tuple(cls.inputs.index(n) for n in cls.saves)
 
+    @classmethod
+    def _named(cls, node_name: str) -> type:
+        """``cls`` under another PyTorch node name: a cached, unregistered subclass."""
+        variants = cls.__dict__.get("_named_variants")
+        if variants is None:
+            variants = cls._named_variants = {}
+        variant = variants.get(node_name)
+        if variant is None:
+            if node_name == cls.node_name:
+                variant = cls
+            else:
+                # abstract=True keeps the variant out of the registry (the gradient tests cover cls).
+                variant = type(cls)(node_name, (cls,), {"node_name": node_name, "abstract": True,
+                                                        "__qualname__": cls.__qualname__,
+                                                        "__module__": cls.__module__})
+            variants[node_name] = variant
+        return variant
+
     # ---- to be written by each op -------------------------------------------------------------
     def forward(self, *arrays):  # pragma: no cover - abstract
         raise NotImplementedError
@@ -144,9 +162,15 @@ class Op(Node):
     @classmethod
     def apply(cls, *inputs: Tensor, **params):
         """Run the op on tensors; build a graph node when grad mode is on and an input requires grad."""
-        node = _new(cls)
         if params:
+            if "node_name" in params:
+                # An op whose PyTorch name depends on an argument (squeeze(dim) -> SqueezeBackward1)
+                # gets a named subclass, so type(grad_fn).__name__ agrees with grad_fn.name().
+                cls = cls._named(params.pop("node_name"))
+            node = _new(cls)
             node.__dict__.update(params)
+        else:
+            node = _new(cls)
         prof = PROFILER[0]
         if prof is not None:
             token = prof._op_start(cls.aten or cls.node_name, inputs)

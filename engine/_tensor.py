@@ -79,10 +79,12 @@ class Tensor:
 
     def __init__(self, *args, **kwargs) -> None:
         # torch.Tensor(data) / torch.Tensor(2, 3): legacy constructor, float32.
-        if len(args) == 1 and not isinstance(args[0], int):
+        if len(args) == 1 and not isinstance(args[0], (int, Size)):
             data = np.array(args[0], dtype=_dtype.DEFAULTS.float_dtype.numpy)
         else:
-            data = np.zeros(tuple(args), dtype=_dtype.DEFAULTS.float_dtype.numpy)
+            # torch.Tensor() is an empty 1-D tensor (Size([0])); torch.Tensor(Size([2, 3])) a shape.
+            shape = tuple(args[0]) if args and isinstance(args[0], Size) else tuple(args) if args else (0,)
+            data = np.zeros(shape, dtype=_dtype.DEFAULTS.float_dtype.numpy)
         self._data = data
         self._vc = [0]
 
