@@ -9,8 +9,8 @@ from torch.utils.data import DataLoader, TensorDataset
 rng = np.random.default_rng(1)
 classes = ('plane', 'car', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck')
 
-images = rng.uniform(-1, 1, (48, 3, 32, 32)).astype(np.float32)
-labels = rng.integers(0, 10, 48)
+images = rng.uniform(-1, 1, (32, 3, 32, 32)).astype(np.float32)
+labels = rng.integers(0, 10, 32)
 # Make the classes learnable: brighten one channel per class.
 for i, c in enumerate(labels):
     images[i, c % 3] += 0.1 * c
