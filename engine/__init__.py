@@ -110,3 +110,9 @@ vmap = func.vmap
 from . import _nn_toplevel  # noqa: E402
 
 _nn_toplevel.install(globals())
+from . import amp  # noqa: E402  (torch.amp, torch.autocast, torch.cuda.amp; programs branch)
+
+amp.install(globals())
+from . import _numpy_kwargs  # noqa: E402  (axis=/keepdims= as PyTorch's parser accepts them; programs branch)
+
+_numpy_kwargs.install(globals(), _FUNCTIONS, _METHODS)
