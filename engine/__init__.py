@@ -116,6 +116,7 @@ amp.install(globals())
 from . import _program_api  # noqa: E402  (outer, take_along_dim, meshgrid, linalg, testing, ...; programs branch)
 
 _program_api.install(globals())
+_program_api.install_more(globals())
 from . import _numpy_kwargs  # noqa: E402  (axis=/keepdims= as PyTorch's parser accepts them; programs branch)
 
 _numpy_kwargs.install(globals(), _FUNCTIONS, _METHODS)

@@ -106,3 +106,63 @@ def install(namespace: dict) -> None:
     for name, attr in extras.items():
         if name not in Tensor.__dict__:
             setattr(Tensor, name, attr)
+
+
+class finfo:  # noqa: N801 - PyTorch's spelling
+    """Machine limits of a floating dtype (``torch.finfo(torch.float32).eps``)."""
+
+    def __init__(self, type=None) -> None:
+        import numpy as np
+
+        from ._dtype import get_default_dtype
+
+        dt = type if type is not None else get_default_dtype()
+        info = np.finfo(dt.numpy)
+        self.dtype = dt.name
+        self.bits = info.bits
+        self.eps = float(info.eps)
+        self.max = float(info.max)
+        self.min = float(info.min)
+        self.tiny = self.smallest_normal = float(info.tiny)
+        self.resolution = float(info.resolution)
+
+    def __repr__(self) -> str:
+        return (f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, eps={self.eps:g}, "
+                f"smallest_normal={self.tiny:g}, tiny={self.tiny:g}, dtype={self.dtype})")
+
+
+class iinfo:  # noqa: N801
+    def __init__(self, type) -> None:
+        import numpy as np
+
+        info = np.iinfo(type.numpy)
+        self.dtype = type.name
+        self.bits = info.bits
+        self.max = int(info.max)
+        self.min = int(info.min)
+
+    def __repr__(self) -> str:
+        return f"iinfo(min={self.min}, max={self.max}, dtype={self.dtype})"
+
+
+def broadcast_shapes(*shapes):
+    import numpy as np
+
+    from ._tensor import Size
+
+    return Size(np.broadcast_shapes(*[tuple(s) if not isinstance(s, int) else (s,) for s in shapes]))
+
+
+def broadcast_tensors(*tensors):
+    if len(tensors) == 1 and isinstance(tensors[0], (tuple, list)):
+        tensors = tuple(tensors[0])
+    shape = broadcast_shapes(*[t.shape for t in tensors])
+    return tuple(t if t.shape == shape else t.expand(*shape) for t in tensors)
+
+
+def install_more(namespace: dict) -> None:
+    for obj in (finfo, iinfo, broadcast_shapes, broadcast_tensors):
+        namespace.setdefault(obj.__name__, obj)
+    from . import distributions
+
+    namespace.setdefault("distributions", distributions)
