@@ -39,6 +39,22 @@ from ._tensor import Tensor, _make
 _ENGINE_DIR = __file__.rsplit("/", 1)[0]
 
 
+def _broadcast_error(inputs: tuple, error: ValueError) -> Exception:
+    """numpy's 'could not be broadcast' as PyTorch's RuntimeError; any other ValueError unchanged."""
+    if len(inputs) != 2 or "broadcast" not in str(error):
+        return error
+    a, b = inputs[0]._data.shape, inputs[1]._data.shape
+    ndim = max(len(a), len(b))
+    for i in range(ndim - 1, -1, -1):  # PyTorch reports the last mismatching dim
+        sa = a[i - ndim + len(a)] if i - ndim + len(a) >= 0 else 1
+        sb = b[i - ndim + len(b)] if i - ndim + len(b) >= 0 else 1
+        if sa != sb and sa != 1 and sb != 1:
+            return RuntimeError(
+                f"The size of tensor a ({sa}) must match the size of tensor b ({sb}) at non-singleton dimension {i}"
+            )
+    return error
+
+
 class Op(Node):
     """A differentiable operation; its instances are the ``grad_fn`` nodes of the graph."""
 
@@ -175,12 +191,15 @@ class Op(Node):
         if prof is not None:
             token = prof._op_start(cls.aten or cls.node_name, inputs)
         n_in = len(inputs)
-        if n_in == 2:
-            out = node.forward(inputs[0]._data, inputs[1]._data)
-        elif n_in == 1:
-            out = node.forward(inputs[0]._data)
-        else:
-            out = node.forward(*[t._data for t in inputs])
+        try:  # (free in CPython 3.11 unless raised)
+            if n_in == 2:
+                out = node.forward(inputs[0]._data, inputs[1]._data)
+            elif n_in == 1:
+                out = node.forward(inputs[0]._data)
+            else:
+                out = node.forward(*[t._data for t in inputs])
+        except ValueError as error:
+            raise _broadcast_error(inputs, error) from None
         if prof is not None:
             prof._op_end(token)
         state = STATE
@@ -244,7 +263,10 @@ class Op(Node):
                 node = cls.__new__(cls)
                 if params:
                     node.__dict__.update(params)
-                out = node.forward(target._data, *[o._data for o in others])
+                try:
+                    out = node.forward(target._data, *[o._data for o in others])
+                except ValueError as error:
+                    raise _broadcast_error((target, *others), error) from None
             _write_into(target, out)
             target._vc[0] += 1
             return target
