@@ -166,3 +166,28 @@ def install_more(namespace: dict) -> None:
     from . import distributions
 
     namespace.setdefault("distributions", distributions)
+
+
+class layout:  # noqa: N801 - PyTorch's spelling
+    """``torch.strided`` (the only layout the engine has) and ``torch.sparse_coo``, by name."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"torch.{self.name}"
+
+    def __reduce__(self):
+        return (layout, (self.name,))
+
+
+strided = layout("strided")
+sparse_coo = layout("sparse_coo")
+
+
+def install_layouts(namespace: dict) -> None:
+    namespace.setdefault("layout", layout)
+    namespace.setdefault("strided", strided)
+    namespace.setdefault("sparse_coo", sparse_coo)
+    if "layout" not in Tensor.__dict__:
+        Tensor.layout = property(lambda self: strided)
