@@ -361,7 +361,12 @@ class Tensor:
         return t
 
     def __reduce_ex__(self, protocol):
-        raise TypeError("engine tensors are saved with engine.save (numpy .npz), not pickle")
+        # Picklable like PyTorch's tensors (values, dtype, requires_grad; a leaf again, no .grad), so
+        # whole modules can be saved with torch.save and loaded with weights_only=False.
+        from ._tensor_pickle import rebuild_tensor
+
+        data = np.ascontiguousarray(self._data)
+        return (rebuild_tensor, (type(self), data.tobytes(), data.dtype.name, data.shape, bool(self._requires_grad)))
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None) -> None:
         """Compute the gradient of this tensor w.r.t. graph leaves (see engine.autograd.backward)."""
