@@ -161,7 +161,9 @@ def broadcast_tensors(*tensors):
 
 
 def install_more(namespace: dict) -> None:
-    for obj in (finfo, iinfo, broadcast_shapes, broadcast_tensors):
+    from ._einsum import einsum
+
+    for obj in (finfo, iinfo, broadcast_shapes, broadcast_tensors, einsum):
         namespace.setdefault(obj.__name__, obj)
     from . import distributions
 
