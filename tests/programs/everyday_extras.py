@@ -64,3 +64,8 @@ try:
 except AssertionError as e:
     print(str(e).splitlines()[0])
 print(x.nbytes, x.itemsize, x.mT.shape, x.H.shape)
+print(x.sum(axis=0), torch.mean(x, axis=1, keepdims=True), x.max(axis=1).indices, x.detach().std(axis=0))
+print(torch.dropout(x, 0.5, False), torch.embedding(torch.eye(3), torch.tensor([2, 0])))
+print(torch.kl_div(torch.tensor([-1.0, -2.0]), torch.tensor([0.3, 0.7])), torch.conv1d(torch.ones(1, 1, 4), torch.ones(1, 1, 2)))
+print(torch.batch_norm(x.detach(), None, None, None, None, True, 0.1, 1e-5, False))
+print(torch.binary_cross_entropy_with_logits(x.detach(), torch.ones(2, 3)), torch.avg_pool1d(torch.arange(6.).view(1, 1, 6), 2))
