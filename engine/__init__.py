@@ -105,3 +105,19 @@ _tensor_new.install()
 _runtime.install(globals())
 autograd.Variable = _legacy.Variable
 vmap = func.vmap
+
+# torch.conv2d, torch.max_pool2d, torch.dropout, ... (the ATen-level nn functions; programs branch)
+from . import _nn_toplevel  # noqa: E402
+
+_nn_toplevel.install(globals())
+from . import amp  # noqa: E402  (torch.amp, torch.autocast, torch.cuda.amp; programs branch)
+
+amp.install(globals())
+from . import _program_api  # noqa: E402  (outer, take_along_dim, meshgrid, linalg, testing, ...; programs branch)
+
+_program_api.install(globals())
+_program_api.install_more(globals())
+_program_api.install_layouts(globals())
+from . import _numpy_kwargs  # noqa: E402  (axis=/keepdims= as PyTorch's parser accepts them; programs branch)
+
+_numpy_kwargs.install(globals(), _FUNCTIONS, _METHODS)

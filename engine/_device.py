@@ -141,9 +141,15 @@ accelerator = _Namespace(
 backends = _Namespace(
     "torch.backends",
     mps=_Namespace("torch.backends.mps", is_available=lambda: False, is_built=lambda: False),
-    cuda=_Namespace("torch.backends.cuda", is_built=lambda: False),
+    cuda=_Namespace("torch.backends.cuda", is_built=lambda: False,
+                    # Programs set these flags at start-up (nanoGPT); they change nothing on a CPU.
+                    matmul=_Namespace("torch.backends.cuda.matmul", allow_tf32=False,
+                                      allow_fp16_reduced_precision_reduction=True,
+                                      allow_bf16_reduced_precision_reduction=True)),
     cudnn=_Namespace("torch.backends.cudnn", is_available=lambda: False, enabled=True, benchmark=False,
-                     deterministic=False),
+                     deterministic=False, allow_tf32=True, version=lambda: None),
+    mkldnn=_Namespace("torch.backends.mkldnn", is_available=lambda: False, enabled=True),
+    openmp=_Namespace("torch.backends.openmp", is_available=lambda: False),
 )
 
 

@@ -306,6 +306,8 @@ def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=N
         low, high = 0, low
     if size is None:
         raise TypeError("randint() missing required argument 'size'")
+    if low >= high:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
     data = _generator(generator).integers(low, high, _shape((tuple(size),)))
     return _finish(data.astype(_np_dtype(dtype, _dtype.int64)), requires_grad)
 

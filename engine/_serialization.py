@@ -1,9 +1,11 @@
-"""``engine.save`` / ``engine.load``: state dicts in a format whose loading never runs code.
+"""``engine.save`` / ``engine.load``: state dicts in a format whose default loading never runs code.
 
 The file is a numpy ``.npz`` archive: every tensor becomes an array entry ``t0``, ``t1``, ... and
 the surrounding structure (dicts, lists, tuples, numbers, strings, None) is one JSON document in
 the entry ``__structure__``. Loading uses ``np.load(allow_pickle=False)`` and ``json``, so a
 malicious file can at worst fail to load -- unlike pickle, which PyTorch's format is built on.
+Objects outside that set (a whole ``nn.Module``) are stored pickled and, as in PyTorch 2.6+, only
+``load(..., weights_only=False)`` unpickles them.
 """
 
 from __future__ import annotations
@@ -47,10 +49,20 @@ class _Encoder:
             return [self.encode(v) for v in obj]
         if isinstance(obj, np.ndarray):
             return self._array(obj, "ndarray")
-        raise TypeError(
-            f"engine.save cannot store objects of type {type(obj).__name__}; it saves tensors, numbers, strings, "
-            "None and dicts/lists/tuples of them (e.g. a state_dict)"
-        )
+        return self._pickled(obj)
+
+    def _pickled(self, obj: Any) -> dict:
+        # Anything else (a whole nn.Module, a custom class) is pickled, as PyTorch always does; load
+        # unpickles it only with weights_only=False, so the default load still never runs code.
+        import pickle
+
+        try:
+            payload = pickle.dumps(obj)
+        except Exception as error:  # noqa: BLE001 - report what cannot be saved, like PyTorch
+            raise TypeError(f"engine.save cannot store objects of type {type(obj).__name__}: {error}") from None
+        entry = self._array(np.frombuffer(payload, dtype=np.uint8), "pickle")
+        entry["class"] = f"{type(obj).__module__}.{type(obj).__qualname__}"
+        return entry
 
     def _array(self, data: np.ndarray, kind: str) -> dict:
         index = len(self.arrays)
@@ -70,9 +82,25 @@ class _Encoder:
         return entry
 
 
+_WEIGHTS_ONLY_MESSAGE = (
+    "Weights only load failed. This file can still be loaded, to do so you have two options, "
+    "\x1b[1mdo those steps only if you trust the source of the checkpoint\x1b[0m. \n\t(1) In PyTorch 2.6, we "
+    "changed the default value of the `weights_only` argument in `torch.load` from `False` to `True`. Re-running "
+    "`torch.load` with `weights_only` set to `False` will likely succeed, but it can result in arbitrary code "
+    "execution. Do it only if you got the file from a trusted source.\n\t(2) Alternatively, to load with "
+    "`weights_only=True` please check the recommended steps in the following error message.\n\tWeightsUnpickler "
+    "error: Unsupported global: GLOBAL {cls} was not an allowed global by default. Please use "
+    "`torch.serialization.add_safe_globals([{cls}])` or the `torch.serialization.safe_globals([{cls}])` context "
+    "manager to allowlist this global if you trust this class/function.\n\nCheck the documentation of torch.load "
+    "to learn more about types accepted by default with weights_only "
+    "https://pytorch.org/docs/stable/generated/torch.load.html."
+)
+
+
 class _Decoder:
-    def __init__(self, arrays: dict[str, np.ndarray]) -> None:
+    def __init__(self, arrays: dict[str, np.ndarray], weights_only: bool = True) -> None:
         self.arrays = arrays
+        self.weights_only = weights_only
         self._made: dict[int, Any] = {}
 
     def decode(self, data: Any) -> Any:
@@ -88,6 +116,12 @@ class _Decoder:
             return tuple(self.decode(v) for v in data["items"])
         if kind == "ref":
             return self._made[data["index"]]
+        if kind == "pickle":
+            import pickle
+
+            if self.weights_only:
+                raise pickle.UnpicklingError(_WEIGHTS_ONLY_MESSAGE.format(cls=data.get("class", "?")))
+            return pickle.loads(self.arrays[f"t{int(data['index'])}"].tobytes())
         if kind in ("tensor", "parameter", "ndarray"):
             array = self.arrays[f"t{int(data['index'])}"]
             if kind == "ndarray":
@@ -135,4 +169,4 @@ def load(f: str | os.PathLike | BinaryIO, map_location: Any = None, weights_only
         arrays = {name: archive[name] for name in archive.files if name != _STRUCTURE_KEY}
     if structure.get("format") != "engine-npz":
         raise RuntimeError("engine.load: not a file written by engine.save")
-    return _Decoder(arrays).decode(structure["root"])
+    return _Decoder(arrays, weights_only is not False).decode(structure["root"])

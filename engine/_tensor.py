@@ -81,10 +81,12 @@ class Tensor:
 
     def __init__(self, *args, **kwargs) -> None:
         # torch.Tensor(data) / torch.Tensor(2, 3): legacy constructor, float32.
-        if len(args) == 1 and not isinstance(args[0], int):
+        if len(args) == 1 and not isinstance(args[0], (int, Size)):
             data = np.array(args[0], dtype=_dtype.DEFAULTS.float_dtype.numpy)
         else:
-            data = np.zeros(tuple(args), dtype=_dtype.DEFAULTS.float_dtype.numpy)
+            # torch.Tensor() is an empty 1-D tensor (Size([0])); torch.Tensor(Size([2, 3])) a shape.
+            shape = tuple(args[0]) if args and isinstance(args[0], Size) else tuple(args) if args else (0,)
+            data = np.zeros(shape, dtype=_dtype.DEFAULTS.float_dtype.numpy)
         self._data = data
         self._vc = [0]
 
@@ -361,7 +363,12 @@ class Tensor:
         return t
 
     def __reduce_ex__(self, protocol):
-        raise TypeError("engine tensors are saved with engine.save (numpy .npz), not pickle")
+        # Picklable like PyTorch's tensors (values, dtype, requires_grad; a leaf again, no .grad), so
+        # whole modules can be saved with torch.save and loaded with weights_only=False.
+        from ._tensor_pickle import rebuild_tensor
+
+        data = np.ascontiguousarray(self._data)
+        return (rebuild_tensor, (type(self), data.tobytes(), data.dtype.name, data.shape, bool(self._requires_grad)))
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None) -> None:
         """Compute the gradient of this tensor w.r.t. graph leaves (see engine.autograd.backward)."""

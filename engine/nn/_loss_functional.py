@@ -257,12 +257,15 @@ def cross_entropy(
     label_smoothing: float = 0.0,
 ) -> Tensor:
     """Cross entropy of logits against class indices or class probabilities, with label smoothing."""
-    if label_smoothing == 0.0 and not target.is_floating_point():
+    # As in ATen, a floating target means class probabilities only when its shape is the input's;
+    # otherwise it takes the class-index path, whose checks raise PyTorch's dtype/rank errors.
+    probabilities = target.is_floating_point() and target.shape == input.shape
+    if label_smoothing == 0.0 and not probabilities:
         return _plain_cross_entropy(input, target, weight, size_average, ignore_index, reduce, reduction)
     red = _enum(reduction, size_average, reduce)
     if not 0.0 <= label_smoothing <= 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
-    if target.is_floating_point():
+    if probabilities:
         return _probability_cross_entropy(input, target, weight, red, label_smoothing)
     return _cross_entropy_with_smoothing(input, target, weight, ignore_index, red, label_smoothing)
 

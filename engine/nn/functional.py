@@ -214,8 +214,17 @@ def nll_loss(
     nd = input.dim()
     if nd < 1:
         raise ValueError(f"Expected 1 or more dimensions (got {nd})")
-    if target._data.dtype.kind not in "iu":
-        raise RuntimeError(f"expected scalar type Long but found {_type_word(target)}")
+    # PyTorch 2.13's checks, in its order: target rank, then dtype (int64 or uint8).
+    if nd <= 2 and target.dim() > 1:
+        raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+    if nd == 4 and target.dim() != 3:
+        raise RuntimeError(
+            f"only batches of spatial targets supported (3D tensors) but got targets of dimension: {target.dim()}"
+        )
+    if target._data.dtype not in (np.int64, np.uint8):
+        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {_type_word(target)}")
+    if nd == 4 and (input.shape[0], *input.shape[2:]) != tuple(target.shape):
+        raise RuntimeError(f"size mismatch (got input: {list(input.shape)} , target: {list(target.shape)}")
     if nd >= 2 and target.dim() >= 1 and input.shape[0] != target.shape[0]:
         raise ValueError(
             f"Expected input batch_size ({input.shape[0]}) to match target batch_size ({target.shape[0]})."
@@ -239,7 +248,10 @@ def nll_loss(
 
 
 def _type_word(t: Tensor) -> str:
-    return {"f": "Float", "d": "Double"}.get(t._data.dtype.char, t.dtype.name.capitalize())
+    # PyTorch's scalar type names (c10::ScalarType): Float, Double, Int, Long, Short, ...
+    words = {"float32": "Float", "float64": "Double", "float16": "Half", "int32": "Int", "int64": "Long",
+             "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+    return words.get(t.dtype.name, t.dtype.name.capitalize())
 
 
 def cross_entropy(
@@ -259,11 +271,9 @@ def cross_entropy(
         raise NotImplementedError("engine's cross_entropy does not support label_smoothing yet")
     class_dim = 1 if input.dim() >= 2 else 0
     logp = log_softmax(input, class_dim)
-    if target.is_floating_point():
-        if target.shape != input.shape:
-            raise RuntimeError(
-                f"Expected target size {list(input.shape)}, got {list(target.shape)}"
-            )
+    # Class probabilities only when the shapes agree; any other target takes the class-index path,
+    # whose checks give PyTorch's errors (a float target of another shape is a dtype error there).
+    if target.is_floating_point() and target.shape == input.shape:
         weighted = logp * target if weight is None else logp * target * _class_weight_view(weight, input, class_dim)
         if red == NONE:
             return -(weighted.sum(class_dim))

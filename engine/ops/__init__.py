@@ -5,3 +5,5 @@ from . import indexing, inplace, joining  # noqa: F401
 from . import activation_ops, embedding, feature_norm, scalar_ops  # noqa: F401  (norm branch)
 from . import conv, pooling, resample  # noqa: F401  (convolution, pooling, padding and resampling)
 from . import attention, layer_norm, rnn_ops  # noqa: F401  (LayerNorm, the recurrent and attention ops)
+from . import selection  # noqa: F401  (topk, sort, argsort, nonzero, all, any: programs branch)
+from . import scan  # noqa: F401  (cumsum: programs branch)

@@ -60,9 +60,22 @@ def test_values_types_and_shared_tensors():
     assert loaded["nested"]["k"].item() is True
 
 
-def test_unsupported_objects_are_refused():
-    with pytest.raises(TypeError, match="cannot store objects of type Linear"):
-        engine.save(nn.Linear(1, 1), io.BytesIO())
+def test_whole_modules_load_only_with_weights_only_false():
+    import pickle
+
+    buffer = io.BytesIO()
+    lin = nn.Linear(2, 1)
+    engine.save(lin, buffer)
+    with pytest.raises(pickle.UnpicklingError, match="Weights only load failed"):
+        engine.load(io.BytesIO(buffer.getvalue()))
+    loaded = engine.load(io.BytesIO(buffer.getvalue()), weights_only=False)
+    assert isinstance(loaded, nn.Linear) and isinstance(loaded.weight, nn.Parameter)
+    assert np.array_equal(loaded.weight._data, lin.weight._data) and loaded.weight.requires_grad
+
+
+def test_unpicklable_objects_are_refused():
+    with pytest.raises(TypeError, match="cannot store objects of type generator"):
+        engine.save((i for i in range(2)), io.BytesIO())
 
 
 def test_file_is_plain_npz_without_pickles(tmp_path):

@@ -585,6 +585,31 @@ class Module:
                 ctx.names = None
 
     def _call_with_hooks(self, args: tuple, kwargs: dict) -> Any:
+        if self.__dict__.get("_backward_hooks") or self.__dict__.get("_backward_pre_hooks"):
+            from ._backward_hooks import call_with_backward_hooks
+
+            return call_with_backward_hooks(self, args, kwargs, self._call_forward_hooks)
+        return self._call_forward_hooks(args, kwargs)
+
+    def register_full_backward_hook(self, hook: Callable, prepend: bool = False) -> RemovableHandle:
+        """``hook(module, grad_input, grad_output)`` runs when the gradients w.r.t. the inputs are ready."""
+        return self._add_backward_hook("_backward_hooks", hook, prepend)
+
+    def register_full_backward_pre_hook(self, hook: Callable, prepend: bool = False) -> RemovableHandle:
+        """``hook(module, grad_output)`` runs when the output gradients arrive; it may replace them."""
+        return self._add_backward_hook("_backward_pre_hooks", hook, prepend)
+
+    def _add_backward_hook(self, attr: str, hook: Callable, prepend: bool) -> RemovableHandle:
+        for name in ("_backward_hooks", "_backward_pre_hooks"):
+            self.__dict__.setdefault(name, OrderedDict())
+        hooks = self.__dict__[attr]
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = hook
+        if prepend:
+            hooks.move_to_end(handle.id, last=False)
+        return handle
+
+    def _call_forward_hooks(self, args: tuple, kwargs: dict) -> Any:
         if not self._forward_pre_hooks and not self._forward_hooks:
             return self.forward(*args, **kwargs)
         for hook_id, hook in list(self._forward_pre_hooks.items()):

@@ -1,0 +1,63 @@
+"""The errors beginners hit, caught and printed: PyTorch's exception types and messages."""
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+def attempt(label, fn):
+    try:
+        fn()
+        print(label, 'no error')
+    except Exception as e:  # noqa: BLE001 - the point is to print what PyTorch raises
+        print(label, type(e).__name__, str(e).splitlines()[0][:200])
+
+
+lin = nn.Linear(4, 3)
+conv = nn.Conv2d(3, 8, 3)
+attempt('linear shape', lambda: lin(torch.ones(2, 5)))
+attempt('matmul shape', lambda: torch.ones(2, 3) @ torch.ones(4, 2))
+attempt('mm shape', lambda: torch.mm(torch.ones(2, 3), torch.ones(4, 2)))
+attempt('conv channels', lambda: conv(torch.ones(1, 1, 8, 8)))
+attempt('conv small', lambda: conv(torch.ones(1, 3, 2, 2)))
+attempt('add broadcast', lambda: torch.ones(2, 3) + torch.ones(4))
+attempt('cat shape', lambda: torch.cat([torch.ones(2, 3), torch.ones(2, 4)]))
+attempt('view', lambda: torch.ones(2, 3).view(4))
+attempt('view non-contiguous', lambda: torch.ones(2, 3).t().view(6))
+attempt('reshape', lambda: torch.ones(2, 3).reshape(5, -1))
+attempt('index', lambda: torch.ones(3)[5])
+attempt('dim', lambda: torch.ones(2, 3).sum(dim=2))
+attempt('ce float target', lambda: F.cross_entropy(torch.ones(2, 3), torch.tensor([0.0, 1.0])))
+attempt('ce target range', lambda: F.cross_entropy(torch.ones(2, 3), torch.tensor([0, 3])))
+attempt('nll dims', lambda: F.nll_loss(torch.ones(2, 3), torch.tensor([[0], [1]])))
+attempt('mse sizes', lambda: F.mse_loss(torch.ones(2, 3), torch.ones(3)))
+attempt('bce range', lambda: F.binary_cross_entropy(torch.tensor([1.5]), torch.tensor([1.0])))
+attempt('item', lambda: torch.ones(2).item())
+attempt('bool', lambda: bool(torch.ones(2)))
+attempt('numpy grad', lambda: torch.ones(2, requires_grad=True).numpy())
+attempt('backward nonscalar', lambda: (torch.ones(2, requires_grad=True) * 2).backward())
+attempt('backward no grad', lambda: torch.ones(2).sum().backward())
+attempt('leaf inplace', lambda: torch.ones(2, requires_grad=True).add_(1))
+attempt('int grad', lambda: torch.tensor([1, 2], requires_grad=True))
+attempt('embedding index', lambda: nn.Embedding(5, 2)(torch.tensor([7])))
+attempt('embedding float', lambda: nn.Embedding(5, 2)(torch.tensor([1.0])))
+attempt('lstm input', lambda: nn.LSTM(4, 8)(torch.ones(3, 2, 5)))
+attempt('lstm hidden', lambda: nn.LSTM(4, 8)(torch.ones(3, 2, 4), (torch.zeros(1, 3, 8), torch.zeros(1, 3, 8))))
+attempt('batchnorm 1 value', lambda: nn.BatchNorm1d(3)(torch.ones(1, 3)))
+attempt('layernorm shape', lambda: nn.LayerNorm(4)(torch.ones(2, 3)))
+attempt('maxpool big', lambda: F.max_pool2d(torch.ones(1, 1, 2, 2), 3))
+attempt('optimizer empty', lambda: torch.optim.SGD([], lr=0.1))
+attempt('optimizer lr', lambda: torch.optim.Adam(lin.parameters(), lr=-1))
+attempt('state_dict missing', lambda: lin.load_state_dict({'weight': torch.ones(3, 4)}))
+attempt('state_dict shape', lambda: lin.load_state_dict({'weight': torch.ones(3, 5), 'bias': torch.ones(3)}))
+attempt('module attr', lambda: lin.weights)
+attempt('cuda', lambda: torch.ones(2).to('cuda'))
+attempt('device', lambda: torch.device('gpu'))
+attempt('dtype mismatch mm', lambda: torch.ones(2, 2) @ torch.ones(2, 2, dtype=torch.float64))
+attempt('dtype long float', lambda: torch.ones(2, 2, dtype=torch.long) @ torch.ones(2, 2))
+attempt('stack', lambda: torch.stack([torch.ones(2), torch.ones(3)]))
+attempt('squeeze dim', lambda: torch.ones(2, 3).squeeze(3))
+attempt('permute', lambda: torch.ones(2, 3).permute(0))
+attempt('expand', lambda: torch.ones(2, 3).expand(4, 3))
+attempt('arange', lambda: torch.arange(0, 10, 0))
+attempt('randint', lambda: torch.randint(5, 2, (3,)))
+attempt('zero_grad ok', lambda: lin.zero_grad())

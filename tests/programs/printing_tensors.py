@@ -1,0 +1,42 @@
+"""Printing what programs print: big and small tensors, print options, parameters, state dicts."""
+import math
+import torch
+import torch.nn as nn
+
+print(torch.arange(2000))
+print(torch.arange(1200.).view(40, 30) / 7)
+print(torch.tensor([float('nan'), float('inf'), -float('inf'), 0.0, -0.0, 1.0]))
+print(torch.tensor([1e-10, 1.0, 1e10]), torch.tensor([0.001, 0.0001]), torch.tensor([123456.0, 1.5]))
+print(torch.tensor([[1, -20], [300, 4]]), torch.tensor([True, False]), torch.tensor([], dtype=torch.long))
+print(torch.tensor([1.5, 2.5], dtype=torch.float64), torch.tensor([1, 2], dtype=torch.int32), torch.tensor(7, dtype=torch.uint8))
+print(torch.tensor([1.0, 2.0], dtype=torch.float16), torch.zeros(2, 0), torch.ones(1, 1, 1, 2))
+print(torch.tensor(math.pi, dtype=torch.float64), torch.tensor([math.pi] * 3) * 1000)
+torch.set_printoptions(precision=2)
+print(torch.tensor([math.pi, math.e]))
+torch.set_printoptions(precision=4, sci_mode=True)
+print(torch.tensor([math.pi, 100.0]))
+torch.set_printoptions(profile='default')
+print(torch.tensor([math.pi, 100.0]))
+with torch._tensor_str.printoptions(threshold=5, edgeitems=1):
+    print(torch.arange(10.))
+lin = nn.Linear(2, 2)
+with torch.no_grad():
+    lin.weight.copy_(torch.tensor([[0.5, -0.25], [1.0, 2.0]]))
+    lin.bias.copy_(torch.tensor([0.1, -0.1]))
+print(lin.weight)
+print(lin.bias, lin.weight.data, lin.weight.grad)
+print(lin.state_dict())
+print(list(lin.parameters()))
+print(dict(lin.named_parameters())['bias'])
+bn = nn.BatchNorm1d(2)
+print(bn.state_dict())
+opt = torch.optim.SGD(lin.parameters(), lr=0.1, momentum=0.9)
+lin(torch.ones(1, 2)).sum().backward()
+opt.step()
+print(opt.state_dict())
+print(torch.float32, torch.int64, torch.device('cpu'), torch.strided, torch.ones(1).layout, torch.Size([]))
+x = torch.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+print(x * 2, (x * 2).detach(), x.sum(), x.mean(dim=0, keepdim=True))
+print(repr(x.T), str(x[0]), f"{x[0, 0].item():.3f}", f"{x[0, 0]:.3f}" if hasattr(x, '__format__') else '')
+print(torch.tensor(2.5), f"{torch.tensor(2.5)}", f"{torch.tensor(2.5):.2f}", format(torch.tensor(3)))
+print(x.shape, x.size(), tuple(x.shape), list(x.size()), x.shape[0], x.ndim, len(x))
