@@ -32,8 +32,8 @@ import traceback
 import numpy as np
 
 from ._dtype import _NUMPY_TO_DTYPE
-from ._state import PROFILER, SEQUENCE, STATE
 from ._graph import FREED_MESSAGE, Node
+from ._state import PROFILER, SEQUENCE, STATE
 from ._tensor import Tensor, _make
 
 _ENGINE_DIR = __file__.rsplit("/", 1)[0]
