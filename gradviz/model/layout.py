@@ -149,7 +149,15 @@ def _layered(graph: nx.DiGraph, report: _Reporter) -> Positions:
     dag = _acyclic(graph)
     # Module paths (the node attribute the scene draws boxes by) keep each module's nodes together.
     modules = {node: module for node, module in graph.nodes(data="module") if module}
-    xy, routes = layered_positions(dag, report, modules)
+    # Parameters (AccumulateGrad nodes) and the main gradient path: side branches and a straight
+    # spine (imported here: layout_quality imports this module).
+    from .layout_quality import main_path
+
+    accumulators = {node for node, name in graph.nodes(data="name") if str(name or "").endswith("AccumulateGrad")}
+    # A weight's transpose (Linear's TBackward0) hangs between its AccumulateGrad and the consumer.
+    transposes = {node for node, name in graph.nodes(data="name") if name in ("TBackward0", "TransposeBackward0")}
+    xy, routes = layered_positions(dag, report, modules, accumulators=accumulators, transposes=transposes,
+                                   main=main_path(dag) if dag is graph else [])
     positions = Positions()
     for node in graph.nodes:
         positions[node] = xy[node]
