@@ -129,7 +129,7 @@ def nodes_under_boxes(graph: nx.DiGraph, drawing: Drawing) -> list[tuple[str, ob
 def main_path(graph: nx.DiGraph) -> list:
     """The main gradient path: from the root (no predecessors) along the longest path of ops to
     the input-most op. Parameter branches are not ops here: AccumulateGrad, tensors, constants,
-    and an op whose single successor is one of those (``TBackward0`` of a weight)."""
+    and a weight's transpose (``TBackward0``) whose single successor is one of those."""
     roots = [n for n in graph if graph.in_degree(n) == 0]
     if not roots or not nx.is_directed_acyclic_graph(graph):
         return roots[:1]
@@ -138,7 +138,8 @@ def main_path(graph: nx.DiGraph) -> list:
         data = graph.nodes[node]
         if (data.get("kind", "grad_fn") not in ("grad_fn", "module")
                 or str(data.get("name", "")).endswith("AccumulateGrad")
-                or (graph.out_degree(node) == 1 and next(iter(graph.successors(node))) in excluded)):
+                or (data.get("name") in ("TBackward0", "TransposeBackward0") and graph.out_degree(node) == 1
+                    and next(iter(graph.successors(node))) in excluded)):
             excluded.add(node)
     root = roots[0]
     if root in excluded:
