@@ -67,10 +67,12 @@ def crossings(graph: nx.DiGraph, drawing: Drawing) -> int:
 
 
 def bounds(drawing: Drawing) -> tuple[float, float, float, float]:
-    """The picture's extent: every node box and module box."""
+    """The picture's extent: every node box, module box and edge point."""
     w, h = drawing.node_size
     rects = [(x - w / 2, y - h / 2, x + w / 2, y + h / 2) for x, y in drawing.positions.values()]
     rects += list(drawing.boxes.values())
+    # Edges too (a long edge routed outside every box widens the picture).
+    rects += [(x, y, x, y) for line in drawing.polylines for x, y in line]
     return (min(r[0] for r in rects), min(r[1] for r in rects),
             max(r[2] for r in rects), max(r[3] for r in rects))
 

@@ -8,7 +8,7 @@ one linear program with module boxes as constraints, and vertical room between s
   as one wide node and the branch nodes are put back next to it.
 * **Placement** (as dot's x coordinates, network simplex there, HiGHS here): minimise the weighted
   horizontal length of every segment (real-real 1, with a bend 2, bend-bend 8: long edges run
-  straight; the main gradient path 50: it stays one vertical line) subject to the rows' order and
+  straight; the main gradient path 400: it stays one vertical line) subject to the rows' order and
   gaps, every module box holding its members, sibling boxes whose rows overlap side by side, and
   every other node in a box's rows outside the box. So boxes never overlap, nested boxes nest, and
   nothing needs shifting afterwards (no slanted edges left by a separation pass).
@@ -24,7 +24,8 @@ import numpy as np
 BOX_PAD, BOX_PAD_PER_LEVEL, BOX_GAP = 12 / 190, 8 / 190, 0.12
 NODE_HALF, DUMMY_HALF = 0.45, 0.05
 WEIGHTS = {0: 1.0, 1: 2.0, 2: 8.0}  # by the number of bend points at a segment's ends
-MAIN_PATH_WEIGHT = 50.0
+MAIN_PATH_WEIGHT = 400.0
+SLACK_WEIGHT = 4.0  # per unit the bends of a module's edges stick out of its box
 # The linear program's size grows with nodes x modules; past this the older placement is used.
 LP_MAX_NODES = 3000
 MAX_BRANCH = 3  # TBackward0 + AccumulateGrad + leaf
@@ -127,6 +128,8 @@ def lp_place(net, levels: list[list[int]], extents: list[tuple[float, float]], m
     # module's members together (the ordering made rows so): decides which side of a box it goes.
     order_of = _global_order(net, levels)
     span_rows = {}
+    extent_cost: list = []  # cost of each extent variable (numbered after the others)
+    extent_terms: list = []  # constraints on them: ([(variable, coefficient)], rhs)
     for m in modules:
         real_rows = [net.rank[i] for i in members[m] if i < net.real] or [net.rank[i] for i in members[m]]
         span_rows[m] = (min(real_rows), max(real_rows))
@@ -140,6 +143,22 @@ def lp_place(net, levels: list[list[int]], extents: list[tuple[float, float]], m
         for i in members[m]:
             constraint([(left, 1.0), (i, -1.0)], -(left_room(i) + pad))
             constraint([(i, 1.0), (right, -1.0)], -(right_room(i) + pad))
+        # The scene draws a box around its real members only: a bend of an edge inside the module
+        # should not stick out. ``extent`` bounds the real members' extent from inside (it is
+        # pushed outwards at no more than their outermost box sides) and every bend stays within
+        # it; moving it outwards costs SLACK_WEIGHT per unit, so a bend may still leave the box
+        # when a straight main path needs that (or no real member reaches that far).
+        reals = [i for i in members[m] if i < net.real]
+        dummies = [i for i in members[m] if i >= net.real]
+        if reals and dummies:
+            lo, hi = ("extent", len(extent_cost)), ("extent", len(extent_cost) + 1)
+            extent_cost.extend([-SLACK_WEIGHT, SLACK_WEIGHT])
+            for i in reals:
+                extent_terms.append(([(lo, 1.0), (i, -1.0)], -left_room(i)))
+                extent_terms.append(([(i, 1.0), (hi, -1.0)], -right_room(i)))
+            for i in dummies:
+                extent_terms.append(([(lo, 1.0), (i, -1.0)], -half[i]))
+                extent_terms.append(([(i, 1.0), (hi, -1.0)], -half[i]))
         top, bottom = span_rows[m]
         for level in levels[top:bottom + 1]:
             for i in level:
@@ -161,8 +180,12 @@ def lp_place(net, levels: list[list[int]], extents: list[tuple[float, float]], m
             b_first = min(order_of[i] for i in members[b])
             lo, hi = (a, b) if a_first < b_first else (b, a)
             constraint([(box_var[lo] + 1, 1.0), (box_var[hi], -1.0)], -BOX_GAP)
-    matrix = coo_matrix((vals, (rows, cols)), shape=(len(bound), size)).tocsr()
-    bounds = [(None, None)] * t0 + [(0, None)] * len(links)
+    for terms, rhs in extent_terms:
+        constraint([(size + c[1] if isinstance(c, tuple) else c, v) for c, v in terms], rhs)
+    cost = np.concatenate([cost, np.array(extent_cost)])
+    free = size + len(extent_cost)
+    matrix = coo_matrix((vals, (rows, cols)), shape=(len(bound), free)).tocsr()
+    bounds = [(None, None)] * t0 + [(0, None)] * len(links) + [(None, None)] * len(extent_cost)
     result = linprog(cost, A_ub=matrix, b_ub=np.array(bound), bounds=bounds, method="highs")
     if result.status != 0:
         return None
