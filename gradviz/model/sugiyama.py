@@ -723,7 +723,10 @@ def _inversions(upper: list[int], lower: list[int]) -> int:
 
 def _gap(net: _Network, a: int, b: int) -> float:
     dummies = (a >= net.real) + (b >= net.real)
-    return (GAP_NODE, GAP_MIXED, GAP_DUMMY)[dummies]
+    extents = getattr(net, "extents", None)
+    # Side branches drawn beside a node widen it (see sugiyama_place.side_branches).
+    room = extents[a][1] + extents[b][0] if extents and a < len(extents) and b < len(extents) else 0.0
+    return (GAP_NODE, GAP_MIXED, GAP_DUMMY)[dummies] + room
 
 
 def _initial_grid(net: _Network, levels: list[list[int]]) -> list[float]:
@@ -794,6 +797,9 @@ def _separate_clusters(net: _Network, levels: list[list[int]], xs: list[float]) 
     x = np.array([xs[node] for node in order], dtype=float)
     rows = np.array([net.rank[node] for node in order])
     half = np.array([GAP_NODE / 2 if node < net.real else GAP_DUMMY / 2 for node in order])
+    extents = getattr(net, "extents", None) or []
+    wide = np.array([extents[node] if node < len(extents) else (0.0, 0.0) for node in order]).reshape(-1, 2)
+    half_left, half_right = half + wide[:, 0], half + wide[:, 1]
     # Spans [lo, hi] of every module in that order, and the children of every module (and root).
     span: dict = {}
     children: dict = {(): []}
@@ -816,8 +822,8 @@ def _separate_clusters(net: _Network, levels: list[list[int]], xs: list[float]) 
                 settle(item)
                 lo, hi = span[item]
                 top, bottom = int(rows[lo:hi + 1].min()), int(rows[lo:hi + 1].max())
-                left = float((x[lo:hi + 1] - half[lo:hi + 1]).min()) - CLUSTER_MARGIN
-                right = float((x[lo:hi + 1] + half[lo:hi + 1]).max()) + CLUSTER_MARGIN
+                left = float((x[lo:hi + 1] - half_left[lo:hi + 1]).min()) - CLUSTER_MARGIN
+                right = float((x[lo:hi + 1] + half_right[lo:hi + 1]).max()) + CLUSTER_MARGIN
                 need = max((edge - left for a, b, edge in placed if a <= bottom and top <= b), default=0.0)
                 for r in range(top, bottom + 1):
                     if r in singles_right:
@@ -828,11 +834,11 @@ def _separate_clusters(net: _Network, levels: list[list[int]], xs: list[float]) 
                 placed.append((top, bottom, right))
             else:
                 r = int(rows[g])
-                left = float(x[g] - half[g])
+                left = float(x[g] - half_left[g])
                 need = max((edge - left for a, b, edge in placed if a <= r <= b), default=0.0)
                 if need > 0:
                     x[g:] += need
-                singles_right[r] = float(x[g] + half[g])
+                singles_right[r] = float(x[g] + half_right[g])
 
     settle(())
     out = [0.0] * len(net.nodes)

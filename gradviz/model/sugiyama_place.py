@@ -235,7 +235,9 @@ def stacked_rows(net, xs: list[float], extents, pitch: float = 1.0) -> list[floa
     for a, (la, ra, _, bottom) in boxes.items():
         for b, (lb, rb, top, _) in boxes.items():
             related = a[:len(b)] == b or b[:len(a)] == a
-            if top == bottom + 1 and not related and la < rb and lb < ra:
+            # x ranges as drawn: with the scene's padding (px / 190 px per unit).
+            pa, pb = _scene_pad(boxes, a) / 190, _scene_pad(boxes, b) / 190
+            if top == bottom + 1 and not related and la - pa < rb + pb and lb - pb < ra + pa:
                 # Scene pixels: half a node and the lower padding of a, half a node, the padding
                 # and the 16 px title of b, 6 px between; a layout unit is 92 px.
                 need = 23 + _scene_pad(boxes, a) + 23 + _scene_pad(boxes, b) + 16 + 6 - 92 * pitch

@@ -90,3 +90,16 @@ def test_checks_can_fail():
     assert quality.overlapping_boxes(drawing) and quality.nodes_under_boxes(g, drawing)
     slanted = {n: (float(i), float(i)) for i, n in enumerate(g)}
     assert len({slanted[n][0] for n in quality.main_path(g)}) > 1
+
+
+@pytest.mark.parametrize("name", ["TinyModel (02)", "residual MLP"])
+def test_older_placement_fallback_keeps_side_branches_clear(name, monkeypatch):
+    # When the linear program is not used (huge networks, or HiGHS failing), the priority
+    # placement and separation pass must leave room for the side branches too.
+    from gradviz.model import sugiyama_place
+
+    monkeypatch.setattr(sugiyama_place, "lp_place", lambda *args: None)
+    graph = REAL_MODELS[name]()
+    positions = compute_layout(graph, "layered")
+    assert overlapping_pairs(positions) == []
+    assert quality.overlapping_boxes(quality.scene_drawing(graph, positions)) == []
