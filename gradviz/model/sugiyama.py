@@ -290,7 +290,8 @@ class _Network:
     def __init__(self, dag: nx.DiGraph, rank: dict, trunks: bool = True, paths: dict | None = None) -> None:
         self.nodes: list = list(dag.nodes)
         # Module path of every id; a dummy belongs to the innermost module holding both ends of its
-        # edge (as dot keeps an edge inside a cluster inside its box); trunk dummies to none.
+        # edge (as dot keeps an edge inside a cluster inside its box), a trunk's to the innermost
+        # module holding the hub and all its members' far ends.
         paths = paths or {}
         self.path: list[tuple] = [paths.get(n, ()) for n in self.nodes]
         self.clustered = any(self.path)
@@ -403,7 +404,11 @@ class _Network:
             ranks = range(min(far_ranks) + 1, rank[hub])
         else:
             ranks = range(rank[hub] + 1, max(far_ranks))
-        trunk = {r: self._dummy((hub, inward, r), r) for r in ranks}
+        # A trunk inside one module (a loop's shared weights) runs inside its box.
+        path = self.path[h]
+        for n in far_end:
+            path = _common_prefix(path, self.path[self.index[n]])
+        trunk = {r: self._dummy((hub, inward, r), r, path) for r in ranks}
 
         def weight(count: int) -> int:
             return min(count, TRUNK_WEIGHT_CAP)
