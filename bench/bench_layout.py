@@ -1,8 +1,16 @@
 """The layered layout against Graphviz ``dot``: edge crossings (counted the same way) and time.
 
-    PYTHONPATH=. python bench/bench_layout.py [--no-dot] [--sizes 5000 20000]
+    PYTHONPATH=. python bench/bench_layout.py [--no-dot] [--real-only] [--sizes 5000 20000]
 
-For each graph (the test suite's fixed 120-node DAG, three tutorial examples, generated graphs of
+First (issue 13) the real models of ``tests/model/real_model_graphs.py`` (residual MLP, LeNet, GRU
+unrolled over 16 steps, a transformer encoder block, the TinyModel and the tutorial's examples 01,
+08, 09) against dot run with every module as a nested ``subgraph cluster_*`` and our node boxes
+(171 x 46 px; the scene's pixels, 1 pt = 1 px): crossings of the routed polylines (dot's splines
+sampled), picture area per node (node boxes, module boxes and edges), aspect ratio, pairs of module
+boxes overlapping without nesting, nodes reaching into a box they do not belong to, and whether
+the main gradient path is one vertical line (ours). See :mod:`gradviz.model.layout_quality`.
+
+Then, for each graph (the test suite's fixed 120-node DAG, three tutorial examples, generated graphs of
 300 and 1,000 nodes) the graph is exported to DOT with our node box size, laid out by
 ``dot -Tplain``, and dot's drawing (node centres plus its edge splines, sampled into polylines) is
 counted with :func:`gradviz.model.layout.count_crossings`, as is ours (node centres plus route
