@@ -32,3 +32,9 @@ def do_some_doubling(x):
 inputs = torch.randn(3)
 my_gradients = torch.tensor([0.1, 1.0, 0.0001])
 print(torch.autograd.functional.vjp(do_some_doubling, inputs, v=my_gradients))
+
+# What jacobian() and vjp() differentiate is an ordinary autograd graph: the same function on
+# inputs that require grad. This is the graph the app and `gradviz export` draw for this script.
+x = torch.rand(3, requires_grad=True)
+y = torch.rand(3, requires_grad=True)
+result = exp_adder(x, y)
