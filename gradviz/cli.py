@@ -113,7 +113,9 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("file", nargs="?", metavar="FILE.py",
-                        help="a script to open (default: the built-in example)")
+                        help="a script to open; it runs when you press Run (Ctrl+Enter). Default: the "
+                        "built-in example, which runs at once")
+    parser.add_argument("--run", action="store_true", help="run FILE.py as soon as it is open")
     parser.add_argument("--version", action="version", version=f"gradviz {gradviz.__version__}")
     return parser
 
@@ -201,12 +203,12 @@ def _export_main(argv: list[str]) -> int:
     return 0
 
 
-def _launch(file: str | None) -> int:
+def _launch(file: str | None, run_file: bool = False) -> int:
     if file is not None and not Path(file).is_file():
         raise UsageError(f"{build_parser().format_usage()}gradviz: error: no such file: {file}")
     from gradviz.qt.app import launch
 
-    return int(launch(file) or 0)
+    return int(launch(file, run_file=run_file) or 0)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -216,7 +218,9 @@ def main(argv: list[str] | None = None) -> int:
         if argv and argv[0] == "export":
             return _export_main(argv[1:])
         args = build_parser().parse_args(argv)
-        return _launch(args.file)
+        if args.run and args.file is None:
+            raise UsageError(f"{build_parser().format_usage()}gradviz: error: --run needs FILE.py")
+        return _launch(args.file, run_file=args.run)
     except UsageError as exc:
         print(exc, file=sys.stderr)
         return 2

@@ -61,14 +61,16 @@ class Fuzzer:
             self.classes.setdefault(sig, lines)
 
     # ---- the two phases ---------------------------------------------------------------------
-    def explore(self, seed: int, budget: float) -> None:
+    def explore(self, seed: int, budget: float, max_programs: int | None = None) -> None:
+        """Random programs for ``budget`` seconds (and at most ``max_programs``). The programs are
+        a function of ``seed`` alone, so a seed with a program count replays exactly, on any machine."""
         from hypothesis import HealthCheck, Phase, given, settings
         from hypothesis import seed as hyp_seed
         from hypothesis import strategies as st
 
         end = time.monotonic() + budget
         rounds = random.Random(seed)
-        while time.monotonic() < end:
+        while time.monotonic() < end and (max_programs is None or self.programs < max_programs):
 
             # Short rounds with fresh seeds: the budget is checked between rounds (a test that stops
             # drawing midway would confuse Hypothesis), and each round explores a new region.

@@ -339,6 +339,24 @@ def _harness():
     return module
 
 
+
+# ---- found by the differential tester after the branches merged (2026-12-01) ---------------------
+case("max_all_backward_fills_zeros_elsewhere", """
+x = torch.tensor([[1.0], [0.25]], requires_grad=True)
+y = x.max().arccos()
+rec('y', y)
+y.sum().backward()
+rec('x.grad', x.grad)
+""")
+case("clamp_by_int_0d_tensor_keeps_float32", """
+x = torch.tensor([[-1.25], [2.0], [0.5]], requires_grad=True)
+lo = torch.tensor(-1)
+y = x.clamp(lo)
+rec('y', y)
+y.sum().backward()
+rec('x.grad', x.grad)
+""")
+
 def main() -> None:
     import torch  # only the recorder needs PyTorch
 

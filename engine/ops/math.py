@@ -356,8 +356,8 @@ def _clamp_call(input: Tensor, min, max, inplace: bool) -> Tensor:
         for bound in (lo, hi):
             step = promote(_make(np.zeros(input._data.shape, dtype=dt)), bound)
             dt = step if step is not None else dt
-        if dt != input._data.dtype:
-            params["out_dtype"] = dt
+        # Always cast: numpy's maximum(float32, int64 0-d bound) is float64, PyTorch's float32.
+        params["out_dtype"] = dt
         if inplace:
             return ClampTensor.apply_(input, lo, hi, **params)
         return ClampTensor.apply(input, lo, hi, **params)

@@ -13,22 +13,24 @@ from .main_window import EXAMPLES_DIR, MainWindow
 DEFAULT_EXAMPLE = EXAMPLES_DIR / "01_simple_example.py"
 
 
-def create_window(path: str | None = None, **window_options) -> MainWindow:
-    """A shown window with ``path`` (or, with no path, the built-in first example) loaded and running.
+def create_window(path: str | None = None, run_file: bool = False, **window_options) -> MainWindow:
+    """A shown window with ``path`` loaded (run only when ``run_file``: ``gradviz --run FILE``), or,
+    with no path, the built-in first example loaded and running (it ships with the app).
 
-    Text restored from the autosave is shown but never run: it is unsaved work the user has not
-    looked at yet (it may be what crashed the last session). ``window_options`` go to MainWindow.
+    Nothing else runs unasked: a file the user names may have side effects, and text restored from
+    the autosave is unsaved work the user has not looked at yet (it may be what crashed the last
+    session); both run on Run (Ctrl+Enter). ``window_options`` go to MainWindow.
     """
     window = MainWindow(**window_options)
     window.show()
     if path is not None:
-        window.open_file(path, run=True)
+        window.open_file(path, run=run_file)
     elif window.restored_autosave is None and DEFAULT_EXAMPLE.is_file():
         window.open_file(DEFAULT_EXAMPLE, run=True)
     return window
 
 
-def launch(path: str | None) -> int:
+def launch(path: str | None, run_file: bool = False) -> int:
     """Open the gradviz window on ``path`` (a script) or the built-in example; returns the exit code."""
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("gradviz")
@@ -39,7 +41,7 @@ def launch(path: str | None) -> int:
     # Scripts run on worker threads; if Python's cyclic collector ran there it could destroy Qt
     # objects off the GUI thread (a deadlock or a crash). Collect on a GUI-thread timer instead.
     collector = GarbageCollector(interval=1.0)
-    window = create_window(path)
+    window = create_window(path, run_file=run_file)
     code = app.exec()
     del window, collector
     return int(code)

@@ -45,10 +45,14 @@ def test_random_programs_agree_with_pytorch(capsys):
     module = _load_fuzzer()
     seed = int(os.environ.get("FUZZ_SEED", random.SystemRandom().randrange(2**31)))
     budget = float(os.environ.get("FUZZ_BUDGET", "60"))
+    # FUZZ_PROGRAMS caps the count: with FUZZ_SEED it makes a run exact on any machine (.ci/run pins
+    # both, so CI is not red by chance; fresh seeds are for developers' runs).
+    programs = int(os.environ["FUZZ_PROGRAMS"]) if os.environ.get("FUZZ_PROGRAMS") else None
     with capsys.disabled():
-        print(f"\nfuzz_against_torch seed {seed} (replay with FUZZ_SEED={seed}), budget {budget:g}s")
+        print(f"\nfuzz_against_torch seed {seed} (replay with FUZZ_SEED={seed}), budget {budget:g}s"
+              + (f", at most {programs} programs" if programs else ""))
     fuzzer = module.Fuzzer()
-    fuzzer.explore(seed, budget)
+    fuzzer.explore(seed, budget, programs)
     s = fuzzer.summary()
     with capsys.disabled():
         print(f"programs {s['programs']}, silent {s['silent']}, names {s['name_pct']:.2f}%, errors {s['error_pct']:.2f}%")

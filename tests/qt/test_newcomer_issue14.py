@@ -279,7 +279,7 @@ from PySide6.QtWidgets import QApplication
 app = QApplication([])
 from gradviz.qt.app import create_window
 settings, autosave, script = sys.argv[1:4]
-w = create_window(script or None, settings=QSettings(settings, QSettings.Format.IniFormat), autosave_path=autosave)
+w = create_window(script or None, run_file=True, settings=QSettings(settings, QSettings.Format.IniFormat), autosave_path=autosave)
 deadline = time.time() + 40
 while (w.scene is None or w.is_busy()) and time.time() < deadline:
     app.processEvents(); time.sleep(0.01)
