@@ -190,8 +190,9 @@ def test_the_run_timeout_stops_the_script(client):
 
 def test_output_arrives_while_the_script_runs(client):
     thread, box, printed = _run_in_background(client, "print('first', flush=True)\nimport time\ntime.sleep(60)\n")
-    _wait_for(lambda: printed)
-    assert printed == ["first", "\n"] and not box  # streamed before the run ended
+    # print() writes "first" and "\n" separately: wait for both (they may arrive in two messages).
+    _wait_for(lambda: "".join(printed) == "first\n")
+    assert "".join(printed) == "first\n" and not box  # streamed before the run ended
     client.stop()
     thread.join(5)
 
