@@ -102,18 +102,20 @@ def test_no_arguments_launch_the_builtin_example(monkeypatch):
     calls = []
     import gradviz.qt.app as app
 
-    monkeypatch.setattr(app, "launch", lambda file: calls.append(file) or 0)
+    monkeypatch.setattr(app, "launch", lambda file, run_file=False: calls.append((file, run_file)) or 0)
     assert cli.main([]) == 0
-    assert calls == [None]
+    assert calls == [(None, False)]
 
 
 def test_a_file_argument_opens_it(monkeypatch, script):
     calls = []
     import gradviz.qt.app as app
 
-    monkeypatch.setattr(app, "launch", lambda file: calls.append(file) or 0)
+    monkeypatch.setattr(app, "launch", lambda file, run_file=False: calls.append((file, run_file)) or 0)
     assert cli.main([str(script)]) == 0
-    assert calls == [str(script)]
+    assert calls == [(str(script), False)]  # opened, not run (issue 11: nothing runs unasked)
+    assert cli.main(["--run", str(script)]) == 0
+    assert calls[-1] == (str(script), True)
 
 
 def test_opening_a_missing_file_is_a_usage_error(capsys, tmp_path):
