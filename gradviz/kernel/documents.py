@@ -57,9 +57,11 @@ def step_event(model: GraphModel, step) -> dict:
     return event
 
 
-def step_state(model: GraphModel, stepper) -> dict:
+def step_state(model: GraphModel, stepper, state_of=None, leaf_type=Tensor) -> dict:
     """Where backward is, for every node of the model: what a view needs to colour the graph and
-    label its edges and leaves (gradients as arrays)."""
+    label its edges and leaves (gradients as arrays). The torch backend passes its own ``state_of``
+    (one bulk lookup) and leaf tensor type; everything else is the same for both backends."""
+    state_of = state_of or stepper.state_of
     graph = model.graph
     states: dict[str, str] = {}
     waiting: dict[str, int] = {}
@@ -69,7 +71,7 @@ def step_state(model: GraphModel, stepper) -> dict:
     for node_id, attrs in graph.nodes(data=True):
         obj = attrs.get("obj")
         if attrs.get("kind") == "grad_fn" and obj is not None:
-            state = stepper.state_of(obj)
+            state = state_of(obj)
             states[node_id] = state
             if state == "waiting":
                 waiting[node_id] = stepper.waiting_count(obj)
@@ -79,7 +81,7 @@ def step_state(model: GraphModel, stepper) -> dict:
                 for i, g in enumerate(stepper.step_of(obj).sent):
                     if g is not None:
                         edge_grads[(node_id, i)] = contiguous(g._data)
-        elif attrs.get("kind") == "tensor" and isinstance(obj, Tensor):
+        elif attrs.get("kind") == "tensor" and isinstance(obj, leaf_type):
             g = stepper.leaf_grad(obj)
             if g is not None:
                 leaf_grads[node_id] = contiguous(g._data)

@@ -41,42 +41,11 @@ def _array(value):
 
 
 def step_state(model: GraphModel, stepper: TorchStepper) -> dict:
-    """Where the replayed backward is, for every node of the model (as documents.step_state)."""
-    states, waiting, step_index, edge_grads, leaf_grads = {}, {}, {}, {}, {}
+    """Where the replayed backward is, for every node of the model (documents.step_state, with the
+    replay's states looked up in one pass)."""
     all_states = stepper.states()
-    for node_id, attrs in model.graph.nodes(data=True):
-        obj = attrs.get("obj")
-        if attrs.get("kind") == "grad_fn":
-            state = all_states.get(obj, "pending")
-            states[node_id] = state
-            if state == "waiting":
-                waiting[node_id] = stepper.waiting_count(obj)
-            if state not in ("done", "current"):
-                continue
-            index = stepper.step_index(obj)
-            if index is not None:
-                step_index[node_id] = index
-                for i, g in enumerate(stepper.step_of(obj).sent):
-                    if g is not None:
-                        edge_grads[(node_id, i)] = contiguous(g._data)
-        elif attrs.get("kind") == "tensor":
-            g = stepper.leaf_grad(obj)
-            if g is not None:
-                leaf_grads[node_id] = contiguous(g._data)
-    current = stepper.current_node
-    return {
-        "position": stepper.position,
-        "at_end": stepper.at_end,
-        "current": model.id_of(current) if current is not None else None,
-        "ready": [model.id_of(n) for n in stepper.ready_nodes() if model.id_of(n) is not None],
-        "states": states,
-        "waiting": waiting,
-        "step_index": step_index,
-        "edge_grads": edge_grads,
-        "leaf_grads": leaf_grads,
-        "pause_reason": stepper.pause_reason,
-        "note": stepper.note,
-    }
+    return documents.step_state(model, stepper, state_of=lambda obj: all_states.get(obj, "pending"),
+                                leaf_type=torch.Tensor)
 
 
 PARAM_TEXT_LIMIT = 200  # a saved non-tensor value is shown as its repr, cut to this length
