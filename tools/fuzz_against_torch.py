@@ -125,6 +125,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seed", type=int, default=None, help="master seed (random when omitted; printed)")
     parser.add_argument("--budget", type=float, default=60.0, help="seconds of random programs")
+    parser.add_argument("--programs", type=int, default=None, help="stop after this many programs")
     parser.add_argument("--shrink", type=int, default=5, help="how many mismatch classes to shrink and print")
     parser.add_argument("--show", action="store_true", help="print the first program of every class, unshrunk")
     args = parser.parse_args(argv)
@@ -132,7 +133,7 @@ def main(argv=None) -> int:
     print(f"fuzz_against_torch: seed {seed}, budget {args.budget:g}s")
     fuzzer = Fuzzer()
     print(f"op table: {len(fuzzer.table)} engine methods probed on torch")
-    fuzzer.explore(seed, args.budget)
+    fuzzer.explore(seed, args.budget, args.programs)
     s = fuzzer.summary()
     print(
         f"programs {s['programs']}: silent mismatches {s['silent']}, node-name mismatches {s['name']} "

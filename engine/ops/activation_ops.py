@@ -54,6 +54,7 @@ class Hardswish(_Activation):
     node_name = "HardswishBackward0"
     aten = "aten::hardswish"
     smooth = False
+    selects_zero = True
 
     def forward(self, x):
         return (x * np.clip(x + 3, 0, 6) / 6).astype(x.dtype, copy=False)
@@ -76,6 +77,7 @@ class Hardsigmoid(_Activation):
     node_name = "HardsigmoidBackward0"
     aten = "aten::hardsigmoid"
     smooth = False
+    selects_zero = True
 
     def forward(self, x):
         return (np.clip(x + 3, 0, 6) / 6).astype(x.dtype, copy=False)
@@ -123,6 +125,7 @@ class Threshold(_Activation):
     threshold = 0.0
     value = 0.0
     smooth = False
+    selects_zero = True
 
     def forward(self, x):
         return np.where(x > self.threshold, x, np.asarray(self.value, dtype=x.dtype)).astype(x.dtype, copy=False)
@@ -237,6 +240,7 @@ class Softshrink(_Activation):
     aten = "aten::softshrink"
     lambd = 0.5
     smooth = False
+    selects_zero = True
 
     def forward(self, x):
         lam = self.lambd

@@ -28,6 +28,15 @@ def _cast(out: np.ndarray, dt) -> np.ndarray:
     return out if dt is None or out.dtype == dt else out.astype(dt)
 
 
+def _gate(grad: Tensor, keep: np.ndarray) -> Tensor:
+    """``grad`` where ``keep`` holds, else 0, selected (``where``) rather than multiplied by a 0/1 mask,
+    as PyTorch's rules do: an inf/nan gradient from downstream (``sqrt_`` at 0) must not turn into
+    nan where the input received no gradient (inf · 0 = nan, ``where`` gives 0)."""
+    from .indexing import _zero_where
+
+    return _zero_where(~np.asarray(keep, dtype=bool), grad)
+
+
 def _needs(node: Op, i: int) -> bool:
     return node.next_functions[i][0] is not None
 
@@ -61,10 +70,17 @@ class _Extremum(Op):
         return _const(w, like), _const(1.0 - w, like)
 
     def vjp(self, grad):
+        # derivatives.yaml: where(self == other, grad / 2, grad).masked_fill_(self loses, 0) for each
+        # side. NaN compares false both ways, so both inputs get the full gradient there, as in PyTorch.
         a, b = self.saved
-        wa, wb = self._weights(a, b, grad)
-        ga = sum_to(grad * wa, a._data.shape) if _needs(self, 0) else None
-        gb = sum_to(grad * wb, b._data.shape) if _needs(self, 1) else None
+        ad, bd = a._data, b._data
+        tie = ad == bd
+        if tie.any():
+            from .compare import where
+
+            grad = where(_make(np.asarray(tie)), grad / 2, grad)
+        ga = sum_to(_gate(grad, ~self._wins(bd, ad)), ad.shape) if _needs(self, 0) else None
+        gb = sum_to(_gate(grad, ~self._wins(ad, bd)), bd.shape) if _needs(self, 1) else None
         return ga, gb
 
     def jvp(self, tangents):
@@ -176,7 +192,7 @@ class _ClampScalar(Op):
 
     def vjp(self, grad):
         (x,) = self.saved
-        return (grad * self._mask(x, grad),)
+        return (_gate(grad, self._mask(x, grad)._data != 0),)
 
     def jvp(self, tangents):
         return tangents[0] * self._mask(self.fw_inputs[0], self.fw_result)
@@ -239,20 +255,32 @@ class ClampTensor(Op):
         return out.copy() if out is x else out
 
     def _masks(self, x: Tensor, lo: Tensor, hi: Tensor, like: Tensor):
-        xd = x._data
-        below = xd < lo._data if self.has_min else np.zeros(xd.shape, dtype=bool)
-        above = xd > hi._data if self.has_max else np.zeros(xd.shape, dtype=bool)
-        shape = np.broadcast_shapes(xd.shape, lo._data.shape, hi._data.shape)
+        # PyTorch's clamp_backward_min_max predicates: NaN in self sends no gradient anywhere, and with
+        # min > max (the result is max everywhere) max takes the gradient, min none.
+        xd, lod, hid = x._data, lo._data, hi._data
+        shape = np.broadcast_shapes(xd.shape, lod.shape, hid.shape)
+        inside = np.ones(shape, dtype=bool)
+        below = np.zeros(shape, dtype=bool)
+        above = np.zeros(shape, dtype=bool)
+        if self.has_min:
+            inside = inside & (xd >= lod)
+            below = xd < lod
+        if self.has_max:
+            inside = inside & (xd <= hid)
+            above = xd > hid
+        if self.has_min and self.has_max:
+            below = below & (lod < hid)
+            above = above | (hid < lod)
         below, above = np.broadcast_to(below, shape), np.broadcast_to(above, shape)
-        return _const(~below & ~above, like), _const(below, like), _const(above, like)
+        return _const(inside, like), _const(below, like), _const(above, like)
 
     def vjp(self, grad):
         x, lo, hi = self.saved
-        inside, below, above = self._masks(x, lo, hi, grad)
+        inside, below, above = (m._data != 0 for m in self._masks(x, lo, hi, grad))
         return (
-            sum_to(grad * inside, x._data.shape) if _needs(self, 0) else None,
-            sum_to(grad * below, lo._data.shape) if _needs(self, 1) else None,
-            sum_to(grad * above, hi._data.shape) if _needs(self, 2) else None,
+            sum_to(_gate(grad, inside), x._data.shape) if _needs(self, 0) else None,
+            sum_to(_gate(grad, below), lo._data.shape) if _needs(self, 1) else None,
+            sum_to(_gate(grad, above), hi._data.shape) if _needs(self, 2) else None,
         )
 
     def jvp(self, tangents):
@@ -289,14 +317,16 @@ class _ClampBoundTensor(Op):
     def _masks(self, x: Tensor, bound: Tensor, like: Tensor):
         shape = np.broadcast_shapes(x._data.shape, bound._data.shape)
         keep = np.broadcast_to(self._self_wins(x._data, bound._data), shape)
-        return _const(keep, like), _const(~keep, like)
+        # The bound's share is its own comparison, not ~keep: at a NaN self neither gets a gradient.
+        clamped = np.broadcast_to(self._self_wins(bound._data, x._data) & (x._data != bound._data), shape)
+        return _const(keep, like), _const(clamped, like)
 
     def vjp(self, grad):
         x, bound = self.saved
-        keep, clamped = self._masks(x, bound, grad)
+        keep, clamped = (m._data != 0 for m in self._masks(x, bound, grad))
         return (
-            sum_to(grad * keep, x._data.shape) if _needs(self, 0) else None,
-            sum_to(grad * clamped, bound._data.shape) if _needs(self, 1) else None,
+            sum_to(_gate(grad, keep), x._data.shape) if _needs(self, 0) else None,
+            sum_to(_gate(grad, clamped), bound._data.shape) if _needs(self, 1) else None,
         )
 
     def jvp(self, tangents):

@@ -183,13 +183,21 @@ class _Activation(Op):
 
     abstract = True
     saves = ("self",)
+    # Piecewise activations whose PyTorch kernel *selects* 0 in the flat region (threshold, hardtanh,
+    # shrink, hardsigmoid/hardswish): there an inf/nan gradient gives 0, not inf · 0 = nan.
+    selects_zero = False
 
     def local_grad(self, x: Tensor) -> Tensor:  # pragma: no cover - abstract
         raise NotImplementedError
 
     def vjp(self, grad):
         (x,) = self.saved
-        return (grad * self.local_grad(x),)
+        lg = self.local_grad(x)
+        if self.selects_zero:
+            from .indexing import _zero_where
+
+            return (_zero_where(np.broadcast_to(lg._data == 0, grad._data.shape), grad * lg),)
+        return (grad * lg,)
 
     def jvp(self, tangents):
         return tangents[0] * self.local_grad(self.fw_inputs[0])
@@ -321,6 +329,7 @@ class Hardtanh(_Activation):
     min_val = -1.0
     max_val = 1.0
     smooth = False
+    selects_zero = True
 
     def forward(self, x):
         return np.clip(x, self.min_val, self.max_val)

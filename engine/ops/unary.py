@@ -8,6 +8,7 @@ import numpy as np
 
 from .._api import method, public
 from .._op import Op
+from .._tensor import _make
 from ._util import float_dtype_for
 
 
@@ -277,10 +278,13 @@ class ZeroGradient(Op):
     abstract = True
 
     def vjp(self, grad):
-        return (grad * 0,)
+        # PyTorch's rule is zeros_like(grad): fresh zeros, not grad * 0 (an inf gradient stays 0, and
+        # under create_graph the zeros have no grad_fn).
+        return (_make(np.zeros(grad._data.shape, dtype=grad._data.dtype)),)
 
     def jvp(self, tangents):
-        return tangents[0] * 0
+        t = tangents[0]
+        return _make(np.zeros(t._data.shape, dtype=t._data.dtype))
 
     def rule(self) -> str:
         return "grad_input = 0   (piecewise constant)"
