@@ -260,8 +260,11 @@ def apply_on_view(cls, target: Tensor, others: tuple, params: dict) -> Tensor:
             "location. Please clone() the tensor before performing the operation."
         )
     # The op sees the view's old value as a stand-in input; CopySlices routes its gradient to the base.
+    # The stand-in carries the view's history (PyTorch saves ``self.clone()`` of the view): under
+    # create_graph the rules read it (``grad * old.cos()``), and their second-order gradient must reach
+    # the base's history, not a phantom leaf.
     keeps_old = cls.saves and cls.inputs[0] in cls.saves
-    old = _make(target._data.copy() if keeps_old else target._data, None, 0, True)
+    old = _make(target._data.copy() if keeps_old else target._data, target.grad_fn, target._output_nr, True)
     result = cls.apply(old, *others, **params)
     fn = result.grad_fn
     node = CopySlices(fn, positions)
