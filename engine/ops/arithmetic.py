@@ -322,10 +322,11 @@ class PowScalar(Op):
         e = self.exponent
         if a.dtype == np.bool_ and not isinstance(e, (bool, float)):
             a = a.astype(np.int64)  # bool ** int promotes to int64 in PyTorch
+        if isinstance(e, float) and a.dtype.kind != "f":
+            # before the e == 2 shortcut: bool/int ** 2.0 is float in PyTorch
+            return np.power(a.astype(float_dtype_for(a)), e)
         if e == 2:
             return a * a
-        if isinstance(e, float) and a.dtype.kind != "f":
-            return np.power(a.astype(float_dtype_for(a)), e)
         return np.power(a, e)
 
     def vjp(self, grad):
@@ -349,6 +350,14 @@ class PowScalar(Op):
         return [((_rand(2, 3),), {"exponent": 2}), ((_rand(2, 3),), {"exponent": 3.5}), ((_rand(3),), {"exponent": -1.5})]
 
 
+def _int_power(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Integer ``a ** b`` with negative exponents as PyTorch computes them (numpy refuses): 1 and -1
+    keep their powers, every other base (0 included) gives 0."""
+    out = np.power(a, np.where(b < 0, 0, b))
+    neg_pow = np.where(a == 1, 1, np.where(a == -1, np.where(b % 2 == 0, 1, -1), 0))
+    return np.where(b < 0, neg_pow, out).astype(out.dtype, copy=False)
+
+
 class Pow(_Binary):
     """``tensor ** tensor``."""
 
@@ -359,6 +368,10 @@ class Pow(_Binary):
     saves_result = True
 
     def forward(self, a, b):
+        if a.dtype == np.bool_ and b.dtype == np.bool_:
+            raise NotImplementedError('"pow" not implemented for \'Bool\'')  # numpy would give int8
+        if b.dtype.kind in "iub" and a.dtype.kind in "iub" and np.any(b < 0):
+            return self._cast(_int_power(a, b))
         return self._cast(np.power(a, b))
 
     def vjp(self, grad):
@@ -621,6 +634,8 @@ def neg_(self):
 
 @method("pow_")
 def pow_(self, exponent):
+    if isinstance(exponent, Tensor):
+        return Pow.apply_(self, exponent)
     return PowScalar.apply_(self, exponent=exponent)
 
 

@@ -338,16 +338,14 @@ def _as_views(pieces: tuple, input: Tensor) -> tuple:
 @public(method=True)
 def split(tensor: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
     """Pieces of ``split_size`` (SplitBackward0) or of the listed sizes (SplitWithSizesBackward0)."""
+    if isinstance(split_size_or_sections, (int, np.integer)):
+        d, step = split_size_checked(tensor, split_size_or_sections, dim)
+        return _as_views(Split.apply(tensor, dim=d, split_size=step), tensor)
     nd = tensor._data.ndim
     if nd == 0:
         raise RuntimeError("split expects at least a 1-dimensional tensor")
     d = _wrap_dim(dim, nd)
     size = tensor._data.shape[d]
-    if isinstance(split_size_or_sections, (int, np.integer)):
-        step = int(split_size_or_sections)
-        if step < 0 or (step == 0 and size != 0):
-            raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got dimension size of {size}")
-        return _as_views(Split.apply(tensor, dim=d, split_size=step), tensor)
     sizes = tuple(int(s) for s in split_size_or_sections)
     if sum(sizes) != size or any(s < 0 for s in sizes):
         raise RuntimeError(
@@ -360,15 +358,34 @@ def split(tensor: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
 @public(method=True)
 def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:
     """At most ``chunks`` equal pieces: a split of size ceil(n / chunks) (SplitBackward0)."""
-    if chunks <= 0:
-        raise RuntimeError("chunk expects `chunks` to be greater than 0, got: " + str(chunks))
+    d, step = chunk_size_checked(input, chunks, dim)
+    return split(input, step, d) if step else _as_views(Split.apply(input, dim=d, split_size=0), input)
+
+
+def split_size_checked(tensor: Tensor, split_size, dim: int) -> tuple:
+    """``(dim, split_size)`` after PyTorch's checks for split/unsafe_split, in PyTorch's order."""
+    nd = tensor._data.ndim
+    if nd == 0:
+        raise RuntimeError("split expects at least a 1-dimensional tensor")
+    step = int(split_size)
+    if step < 0:
+        raise RuntimeError(f"split expects split_size be non-negative, but got split_size={step}")
+    d = _wrap_dim(dim, nd)
+    size = tensor._data.shape[d]
+    if step == 0 and size != 0:
+        raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got dimension size of {size}")
+    return d, step
+
+
+def chunk_size_checked(input: Tensor, chunks: int, dim: int) -> tuple:
+    """``(dim, split_size)`` of chunk/unsafe_chunk after PyTorch's checks, in PyTorch's order."""
     nd = input._data.ndim
     if nd == 0:
         raise RuntimeError("chunk expects at least a 1-dimensional tensor")
+    if chunks <= 0:
+        raise RuntimeError("chunk expects `chunks` to be greater than 0, got: " + str(chunks))
     d = _wrap_dim(dim, nd)
-    size = input._data.shape[d]
-    step = -(-size // chunks)
-    return split(input, step, d) if step else _as_views(Split.apply(input, dim=d, split_size=0), input)
+    return d, -(-input._data.shape[d] // chunks)
 
 
 @public(method=True)

@@ -286,6 +286,10 @@ def matmul(input, other):
         )
     if promote(input, other) is not None:
         _check_same_dtype(input, other)
+    if input._data.dtype == np.bool_ and other._data.dtype == np.bool_:
+        # No bool kernels: the name is that of the kernel PyTorch's matmul dispatch reaches.
+        kernel = "dot" if da == db == 1 else "addmv_impl_cpu" if db == 1 else "addmm_impl_cpu_" if db == 2 else "bmm"
+        raise NotImplementedError(f'"{kernel}" not implemented for \'Bool\'')
     # The dispatch below follows PyTorch's matmul so that the same chain of nodes appears.
     if da == 1 and db == 1:
         return dot(input, other)

@@ -391,12 +391,13 @@ def _clamp_call(input: Tensor, min, max, inplace: bool) -> Tensor:
         if inplace:
             return ClampTensor.apply_(input, lo, hi, **params)
         return ClampTensor.apply(input, lo, hi, **params)
-    if not inplace and input._data.dtype.kind in "biu":
+    if input._data.dtype.kind in "biu":
         # bool/int input, wider number bounds: PyTorch promotes (see _bound_call); no gradient involved.
+        # In place, the promoted result cannot be cast back ("result type Long can't be cast ...").
         lo = None if min is None else wrap(min, input)
         hi = None if max is None else wrap(max, input)
         if any(b is not None and promote(input, b) is not None for b in (lo, hi)):
-            return _clamp_call(input, lo, hi, inplace=False)
+            return _clamp_call(input, lo, hi, inplace=inplace)
     params = {}
     if min is not None:
         params["min"] = min.item() if isinstance(min, np.generic) else min
@@ -425,11 +426,15 @@ def _bound_call(scalar_cls, tensor_cls, input: Tensor, bound, key: str, inplace:
         if inplace:
             return tensor_cls.apply_(input, bound)
         return _promoted(tensor_cls, input, bound)
-    if not inplace and input._data.dtype.kind in "biu":
+    if input._data.dtype.kind in "biu":
         # A bool/int tensor with a wider number promotes (True.clamp_max(0) is int64, clamp_max(0.5)
-        # float); such inputs never need a gradient, so the tensor form gives the same graph.
+        # float); such inputs never need a gradient, so the tensor form gives the same graph. In place,
+        # the promoted result cannot be cast back, and _write_into raises PyTorch's error.
         wrapped = wrap(bound, input)
-        if promote(input, wrapped) is not None:
+        dt = promote(input, wrapped)
+        if dt is not None:
+            if inplace:
+                return tensor_cls.apply_(input, wrapped, out_dtype=dt)
             return _promoted(tensor_cls, input, wrapped)
     call = scalar_cls.apply_ if inplace else scalar_cls.apply
     return call(input, **{key: bound})
@@ -471,9 +476,8 @@ class FloorDivide(Op):
     out_dtype = None
 
     def forward(self, a, b):
+        _check_int_divisor(a, b, "div_floor_cpu")
         with np.errstate(divide="ignore", invalid="ignore"):
-            if a.dtype.kind in "iub" and b.dtype.kind in "iub" and np.any(b == 0):
-                raise RuntimeError("ZeroDivisionError")
             return _cast(np.floor_divide(a, b), self.out_dtype)
 
     def vjp(self, grad):
@@ -512,7 +516,10 @@ class _Modulo(Op):
         return _add(ta, -tb * self._quotient(a, b) if tb is not None else None)
 
 
-def _check_int_divisor(a: np.ndarray, b: np.ndarray) -> None:
+def _check_int_divisor(a: np.ndarray, b: np.ndarray, kernel: str = "") -> None:
+    if kernel and a.dtype == np.bool_ and b.dtype == np.bool_:
+        # Two bool operands compute in bool, which has no kernel for these (numpy would use int8).
+        raise NotImplementedError(f'"{kernel}" not implemented for \'Bool\'')
     if a.dtype.kind in "iub" and b.dtype.kind in "iub" and np.any(b == 0):
         raise RuntimeError("ZeroDivisionError")
 
@@ -545,7 +552,7 @@ class Remainder(_Modulo):
     num_tensor_inputs = 2
 
     def forward(self, a, b):
-        _check_int_divisor(a, b)
+        _check_int_divisor(a, b, "remainder_cpu")
         return _cast(np.remainder(a, b), self.out_dtype)
 
     def _quotient(self, a, b):
@@ -589,7 +596,7 @@ class Fmod(_Modulo):
     num_tensor_inputs = 2
 
     def forward(self, a, b):
-        _check_int_divisor(a, b)
+        _check_int_divisor(a, b, "fmod_cpu")
         return _cast(np.fmod(a, b), self.out_dtype)
 
     def _quotient(self, a, b):

@@ -121,7 +121,7 @@ def _softmax_call(cls, name: str, input: Tensor, dim, dtype) -> Tensor:
         input = input.to(dtype)
     from .._tensor import _wrap_dim
 
-    d = _wrap_dim(dim, input._data.ndim) if input._data.ndim else 0
+    d = _wrap_dim(dim, input._data.ndim)
     return cls.apply(input, dim=d)
 
 
@@ -143,7 +143,7 @@ class Logsumexp(_LocalGradReduction):
 
     def forward(self, x):
         x = x if x.dtype.kind == "f" else x.astype(float_dtype_for(x))
-        self.dims = normalize_dims(self.dim, x.ndim) if x.ndim else ()
+        self.dims = normalize_dims(self.dim, x.ndim)
         if not self.dims:
             return x.copy()
         m = np.max(x, axis=self.dims, keepdims=True) if x.size else np.zeros(x.shape, x.dtype)

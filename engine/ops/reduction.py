@@ -617,7 +617,7 @@ class _ExtremumDim(Op):
     def forward(self, x):
         from .._tensor import _wrap_dim
 
-        d = _wrap_dim(self.dim, x.ndim) if x.ndim else 0
+        d = _wrap_dim(self.dim, x.ndim)
         self.axis = d
         self.in_shape = x.shape  # forward mode needs it even when no graph is built
         if x.ndim == 0:
@@ -755,6 +755,8 @@ def _arg_extremum(name: str, fn, input, dim, keepdim):
     from .compare import _nondiff
 
     x = input._data
+    if x.dtype == np.bool_:
+        raise RuntimeError(f"{name}(): does not support bool input")
     if dim is None:
         if x.size == 0:
             raise IndexError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0.")
@@ -764,7 +766,7 @@ def _arg_extremum(name: str, fn, input, dim, keepdim):
             return idx.reshape((1,) * a.ndim) if keepdim else idx
 
         return _nondiff(f"aten::{name}", run, input)
-    d = _wrap_dim(dim, x.ndim) if x.ndim else 0
+    d = _wrap_dim(dim, x.ndim)
     return _nondiff(
         f"aten::{name}",
         lambda a: np.asarray(fn(a, axis=d, keepdims=keepdim) if a.ndim else np.zeros((), np.int64), dtype=np.int64),

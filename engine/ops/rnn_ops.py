@@ -41,14 +41,18 @@ class UnsafeSplit(Split):
 
 @public(method=True)
 def unsafe_chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:
-    size = input._data.shape[dim]
-    split_size = -(-size // chunks)
-    return UnsafeSplit.apply(input, dim=dim % input._data.ndim, split_size=split_size)
+    from .joining import chunk_size_checked
+
+    d, split_size = chunk_size_checked(input, chunks, dim)
+    return UnsafeSplit.apply(input, dim=d, split_size=split_size)
 
 
 @public(method=True)
 def unsafe_split(input: Tensor, split_size: int, dim: int = 0) -> tuple:
-    return UnsafeSplit.apply(input, dim=dim % input._data.ndim, split_size=split_size)
+    from .joining import split_size_checked
+
+    d, split_size = split_size_checked(input, split_size, dim)
+    return UnsafeSplit.apply(input, dim=d, split_size=split_size)
 
 
 # ---- cells ---------------------------------------------------------------------------------------

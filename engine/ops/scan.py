@@ -39,7 +39,7 @@ class Cumsum(Op):
 @public(method=True)
 def cumsum(input, dim, *, dtype=None, out=None):
     x = input._data
-    d = _wrap_dim(dim, x.ndim) if x.ndim else 0
+    d = _wrap_dim(dim, x.ndim)
     if dtype is not None:
         out_dtype = dtype.numpy
     elif x.dtype.kind in "biu":

@@ -101,7 +101,9 @@ sort_return = _return_type("sort")
 def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):
     """The ``k`` largest (or smallest) elements along ``dim``, always in sorted order."""
     nd = input._data.ndim
-    axis = _wrap_dim(dim, nd) if nd else 0
+    if input._data.dtype == np.bool_:
+        raise RuntimeError("topk does not support bool dtypes on CPU")
+    axis = _wrap_dim(dim, nd)
     size = input._data.shape[axis] if nd else 1
     if not 0 <= k <= size:
         raise RuntimeError("selected index k out of range")
@@ -113,7 +115,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):
 def sort(input, dim=-1, descending=False, stable=False, *, out=None):
     """Sorted values along ``dim`` and where they came from (ties keep their order)."""
     nd = input._data.ndim
-    axis = _wrap_dim(dim, nd) if nd else 0
+    axis = _wrap_dim(dim, nd)
     values, indices = Sort.apply(input, axis=axis, descending=bool(descending))
     return sort_return(values, indices)
 
@@ -121,7 +123,7 @@ def sort(input, dim=-1, descending=False, stable=False, *, out=None):
 @public(method=True)
 def argsort(input, dim=-1, descending=False, stable=False):
     nd = input._data.ndim
-    axis = _wrap_dim(dim, nd) if nd else 0
+    axis = _wrap_dim(dim, nd)
     return _nondiff("aten::sort", lambda a: _order(a, axis, descending).astype(np.int64) if a.ndim else
                     np.zeros((), np.int64), input)
 

@@ -436,7 +436,7 @@ def squeeze(input, dim=None):
         return _view_result(Squeeze.apply(input, out_shape=out_shape), input)
     dims = (dim,) if isinstance(dim, int) else tuple(dim)
     nd = len(shape)
-    dims = {_wrap_dim(d, nd) for d in dims} if nd else set()
+    dims = {_wrap_dim(d, nd) for d in dims}  # validates on 0-d too (0 and -1 only)
     out_shape = tuple(s for i, s in enumerate(shape) if not (i in dims and s == 1))
     node_name = "SqueezeBackward1" if isinstance(dim, int) else "SqueezeBackward2"
     return _view_result(Squeeze.apply(input, out_shape=out_shape, node_name=node_name), input)

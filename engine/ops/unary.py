@@ -216,6 +216,8 @@ class Relu(Op):
     smooth = False
 
     def forward(self, x):
+        if x.dtype == np.bool_:
+            raise RuntimeError("Boolean inputs not supported for relu")
         return np.maximum(x, 0).astype(x.dtype, copy=False)
 
     def vjp(self, grad):
@@ -301,6 +303,8 @@ class Sign(ZeroGradient):
     aten = "aten::sign"
 
     def forward(self, x):
+        if x.dtype == np.bool_:
+            return x.copy()  # numpy has no bool sign; PyTorch's is the identity
         if x.dtype.kind == "f":
             # PyTorch's sign of nan is 0 (numpy's is nan).
             return np.where(np.isnan(x), np.zeros((), x.dtype), np.sign(x))
