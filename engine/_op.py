@@ -33,6 +33,7 @@ import numpy as np
 
 from ._dtype import _NUMPY_TO_DTYPE
 from ._graph import FREED_MESSAGE, Node
+from ._overlap import check_no_partial_overlap
 from ._state import PROFILER, SEQUENCE, STATE
 from ._tensor import Tensor, _make
 
@@ -216,6 +217,8 @@ class Op(Node):
     @classmethod
     def apply_(cls, target: Tensor, *others: Tensor, **params) -> Tensor:
         """The in-place form: run the op and write its result into ``target``, rebasing its history."""
+        if others:
+            check_no_partial_overlap(target, others)
         state = STATE
         grad_mode = state.grad_enabled
         if grad_mode and target._requires_grad and target.grad_fn is None:

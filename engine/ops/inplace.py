@@ -128,6 +128,14 @@ class Copy(Op):
         return [((_rand(2, 3), _rand(2, 3)), {}), ((_rand(2, 3), _rand(3)), {})]
 
 
+class _CopyIntoItself(Copy):
+    """``x.copy_(x)``: PyTorch records the copy (CopyBackwards, a version bump) and its kernel writes
+    nothing, so it is allowed even into an expanded tensor (``fills`` lets the write through)."""
+
+    abstract = True
+    fills = True
+
+
 def _broadcast_message(dst: tuple, src: tuple) -> str:
     n = max(len(dst), len(src))
     a = (1,) * (n - len(dst)) + tuple(dst)
@@ -183,6 +191,7 @@ class CopySlices(Node):
     """
 
     node_name = "CopySlices"
+    overlapping = False  # the view written through repeats elements (see apply_on_view)
     inputs = ("self",)
     saves = ()
     _save_idx = ()
@@ -202,6 +211,8 @@ class CopySlices(Node):
     def _run_backward(self, grads: tuple) -> tuple:
         if self._released:
             raise RuntimeError(FREED_MESSAGE)
+        if self.overlapping:
+            raise RuntimeError(INTERNAL_OVERLAP_MESSAGE)
         (grad,) = grads
         positions = self.positions
         grad_view = Index.apply(grad.reshape(-1), indices=(positions,))
@@ -245,6 +256,10 @@ def _flat_positions(base: np.ndarray, view: np.ndarray) -> np.ndarray:
     ).copy()
 
 
+INTERNAL_OVERLAP_MESSAGE = (
+    "unsupported operation: more than one element of the written-to tensor refers to a single memory "
+    "location. Please clone() the tensor before performing the operation."
+)
 VIEW_OF_LEAF_MESSAGE = "a view of a leaf Variable that requires grad is being used in an in-place operation."
 
 
@@ -254,11 +269,9 @@ def apply_on_view(cls, target: Tensor, others: tuple, params: dict) -> Tensor:
     if base.grad_fn is None and base._requires_grad:
         raise RuntimeError(VIEW_OF_LEAF_MESSAGE)
     positions = _flat_positions(base._data, target._data)
-    if len(np.unique(positions)) != positions.size:
-        raise RuntimeError(
-            "unsupported operation: more than one element of the written-to tensor refers to a single memory "
-            "location. Please clone() the tensor before performing the operation."
-        )
+    overlapping = len(np.unique(positions)) != positions.size
+    if overlapping and not getattr(cls, "fills", False):
+        raise RuntimeError(INTERNAL_OVERLAP_MESSAGE)
     # The op sees the view's old value as a stand-in input; CopySlices routes its gradient to the base.
     # The stand-in carries the view's history (PyTorch saves ``self.clone()`` of the view): under
     # create_graph the rules read it (``grad * old.cos()``), and their second-order gradient must reach
@@ -268,6 +281,10 @@ def apply_on_view(cls, target: Tensor, others: tuple, params: dict) -> Tensor:
     result = cls.apply(old, *others, **params)
     fn = result.grad_fn
     node = CopySlices(fn, positions)
+    if overlapping:
+        # fill_/zero_/copy_(itself) into an expand: PyTorch allows the write and fails in backward,
+        # where CopySlices writes the gradient through the same overlapping view.
+        node.overlapping = True
     _connect(node, (base, *others), STATE)
     _write_into(target, result._data, cls)
     target._vc[0] += 1
@@ -358,6 +375,8 @@ def copy_(self: Tensor, src: Tensor, non_blocking: bool = False) -> Tensor:
         src = _make(np.asarray(src, dtype=self._data.dtype))
     elif not isinstance(src, Tensor):
         raise TypeError(f"copy_(): argument 'other' (position 1) must be Tensor, not {type(src).__name__}")
+    if src is self:
+        return _CopyIntoItself.apply_(self, src)
     return Copy.apply_(self, src)
 
 
