@@ -284,11 +284,14 @@ def matmul(input, other):
         raise RuntimeError(
             f"both arguments to matmul need to be at least 1D, but they are {da}D and {db}D"
         )
+    if db >= 3 and input._data.dtype == np.bool_:
+        # PyTorch's batched kernel dispatches on self's dtype before comparing the two: no bool kernel.
+        raise NotImplementedError('"bmm" not implemented for \'Bool\'')
     if promote(input, other) is not None:
         _check_same_dtype(input, other)
-    if input._data.dtype == np.bool_ and other._data.dtype == np.bool_:
-        # No bool kernels: the name is that of the kernel PyTorch's matmul dispatch reaches.
-        kernel = "dot" if da == db == 1 else "addmv_impl_cpu" if db == 1 else "addmm_impl_cpu_" if db == 2 else "bmm"
+    if input._data.dtype == np.bool_ and db <= 2 and input._data.shape[-1] == other._data.shape[0]:
+        # No bool kernels (checked after the shapes): the kernel PyTorch's matmul dispatch reaches.
+        kernel = "dot" if da == db == 1 else "addmv_impl_cpu" if db == 1 else "addmm_impl_cpu_"
         raise NotImplementedError(f'"{kernel}" not implemented for \'Bool\'')
     # The dispatch below follows PyTorch's matmul so that the same chain of nodes appears.
     if da == 1 and db == 1:
