@@ -242,6 +242,11 @@ class Op(Node):
                     raise _torch_error(cls, (target, *others), error) from None
             _write_into(target, out, cls)
             target._vc[0] += 1
+            if target._base is not None or target._views is not None or target._alias_of is not None:
+                # Untracked write into storage that views share: their grad_fns are regenerated.
+                from .ops.inplace import rebase_after_untracked_write
+
+                rebase_after_untracked_write(target)
             return target
         if base is not None:
             # A view: the base's history is rewritten (CopySlices), as PyTorch does.

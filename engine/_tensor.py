@@ -73,6 +73,7 @@ class Tensor:
     _base = None
     _views = None  # weak references to this base's views (see ops.shape._view_result)
     _multi_view = None  # forward name ('Split', 'Unbind') of a multi-view op that made this view
+    _alias_of = None  # detach(): weak reference to the root base whose storage this tensor shares
     _acc_ref = None
     _retains_grad = False
     _fw_grad = None
@@ -269,6 +270,11 @@ class Tensor:
         """A tensor sharing storage (and version counter) with this one, cut from the graph."""
         t = _make(self._data, None, 0, False)
         t._vc = self._vc
+        # An in-place write through t changes the views of this tensor's root base, whose grad_fns
+        # PyTorch then regenerates (ops.inplace.rebase_after_untracked_write); weak, so a detached
+        # tensor does not keep the graph alive.
+        root = self._base if self._base is not None else self
+        t._alias_of = root._alias_of if root._alias_of is not None else weakref.ref(root)
         return t
 
     def detach_(self) -> Tensor:

@@ -322,6 +322,30 @@ def rebase_views(base: Tensor, done: Tensor | None) -> None:
     base._views = alive
 
 
+def rebase_after_untracked_write(target: Tensor) -> None:
+    """After an in-place write autograd did not record (under no_grad, or through a ``detach()``ed
+    alias), every live view of the storage's root base re-reads itself from the base.
+
+    PyTorch notices the version change lazily, on the view's next ``grad_fn`` access, and regenerates
+    it as ``AsStridedBackward0`` of the base (whose own history is unchanged); the graph is the same.
+    """
+    root = target._base if target._base is not None else target
+    roots = [root]
+    alias = root._alias_of
+    if alias is not None:
+        aliased = alias()
+        if aliased is not None:
+            roots.append(aliased)
+    for base in roots:
+        if base._views and base._requires_grad:
+            mode = STATE.grad_enabled
+            STATE.grad_enabled = True  # the regenerated grad_fns are recorded even under no_grad
+            try:
+                rebase_views(base, None)
+            finally:
+                STATE.grad_enabled = mode
+
+
 def regenerate_view(view: Tensor) -> None:
     """Give a view whose base was rebased the grad_fn that re-reads it from the base (AsStridedBackward0)."""
     _regenerate(view, _flat_positions(view._base._data, view._data))
