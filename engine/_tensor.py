@@ -73,6 +73,7 @@ class Tensor:
     _base = None
     _views = None  # weak references to this base's views (see ops.shape._view_result)
     _multi_view = None  # forward name ('Split', 'Unbind') of a multi-view op that made this view
+    _no_grad_view = None  # True: a view made under no_grad of a base requiring grad; str: a view of one
     _alias_of = None  # detach(): weak reference to the root base whose storage this tensor shares
     _acc_ref = None
     _retains_grad = False

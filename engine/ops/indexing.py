@@ -895,6 +895,8 @@ def _setitem(self: Tensor, index, value) -> None:
         view, advanced = _basic_part(self, index)
     finally:
         state.grad_enabled = mode
+    if view is not self:
+        view._no_grad_view = self._no_grad_view  # built under no_grad here, but only x's own status counts
     from .inplace import copy_, regenerate_view
 
     # PyTorch drops the value's leading size-1 dims first (b[0] = tensor([5.]) writes a 0-d view).
@@ -918,6 +920,7 @@ def _setitem(self: Tensor, index, value) -> None:
                 view = _view_result(Alias.apply(self), self)
             finally:
                 state.grad_enabled = mode
+            view._no_grad_view = self._no_grad_view  # an internal alias: only x's own status counts
         copy_(view, value)
     base = self._base
     if view is not self and base is not None and mode and base._requires_grad:

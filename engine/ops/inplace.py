@@ -263,9 +263,27 @@ INTERNAL_OVERLAP_MESSAGE = (
 VIEW_OF_LEAF_MESSAGE = "a view of a leaf Variable that requires grad is being used in an in-place operation."
 
 
+_NO_GRAD_VIEW_ADVICE = (
+    "Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify your code by moving "
+    "both the view and the inplace either both inside the no_grad block (if you don't want the inplace to be "
+    "tracked) or both outside (if you want the inplace to be tracked)."
+)
+
+
+def _no_grad_view_message(marker) -> str:
+    if marker is True:
+        return "A view was created in no_grad mode and is being modified inplace with grad mode enabled. " + _NO_GRAD_VIEW_ADVICE
+    return (
+        f"Output 0 of {marker} is a view of a view which was created in no_grad mode and is being modified "
+        "inplace with grad mode enabled. " + _NO_GRAD_VIEW_ADVICE
+    )
+
+
 def apply_on_view(cls, target: Tensor, others: tuple, params: dict) -> Tensor:
     """``Op.apply_`` for a view when autograd records: rebase the view's base onto a CopySlices node."""
     base = target._base
+    if target._no_grad_view is not None:
+        raise RuntimeError(_no_grad_view_message(target._no_grad_view))
     if base.grad_fn is None and base._requires_grad:
         raise RuntimeError(VIEW_OF_LEAF_MESSAGE)
     positions = _flat_positions(base._data, target._data)

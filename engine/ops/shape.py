@@ -7,6 +7,7 @@ in-place change through one is seen through the other.
 from __future__ import annotations
 
 import warnings
+import sys
 import weakref
 
 import numpy as np
@@ -261,6 +262,13 @@ class ToCopy(Op):
 # ---- public functions ------------------------------------------------------------------------------
 
 
+def _forward_name(function: str) -> str:
+    """PyTorch's forward name of a view op (``Unsqueeze``) from the engine function that made it."""
+    special = {"_getitem": "Select", "narrow": "Slice", "t": "T", "view_as": "View", "expand_as": "Expand"}
+    name = special.get(function, function.lstrip("_"))
+    return name[:1].upper() + name[1:]
+
+
 def _view_result(out: Tensor, base: Tensor) -> Tensor:
     """Make ``out`` a view of ``base``'s root base: same storage and version counter.
 
@@ -270,6 +278,10 @@ def _view_result(out: Tensor, base: Tensor) -> Tensor:
     out._vc = base._vc
     root = base._base if base._base is not None else base
     out._base = root
+    if base._no_grad_view is not None or (not STATE.grad_enabled and root._requires_grad):
+        # PyTorch's CreationMeta.NO_GRAD_MODE (inherited by views of such a view): in-place ops on
+        # it with grad mode on are refused (ops.inplace.apply_on_view).
+        out._no_grad_view = True if not STATE.grad_enabled else _forward_name(sys._getframe(1).f_code.co_name)
     if STATE.grad_enabled:
         views = root._views
         if views is None:
