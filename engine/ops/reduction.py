@@ -230,9 +230,29 @@ class Norm(_LocalGradReduction):
         return np.power(np.sum(np.power(a, p), axis=ax, keepdims=kd), 1.0 / p)
 
     def vjp(self, grad):
-        if float(self.ord) == 0:
+        p = float(self.ord)
+        if p == 0:
             return (None,)  # PyTorch's 0-norm backward gives an undefined gradient: x.grad stays None
-        return super().vjp(grad)
+        if p in (1.0, np.inf, -np.inf):
+            return super().vjp(grad)
+        # PyTorch's norm_backward term by term, grad inside its masked_fill_ (a selection here): a nan
+        # gradient arriving at a zero norm is zeroed, and second order is nan exactly where PyTorch's is.
+        from .indexing import _zero_where
+
+        (x,) = self.saved
+        xd, shape = x._data, x._data.shape
+        r = _keep(self.result, shape, self.dims, self.keepdim)
+        g = _keep(grad, shape, self.dims, self.keepdim)
+        zero_norm = r._data == 0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if p == 2:
+                return (g * _zero_where(zero_norm, x / r),)
+            if p < 1:
+                return (x.sign() * _zero_where(xd == 0, x.abs() ** (p - 1)) * g * r ** (1 - p),)
+            scale = _zero_where(np.broadcast_to(zero_norm, shape), g / r ** (p - 1))
+            if p < 2:
+                return (x.sign() * x.abs() ** (p - 1) * scale,)
+            return (x * x.abs() ** (p - 2) * scale,)
 
     def local_grad(self, x, r):
         p = float(self.ord)
@@ -246,13 +266,20 @@ class Norm(_LocalGradReduction):
             hit = np.abs(xd) == r._data
             count = np.sum(hit, axis=self.dims, keepdims=True)
             return _const(np.sign(xd) * hit / np.maximum(count, 1), x)
-        zero_norm = _const(r._data == 0, r)
-        r_safe = r + zero_norm  # a zero norm gives a zero gradient (PyTorch's choice), without 0/0
-        if p == 2:
-            return x / r_safe
-        nonzero = _const(xd != 0, x)
-        a_safe = x.abs() + _const(xd == 0, x)
-        return x.sign() * nonzero * a_safe ** (p - 1) / r_safe ** (p - 1)
+        # Forward mode (reverse mode is vjp above): PyTorch's terms, a zero norm gives zero.
+        from .indexing import _zero_where
+
+        with np.errstate(divide="ignore", invalid="ignore"):
+            zero_norm = r._data == 0
+            if p == 2:
+                return x * _zero_where(zero_norm, r.reciprocal())
+            if p < 1:
+                # times norm^(1-p): a zero norm (a negative p with a zero element) zeroes everything
+                return x.sign() * _zero_where(xd == 0, x.abs() ** (p - 1)) * r ** (1 - p)
+            scale = _zero_where(zero_norm, (r ** (p - 1)).reciprocal())
+            if p < 2:
+                return x.sign() * x.abs() ** (p - 1) * scale
+            return x * x.abs() ** (p - 2) * scale
 
     def rule(self) -> str:
         p = self.ord
