@@ -68,6 +68,8 @@ def sum_to(grad: Tensor, shape: tuple) -> Tensor:
     gshape = grad._data.shape
     if gshape == shape:
         return grad
+    if not shape:
+        return grad.sum()  # PyTorch's sum_to: a 0-d target is a full sum (SumBackward0)
     lead = len(gshape) - len(shape)
     dims = list(range(lead))
     for i, s in enumerate(shape):
@@ -76,7 +78,8 @@ def sum_to(grad: Tensor, shape: tuple) -> Tensor:
     if dims:
         grad = grad.sum(dim=tuple(dims), keepdim=True)
     if lead:
-        grad = grad.reshape(shape)
+        # PyTorch squeezes the leading dims away (SqueezeBackward2 under create_graph)
+        grad = grad.squeeze(tuple(range(lead)))
     elif grad._data.shape != shape:
         grad = grad.reshape(shape)
     return grad

@@ -6,7 +6,7 @@ import numpy as np
 
 from .._api import method, public
 from .._op import Op
-from .._tensor import Tensor
+from .._tensor import Tensor, _make
 from ._util import float_dtype_for, promote, sum_to, wrap
 
 
@@ -240,10 +240,10 @@ class Div(_Binary):
     def vjp(self, grad):
         a, b = self.saved
         ra, rb = self.next_functions
-        grad_over_b = grad / b
-        ga = sum_to(grad_over_b, a._data.shape) if ra[0] is not None else None
-        # -grad·a/b² written as -(grad/b)·a/b: one op fewer, reusing grad/b.
-        gb = sum_to(-grad_over_b * a / b, b._data.shape) if rb[0] is not None else None
+        ga = sum_to(grad / b, a._data.shape) if ra[0] is not None else None
+        # PyTorch's div_tensor_other_backward, -grad * ((self / other) / other): its node under
+        # create_graph is MulBackward0.
+        gb = sum_to(-grad * (a / b / b), b._data.shape) if rb[0] is not None else None
         return ga, gb
 
     def jvp(self, tangents):
@@ -350,6 +350,49 @@ class PowScalar(Op):
         return [((_rand(2, 3),), {"exponent": 2}), ((_rand(2, 3),), {"exponent": 3.5}), ((_rand(3),), {"exponent": -1.5})]
 
 
+class DivRounding(_Binary):
+    """``div(a, b, rounding_mode="trunc" | "floor")`` (DivBackward2, for a number b too).
+
+    derivatives.yaml gives both inputs ``grad * 0``: flat almost everywhere, and differentiable (the
+    floor_divide op, by contrast, has no derivative at all).
+    """
+
+    node_name = "DivBackward2"
+    aten = "aten::div"
+    rounding_mode = "trunc"
+
+    def forward(self, a, b):
+        if a.dtype.kind in "iub" and b.dtype.kind in "iub" and np.any(b == 0):
+            raise RuntimeError("ZeroDivisionError")
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if self.rounding_mode == "floor":
+                out = np.floor_divide(a, b)
+            elif a.dtype.kind == "f" or b.dtype.kind == "f":
+                out = np.trunc(np.true_divide(a, b))
+            else:  # integer division rounded toward zero
+                q = np.floor_divide(a, b)
+                out = q + ((np.remainder(a, b) != 0) & ((a < 0) != (b < 0)))
+        return self._cast(np.asarray(out))
+
+    def vjp(self, grad):
+        (sa, _), (sb, _) = self._in_meta
+        ra, rb = self.next_functions
+        zero = grad * 0
+        return (sum_to(zero, sa) if ra[0] is not None else None, sum_to(zero, sb) if rb[0] is not None else None)
+
+    def jvp(self, tangents):
+        return self.fw_result * 0
+
+    def rule(self) -> str:
+        return f"grad_self = grad_other = grad · 0   ({self.rounding_mode}-rounded quotient)"
+
+    @staticmethod
+    def samples():
+        a = np.array([[0.3, 1.2, -0.7], [2.2, -1.6, 0.1]])
+        b = np.array([[0.7, -0.5, 0.45], [0.9, 0.65, -0.35]])
+        return [((a, b), {}), ((a, b), {"rounding_mode": "floor"})]
+
+
 def _int_power(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Integer ``a ** b`` with negative exponents as PyTorch computes them (numpy refuses): 1 and -1
     keep their powers, every other base (0 included) gives 0."""
@@ -379,7 +422,14 @@ class Pow(_Binary):
         ra, rb = self.next_functions
         ga = gb = None
         if ra[0] is not None:
-            ga = sum_to(grad * b * a ** (b - 1), a._data.shape)
+            # PyTorch's pow_backward_self: where(exponent == 0, 0, grad * (exponent * self^(exponent-1))),
+            # so 0 ** 0 has gradient 0, not 0 * inf = nan (and the node is WhereBackward0).
+            from .compare import where
+
+            full = grad * (b * a ** (b - 1))
+            zero_exp = _make(np.broadcast_to(b._data == 0, full._data.shape))
+            full = where(zero_exp, _make(np.zeros((), full._data.dtype)), full)
+            ga = sum_to(full, a._data.shape)
         if rb[0] is not None:
             r = self.result
             # PyTorch masks the log(0) term where the base is 0 so 0**b has a finite gradient.
@@ -505,11 +555,12 @@ def div(input, other, *, rounding_mode=None) -> Tensor:
     if not isinstance(input, Tensor):
         input = wrap(input, other)
     if rounding_mode is not None:
-        from .._api import FUNCTIONS
-
-        if rounding_mode == "floor":
-            return FUNCTIONS["floor_divide"](input, other)
-        return FUNCTIONS["trunc"](_binary(Div, input, other))
+        if rounding_mode not in ("trunc", "floor"):
+            raise ValueError(
+                f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'"
+            )
+        # a number is wrapped as a tensor, as PyTorch's Tensor_mode overload does (DivBackward2 too)
+        return _binary(DivRounding, input, other, rounding_mode=rounding_mode)
     return _binary(Div, input, other)
 
 

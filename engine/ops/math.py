@@ -556,7 +556,8 @@ class Remainder(_Modulo):
         return _cast(np.remainder(a, b), self.out_dtype)
 
     def _quotient(self, a, b):
-        return _make(np.floor(a._data / b._data).astype(a._data.dtype))
+        # PyTorch's formula reads self.div(other, rounding_mode="floor"), recorded under create_graph
+        return a.div(b, rounding_mode="floor")
 
     def rule(self) -> str:
         return "grad_self = grad;  grad_other = −grad · floor(self / other)"
@@ -600,7 +601,8 @@ class Fmod(_Modulo):
         return _cast(np.fmod(a, b), self.out_dtype)
 
     def _quotient(self, a, b):
-        return _make(np.trunc(a._data / b._data).astype(a._data.dtype))
+        # PyTorch's formula reads self.div(other, rounding_mode="trunc"), recorded under create_graph
+        return a.div(b, rounding_mode="trunc")
 
     def rule(self) -> str:
         return "grad_self = grad;  grad_other = −grad · trunc(self / other)"

@@ -70,8 +70,10 @@ class Softmax(_SoftmaxBase):
         return e / np.sum(e, axis=self.dim, keepdims=True)
 
     def vjp(self, grad):
-        r = self.result
-        return (r * (grad - (grad * r).sum(dim=self.dim, keepdim=True)),)
+        from .backward_ops import SoftmaxBackwardData
+
+        # PyTorch's rule is the kernel _softmax_backward_data (its node under create_graph)
+        return (SoftmaxBackwardData.apply(grad, self.result, dim=self.dim),)
 
     def jvp(self, tangents):
         r = self.fw_result
@@ -98,8 +100,10 @@ class LogSoftmax(_SoftmaxBase):
         return s - np.log(np.sum(np.exp(s), axis=self.dim, keepdims=True))
 
     def vjp(self, grad):
-        r = self.result
-        return (grad - r.exp() * grad.sum(dim=self.dim, keepdim=True),)
+        from .backward_ops import LogSoftmaxBackwardData
+
+        # PyTorch's rule is the kernel _log_softmax_backward_data (its node under create_graph)
+        return (LogSoftmaxBackwardData.apply(grad, self.result, dim=self.dim),)
 
     def jvp(self, tangents):
         r = self.fw_result

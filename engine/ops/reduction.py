@@ -233,8 +233,12 @@ class Norm(_LocalGradReduction):
         p = float(self.ord)
         if p == 0:
             return (None,)  # PyTorch's 0-norm backward gives an undefined gradient: x.grad stays None
-        if p in (1.0, np.inf, -np.inf):
+        if p in (np.inf, -np.inf):
             return super().vjp(grad)
+        if p == 1:
+            # PyTorch: self.sgn() * grad, recorded under create_graph (sign is sgn for real tensors)
+            (x,) = self.saved
+            return (x.sign() * _keep(grad, x._data.shape, self.dims, self.keepdim),)
         # PyTorch's norm_backward term by term, grad inside its masked_fill_ (a selection here): a nan
         # gradient arriving at a zero norm is zeroed, and second order is nan exactly where PyTorch's is.
         from .indexing import _zero_where

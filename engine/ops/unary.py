@@ -167,8 +167,9 @@ class Tanh(Op):
         return np.tanh(_f(x))
 
     def vjp(self, grad):
-        r = self.result
-        return (grad * (1 - r * r),)
+        from .backward_ops import TanhBackward
+
+        return (TanhBackward.apply(grad, self.result),)  # PyTorch's tanh_backward kernel
 
     def jvp(self, tangents):
         r = self.fw_result
@@ -194,8 +195,9 @@ class Sigmoid(Op):
         return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
 
     def vjp(self, grad):
-        r = self.result
-        return (grad * (r * (1 - r)),)
+        from .backward_ops import SigmoidBackward
+
+        return (SigmoidBackward.apply(grad, self.result),)  # PyTorch's sigmoid_backward kernel
 
     def jvp(self, tangents):
         r = self.fw_result
@@ -221,11 +223,12 @@ class Relu(Op):
         return np.maximum(x, 0).astype(x.dtype, copy=False)
 
     def vjp(self, grad):
-        from .indexing import _zero_where
+        from .backward_ops import ThresholdBackward
 
-        # PyTorch's threshold_backward selects (result <= 0 ? 0 : grad) rather than multiplying by a
-        # mask: an inf/nan gradient from downstream (sqrt at 0) stays 0 where the unit is off.
-        return (_zero_where(self.result._data <= 0, grad),)
+        # PyTorch's threshold_backward(grad, result, 0) selects (result <= 0 ? 0 : grad) rather than
+        # multiplying by a mask: an inf/nan gradient from downstream (sqrt at 0) stays 0 where the unit
+        # is off; under create_graph its node is ThresholdBackwardBackward0.
+        return (ThresholdBackward.apply(grad, self.result, threshold=0.0),)
 
     def jvp(self, tangents):
         return tangents[0] * (self.fw_result > 0)
@@ -329,9 +332,15 @@ class _Pointwise(Op):
     def local_grad(self, x, result):  # pragma: no cover - abstract
         raise NotImplementedError
 
+    # PyTorch writes some rules as a division (grad / (1 + x²)): the node of the gradient under
+    # create_graph is then DivBackward0. Those classes define ``denominator`` instead.
+    denominator = None
+
     def vjp(self, grad):
         x = self.saved[0] if self.saves else None
         r = self.result if self.saves_result else None
+        if self.denominator is not None:
+            return (grad / self.denominator(x, r),)
         return (grad * self.local_grad(x, r),)
 
     def jvp(self, tangents):
@@ -349,6 +358,12 @@ class Exp2(_Pointwise):
     def local_grad(self, x, r):
         return r * _LN2
 
+    def vjp(self, grad):
+        # PyTorch: grad * result * ln 2, the number last (MulBackward1 under create_graph)
+        from .arithmetic import mul_scalar
+
+        return (mul_scalar(grad * self.result, _LN2),)
+
     def rule(self) -> str:
         return "grad_input = grad · result · ln 2"
 
@@ -364,6 +379,9 @@ class Log2(_Pointwise):
 
     def forward(self, x):
         return np.log2(_f(x))
+
+    def denominator(self, x, r):
+        return x * _LN2
 
     def local_grad(self, x, r):
         return (x * _LN2).reciprocal()
@@ -384,6 +402,9 @@ class Log10(_Pointwise):
     def forward(self, x):
         return np.log10(_f(x))
 
+    def denominator(self, x, r):
+        return x * _LN10
+
     def local_grad(self, x, r):
         return (x * _LN10).reciprocal()
 
@@ -402,6 +423,9 @@ class Log1p(_Pointwise):
 
     def forward(self, x):
         return np.log1p(_f(x))
+
+    def denominator(self, x, r):
+        return x + 1
 
     def local_grad(self, x, r):
         return (x + 1).reciprocal()
@@ -498,6 +522,9 @@ class Atan(_Pointwise):
 
     def forward(self, x):
         return np.arctan(_f(x))
+
+    def denominator(self, x, r):
+        return x * x + 1
 
     def local_grad(self, x, r):
         return (x * x + 1).reciprocal()
