@@ -261,6 +261,12 @@ def _tensor_list(tensors, name: str) -> list:
     tensors = list(tensors)
     if not tensors:
         raise ValueError(f"torch.{name}(): expected a non-empty list of Tensors")
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            # PyTorch's argument parser, before any shape check (a topk result is a named tuple)
+            kind = type(t)
+            shown = f"torch.return_types.{kind.__name__}" if kind.__module__.endswith("return_types") else kind.__name__
+            raise TypeError(f"expected Tensor as element {i} in argument 0, but got {shown}")
     return tensors
 
 

@@ -274,6 +274,17 @@ def bmm(input, mat2):
     return Bmm.apply(input, mat2)
 
 
+def _batched_shapes_fit(a: tuple, b: tuple) -> bool:
+    """Whether ``a @ b`` (``b`` at least 3-D) has matching inner dims and broadcastable batch dims."""
+    if a[-1] != b[-2]:
+        return False
+    try:
+        np.broadcast_shapes(a[:-2], b[:-2])
+    except ValueError:
+        return False
+    return True
+
+
 @public(method=True)
 def matmul(input, other):
     """PyTorch's dispatch: dot for 1-D·1-D, mv, mm, and a batched product otherwise."""
@@ -284,8 +295,9 @@ def matmul(input, other):
         raise RuntimeError(
             f"both arguments to matmul need to be at least 1D, but they are {da}D and {db}D"
         )
-    if db >= 3 and input._data.dtype == np.bool_:
-        # PyTorch's batched kernel dispatches on self's dtype before comparing the two: no bool kernel.
+    if db >= 3 and input._data.dtype == np.bool_ and _batched_shapes_fit(input._data.shape, other._data.shape):
+        # PyTorch's batched kernel checks the shapes, then dispatches on self's dtype before comparing
+        # the two dtypes: there is no bool kernel.
         raise NotImplementedError('"bmm" not implemented for \'Bool\'')
     if promote(input, other) is not None:
         _check_same_dtype(input, other)
