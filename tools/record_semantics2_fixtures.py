@@ -248,6 +248,19 @@ q = x.div(y, rounding_mode="floor")
 rec('div_floor', [node(q), kind_of(lambda: q.sum().backward()), x.grad])
 """)
 
+case("norm_0_still_checks_its_saved_result", """
+x0 = torch.tensor(1.0, requires_grad=True)
+v1 = x0.norm(0)
+v1.sub_(1.5)
+err('backward', lambda: v1.backward(gradient=torch.ones_like(v1) * 0.5))
+""")
+case("equality_with_a_non_number_falls_back_to_identity", """
+x = torch.tensor([[1.0]])
+rec('==', [x == x.max(1), x == (1.0,), x == [1.0], x == None])
+rec('!=', [x != x.max(1), x != (1.0,)])
+rec('eq', kind_of(lambda: torch.eq(x, (1.0,))))
+""")
+
 
 def _harness():
     spec = importlib.util.spec_from_file_location("record_torch_fixtures", HERE / "record_torch_fixtures.py")

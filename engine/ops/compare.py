@@ -57,8 +57,23 @@ logical_and = public("logical_and", method=True)(_comparison("logical_and", np.l
 logical_or = public("logical_or", method=True)(_comparison("logical_or", np.logical_or))
 logical_xor = public("logical_xor", method=True)(_comparison("logical_xor", np.logical_xor))
 
-Tensor.__eq__ = eq
-Tensor.__ne__ = ne
+
+
+def _equality_operator(compare):
+    """``tensor == other``: for a non-number (a tuple, a list, None) PyTorch's operator gives up and
+    Python falls back to identity (``False`` for ==, ``True`` for !=); ``torch.eq`` itself raises."""
+
+    def operator(self, other):
+        if not isinstance(other, (Tensor, bool, int, float, complex, np.ndarray, np.generic)):
+            return NotImplemented
+        return compare(self, other)
+
+    operator.__name__ = operator.__qualname__ = f"__{compare.__name__}__"
+    return operator
+
+
+Tensor.__eq__ = _equality_operator(eq)
+Tensor.__ne__ = _equality_operator(ne)
 Tensor.__lt__ = lt
 Tensor.__le__ = le
 Tensor.__gt__ = gt

@@ -232,7 +232,10 @@ class Norm(_LocalGradReduction):
     def vjp(self, grad):
         p = float(self.ord)
         if p == 0:
-            return (None,)  # PyTorch's 0-norm backward gives an undefined gradient: x.grad stays None
+            # PyTorch's 0-norm backward gives an undefined gradient (x.grad stays None), but it unpacks
+            # the saved input and result first: modified in place, they still raise.
+            _ = (self.saved, self.result)
+            return (None,)
         if p in (np.inf, -np.inf):
             return super().vjp(grad)
         if p == 1:
