@@ -27,6 +27,8 @@ FIXTURE_PATH = HERE.parent / "tests" / "fixtures" / "semantics2_cases.json"
 
 # Helpers every snippet can use (prepended to its code).
 PRELUDE = '''
+import warnings
+
 def kind_of(fn):
     try:
         fn()
@@ -259,6 +261,26 @@ x = torch.tensor([[1.0]])
 rec('==', [x == x.max(1), x == (1.0,), x == [1.0], x == None])
 rec('!=', [x != x.max(1), x != (1.0,)])
 rec('eq', kind_of(lambda: torch.eq(x, (1.0,))))
+""")
+
+case("var_std_without_degrees_of_freedom", """
+for name, fn in [("var_0d", lambda x: x.var(0)), ("var_all_correction_5", lambda x: x.var(correction=5)),
+                 ("var_dim_correction_5", lambda x: x.var(0, correction=5)), ("var_one", lambda x: x.var()),
+                 ("std_one", lambda x: x.std()), ("std_all_correction_5", lambda x: x.std(correction=5))]:
+    x = torch.tensor(0.0 if name == "var_0d" else ([3.0] if name.endswith("one") else [1.0, 2.0, 4.0]),
+                     dtype=torch.float64, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        g, = torch.autograd.grad(fn(x).sum(), x, create_graph=True)
+    rec(name, [node(g), g.detach()])
+""")
+case("sum_to_leading_dims_is_a_view", """
+a = torch.ones(3, 3, 2, dtype=torch.float64, requires_grad=True)
+b = torch.tensor([-0.75], dtype=torch.float64, requires_grad=True)
+s = torch.tensor(0.5, dtype=torch.float64, requires_grad=True)
+for name, wrt, fn in [("to_1", b, lambda: a / b), ("to_0d", s, lambda: a * s), ("to_row", b, lambda: a[0] + b)]:
+    g, = torch.autograd.grad(fn().sum(), wrt, create_graph=True)
+    rec(name, [node(g), g.detach()])
 """)
 
 

@@ -78,8 +78,7 @@ def sum_to(grad: Tensor, shape: tuple) -> Tensor:
     if dims:
         grad = grad.sum(dim=tuple(dims), keepdim=True)
     if lead:
-        # PyTorch squeezes the leading dims away (SqueezeBackward2 under create_graph)
-        grad = grad.squeeze(tuple(range(lead)))
+        grad = grad.reshape(shape)  # PyTorch's sum_to views the summed tensor as shape (ViewBackward0)
     elif grad._data.shape != shape:
         grad = grad.reshape(shape)
     return grad

@@ -380,6 +380,13 @@ class Var(_Moment):
     def vjp(self, grad):
         (x,) = self.saved
         shape = x._data.shape
+        if self.dof <= 0 and (self.dim is None or x._data.ndim == 0):
+            # PyTorch's var_backward over all elements with no degrees of freedom left:
+            # grad * where(self == mean, nan, inf), constants (no graph under create_graph).
+            xd = x._data
+            at_mean = xd == xd.mean(axis=self.dims, keepdims=True)
+            local = _const(np.where(at_mean, np.nan, np.inf), x)
+            return (_keep(grad, shape, self.dims, self.keepdim) * local,)
         return (_keep(grad, shape, self.dims, self.keepdim) * self._var_grad(x),)
 
     def jvp(self, tangents):
@@ -412,6 +419,17 @@ class Std(_Moment):
     def vjp(self, grad):
         (x,) = self.saved
         shape = x._data.shape
+        if self.dof <= 0 and (self.dim is None or x._data.ndim == 0):
+            # PyTorch's std_backward: var_backward((grad / (2 result)).masked_fill_(result == 0, 0)),
+            # whose no-degrees-of-freedom branch multiplies by where(self == mean, nan, inf).
+            from .indexing import _zero_where
+
+            r = self.result
+            with np.errstate(divide="ignore", invalid="ignore"):
+                g_var = _zero_where(r._data == 0, grad / (r * 2))
+            xd = x._data
+            local = _const(np.where(xd == xd.mean(axis=self.dims, keepdims=True), np.nan, np.inf), x)
+            return (_keep(g_var, shape, self.dims, self.keepdim) * local,)
         return (_keep(grad, shape, self.dims, self.keepdim) * self._local(x, self.result),)
 
     def jvp(self, tangents):
