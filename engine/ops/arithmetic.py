@@ -240,10 +240,11 @@ class Div(_Binary):
     def vjp(self, grad):
         a, b = self.saved
         ra, rb = self.next_functions
-        ga = sum_to(grad / b, a._data.shape) if ra[0] is not None else None
-        # PyTorch's div_tensor_other_backward, -grad * ((self / other) / other): its node under
-        # create_graph is MulBackward0.
-        gb = sum_to(-grad * (a / b / b), b._data.shape) if rb[0] is not None else None
+        grad_over_b = grad / b
+        ga = sum_to(grad_over_b, a._data.shape) if ra[0] is not None else None
+        # -grad·a/b² as -(grad/b)·(a/b): reuses grad/b (one op fewer than PyTorch's
+        # -grad * ((self / other) / other)) and still ends in a product, MulBackward0, as PyTorch's.
+        gb = sum_to(-grad_over_b * (a / b), b._data.shape) if rb[0] is not None else None
         return ga, gb
 
     def jvp(self, tangents):
