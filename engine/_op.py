@@ -228,7 +228,7 @@ class Op(Node):
             target._requires_grad
             or (base is not None and base._requires_grad)
             or any(o._requires_grad for o in others)
-        )
+        ) and target._data.dtype.kind in "fc"  # an int/bool result is never differentiable: untracked
         if not needs_grad:
             if PROFILER[0] is not None or state.fw_level:
                 out = cls.apply(target, *others, **params)._data

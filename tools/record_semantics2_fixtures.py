@@ -284,6 +284,28 @@ for name, wrt, fn in [("to_1", b, lambda: a / b), ("to_0d", s, lambda: a * s), (
     rec(name, [node(g), g.detach()])
 """)
 
+case("clamp_promotes_over_the_given_bounds_only", """
+x0 = torch.tensor(-0.75, dtype=torch.float64, requires_grad=True)
+x2 = torch.tensor([[[0.5], [-0.25]]], dtype=torch.float32)
+rec('min only', x0.clamp(x2))
+rec('max only', x0.clamp(None, x2))
+rec('both', x0.clamp(x2, x2 + 1))
+""")
+case("inplace_into_int_or_bool_is_untracked", """
+b = torch.tensor([[[False, True, True]]])
+x1 = torch.tensor(1.5, requires_grad=True)
+v = b[..., None]
+v.copy_(x1)
+rec('bool view', [b, v])
+n = torch.zeros(3, dtype=torch.int64)
+y = torch.tensor([1.5, 2.5, 3.5], requires_grad=True)
+n.copy_(y)
+rec('int', n)
+m = torch.zeros(3, dtype=torch.bool)
+m[1:] = y[1:]
+rec('bool setitem', m)
+""")
+
 
 def _harness():
     spec = importlib.util.spec_from_file_location("record_torch_fixtures", HERE / "record_torch_fixtures.py")

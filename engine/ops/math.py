@@ -379,13 +379,12 @@ def _clamp_call(input: Tensor, min, max, inplace: bool) -> Tensor:
             params["has_min"] = False
         if hi is None:
             params["has_max"] = False
+        # PyTorch's promotion over self and the given bounds only (an absent bound's placeholder
+        # must not take part: a 0-d float64 self clamped by a float32 tensor is float32).
+        dt = promote_all(input, *[b for b in (lo, hi) if b is not None]) or input._data.dtype
         placeholder = _make(np.zeros((), dtype=input._data.dtype))
         lo = placeholder if lo is None else lo
         hi = placeholder if hi is None else hi
-        dt = input._data.dtype
-        for bound in (lo, hi):
-            step = promote(_make(np.zeros(input._data.shape, dtype=dt)), bound)
-            dt = step if step is not None else dt
         # Always cast: numpy's maximum(float32, int64 0-d bound) is float64, PyTorch's float32.
         params["out_dtype"] = dt
         if inplace:
