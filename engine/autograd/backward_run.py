@@ -220,16 +220,82 @@ class BackwardRun:
         state.grad_enabled = self.create_graph
         try:
             with _quiet_numpy():
-                heap = self._heap
-                run = self._run
-                while heap:
-                    node = heapq.heappop(heap)[2]
-                    if PROFILER[0] is not None:
-                        _run_profiled(self, node, PROFILER[0])
-                    else:
-                        run(node)
+                if self.create_graph or self._capture or self._needed is not None:
+                    heap = self._heap
+                    run = self._run
+                    while heap:
+                        node = heapq.heappop(heap)[2]
+                        if PROFILER[0] is not None:
+                            _run_profiled(self, node, PROFILER[0])
+                        else:
+                            run(node)
+                else:
+                    self._drain_plain()
         finally:
             state.grad_enabled = prev_mode
+
+    def _drain_plain(self) -> None:
+        """``run_all`` for a first-order backward into ``.grad`` (no inputs=, no create_graph).
+
+        The same steps as ``_run`` for the common node (one output, no hooks, its gradient arrived),
+        without building a ``BackwardStep`` nobody reads; any other node goes through ``_run``. Ops
+        with a ``vjp_arrays`` rule compute it on numpy arrays (no engine op per rule step).
+        """
+        heap, buffers, deps, fresh, done = self._heap, self._buffers, self.dependencies, self._fresh, self.done
+        retain = self.retain_graph
+        pop, push = heapq.heappop, heapq.heappush
+        state = STATE
+        while heap:
+            node = pop(heap)[2]
+            if PROFILER[0] is not None:
+                _run_profiled(self, node, PROFILER[0])
+                continue
+            if (
+                node._out_meta is not None
+                or node.__class__ is AccumulateGrad
+                or node._tensor_hooks
+                or node._retain
+                or node._pre_hooks
+                or node._post_hooks
+                or state.anomaly
+            ):
+                self._run(node)
+                continue
+            grads = buffers.get(node)
+            grad = grads[0] if grads is not None else None
+            if grad is None:
+                self._run(node)
+                continue
+            del buffers[node]
+            if fresh:
+                fresh.pop(id(grad), None)
+            nf = node.next_functions
+            fast = node.vjp_arrays
+            sent = fast(grad._data) if fast is not None else None
+            if sent is None:
+                sent = node._run_backward((grad,))
+                if len(sent) != len(nf):
+                    raise RuntimeError(
+                        f"Function {node.name()} returned an incorrect number of gradients "
+                        f"(expected {len(nf)}, got {len(sent)})"
+                    )
+                sent = _validate(node, sent)
+            if not retain:
+                node._release()
+            for (child, nr), g in zip(nf, sent):
+                if child is None:
+                    continue
+                if g is not None and child._out_meta is None and child not in buffers:
+                    buffers[child] = [g]  # _add_grad's common case: the first gradient of a one-output node
+                else:
+                    self._add_grad(child, nr, g)
+                left = deps[child] - 1
+                deps[child] = left
+                if left == 0:
+                    self._tiebreak += 1
+                    push(heap, (-child._seq, self._tiebreak, child))
+            done.append(node)
+            self.index += 1
 
     def _run(self, node: Node):
         """Run one node (grad mode and numpy's error state are set by the caller)."""
