@@ -60,6 +60,9 @@ class Op(Node):
     # For the gradient tests: is the op smooth enough for a second-order check.
     smooth = True
     registry: dict = {}
+    # Per-node values set by Op.apply when they exist; the class defaults keep nodes without them small.
+    _saved: tuple = ()
+    _result = None
 
     def __init_subclass__(cls, **kwargs) -> None:
         super().__init_subclass__(**kwargs)
@@ -122,9 +125,10 @@ class Op(Node):
         self._released = True
         if STATE.keep_freed:
             self._keep_aside("_saved", "_result")
-        if "_saved" in self.__dict__:
+        # Class defaults (not self.__dict__, which would make CPython build the instance's dict).
+        if self._saved:
             self._saved = ()
-        if "_result" in self.__dict__:
+        if self._result is not None:
             self._result = None
 
     def __getattr__(self, name: str):

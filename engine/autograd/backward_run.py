@@ -239,32 +239,39 @@ class BackwardRun:
 
         The same steps as ``_run`` for the common node (one output, no hooks, its gradient arrived),
         without building a ``BackwardStep`` nobody reads; any other node goes through ``_run``. Ops
-        with a ``vjp_arrays`` rule compute it on numpy arrays (no engine op per rule step).
+        with a ``vjp_arrays`` rule compute it on numpy arrays (no engine op per rule step). When the
+        queue is empty and a node makes exactly one child ready, that child runs next without a trip
+        through the heap (it is the heap's minimum anyway).
         """
         heap, buffers, deps, fresh, done = self._heap, self._buffers, self.dependencies, self._fresh, self.done
         retain = self.retain_graph
         pop, push = heapq.heappop, heapq.heappush
-        state = STATE
-        while heap:
-            node = pop(heap)[2]
+        general = self._run
+        slow_always = STATE.anomaly  # anomaly mode checks every node's gradients for nan
+        node = None
+        while True:
+            if node is None:
+                if not heap:
+                    break
+                node = pop(heap)[2]
             if PROFILER[0] is not None:
                 _run_profiled(self, node, PROFILER[0])
+                node = None
                 continue
+            grads = buffers.get(node)
+            grad = grads[0] if grads is not None else None
             if (
-                node._out_meta is not None
+                grad is None
+                or slow_always
+                or node._out_meta is not None
                 or node.__class__ is AccumulateGrad
                 or node._tensor_hooks
                 or node._retain
                 or node._pre_hooks
                 or node._post_hooks
-                or state.anomaly
             ):
-                self._run(node)
-                continue
-            grads = buffers.get(node)
-            grad = grads[0] if grads is not None else None
-            if grad is None:
-                self._run(node)
+                general(node)
+                node = None
                 continue
             del buffers[node]
             if fresh:
@@ -282,6 +289,9 @@ class BackwardRun:
                 sent = _validate(node, sent)
             if not retain:
                 node._release()
+            done.append(node)
+            self.index += 1
+            node = None
             for (child, nr), g in zip(nf, sent):
                 if child is None:
                     continue
@@ -292,10 +302,15 @@ class BackwardRun:
                 left = deps[child] - 1
                 deps[child] = left
                 if left == 0:
-                    self._tiebreak += 1
-                    push(heap, (-child._seq, self._tiebreak, child))
-            done.append(node)
-            self.index += 1
+                    if node is None and not heap:
+                        node = child
+                    else:  # more than one ready: the heap orders them
+                        if node is not None:
+                            self._tiebreak += 1
+                            push(heap, (-node._seq, self._tiebreak, node))
+                            node = None
+                        self._tiebreak += 1
+                        push(heap, (-child._seq, self._tiebreak, child))
 
     def _run(self, node: Node):
         """Run one node (grad mode and numpy's error state are set by the caller)."""
