@@ -103,7 +103,8 @@ class Op(Node):
             raise RuntimeError(FREED_MESSAGE)
         saved = self._saved
         for t, version in zip(saved, self._saved_versions):
-            if t._vc[0] != version:
+            vc = t._vcl  # None: never modified (version 0); version -1: not checked (_ANY_VERSION)
+            if vc is not None and vc[0] != version and version != _ANY_VERSION:
                 raise RuntimeError(_modified_message(t, version))
         return saved
 
@@ -194,7 +195,6 @@ class Op(Node):
             _connect(node, inputs, state)
             result = _new(Tensor)  # _make(out, node, 0, True), inlined: this is the hot path
             result._data = out
-            result._vc = [0]
             result._requires_grad = True
             result.grad_fn = node
             if cls.saves_result:
@@ -295,26 +295,13 @@ def _variant(cls, node_name: str):
     return sub
 
 
-class _AnyVersion:
-    """The recorded version of a saved input no needed gradient reads: equal to every version.
-
-    ``Op.saved`` compares ``t._vc[0] != version``; an int compared with this object falls back to
-    ``__ne__`` here, so the check costs nothing extra on the hot path.
-    """
-
-    __slots__ = ()
-
-    def __eq__(self, other) -> bool:
-        return True
-
-    def __ne__(self, other) -> bool:
-        return False
-
-    __hash__ = object.__hash__
-
-
-_ANY_VERSION = _AnyVersion()
+# The recorded version of a saved input no needed gradient reads: ``Op.saved`` does not check it.
+# An int, not an object: a tuple of ints is untracked by the cyclic GC, a tuple holding an object is not.
+_ANY_VERSION = -1
 _new = object.__new__
+# Interned ``_in_meta`` tuples: ((shape, numpy dtype), ...) per input. A dtype makes a tuple
+# GC-tracked for good, so one shared tuple per distinct signature instead of three per node.
+_META: dict = {}
 
 
 def _edge(t: Tensor) -> tuple:
@@ -337,12 +324,20 @@ def _connect(node: Op, inputs: tuple, state) -> None:
         a, b = inputs
         node.next_functions = (_edge(a), _edge(b))
         da, db = a._data, b._data
-        node._in_meta = ((da.shape, da.dtype), (db.shape, db.dtype))
+        key = (da.shape, da.dtype, db.shape, db.dtype)
+        meta = _META.get(key)
+        if meta is None:
+            meta = _intern_meta(key, ((da.shape, da.dtype), (db.shape, db.dtype)))
+        node._in_meta = meta
     elif len(inputs) == 1:
         a = inputs[0]
         node.next_functions = (_edge(a),)
         da = a._data
-        node._in_meta = ((da.shape, da.dtype),)
+        key = (da.shape, da.dtype)
+        meta = _META.get(key)
+        if meta is None:
+            meta = _intern_meta(key, ((da.shape, da.dtype),))
+        node._in_meta = meta
     else:
         node.next_functions = tuple([_edge(t) for t in inputs])
         node._in_meta = tuple([(t._data.shape, t._data.dtype) for t in inputs])
@@ -352,7 +347,8 @@ def _connect(node: Op, inputs: tuple, state) -> None:
         if len(idx) == 2:
             s0, s1 = inputs[idx[0]], inputs[idx[1]]
             node._saved = (s0, s1)
-            node._saved_versions = (s0._vc[0], s1._vc[0])
+            v0, v1 = s0._vcl, s1._vcl
+            node._saved_versions = (0 if v0 is None else v0[0], 0 if v1 is None else v1[0])
         else:
             saved = tuple([inputs[i] for i in idx])
             node._saved = saved
@@ -369,6 +365,13 @@ def _connect(node: Op, inputs: tuple, state) -> None:
         node.source = _user_frame()
     if state.anomaly:
         node._anomaly_trace = "".join(traceback.format_stack()[:-3])
+
+
+def _intern_meta(key: tuple, meta: tuple) -> tuple:
+    if len(_META) > 4096:  # many distinct shapes: start over rather than grow without bound
+        _META.clear()
+    _META[key] = meta
+    return meta
 
 
 def _unread_saves(node: Op, need: tuple) -> None:

@@ -77,6 +77,10 @@ class Tensor:
     _retains_grad = False
     _fw_grad = None
     _is_param = False
+    # The version counter (a one-element list shared with views), made on first use: most tensors are
+    # never modified in place nor viewed, and every list is one more object for the cyclic GC to
+    # walk on each collection (graph tensors live long). None reads as version 0.
+    _vcl = None
     __array_priority__ = 1000  # numpy defers `ndarray * tensor` to Tensor.__rmul__
 
     def __init__(self, *args, **kwargs) -> None:
@@ -92,6 +96,17 @@ class Tensor:
 
     # ---- identity ------------------------------------------------------------------------------
     __hash__ = object.__hash__
+
+    @property
+    def _vc(self) -> list:
+        vc = self._vcl
+        if vc is None:
+            vc = self._vcl = [0]
+        return vc
+
+    @_vc.setter
+    def _vc(self, value: list) -> None:
+        self._vcl = value
 
     @property
     def dtype(self) -> _dtype.dtype:
@@ -401,7 +416,6 @@ def _make(data: np.ndarray, grad_fn=None, output_nr: int = 0, requires_grad: boo
     """The fast constructor every op result goes through (no checks, no copies)."""
     t = _new(Tensor)
     t._data = data
-    t._vc = [0]
     if requires_grad:
         t._requires_grad = True
         if grad_fn is not None:

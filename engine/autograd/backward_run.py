@@ -120,17 +120,19 @@ class BackwardRun:
                 seen.add(n)
                 stack.append(n)
         self._parents: dict = {}
+        parents = self._parents if self.inputs is not None else None
+        get, add, push, pop = deps.get, seen.add, stack.append, stack.pop
         while stack:
-            node = stack.pop()
+            node = pop()
             for child, _ in node.next_functions:
                 if child is None:
                     continue
-                deps[child] = deps.get(child, 0) + 1
-                if self.inputs is not None:
-                    self._parents.setdefault(child, []).append(node)
+                deps[child] = get(child, 0) + 1
+                if parents is not None:
+                    parents.setdefault(child, []).append(node)
                 if child not in seen:
-                    seen.add(child)
-                    stack.append(child)
+                    add(child)
+                    push(child)
         self.nodes = seen
         return deps
 
