@@ -614,8 +614,14 @@ def _operator(cls):
     apply = cls.apply
 
     def operator(self, other):
-        if other.__class__ is not Tensor and not isinstance(other, Tensor):
-            other = wrap(other, self)
+        oc = other.__class__
+        if oc is not Tensor:
+            dt = self._data.dtype
+            if (oc is float or oc is int) and dt.kind == "f":
+                # wrap()'s common case: a number meeting a float tensor takes the tensor's dtype.
+                return apply(self, _make(np.array(other, dt)))
+            if not isinstance(other, Tensor):
+                other = wrap(other, self)
         if self._data.dtype is other._data.dtype:
             return apply(self, other)
         return _binary(cls, self, other)
