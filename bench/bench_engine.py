@@ -3,7 +3,8 @@
     python bench/bench_engine.py [--repeat N] [--quick]
 
 Prints one table row per workload with the ratios engine/numpy and engine/torch measured in the
-same run (these machines are shared and noisy: compare ratios, not absolute times).
+same run, the implementations taking turns round by round, and whether the row's target is met
+(these machines are shared and noisy: compare ratios, not absolute times).
 """
 
 from __future__ import annotations
@@ -40,14 +41,18 @@ import numpy as np  # noqa: E402
 import engine  # noqa: E402
 
 
-def median_time(fn, repeat: int) -> float:
-    fn()  # warm-up
-    times = []
+def median_times(impls: dict, repeat: int) -> dict:
+    """Median wall time of each implementation, the implementations taking turns in every round so
+    that the load of this shared machine, which changes within seconds, falls on all of them alike."""
+    for fn in impls.values():
+        fn()  # warm-up
+    times: dict = {k: [] for k in impls}
     for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+        for k, fn in impls.items():
+            t0 = time.perf_counter()
+            fn()
+            times[k].append(time.perf_counter() - t0)
+    return {k: statistics.median(v) for k, v in times.items()}
 
 
 # ---- workloads: each returns {impl: callable} ---------------------------------------------------
@@ -283,7 +288,7 @@ def main() -> None:
         if args.only and args.only not in name:
             continue
         impls = make()
-        t = {k: median_time(fn, args.repeat) for k, fn in impls.items()}
+        t = median_times(impls, args.repeat)
 
         def fmt(k):
             return f"{t[k] * 1e3:8.2f}ms" if k in t else f"{'-':>10}"
@@ -297,8 +302,8 @@ def main() -> None:
 
     if not args.only or "profiler" in args.only:
         if hasattr(engine.autograd, "profiler"):
-            off = median_time(profiler_overhead(engine, False), args.repeat)
-            on = median_time(profiler_overhead(engine, True), args.repeat)
+            t = median_times({"off": profiler_overhead(engine, False), "on": profiler_overhead(engine, True)}, args.repeat)
+            off, on = t["off"], t["on"]
             print(f"{'profiler on / off, tutorial loop':38} {on * 1e3:8.2f}ms {off * 1e3:8.2f}ms "
                   f"{'':>10} {on / off:7.2f} {'':>9} {'<=2.0x off':>11} {'ok' if on / off <= 2 else 'MISS'}")
 
