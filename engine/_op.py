@@ -184,15 +184,19 @@ class Op(Node):
         state = STATE
         needs_grad = False
         if state.grad_enabled:
-            for t in inputs:
-                if t._requires_grad:
-                    needs_grad = True
-                    break
+            if n_in == 2:
+                needs_grad = inputs[0]._requires_grad or inputs[1]._requires_grad
+            else:
+                for t in inputs:
+                    if t._requires_grad:
+                        needs_grad = True
+                        break
         if cls.num_outputs == 1:
             if type(out) is not np.ndarray:
                 out = np.asarray(out)
             if not needs_grad:
-                result = _make(out, None, 0, False)
+                result = _new(Tensor)  # _make(out), inlined: every op in a first-order backward's rules
+                result._data = out
                 if state.fw_level:
                     _forward_ad(node, inputs, result)
                 return result
