@@ -34,7 +34,7 @@ import numpy as np
 from ._dtype import _NUMPY_TO_DTYPE
 from ._graph import FREED_MESSAGE, Node
 from ._state import PROFILER, SEQUENCE, STATE
-from ._tensor import Tensor, _make
+from ._tensor import Tensor, _make, prime_instance_layout
 
 _ENGINE_DIR = __file__.rsplit("/", 1)[0]
 
@@ -81,6 +81,7 @@ class Op(Node):
         cls._save_masks = None
         if cls._save_need is not None and len(cls.inputs) == 2 and cls._save_idx == (0, 1):
             cls._save_masks = tuple(sum(1 << j for j in users) for users in cls._save_need)
+        prime_instance_layout(cls, _NODE_ATTRIBUTES)
 
     # ---- to be written by each op -------------------------------------------------------------
     def forward(self, *arrays):  # pragma: no cover - abstract
@@ -163,7 +164,9 @@ class Op(Node):
         """Run the op on tensors; build a graph node when grad mode is on and an input requires grad."""
         node = _new(cls)
         if params:
-            node.__dict__.update(params)
+            # setattr, not node.__dict__.update: touching __dict__ makes CPython build a dict per node.
+            for key in params:
+                setattr(node, key, params[key])
             if "node_name" in params:  # a variant (SqueezeBackward1, FillBackward2): its own type name too
                 node.__class__ = _variant(cls, params["node_name"])
         prof = PROFILER[0]
@@ -287,6 +290,9 @@ class Op(Node):
 
 
 _NO_EDGE = (None, 0)
+# What _connect and the backward set on a node, first in every Op class's shared key table.
+_NODE_ATTRIBUTES = ("next_functions", "_in_meta", "_seq", "_saved", "_saved_versions", "module", "source",
+                    "_anomaly_trace", "_result", "_released", "out_dtype")
 _VARIANTS: dict = {}
 
 
