@@ -6,8 +6,8 @@ in-place change through one is seen through the other.
 
 from __future__ import annotations
 
-import warnings
 import sys
+import warnings
 import weakref
 
 import numpy as np

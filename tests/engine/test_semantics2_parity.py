@@ -1,7 +1,7 @@
 """Engine vs PyTorch on the second round of autograd-semantics cases (issue 10): selections in
 piecewise rules, in-place on views under create_graph, norms, bool-kernel / 0-d / overlap errors,
-untracked writes and no_grad views, double-backward nodes. Recorded by ``tools/record_semantics2_fixtures.py``; compared like ``test_parity``.
-Never imports torch."""
+untracked writes and no_grad views, double-backward nodes. Recorded by
+``tools/record_semantics2_fixtures.py``; compared like ``test_parity``. Never imports torch."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 import engine
-
 from tests.engine.test_parity import HARNESS, compare
 
 FIXTURE = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "semantics2_cases.json"
