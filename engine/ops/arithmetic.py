@@ -267,7 +267,7 @@ class Div(_Binary):
         ra, rb = self.next_functions
         grad_over_b = grad / b
         ga = _grad_for(grad_over_b, self, 0) if ra[0] is not None else None
-        gb = _grad_for(np.negative(grad_over_b) * a / b, self, 1) if rb[0] is not None else None
+        gb = _grad_for(np.negative(grad_over_b) * (a / b), self, 1) if rb[0] is not None else None
         return ga, gb
 
     def jvp(self, tangents):
