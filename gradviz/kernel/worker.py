@@ -225,6 +225,10 @@ class Kernel:
             self.stepper.restore_grads()  # an abandoned backward leaves the .grad values as before
             self.stepper = None
         model = self._model_for(root)
+        if isinstance(gradient, str):
+            # The app's "gradient v" field: an expression in the script's namespace (``ones``,
+            # ``torch.tensor([0.1, 1.0])``, a script variable), evaluated here where the tensors are.
+            gradient = _gradient_from_text(gradient, tensor, self.namespace, self.backend)
         stepper = self.docs.new_stepper(tensor, gradient, zero_grad, model)
         stepper.interrupted = lambda: self.interrupt_requested
         self.stepper, self.stepper_root = stepper, root
@@ -262,6 +266,24 @@ class Kernel:
 
     def op_step_state(self) -> dict:
         return self.docs.step_state(self.model, self._need_stepper())
+
+
+def _gradient_from_text(text: str, root, namespace: dict, backend: str):
+    """v for ``root.backward(v)`` from the user's text, as an array (KernelError when unusable)."""
+    from .gradient_vector import GradientVectorError, parse_gradient
+
+    if backend != "engine":
+        import ast
+
+        try:  # under torch only literal numbers are taken (the engine's evaluator builds engine tensors)
+            return np.asarray(ast.literal_eval(text.strip()), dtype=np.float64)
+        except (ValueError, SyntaxError) as exc:
+            raise KernelError(f"v = {text.strip()} is not a list of numbers: {exc}") from None
+    try:
+        value = parse_gradient(text, root, namespace)
+    except GradientVectorError as exc:
+        raise KernelError(str(exc)) from None
+    return np.asarray(getattr(value, "_data", value))
 
 
 def _die_with_parent() -> None:

@@ -125,49 +125,54 @@ class GraphModel:
 
     # ---- collapsing module groups --------------------------------------------------------------
     def collapsed(self, modules: set[str] | frozenset[str]) -> nx.DiGraph:
-        """A display graph where every node inside a collapsed module is merged into one node.
+        """The display graph with ``modules`` merged (see :func:`collapse_modules`)."""
+        return collapse_modules(self.graph, modules)
 
-        The merged node has id ``"module:<path>"``, kind "module", ``members`` (the node ids it
-        stands for) and ``count``. Edges between members disappear; edges across the boundary are
-        kept once. With no collapsed modules this is the graph itself (not a copy).
-        """
-        if not modules:
-            return self.graph
-        owner: dict[str, str] = {}
-        for node_id, module in self.graph.nodes(data="module"):
-            group = _collapsed_owner(module, modules)
-            if group is not None:
-                owner[node_id] = "module:" + group
-        display = nx.DiGraph(**self.graph.graph)
-        members: dict[str, list[str]] = {}
-        for node_id, data in self.graph.nodes(data=True):
-            group = owner.get(node_id)
-            if group is None:
-                display.add_node(node_id, **data)
-            else:
-                if group not in members:
-                    members[group] = []
-                    display.add_node(group)
-                members[group].append(node_id)
-        for group, ids in members.items():
-            path = group[len("module:"):]
-            display.nodes[group].update(
-                kind="module",
-                name=path,
-                label=f"{path}\n{len(ids)} nodes",
-                shape=None,
-                dtype=None,
-                module=path.rpartition(".")[0] if "." in path else "",
-                source=None,
-                obj=None,
-                members=ids,
-                count=len(ids),
-            )
-        for u, v, data in self.graph.edges(data=True):
-            a, b = owner.get(u, u), owner.get(v, v)
-            if a != b and not display.has_edge(a, b):
-                display.add_edge(a, b, **data)
-        return display
+
+def collapse_modules(graph: nx.DiGraph, modules: set[str] | frozenset[str]) -> nx.DiGraph:
+    """A display graph where every node inside a collapsed module is merged into one node.
+
+    The merged node has id ``"module:<path>"``, kind "module", ``members`` (the node ids it
+    stands for) and ``count``. Edges between members disappear; edges across the boundary are
+    kept once. With no collapsed modules this is the graph itself (not a copy).
+    """
+    if not modules:
+        return graph
+    owner: dict[str, str] = {}
+    for node_id, module in graph.nodes(data="module"):
+        group = _collapsed_owner(module, modules)
+        if group is not None:
+            owner[node_id] = "module:" + group
+    display = nx.DiGraph(**graph.graph)
+    members: dict[str, list[str]] = {}
+    for node_id, data in graph.nodes(data=True):
+        group = owner.get(node_id)
+        if group is None:
+            display.add_node(node_id, **data)
+        else:
+            if group not in members:
+                members[group] = []
+                display.add_node(group)
+            members[group].append(node_id)
+    for group, ids in members.items():
+        path = group[len("module:"):]
+        display.nodes[group].update(
+            kind="module",
+            name=path,
+            label=f"{path}\n{len(ids)} nodes",
+            shape=None,
+            dtype=None,
+            module=path.rpartition(".")[0] if "." in path else "",
+            source=None,
+            obj=None,
+            members=ids,
+            count=len(ids),
+        )
+    for u, v, data in graph.edges(data=True):
+        a, b = owner.get(u, u), owner.get(v, v)
+        if a != b and not display.has_edge(a, b):
+            display.add_edge(a, b, **data)
+    return display
 
 
 def _collapsed_owner(module: str, collapsed) -> str | None:
@@ -352,7 +357,7 @@ def display_graph(model: GraphModel, collapsed=frozenset(), max_nodes: int | Non
     Nodes are kept in breadth-first order from the root (the graph's node order), so a capped
     drawing shows the part nearest the output. Returns the graph and how many nodes were left out.
     """
-    graph = model.collapsed(set(collapsed))
+    graph = collapse_modules(model.graph, set(collapsed))
     total = graph.number_of_nodes()
     if max_nodes is None or total <= max_nodes:
         return graph, 0
