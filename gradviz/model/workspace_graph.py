@@ -191,7 +191,7 @@ class GraphPart:
     def _start_graph_job(self, work, name: str) -> Job:
         self.cancel_graph_job()
         job = Job(work, name)
-        job.progressed.connect(self.job_progressed.emit)
+        job.progressed.connect(lambda fraction, message: self.job_progressed.emit(fraction, message))
         job.finished.connect(lambda out, job=job: self._on_graph_done(job, out))
         job.failed.connect(lambda exc, job=job: self._on_graph_failed(job, exc))
         self._graph_job = job
@@ -270,6 +270,13 @@ class GraphPart:
             self.selection_changed.emit(node_id)
 
     # ---- questions for the kernel ---------------------------------------------------------------
+    def current_graph_answer(self) -> dict:
+        """The kernel's graph of the current root as of now (its document lists the steps backward
+        has run so far): what an export writes."""
+        if self.root is None:
+            raise KeyError("there is no graph yet: run a script first")
+        return self.kernel.graph(self.root)
+
     def node_details(self, node_id: str) -> dict:
         """Everything the kernel knows about a node (saved tensors by reference)."""
         return self.kernel.node_details(node_id)
@@ -300,7 +307,7 @@ class GraphPart:
         try:
             started = self.kernel.step_start(self.root, gradient=gradient, zero_grad=True)
         except KernelRequestError as exc:
-            self.step_failed.emit(exc.error.message)
+            self.step_failed.emit(exc.error.message.removeprefix("KernelError: "))
             return False
         state = BackwardState(self.root, started.get("node_count", 0), started.get("note"))
         self.backward, self.step_error = state, None
@@ -322,7 +329,12 @@ class GraphPart:
         self._refresh_backward(move)
         return True
 
-    def step(self) -> bool:
+    def step(self, check: bool = False) -> bool:
+        """One backward step; ``check``: as one step of Continue (a breakpoint sets pause_reason)."""
+        if check:
+            return self._move(lambda: self.kernel.continue_(
+                list(self.breakpoints), max_steps=1, break_on_nan=self.break_on_nan,
+                break_on_zero=self.break_on_zero, norm_threshold=self.norm_threshold))
         return self._move(self.kernel.step)
 
     def step_back(self) -> bool:
