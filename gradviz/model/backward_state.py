@@ -42,6 +42,7 @@ class BackwardState:
         self.root = root
         self.node_count = node_count
         self.start_note = note
+        self.clean_note: str | None = None  # set by the workspace: the script's .grad was set aside
         self.snapshot: StepSnapshot | None = None
         self.last_steps: list[dict] = []  # the step events of the last move (kernel's step_event)
         self.ready: list[str] = []

@@ -77,7 +77,8 @@ class GraphPart:
     made nothing to draw); ``graph_failed(message)`` (a fetch or layout failed or was cancelled:
     the previous graph stays); ``search_changed(matches)``; ``selection_changed(node id or None)``;
     ``stepped(BackwardState or None)`` after every backward move (None: no backward for this root);
-    ``step_failed(message)`` (a move the kernel refused, e.g. a graph freed by the script's backward).
+    ``step_failed(message)`` (a move the kernel refused, e.g. a graph freed by the script's backward);
+    ``continue_ended()`` after a Continue job's last ``stepped``.
     """
 
     root_changed = Signal(object)
@@ -87,6 +88,7 @@ class GraphPart:
     selection_changed = Signal(object)
     stepped = Signal(object)
     step_failed = Signal(str)
+    continue_ended = Signal()
 
     def __init__(self) -> None:
         self.root: str | None = None
@@ -156,7 +158,7 @@ class GraphPart:
             replica = GraphReplica(self.kernel.graph(name, max_nodes=MAX_MODEL_NODES))
             collapsed = set(top_modules(replica)) if len(replica) > COLLAPSE_THRESHOLD else set()
             drawn = self._lay_out(job, replica, collapsed, method, started, new_root=True)
-            backward, error = self._start_backward(name)
+            backward, error = self._start_backward(name, replica=replica)
             return drawn, backward, error
 
         return self._start_graph_job(work, "graph")
@@ -286,16 +288,30 @@ class GraphPart:
         return self.kernel.tensor_values(ref)
 
     # ---- backward -------------------------------------------------------------------------------
-    def _start_backward(self, root: str, gradient=None) -> tuple[BackwardState | None, str | None]:
+    def _start_backward(self, root: str, gradient=None, replica=None) -> tuple[BackwardState | None, str | None]:
         """Start backward of ``root`` in the kernel from a clean ``.grad`` (the app shows the
         script's backward, not a second one piled on it); ``(state, None)`` or ``(None, why)``."""
         try:
             started = self.kernel.step_start(root, gradient=gradient, zero_grad=True)
             state = BackwardState(root, started.get("node_count", 0), started.get("note"))
+            state.clean_note = self._clean_note(replica)
             state.update(self.kernel.step_state(), started)
             return state, None
         except KernelRequestError as exc:
             return None, exc.error.message
+
+    def _clean_note(self, replica) -> str | None:
+        """Why the script's own ``.grad`` values are not added to: stepping starts from a clean .grad."""
+        result = self.result
+        if replica is None or result is None:
+            return None
+        leaves = {d.get("name") for _, d in replica.graph.nodes(data=True) if d.get("kind") == "tensor"}
+        set_aside = [t.name for t in result.tensors if t.has_grad and t.name in leaves]
+        if not set_aside:
+            return None
+        return (f"The script's own backward already set .grad of {len(set_aside)} tensor(s) "
+                f"({', '.join(set_aside[:4])}); stepping starts from a clean .grad, so it shows that "
+                "backward alone (the script's values come back when you leave this graph).")
 
     def step_start(self, gradient=None) -> bool:
         """Restart backward of the current root with the vector v of ``root.backward(v)``: an array,
@@ -385,6 +401,7 @@ class GraphPart:
 
         job = Job(work, "continue")
         job.failed.connect(self._on_continue_failed)
+        job.finished.connect(lambda _result: self.continue_ended.emit())
         self._continue_job = job
         job.start()
         return job
@@ -394,6 +411,7 @@ class GraphPart:
             self.step_failed.emit(exc.error.message)
         elif not isinstance(exc, JobCancelled):
             self.step_failed.emit(f"{type(exc).__name__}: {exc}")
+        self.continue_ended.emit()
 
     def stop_continue(self, wait: float = 2.0) -> None:
         """Pause a Continue in progress (it ends after the chunk the kernel is running)."""

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 
 from gradviz.model.layout import LAYOUTS
 from gradviz.model.workspace import Workspace
-from gradviz.model.workspace_graph import MAX_DRAWN, MAX_MODEL_NODES
+from gradviz.model import workspace_graph
 
 from .backward_tools import install_backward_tools
 from .code_editor import CodeEditor
@@ -808,7 +808,7 @@ class MainWindow(QMainWindow):
         self.layout_selector.blockSignals(True)
         self.layout_selector.setCurrentText(drawn.method)
         self.layout_selector.blockSignals(False)
-        self._build_scene(fit=drawn.new_root)
+        self._build_scene(fit=True)
         parts = [f"{self.scene.node_count():,} nodes drawn ({drawn.seconds:.2f} s)"]
         if drawn.collapsed:
             parts.append(f"{len(drawn.collapsed)} module(s) collapsed — double-click to expand")
@@ -838,9 +838,9 @@ class MainWindow(QMainWindow):
         if drawn.hidden:
             total = len(drawn.display) + drawn.hidden
             notes.append(f"Showing {len(drawn.display):,} of {total:,} nodes (drawing is capped at "
-                         f"{MAX_DRAWN:,}); collapse modules or pick another root to see the rest.")
+                         f"{workspace_graph.MAX_DRAWN:,}); collapse modules or pick another root to see the rest.")
         if drawn.replica.truncated:
-            notes.append(f"The graph has more than {MAX_MODEL_NODES:,} nodes; only those were read.")
+            notes.append(f"The graph has more than {workspace_graph.MAX_MODEL_NODES:,} nodes; only those were read.")
         self.view.notice = "  ".join(notes)
         if fit:
             self.view.show_top()

@@ -79,6 +79,7 @@ class StepperPanel(QWidget):
         self.actions["actionContinue"].triggered.connect(self.toggle_continue)
         self.actions["actionResetBackward"].triggered.connect(self.reset)
 
+        self._continuing = False  # a Continue job runs, or its last answers are still on their way
         self.timer = QTimer(self)
         self.timer.timeout.connect(self._tick)
 
@@ -190,6 +191,7 @@ class StepperPanel(QWidget):
 
         self._error: str | None = None
         on_gui_thread(workspace.stepped, self._on_stepped, self)
+        on_gui_thread(workspace.continue_ended, self._on_continue_ended, self)
         on_gui_thread(workspace.step_failed, self._on_step_failed, self)
         on_gui_thread(workspace.run_started, self._on_run_started, self)
         on_gui_thread(workspace.graph_changed, self._on_graph_changed, self)
@@ -201,7 +203,11 @@ class StepperPanel(QWidget):
 
     @property
     def running(self) -> bool:
-        return self.timer.isActive() or self.workspace.continuing
+        return self.timer.isActive() or self._continuing
+
+    def _on_continue_ended(self) -> None:
+        self._continuing = False
+        self._update_enabled()
 
     # ---- the workspace's news -------------------------------------------------------------------
     def _on_run_started(self) -> None:
@@ -221,7 +227,7 @@ class StepperPanel(QWidget):
             self._error = self.workspace.step_error
         else:
             self._error = None
-            if backward.pause_reason and not self.workspace.continuing:
+            if backward.pause_reason and not self._continuing:
                 self.timer.stop()
                 self.paused.emit(backward.pause_reason)
             if backward.at_end:
@@ -319,8 +325,8 @@ class StepperPanel(QWidget):
             return
         if self.animate.isChecked():
             self.timer.start(int(1000 / self.speed.value()))
-        else:
-            self.workspace.continue_()
+        elif self.workspace.continue_() is not None:
+            self._continuing = True
         self._update_enabled()
 
     def run_to(self, node_id: str) -> None:
@@ -391,7 +397,7 @@ class StepperPanel(QWidget):
         if error:
             text += f"<br><span style='color:{current_theme().error_text}'>{error}</span>"
         self.status.setText(text)
-        notes = [n for n in (b.note,) if n]
+        notes = [n for n in (b.note, b.clean_note) if n]
         self.notes.setText("\n".join(notes))
         self.notes.setStyleSheet(f"color: {current_theme().warn_text};")
         self.notes.setVisible(bool(notes))
