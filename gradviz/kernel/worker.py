@@ -221,15 +221,28 @@ class Kernel:
 
     def op_step_start(self, root: str, gradient=None, zero_grad: bool = False) -> dict:
         tensor = self._root_tensor(root)
-        if self.stepper is not None:
-            self.stepper.restore_grads()  # an abandoned backward leaves the .grad values as before
-            self.stepper = None
-        model = self._model_for(root)
         if isinstance(gradient, str):
             # The app's "gradient v" field: an expression in the script's namespace (``ones``,
-            # ``torch.tensor([0.1, 1.0])``, a script variable), evaluated here where the tensors are.
+            # ``torch.tensor([0.1, 1.0])``, a script variable), evaluated here where the tensors are;
+            # a bad one is refused before anything changes.
             gradient = _gradient_from_text(gradient, tensor, self.namespace, self.backend)
-        stepper = self.docs.new_stepper(tensor, gradient, zero_grad, model)
+        old, old_root, old_model = self.stepper, self.stepper_root, self.model
+        if old is not None:
+            old.restore_grads()  # an abandoned backward leaves the .grad values as before
+            self.stepper = None
+        model = self._model_for(root)
+        try:
+            stepper = self.docs.new_stepper(tensor, gradient, zero_grad, model)
+        except Exception:
+            if old is not None:
+                # Refused (e.g. v of the wrong shape): the previous backward stays where it was,
+                # replayed to its position (stepping is deterministic).
+                position = old.position
+                old.reset()
+                if position >= 0:
+                    old.advance(max_steps=position + 1, check=False)
+                self.stepper, self.stepper_root, self.model = old, old_root, old_model
+            raise
         stepper.interrupted = lambda: self.interrupt_requested
         self.stepper, self.stepper_root = stepper, root
         return {**self._moved([]), "note": stepper.note, "node_count": len(stepper.nodes)}

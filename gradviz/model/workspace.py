@@ -17,6 +17,7 @@ backward parts live in :mod:`gradviz.model.workspace_graph`.
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 
 from psygnal import Signal
@@ -63,6 +64,8 @@ class Workspace(GraphPart):
         self._run_handled = threading.Event()  # set once a run's ending was handled and announced
         self._run_handled.set()
         GraphPart.__init__(self)
+        if kernel is None:
+            self.kernel.start()  # warm, so the first Run does not wait for Python and the engine
 
     # ---- the script -----------------------------------------------------------------------------
     def set_text(self, text: str) -> None:
@@ -153,8 +156,6 @@ class Workspace(GraphPart):
 
     def wait_idle(self, timeout: float = 30.0) -> bool:
         """Block until the run and the graph job after it ended (True), or ``timeout`` passed."""
-        import time
-
         end = time.monotonic() + timeout
         while time.monotonic() < end:
             if self.wait(max(0.0, end - time.monotonic())) and self.wait_graph(max(0.0, end - time.monotonic())):
@@ -164,10 +165,26 @@ class Workspace(GraphPart):
         return not self.busy
 
     def stop(self) -> dict:
-        """End the running script (or anything the kernel is doing) within a second."""
+        """End the running script (or anything the kernel is doing) within a second.
+
+        A run whose kernel is still starting has nothing to interrupt yet: a watcher thread keeps
+        asking until the script is stopped (so Stop never gets lost in the start-up).
+        """
         self.stop_continue()
         self.cancel_graph_job()
-        return self.kernel.stop()
+        answer = self.kernel.stop()
+        if not answer.get("interrupted") and self.running:
+            job = self._run_job
+
+            def keep_stopping() -> None:
+                end = time.monotonic() + 30
+                while self._run_job is job and self.running and time.monotonic() < end:
+                    if self.kernel.stop().get("interrupted"):
+                        return
+                    time.sleep(0.02)
+
+            threading.Thread(target=keep_stopping, name="gradviz-stop", daemon=True).start()
+        return answer
 
     def close(self) -> None:
         self.stop()

@@ -237,7 +237,7 @@ class StepperPanel(QWidget):
 
     def _on_step_failed(self, message: str) -> None:
         self.timer.stop()
-        if self.gradient_row.isVisible() and self._applying:
+        if self._applying:
             self._gradient_error(message)
             return
         self._error = message
