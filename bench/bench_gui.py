@@ -19,9 +19,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from gradviz.model.graph_model import GraphModel, attach_variable_names, display_graph, tensor_names  # noqa: E402
+from gradviz.kernel.graph_builder import GraphModel, attach_variable_names, tensor_names  # noqa: E402
+from gradviz.model.graph_model import display_graph  # noqa: E402
 from gradviz.model.layout import compute_layout, count_crossings  # noqa: E402
-from gradviz.model.session import Session  # noqa: E402
+from gradviz.kernel.session import Session  # noqa: E402
 from gradviz.qt.graph_scene import GraphScene  # noqa: E402
 from gradviz.qt.graph_view import GraphView  # noqa: E402
 from gradviz.qt.main_window import COLLAPSE_THRESHOLD, MAX_DRAWN  # noqa: E402

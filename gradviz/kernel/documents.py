@@ -13,8 +13,8 @@ import numpy as np
 
 from engine._graph import AccumulateGrad
 from engine._tensor import Tensor
+from gradviz.kernel.graph_builder import GraphModel, attach_variable_names, tensor_names
 from gradviz.model.export import tensor_summary, to_json
-from gradviz.model.graph_model import GraphModel, attach_variable_names, tensor_names
 
 from .protocol import contiguous
 

@@ -37,7 +37,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-
 # Format key -> (menu text, file-dialog filter).
 FORMATS: dict[str, tuple[str, str]] = {
     "png": ("PNG image", "PNG image (*.png)"),

@@ -31,9 +31,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gradviz.model import workspace_graph
 from gradviz.model.layout import LAYOUTS
 from gradviz.model.workspace import Workspace
-from gradviz.model import workspace_graph
 
 from .backward_tools import install_backward_tools
 from .code_editor import CodeEditor

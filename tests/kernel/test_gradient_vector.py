@@ -6,7 +6,11 @@ import numpy as np
 import pytest
 
 import engine as torch
-from gradviz.kernel.gradient_vector import GradientVectorError, IMPLICIT_GRAD_MESSAGE, parse_gradient
+from gradviz.kernel.gradient_vector import (
+    IMPLICIT_GRAD_MESSAGE,
+    GradientVectorError,
+    parse_gradient,
+)
 
 
 def vector_example():
