@@ -699,8 +699,11 @@ class MainWindow(QMainWindow):
             self._awaiting_outcome = False
 
     def stop(self) -> None:
-        """Stop the script, a Continue or a layout: the kernel ends what it does within a second."""
+        """Stop the script, a Continue or a layout (or the threads a script left running): the
+        kernel ends what it does within a second."""
         self.workspace.stop()
+        if not self.workspace.running:
+            self.action_stop.setEnabled(False)
 
     def is_running(self) -> bool:
         return self.workspace.running
@@ -710,7 +713,9 @@ class MainWindow(QMainWindow):
         self.action_stop.setEnabled(running)
 
     def _on_busy_changed(self, busy: bool) -> None:
-        self._update_running(self.workspace.running or self._awaiting_outcome)
+        running = self.workspace.running or self._awaiting_outcome
+        self.action_run.setEnabled(not running)
+        self.action_stop.setEnabled(running or bool(self.workspace.kernel.threads))
 
     def _on_started(self) -> None:
         self._update_running(True)
@@ -741,6 +746,11 @@ class MainWindow(QMainWindow):
         self.status_label.setText(f"Ran in {result.seconds:.2f} s; {len(result.tensors)} tensors.{self._output_note()}")
         if result.default_root is not None:
             self.status_label.setText("Laying out the graph…")
+        if result.threads:
+            # The script left threads running in the kernel: Stop ends them (and the kernel).
+            self.action_stop.setEnabled(True)
+            self.output_panel.appendPlainText(f"[the script left {len(result.threads)} thread(s) running: "
+                                              f"{', '.join(result.threads[:4])}; Stop ends them]")
 
     def _on_failed(self, result) -> None:
         error = result.error
