@@ -263,12 +263,17 @@ class Kernel:
 
     def op_continue(self, breakpoints=(), max_steps: int | None = None, break_on_nan: bool = False,
                     break_on_zero: bool = False, norm_threshold: float | None = None,
-                    check: bool = True) -> dict:
+                    check: bool = True, events: bool = True) -> dict:
+        """``events=False``: describe only the last step taken (``count`` says how many ran) --
+        the app's Continue needs no summary of every gradient on the way, only where it stopped."""
         stepper = self._need_stepper()
         stepper.breakpoints = {self._node(b) for b in breakpoints}
         stepper.break_on_nan, stepper.break_on_zero = break_on_nan, break_on_zero
         stepper.norm_threshold = norm_threshold
-        return self._moved(stepper.continue_(max_steps=max_steps, check=check))
+        steps = stepper.continue_(max_steps=max_steps, check=check)
+        if events:
+            return self._moved(steps)
+        return {**self._moved(steps[-1:]), "count": len(steps)}
 
     def op_run_to(self, node_id: str) -> dict:
         return self._moved(self._need_stepper().run_to(self._node(node_id)))

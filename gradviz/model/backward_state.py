@@ -50,9 +50,13 @@ class BackwardState:
         self._events: dict[int, dict] = {}  # step index -> event, as far as we have seen them
 
     # ---- updates from the kernel ----------------------------------------------------------------
-    def update(self, state: Mapping, move: Mapping | None = None) -> None:
+    def update(self, state: Mapping, move: Mapping | None = None, incremental: bool = False) -> None:
+        """Take a new ``step_state()`` answer. ``incremental``: the move was one step forward or
+        back, so only the old and new current node and the old and new ready and waiting nodes can
+        have changed (no look at the other nodes: a step costs the same at 5,000 nodes as at 5)."""
         old = self.snapshot
         new = StepSnapshot(state)
+        old_ready = self.ready
         self.ready = list(state.get("ready") or [])
         if move is not None:
             self.last_steps = list(move.get("steps") or [])
@@ -60,13 +64,16 @@ class BackwardState:
                 self._events[event["index"]] = event
         if old is None:
             self._changed = None
+        elif self._changed is not None and incremental:
+            touched = {old.current_node, new.current_node, *old_ready, *self.ready, *old._waiting, *new._waiting}
+            touched.update(event.get("node") for event in self.last_steps)
+            touched.discard(None)
+            self._changed.update(touched)
         elif self._changed is not None:
-            # A leaf's look follows its AccumulateGrad's state (the scene repaints a changed node's
-            # successors), so comparing node states and waiting counts is enough.
-            for node_id in set(old._states) | set(new._states):
-                if (old._states.get(node_id) != new._states.get(node_id)
-                        or old._waiting.get(node_id) != new._waiting.get(node_id)):
-                    self._changed.add(node_id)
+            # Many steps at once (Continue, Reset): compare the states; set operations on the items
+            # run in C (a few ms for 5,000 nodes), and only the nodes that changed are repainted.
+            for old_map, new_map in ((old._states, new._states), (old._waiting, new._waiting)):
+                self._changed.update(key for key, _ in set(old_map.items()) ^ set(new_map.items()))
         self.snapshot = new
 
     def take_changed(self):

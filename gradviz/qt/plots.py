@@ -388,6 +388,7 @@ class PlotsPanel(QWidget):
             on_gui_thread(workspace.graph_changed, self._on_graph_changed, self)
             on_gui_thread(workspace.selection_changed, self._on_selection_changed, self)
             on_gui_thread(workspace.stepped, self._on_stepped, self)
+            on_gui_thread(workspace.continue_ended, lambda: self._on_stepped(workspace.backward), self)
 
     # ---- the workspace's news (the app) -------------------------------------------------------
     def _on_run_finished(self, result) -> None:
@@ -422,7 +423,9 @@ class PlotsPanel(QWidget):
         self.select(tensor, name)
 
     def _on_stepped(self, backward) -> None:
-        if backward is None:
+        # The values come from the kernel: not while a Continue keeps it busy (the plots catch up
+        # when it ends: continue_ended).
+        if backward is None or self.workspace.continuing:
             return
         self.refresh_gradient()
         self.refresh_selected()
