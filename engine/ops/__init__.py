@@ -7,3 +7,4 @@ from . import conv, pooling, resample  # noqa: F401  (convolution, pooling, padd
 from . import attention, layer_norm, rnn_ops  # noqa: F401  (LayerNorm, the recurrent and attention ops)
 from . import selection  # noqa: F401  (topk, sort, argsort, nonzero, all, any: programs branch)
 from . import scan  # noqa: F401  (cumsum: programs branch)
+from . import packed  # noqa: F401  (pack_padded_sequence: nnbreadth branch)

@@ -23,6 +23,8 @@ from ...ops.shape import Transpose
 from .. import functional as F
 from .. import init
 from ..parameter import Parameter
+from ..utils.rnn import PackedSequence
+from ._packed_rnn import forward_packed
 from .module import Module
 
 _GATES = {"LSTM": 4, "GRU": 3, "RNN_TANH": 1, "RNN_RELU": 1}
@@ -243,6 +245,9 @@ class RNN(RNNBase):
         self.nonlinearity = nonlinearity
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> tuple:
+        if isinstance(input, PackedSequence):
+            out, (h_n,) = forward_packed(self, input, None if hx is None else [hx], ["hidden"])
+            return out, h_n
         out, (h_n,) = self._forward(input, None if hx is None else [hx], ["hidden"])
         return out, h_n
 
@@ -252,6 +257,9 @@ class GRU(RNNBase):
         super().__init__("GRU", *args, **kwargs)
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> tuple:
+        if isinstance(input, PackedSequence):
+            out, (h_n,) = forward_packed(self, input, None if hx is None else [hx], ["hidden"])
+            return out, h_n
         out, (h_n,) = self._forward(input, None if hx is None else [hx], ["hidden"])
         return out, h_n
 
@@ -261,6 +269,9 @@ class LSTM(RNNBase):
         super().__init__("LSTM", *args, **kwargs)
 
     def forward(self, input: Tensor, hx: tuple | None = None) -> tuple:
+        if isinstance(input, PackedSequence):
+            out, (h_n, c_n) = forward_packed(self, input, None if hx is None else list(hx), ["hidden[0]", "hidden[1]"])
+            return out, (h_n, c_n)
         out, (h_n, c_n) = self._forward(input, None if hx is None else list(hx), ["hidden[0]", "hidden[1]"])
         return out, (h_n, c_n)
 
