@@ -72,9 +72,12 @@ def forward_packed(module, packed, states: list | None, labels: list) -> tuple:
     from ..utils.rnn import PackedSequence
 
     data, batch_sizes, sorted_indices, unsorted_indices = packed
-    if data.dim() != 2:
+    # PyTorch's LSTM.forward checks padded input only: a packed one meets its first error inside the
+    # computation (addmm's or broadcasting's message), as here.
+    checked = module.mode != "LSTM"
+    if checked and data.dim() != 2:
         raise RuntimeError(f"input must have 2 dimensions, got {data.dim()}")
-    if data.shape[-1] != module.input_size:
+    if checked and data.shape[-1] != module.input_size:
         raise RuntimeError(
             f"input.size(-1) must be equal to input_size. Expected {module.input_size}, got {data.shape[-1]}")
     sizes = [int(n) for n in batch_sizes._data]
@@ -85,7 +88,7 @@ def forward_packed(module, packed, states: list | None, labels: list) -> tuple:
     else:
         states = _permute(list(states), sorted_indices)
     for label, h in zip(labels, states):
-        if tuple(h.shape) != expected:
+        if checked and tuple(h.shape) != expected:
             raise RuntimeError(f"Expected {label} size {expected}, got {list(h.shape)}")
     per_layer = [s.unbind(0) for s in states]
     finals = [[] for _ in states]
