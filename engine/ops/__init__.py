@@ -8,3 +8,4 @@ from . import attention, layer_norm, rnn_ops  # noqa: F401  (LayerNorm, the recu
 from . import selection  # noqa: F401  (topk, sort, argsort, nonzero, all, any: programs branch)
 from . import scan  # noqa: F401  (cumsum: programs branch)
 from . import packed  # noqa: F401  (pack_padded_sequence: nnbreadth branch)
+from . import diagonal  # noqa: F401  (diagonal, trace: nnbreadth branch)
