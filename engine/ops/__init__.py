@@ -9,3 +9,4 @@ from . import selection  # noqa: F401  (topk, sort, argsort, nonzero, all, any: 
 from . import scan  # noqa: F401  (cumsum: programs branch)
 from . import packed  # noqa: F401  (pack_padded_sequence: nnbreadth branch)
 from . import diagonal  # noqa: F401  (diagonal, trace: nnbreadth branch)
+from . import pooling3d  # noqa: F401  (3-D pooling: nnbreadth branch)
