@@ -18,7 +18,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import breadth_harness  # noqa: E402
 
 FIXTURE = os.path.join(os.path.dirname(__file__), "..", "tests", "fixtures", "breadth_cases.json")
-CASE_MODULES = ("breadth_cases_packed", "breadth_cases_einsum", "breadth_cases_3d")
+CASE_MODULES = ("breadth_cases_packed", "breadth_cases_einsum", "breadth_cases_3d",
+                "breadth_cases_layers")
 
 
 def load_cases() -> list:

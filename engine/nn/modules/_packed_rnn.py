@@ -18,16 +18,17 @@ from ...ops.joining import cat, stack
 from .. import functional as F
 
 
-def _cell(mode: str, gi, hidden: list, w_hh, b_hh) -> list:
+def _cell(mode: str, gi, hidden: list, w_hh, b_hh, w_hr) -> list:
     if mode == "GRU":
         return [rnn_ops.gru_cell_step(gi, hidden[0], w_hh, b_hh)]
     if mode == "LSTM":
-        return list(rnn_ops.lstm_cell_step(gi, hidden[0], hidden[1], w_hh, b_hh))
+        h, c = rnn_ops.lstm_cell_step(gi, hidden[0], hidden[1], w_hh, b_hh)
+        return [h if w_hr is None else h.mm(w_hr.t()), c]
     return [rnn_ops.rnn_cell_step(gi, hidden[0], w_hh, b_hh, "tanh" if mode == "RNN_TANH" else "relu")]
 
 
 def _forward_direction(mode: str, data, sizes: list, initial: list, weights: tuple) -> tuple:
-    w_ih, w_hh, b_ih, b_hh = weights
+    w_ih, w_hh, b_ih, b_hh, w_hr = weights
     gi = rnn_ops._input_proj(data, w_ih, b_ih)
     hidden, finished, outputs = initial, [], []
     offset, last = 0, sizes[0]
@@ -38,7 +39,7 @@ def _forward_direction(mode: str, data, sizes: list, initial: list, weights: tup
             finished.append([h.narrow(0, n, last - n) for h in hidden])
             hidden = [h.narrow(0, 0, n) for h in hidden]
         last = n
-        hidden = _cell(mode, step, hidden, w_hh, b_hh)
+        hidden = _cell(mode, step, hidden, w_hh, b_hh, w_hr)
         outputs.append(hidden[0])
     finished.append(hidden)
     finished.reverse()
@@ -46,7 +47,7 @@ def _forward_direction(mode: str, data, sizes: list, initial: list, weights: tup
 
 
 def _reverse_direction(mode: str, data, sizes: list, initial: list, weights: tuple) -> tuple:
-    w_ih, w_hh, b_ih, b_hh = weights
+    w_ih, w_hh, b_ih, b_hh, w_hr = weights
     gi = rnn_ops._input_proj(data, w_ih, b_ih)
     offset, last = gi.shape[0], sizes[-1]
     hidden = [h.narrow(0, 0, last) for h in initial]
@@ -57,7 +58,7 @@ def _reverse_direction(mode: str, data, sizes: list, initial: list, weights: tup
         step = gi.narrow(0, offset - n, n)
         offset -= n
         last = n
-        hidden = _cell(mode, step, hidden, w_hh, b_hh)
+        hidden = _cell(mode, step, hidden, w_hh, b_hh, w_hr)
         outputs.append(hidden[0])
     outputs.reverse()
     return cat(outputs, 0), hidden
@@ -82,12 +83,12 @@ def forward_packed(module, packed, states: list | None, labels: list) -> tuple:
             f"input.size(-1) must be equal to input_size. Expected {module.input_size}, got {data.shape[-1]}")
     sizes = [int(n) for n in batch_sizes._data]
     dirs = 2 if module.bidirectional else 1
-    expected = (module.num_layers * dirs, sizes[0], module.hidden_size)
+    expected = [(module.num_layers * dirs, sizes[0], module._state_size(i)) for i in range(len(labels))]
     if states is None:
-        states = [zeros(expected, dtype=data.dtype) for _ in labels]
+        states = [zeros(shape, dtype=data.dtype) for shape in expected]
     else:
         states = _permute(list(states), sorted_indices)
-    for label, h in zip(labels, states):
+    for label, h, expected in zip(labels, states, expected):
         if checked and tuple(h.shape) != expected:
             raise RuntimeError(f"Expected {label} size {expected}, got {list(h.shape)}")
     per_layer = [s.unbind(0) for s in states]
@@ -98,7 +99,8 @@ def forward_packed(module, packed, states: list | None, labels: list) -> tuple:
         for d in range(dirs):
             k = layer * dirs + d
             run = _reverse_direction if d == 1 else _forward_direction
-            out, last = run(module.mode, x, sizes, [p[k] for p in per_layer], module._layer_weights(layer, d))
+            weights = (*module._layer_weights(layer, d), module._proj_weight(layer, d))
+            out, last = run(module.mode, x, sizes, [p[k] for p in per_layer], weights)
             outs.append(out)
             for i, s in enumerate(last):
                 finals[i].append(s)
