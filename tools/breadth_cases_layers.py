@@ -102,3 +102,20 @@ ERRORS = {
 }
 for _name, _fn in ERRORS.items():
     case(_name, error=True)(_error(_fn))
+
+
+def _bilinear(shape1, shape2, bias=True):
+    def fn(torch, dt, rng):
+        m = init_module(torch, torch.nn.Bilinear(shape1[-1], shape2[-1], 3, bias=bias), dt, rng)
+        x1, x2 = rand(torch, dt, rng, shape1), rand(torch, dt, rng, shape2)
+        return [m(x1, x2)], {"x1": x1, "x2": x2}, m
+    return fn
+
+
+case("bilinear", BOTH)(_bilinear((4, 2), (4, 5)))
+case("bilinear_no_bias_batched", BOTH)(_bilinear((2, 3, 2), (2, 3, 4), bias=False))
+case("bilinear_unbatched", BOTH)(_bilinear((2,), (4,)))
+case("bilinear_batch_mismatch", error=True)(
+    lambda torch, dt, rng: torch.nn.functional.bilinear(torch.ones(4, 2), torch.ones(3, 5), torch.ones(3, 2, 5)))
+case("bilinear_weight_mismatch", error=True)(
+    lambda torch, dt, rng: torch.nn.functional.bilinear(torch.ones(4, 2), torch.ones(4, 5), torch.ones(3, 3, 5)))

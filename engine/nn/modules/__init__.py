@@ -121,4 +121,6 @@ from .layers3d import (  # noqa: E402
     AdaptiveAvgPool3d, AvgPool3d, BatchNorm3d, Conv3d, ConvTranspose3d, MaxPool3d,
 )
 
-__all__ += ["AdaptiveAvgPool3d", "AvgPool3d", "BatchNorm3d", "Conv3d", "ConvTranspose3d", "MaxPool3d"]
+from .bilinear import Bilinear  # noqa: E402
+
+__all__ += ["AdaptiveAvgPool3d", "AvgPool3d", "BatchNorm3d", "Bilinear", "Conv3d", "ConvTranspose3d", "MaxPool3d"]
