@@ -119,3 +119,28 @@ case("bilinear_batch_mismatch", error=True)(
     lambda torch, dt, rng: torch.nn.functional.bilinear(torch.ones(4, 2), torch.ones(3, 5), torch.ones(3, 2, 5)))
 case("bilinear_weight_mismatch", error=True)(
     lambda torch, dt, rng: torch.nn.functional.bilinear(torch.ones(4, 2), torch.ones(4, 5), torch.ones(3, 3, 5)))
+
+
+def _cdist(shape1, shape2, **kwargs):
+    def fn(torch, dt, rng):
+        x1, x2 = rand(torch, dt, rng, shape1), rand(torch, dt, rng, shape2)
+        return [torch.cdist(x1, x2, **kwargs)], {"x1": x1, "x2": x2}, None
+    return fn
+
+
+CDISTS = {
+    "cdist": ((4, 3), (5, 3), {}),
+    "cdist_mm_rows": ((30, 3), (5, 3), {}),  # > 25 rows: the matrix-product path (EuclideanDistBackward0)
+    "cdist_mm_batched": ((2, 27, 3), (2, 4, 3), {}),
+    "cdist_mm_mode": ((4, 3), (5, 3), {"compute_mode": "use_mm_for_euclid_dist"}),
+    "cdist_no_mm": ((30, 3), (5, 3), {"compute_mode": "donot_use_mm_for_euclid_dist"}),
+    "cdist_p1_broadcast": ((2, 4, 3), (5, 3), {"p": 1.0}),
+    "cdist_p3": ((4, 3), (5, 3), {"p": 3.0}),
+    "cdist_p_half": ((4, 3), (5, 3), {"p": 0.5}),
+    "cdist_p_inf": ((4, 3), (5, 3), {"p": float("inf")}),
+}
+for _name, (_s1, _s2, _kw) in CDISTS.items():
+    case(_name, BOTH)(_cdist(_s1, _s2, **_kw))
+case("cdist_columns", error=True)(lambda torch, dt, rng: torch.cdist(torch.ones(2, 3), torch.ones(2, 4)))
+case("cdist_rank", error=True)(lambda torch, dt, rng: torch.cdist(torch.ones(3), torch.ones(2, 3)))
+case("cdist_negative_p", error=True)(lambda torch, dt, rng: torch.cdist(torch.ones(2, 3), torch.ones(2, 3), p=-1))
