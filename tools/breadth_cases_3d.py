@@ -94,3 +94,22 @@ ERRORS = {
 }
 for _name, _fn in ERRORS.items():
     case(_name, error=True)(_err(_fn))
+
+
+PADS = {
+    "reflection_pad3d": (lambda nn: nn.ReflectionPad3d((1, 2, 0, 1, 2, 1)), (1, 2, 3, 4, 3)),
+    "replication_pad3d": (lambda nn: nn.ReplicationPad3d(2), (2, 1, 2, 3, 2)),
+    "replication_pad3d_unbatched": (lambda nn: nn.ReplicationPad3d((0, 1, 1, 0, 2, 0)), (2, 2, 3, 2)),
+    "constant_pad3d": (lambda nn: nn.ConstantPad3d((1, 0, 0, 2, 1, 1), 0.5), (1, 2, 2, 2, 3)),
+    "zero_pad3d": (lambda nn: nn.ZeroPad3d(1), (1, 1, 2, 2, 2)),
+    "conv3d_reflect_mode": (lambda nn: nn.Conv3d(2, 2, 3, padding=1, padding_mode="reflect"), (1, 2, 3, 4, 3)),
+    "conv3d_replicate_mode": (lambda nn: nn.Conv3d(2, 2, 3, padding=(1, 0, 1), padding_mode="replicate"),
+                              (1, 2, 3, 4, 3)),
+    "conv3d_circular_mode": (lambda nn: nn.Conv3d(2, 2, 3, padding=1, padding_mode="circular"), (1, 2, 3, 4, 3)),
+    "conv3d_same_even_kernel": (lambda nn: nn.Conv3d(2, 2, 2, padding="same"), (1, 2, 3, 4, 3)),
+}
+for _name, (_factory, _shape) in PADS.items():
+    case(_name, BOTH)(_module_case(_factory, _shape))
+case("reflection_pad3d_too_wide", error=True)(_err(lambda t, F, x: F.pad(x, (1, 1, 1, 1, 4, 4), mode="reflect")))
+case("reflection_pad2d_too_tall", error=True)(
+    _err(lambda t, F, x: F.pad(x[0], (0, 0, 4, 4), mode="reflect")))  # PyTorch numbers the argument per dim

@@ -32,6 +32,7 @@ from ..ops.resample import (
     selection_matrix,
 )
 
+from ..ops.pad3d import ReflectionPad3D, ReplicationPad3D, pad3d_cfg  # noqa: E402  (nnbreadth)
 _INDEX = {"reflect": reflect_index, "replicate": replicate_index}
 _OPS = {("reflect", 1): ReflectionPad1D, ("reflect", 2): ReflectionPad2D,
         ("replicate", 1): ReplicationPad1D, ("replicate", 2): ReplicationPad2D}
@@ -61,8 +62,6 @@ def pad(input: Tensor, pad, mode: str = "constant", value=None) -> Tensor:
         )
     if mode == "circular":
         return _pad_circular(input, pad)
-    if n == 3:
-        raise NotImplementedError(f"engine's F.pad does not support 3-D {mode} padding yet")
     dims = tuple(input.shape[-n:])
     if mode == "reflect":
         for i in range(n):
@@ -70,9 +69,12 @@ def pad(input: Tensor, pad, mode: str = "constant", value=None) -> Tensor:
             size = dims[n - 1 - i]
             if left >= size or right >= size:
                 raise RuntimeError(
-                    f"Argument #4: Padding size should be less than the corresponding input dimension, but got: "
+                    f"Argument #{4 + 2 * i}: Padding size should be less than the corresponding input dimension, but got: "
                     f"padding ({left}, {right}) at dimension {input.dim() - 1 - i} of input {list(input.shape)}"
                 )
+    if n == 3:  # depth, height and width (nnbreadth: ops/pad3d.py)
+        op = ReflectionPad3D if mode == "reflect" else ReplicationPad3D
+        return op.apply(input, cfg=pad3d_cfg(mode, dims, pad))
     index = _INDEX[mode]
     cols = selection_matrix(index(dims[-1], pad[0], pad[1]), dims[-1])
     rows = selection_matrix(index(dims[0], pad[2], pad[3]), dims[0]) if n == 2 else None

@@ -1,5 +1,5 @@
 """``nn.Conv3d``, ``nn.ConvTranspose3d``, ``nn.MaxPool3d``, ``nn.AvgPool3d``, ``nn.AdaptiveAvgPool3d``,
-``nn.BatchNorm3d``: the 2-D classes with a third spatial dim (PyTorch's attributes and reprs)."""
+``nn.BatchNorm3d`` and the 3-D padding layers: the 2-D classes with a third spatial dim (PyTorch's attributes and reprs)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from .. import _functional_3d as F3
 from .. import functional as F
 from .batchnorm import _BatchNorm
 from .conv import _Conv, _ConvTranspose
+from .padding import ConstantPad2d, ZeroPad2d, _ModePad
 from .pooling import AvgPool2d, _AdaptivePool, _MaxPoolNd
 
 
@@ -54,3 +55,19 @@ class BatchNorm3d(_BatchNorm):
     def _check_input_dim(self, input: Tensor) -> None:
         if input.dim() != 5:
             raise ValueError(f"expected 5D input (got {input.dim()}D input)")
+
+
+class ConstantPad3d(ConstantPad2d):
+    _n = 3
+
+
+class ZeroPad3d(ZeroPad2d):
+    _n = 3
+
+
+class ReflectionPad3d(_ModePad):
+    _n, _mode = 3, "reflect"
+
+
+class ReplicationPad3d(_ModePad):
+    _n, _mode = 3, "replicate"
