@@ -113,3 +113,20 @@ for _name, (_factory, _shape) in PADS.items():
 case("reflection_pad3d_too_wide", error=True)(_err(lambda t, F, x: F.pad(x, (1, 1, 1, 1, 4, 4), mode="reflect")))
 case("reflection_pad2d_too_tall", error=True)(
     _err(lambda t, F, x: F.pad(x[0], (0, 0, 4, 4), mode="reflect")))  # PyTorch numbers the argument per dim
+
+
+UPSAMPLES = {
+    "upsample_trilinear": (lambda nn: nn.Upsample(scale_factor=2, mode="trilinear"), (1, 2, 2, 3, 2)),
+    "upsample_trilinear_align_size": (lambda nn: nn.Upsample(size=(3, 5, 4), mode="trilinear", align_corners=True),
+                                      (1, 1, 2, 3, 3)),
+    "upsample_nearest3d": (lambda nn: nn.Upsample(scale_factor=(1, 2, 3)), (2, 1, 2, 2, 2)),
+    "upsample_nearest_exact3d": (lambda nn: nn.Upsample(size=(3, 4, 5), mode="nearest-exact"), (1, 2, 2, 3, 2)),
+}
+for _name, (_factory, _shape) in UPSAMPLES.items():
+    case(_name, BOTH)(_module_case(_factory, _shape))
+
+
+@case("interpolate_area_3d", BOTH)
+def _area(torch, dt, rng):
+    x = rand(torch, dt, rng, (1, 2, 4, 6, 5))
+    return [torch.nn.functional.interpolate(x, size=(2, 3, 2), mode="area")], {"x": x}, None
