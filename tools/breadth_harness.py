@@ -11,7 +11,8 @@ keys. Error cases record the exception type and message.
 from __future__ import annotations
 
 import zlib
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 

@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from .._tensor import Tensor
 from ..ops.pooling import Window
-from ..ops.pooling3d import Adaptive3, AdaptiveAvgPool3D, AvgPool3D, AvgWindow3, MaxPool3DWithIndices, pool_grid
+from ..ops.pooling3d import (
+    Adaptive3,
+    AdaptiveAvgPool3D,
+    AvgPool3D,
+    AvgWindow3,
+    MaxPool3DWithIndices,
+    pool_grid,
+)
 from ._functional_conv import _conv, ntuple
 
 _ARITY = {

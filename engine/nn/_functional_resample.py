@@ -11,6 +11,7 @@ import math
 import warnings
 
 from .._tensor import Tensor
+from ..ops import separable3d as _s3  # 3-D padding and upsampling (nnbreadth)
 from ..ops._linear_map import Separable
 from ..ops.resample import (
     ConstantPadNd,
@@ -31,9 +32,8 @@ from ..ops.resample import (
     replicate_index,
     selection_matrix,
 )
+from . import _functional_3d as _f3
 
-from ..ops import separable3d as _s3  # noqa: E402  (3-D padding and upsampling: nnbreadth)
-from . import _functional_3d as _f3  # noqa: E402
 _INDEX = {"reflect": reflect_index, "replicate": replicate_index}
 _OPS = {("reflect", 1): ReflectionPad1D, ("reflect", 2): ReflectionPad2D,
         ("replicate", 1): ReplicationPad1D, ("replicate", 2): ReplicationPad2D}

@@ -47,7 +47,7 @@ def choose(dist):
 
 for episode in range(25):
     state, log_probs, values, rewards, entropies = N_STATES // 2, [], [], [], []
-    for t in range(12):
+    for _ in range(12):
         dist, value = model(one_hot(state))
         action = choose(dist)
         log_probs.append(dist.log_prob(torch.tensor(action)))

@@ -45,7 +45,7 @@ class Classifier(nn.Module):
 def numpy_init(model, seed):
     g = np.random.default_rng(seed)
     with torch.no_grad():
-        for name, p in model.named_parameters():
+        for _, p in model.named_parameters():
             p.copy_(torch.tensor(g.uniform(-0.3, 0.3, tuple(p.shape)), dtype=p.dtype))
         model.embedding.weight[PAD].zero_()
 

@@ -60,7 +60,7 @@ class Flow(nn.Module):
 flow = Flow(4)
 g = np.random.default_rng(2)
 with torch.no_grad():
-    for name, p in flow.named_parameters():
+    for _, p in flow.named_parameters():
         p.copy_(torch.tensor(g.normal(0, 0.1, tuple(p.shape)), dtype=torch.float32))
 print(flow.layers[0])
 print("parameters:", sum(p.numel() for p in flow.parameters()))

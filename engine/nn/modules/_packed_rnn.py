@@ -83,12 +83,12 @@ def forward_packed(module, packed, states: list | None, labels: list) -> tuple:
             f"input.size(-1) must be equal to input_size. Expected {module.input_size}, got {data.shape[-1]}")
     sizes = [int(n) for n in batch_sizes._data]
     dirs = 2 if module.bidirectional else 1
-    expected = [(module.num_layers * dirs, sizes[0], module._state_size(i)) for i in range(len(labels))]
+    shapes = [(module.num_layers * dirs, sizes[0], module._state_size(i)) for i in range(len(labels))]
     if states is None:
-        states = [zeros(shape, dtype=data.dtype) for shape in expected]
+        states = [zeros(shape, dtype=data.dtype) for shape in shapes]
     else:
         states = _permute(list(states), sorted_indices)
-    for label, h, expected in zip(labels, states, expected):
+    for label, h, expected in zip(labels, states, shapes):
         if checked and tuple(h.shape) != expected:
             raise RuntimeError(f"Expected {label} size {expected}, got {list(h.shape)}")
     per_layer = [s.unbind(0) for s in states]
