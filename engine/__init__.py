@@ -121,3 +121,5 @@ _program_api.install_layouts(globals())
 from . import _numpy_kwargs  # noqa: E402  (axis=/keepdims= as PyTorch's parser accepts them; programs branch)
 
 _numpy_kwargs.install(globals(), _FUNCTIONS, _METHODS)
+# torch.memory_format and its values (nnbreadth branch).
+from ._memory_format import channels_last, channels_last_3d, contiguous_format, memory_format, preserve_format  # noqa: E402,F401

@@ -1,72 +1,228 @@
-"""``torch.einsum`` composed of engine ops: each operand is permuted and unsqueezed onto the full
-index space, the operands are multiplied (broadcasting), the contracted indices summed, and the
-result permuted to the output order. Values and gradients are PyTorch's; the graph is
-``PermuteBackward0``/``MulBackward0``/``SumBackward1`` where PyTorch contracts pairs with ``BmmBackward0``.
-Supports explicit (``'ij,jk->ik'``) and implicit (``'ij,jk'``) outputs and ``...``; not diagonals (``'ii'``).
+"""``torch.einsum`` lowered to engine ops the way ATen lowers it, so the graph has PyTorch's nodes.
+
+ATen (``aten/src/ATen/native/Linear.cpp``, used without opt_einsum, as a CPU build without it runs):
+every operand is aligned onto one index order -- the output labels, then (if not in the output) the
+ellipsis dims, then the contracted labels in alphabetical order (A-Z before a-z) -- by taking
+diagonals for repeated labels (``diagonal`` + ``movedim``: DiagonalBackward0, PermuteBackward0),
+unsqueezing missing labels at the end (UnsqueezeBackward0) and one ``permute`` (PermuteBackward0).
+Operands are then contracted left to right, two at a time, the result going to the front:
+dims only one side still needs are summed first (``sum(keepdim)``: SumBackward1), and the pair is
+``sumproduct_pair`` -- ``mul`` when nothing is summed, else ``permute → reshape → bmm → view →
+permute`` (BmmBackward0 between ViewBackward0 / ReshapeAliasBackward0 / UnsafeViewBackward0 as
+``reshape`` decides). A single operand's contracted dims are one ``sum``; several operands' leftover
+size-1 dims are dropped by a ``view``.
 """
 
 from __future__ import annotations
 
-import string
+from .ops.joining import movedim
+from .ops.linalg import bmm
+from .ops.shape import reshape
+
+ELLIPSIS = -1
 
 
-def _parse(equation: str, operands) -> tuple[list[str], str]:
-    equation = equation.replace(" ", "")
+def _label(c: str, pos: int) -> int:
+    if "A" <= c <= "Z":
+        return ord(c) - ord("A")
+    if "a" <= c <= "z":
+        return ord(c) - ord("a") + 26
+    raise RuntimeError(f"einsum(): invalid subscript given at index {pos} in the equation string, "
+                       "subscripts must be in [a-zA-Z]")
+
+
+def _name(label: int) -> str:
+    return chr(label + ord("A")) if label < 26 else chr(label - 26 + ord("a"))
+
+
+def _parse_term(term: str, start: int, what: str) -> list:
+    labels, k = [], 0
+    while k < len(term):
+        if term[k] == ".":
+            if term[k:k + 3] != "..." or ELLIPSIS in labels:
+                raise RuntimeError(f"einsum(): found '.' for {what} that is not part of any ellipsis")
+            labels.append(ELLIPSIS)
+            k += 3
+        elif term[k] == " ":
+            k += 1
+        else:
+            labels.append(_label(term[k], start + k))
+            k += 1
+    return labels
+
+
+def _parse(equation: str, n_operands: int) -> tuple:
     lhs, arrow, rhs = equation.partition("->")
-    terms = lhs.split(",")
-    if len(terms) != len(operands):
-        raise RuntimeError("einsum(): more operands were provided than specified in the equation"
-                         if len(operands) > len(terms) else
-                         "einsum(): fewer operands were provided than specified in the equation")
-    used = set(equation) - set(".,->")
-    spare = [c for c in string.ascii_letters if c not in used]
-    ell_letters = ""
-    resolved = []
-    for term, op in zip(terms, operands):
-        if "..." in term:
-            n_ell = op.dim() - (len(term) - 3)
-            if len(ell_letters) < n_ell:
-                ell_letters = "".join(spare[:n_ell])
-            term = term.replace("...", ell_letters[len(ell_letters) - n_ell:] if n_ell else "")
-        if len(term) != op.dim():
-            raise RuntimeError(
-                f"einsum(): the number of subscripts in the equation ({len(term)}) does not match the number "
-                f"of dimensions ({op.dim()}) for operand {len(resolved)}"
-                + (" and no ellipsis was given" if "..." not in lhs else "")
-            )
-        resolved.append(term)
-    if arrow:
-        out = rhs.replace("...", ell_letters)
-    else:
-        counts = {}
-        for term in resolved:
-            for c in term:
-                counts[c] = counts.get(c, 0) + 1
-        out = ell_letters + "".join(sorted(c for c, n in counts.items() if n == 1 and c not in ell_letters))
-    return resolved, out
+    terms, start = [], 0
+    for i, term in enumerate(lhs.split(",")):
+        terms.append(_parse_term(term, start, f"operand {i}"))
+        start += len(term) + 1
+    if n_operands > len(terms):
+        raise RuntimeError("einsum(): more operands were provided than specified in the equation")
+    if n_operands < len(terms):
+        raise RuntimeError("einsum(): fewer operands were provided than specified in the equation")
+    out = _parse_term(rhs, len(lhs) + 2, "output") if arrow else None
+    return terms, out
 
 
 def einsum(equation, *operands):
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
-    terms, out = _parse(equation, operands)
-    letters = list(out) + sorted({c for t in terms for c in t} - set(out))
-    product = None
-    for term, op in zip(terms, operands):
-        if len(set(term)) < len(term):
-            raise NotImplementedError("engine's einsum does not take diagonals (a letter repeated in one operand)")
-        order = sorted(range(len(term)), key=lambda k: letters.index(term[k]))
-        if order != list(range(len(term))):
-            op = op.permute(*order)
-        placed = [term[k] for k in order]
-        shape = []
-        it = iter(op.shape)
-        for c in letters:
-            shape.append(next(it) if c in placed else 1)
-        if list(op.shape) != shape:
-            op = op.reshape(*shape)
-        product = op if product is None else product * op
-    contracted = tuple(range(len(out), len(letters)))
-    if contracted:
-        product = product.sum(dim=contracted)
-    return product
+    if not operands:
+        raise RuntimeError("einsum(): must provide at least one operand")
+    terms, out_labels = _parse(equation, len(operands))
+    counts = [0] * 52
+    ell_dims = 0
+    for i, (labels, op) in enumerate(zip(terms, operands)):
+        named = [s for s in labels if s != ELLIPSIS]
+        if ELLIPSIS in labels:
+            if len(named) > op.dim():
+                raise RuntimeError(f"einsum(): the number of subscripts in the equation ({len(named)}) is more than "
+                                   f"the number of dimensions ({op.dim()}) for operand {i}")
+            ell_dims = max(ell_dims, op.dim() - len(named))
+        elif len(named) != op.dim():
+            raise RuntimeError(f"einsum(): the number of subscripts in the equation ({len(named)}) does not match "
+                               f"the number of dimensions ({op.dim()}) for operand {i} and no ellipsis was given")
+        for s in named:
+            counts[s] += 1
+
+    # Where each label goes in the aligned index order.
+    place = [-1] * 52
+    if out_labels is None:
+        perm_index, ell_index, found_ell = ell_dims, 0, True
+        for s in range(52):
+            if counts[s] == 1:
+                place[s] = perm_index
+                perm_index += 1
+    else:
+        perm_index, ell_index, found_ell = 0, 0, False
+        for s in out_labels:
+            if s == ELLIPSIS:
+                ell_index, found_ell = perm_index, True
+                perm_index += ell_dims
+                continue
+            if counts[s] == 0:
+                raise RuntimeError(f"einsum(): output subscript {_name(s)} does not appear in the equation for any "
+                                   "input operand")
+            if place[s] != -1:
+                raise RuntimeError(f"einsum(): output subscript {_name(s)} appears more than once in the output")
+            place[s] = perm_index
+            perm_index += 1
+    out_dims = perm_index
+    if not found_ell:
+        ell_index = perm_index
+        perm_index += ell_dims
+    for s in range(52):
+        if counts[s] > 0 and place[s] == -1:
+            place[s] = perm_index
+            perm_index += 1
+
+    # Align every operand onto that order; count the operands where each dim is not 1.
+    label_size = [1] * 52
+    ell_sizes = [1] * ell_dims
+    dim_counts = [0] * perm_index
+    ops = []
+    for i, (labels, op) in enumerate(zip(terms, operands)):
+        permutation = [-1] * perm_index
+        dim = 0
+        for s in labels:
+            if s == ELLIPSIS:
+                n_ell = operands[i].dim() - (len(labels) - 1)
+                for j in range(ell_dims - n_ell, ell_dims):
+                    size = op.shape[dim]
+                    if size != 1:
+                        if ell_sizes[j] not in (1, size):
+                            raise RuntimeError("einsum(): operands do not broadcast with remapped shapes "
+                                               "(original->remapped)")
+                        ell_sizes[j] = size
+                        dim_counts[ell_index + j] += 1
+                    permutation[ell_index + j] = dim
+                    dim += 1
+            elif permutation[place[s]] == -1:
+                size = op.shape[dim]
+                if size != 1:
+                    if label_size[s] not in (1, size):
+                        raise RuntimeError(f"einsum(): subscript {_name(s)} has size {size} for operand {i} which "
+                                           f"does not broadcast with previously seen size {label_size[s]}")
+                    label_size[s] = size
+                    dim_counts[place[s]] += 1
+                permutation[place[s]] = dim
+                dim += 1
+            else:  # a repeated label: its diagonal, moved to where the label first was
+                prev = permutation[place[s]]
+                if op.shape[dim] != op.shape[prev]:
+                    raise RuntimeError(f"einsum(): subscript {_name(s)} is repeated for operand {i} but the sizes "
+                                       f"don't match, {op.shape[dim]} != {op.shape[prev]}")
+                op = movedim(op.diagonal(0, prev, dim), -1, prev)
+        for k, value in enumerate(permutation):
+            if value == -1:
+                op = op.unsqueeze(dim)
+                permutation[k] = dim
+                dim += 1
+        ops.append(op.permute(permutation))
+
+    # Contract left to right, the product going to the front.
+    while len(ops) > 1:
+        a, b = ops.pop(0), ops.pop(0)
+        sum_dims, a_sum, b_sum = [], [], []
+        for d in range(out_dims, perm_index):
+            if a.shape[d] != 1 and b.shape[d] != 1:
+                dim_counts[d] -= 1
+                if dim_counts[d] == 1:
+                    sum_dims.append(d)
+                    dim_counts[d] = 0
+            elif dim_counts[d] == 1:
+                if a.shape[d] != 1:
+                    a_sum.append(d)
+                    dim_counts[d] = 0
+                elif b.shape[d] != 1:
+                    b_sum.append(d)
+                    dim_counts[d] = 0
+        if a_sum:
+            a = a.sum(a_sum, True)
+        if b_sum:
+            b = b.sum(b_sum, True)
+        ops.insert(0, _sumproduct_pair(a, b, sum_dims))
+
+    result = ops[0]
+    if perm_index > out_dims:
+        if len(operands) > 1:
+            return result.view(tuple(result.shape[:out_dims]))
+        return result.sum(list(range(out_dims, perm_index)))
+    return result
+
+
+def _sumproduct_pair(left, right, sum_dims: list):
+    """Σ over ``sum_dims`` of left·right (both aligned, size-1 where absent), keeping the summed dims as 1."""
+    if not sum_dims:
+        return left * right
+    lro, lo, ro = [], [], []
+    lro_size = lo_size = ro_size = sum_size = 1
+    for i in range(left.dim()):
+        sl, sr = left.shape[i] != 1, right.shape[i] != 1
+        if i in sum_dims:
+            if sl and sr:
+                sum_size *= left.shape[i]
+            elif sl:
+                left = left.sum(i, True)
+            elif sr:
+                right = right.sum(i, True)
+        elif sl and sr:
+            lro.append(i)
+            lro_size *= left.shape[i]
+        elif sl:
+            lo.append(i)
+            lo_size *= left.shape[i]
+        else:
+            ro.append(i)
+            ro_size *= right.shape[i]
+    out_size = ([left.shape[d] for d in lro] + [left.shape[d] for d in lo] + [1] * len(sum_dims)
+                + [right.shape[d] for d in ro])
+    lperm = lro + lo + sum_dims + ro
+    rperm = lro + sum_dims + ro + lo
+    operm = [0] * len(out_size)
+    for i, d in enumerate(lro + lo + sum_dims + ro):
+        operm[d] = i
+    lmat = reshape(left.permute(lperm), (lro_size, lo_size, sum_size))
+    rmat = reshape(right.permute(rperm), (lro_size, sum_size, ro_size))
+    return bmm(lmat, rmat).view(tuple(out_size)).permute(operm)

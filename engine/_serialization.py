@@ -66,7 +66,8 @@ class _Encoder:
 
     def _array(self, data: np.ndarray, kind: str) -> dict:
         index = len(self.arrays)
-        self.arrays.append(np.ascontiguousarray(data))
+        # (np.ascontiguousarray would turn a 0-d array -- num_batches_tracked, a scalar -- into shape (1,).)
+        self.arrays.append(data if data.flags.c_contiguous else data.copy(order="C"))
         return {"type": kind, "index": index}
 
     def _tensor(self, t: Tensor) -> dict:

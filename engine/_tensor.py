@@ -349,7 +349,7 @@ class Tensor:
     def __iter__(self):
         if self._data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(self._data.shape[0]))
+        return iter(self.unbind(0))  # as PyTorch: the rows are unbind's outputs (UnbindBackward0)
 
     def __repr__(self, *, tensor_contents=None) -> str:
         from ._tensor_str import format_tensor

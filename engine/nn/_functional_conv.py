@@ -105,7 +105,7 @@ def _check_conv(input, weight, bias, stride, padding, dilation, groups, transpos
                 parts = " ".join(
                     f"{what}_{axis}: {vals[j]}"
                     for what, vals in (("output_padding", output_padding), ("stride", stride), ("dilation", dilation))
-                    for j, axis in enumerate(("height", "width")[-nd:] if nd == 2 else ("width",))
+                    for j, axis in enumerate(("depth", "height", "width")[-nd:])
                 )
                 raise RuntimeError(f"output padding must be smaller than either stride or dilation, but got {parts}")
     if bias is not None and (bias.dim() != 1 or bias.shape[0] != out_channels):

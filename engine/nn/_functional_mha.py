@@ -13,6 +13,7 @@ import numpy as np
 
 from .._tensor import Tensor, _make
 from ..ops.attention import baddbmm, scaled_dot_product_attention
+from ..ops.joining import cat
 
 
 def _canonical_mask(mask: Tensor | None, dtype) -> Tensor | None:
@@ -81,15 +82,31 @@ def _check_shapes(query, key, value, key_padding_mask, attn_mask, num_heads) -> 
     )
 
 
+def _pad_masks(attn_mask, key_padding_mask) -> tuple:
+    """A zero column at the end of each mask (F.pad(mask, (0, 1)) as PyTorch), for an appended key."""
+    from . import functional as F
+
+    return (None if attn_mask is None else F.pad(attn_mask, (0, 1)),
+            None if key_padding_mask is None else F.pad(key_padding_mask, (0, 1)))
+
+
+def _heads(t: Tensor, static: Tensor | None, name: str, heads: int, head_dim: int) -> Tensor:
+    """(S, B, E) -> (B·heads, S, head_dim); a given static_k/static_v is used as it is."""
+    if static is None:
+        return t.view(t.shape[0], heads, head_dim).transpose(0, 1)
+    if static.shape[0] != heads:
+        raise AssertionError(f"expecting static_{name}.size(0) of {heads}, but got {static.shape[0]}")
+    if static.shape[2] != head_dim:
+        raise AssertionError(f"expecting static_{name}.size(2) of {head_dim}, but got {static.shape[2]}")
+    return static
+
+
 def multi_head_attention_forward(
     query, key, value, embed_dim_to_check, num_heads, in_proj_weight, in_proj_bias, bias_k, bias_v,
     add_zero_attn, dropout_p, out_proj_weight, out_proj_bias, training=True, key_padding_mask=None,
     need_weights=True, attn_mask=None, use_separate_proj_weight=False, q_proj_weight=None, k_proj_weight=None,
     v_proj_weight=None, static_k=None, static_v=None, average_attn_weights=True, is_causal=False,
 ) -> tuple:
-    if bias_k is not None or bias_v is not None or add_zero_attn or static_k is not None or static_v is not None:
-        raise NotImplementedError("engine's multi_head_attention_forward does not support bias_k/bias_v, "
-                                  "add_zero_attn or static_k/static_v yet")
     is_batched = _check_shapes(query, key, value, key_padding_mask, attn_mask, num_heads)
     if not is_batched:
         query, key, value = query.unsqueeze(1), key.unsqueeze(1), value.unsqueeze(1)
@@ -133,9 +150,25 @@ def multi_head_attention_forward(
                 f"The shape of the 3D attn_mask is {attn_mask.shape}, but should be "
                 f"{(bsz * num_heads, tgt_len, src_len)}."
             )
+    if bias_k is not None and bias_v is not None:
+        # One learned key/value appended to every sequence (PyTorch's add_bias_kv); masks get a column.
+        if static_k is not None:
+            raise AssertionError("bias cannot be added to static key.")
+        if static_v is not None:
+            raise AssertionError("bias cannot be added to static value.")
+        k = cat([k, bias_k.repeat(1, bsz, 1)])
+        v = cat([v, bias_v.repeat(1, bsz, 1)])
+        attn_mask, key_padding_mask = _pad_masks(attn_mask, key_padding_mask)
+    elif bias_k is not None or bias_v is not None:
+        raise AssertionError("bias_k and bias_v must both be given or both be None")
     q = q.view(tgt_len, bsz * num_heads, head_dim).transpose(0, 1)
-    k = k.view(k.shape[0], bsz * num_heads, head_dim).transpose(0, 1)
-    v = v.view(v.shape[0], bsz * num_heads, head_dim).transpose(0, 1)
+    k = _heads(k, static_k, "k", bsz * num_heads, head_dim)
+    v = _heads(v, static_v, "v", bsz * num_heads, head_dim)
+    if add_zero_attn:  # one all-zero key/value per head, after the others
+        zeros_shape = (bsz * num_heads, 1, head_dim)
+        k = cat([k, _make(np.zeros(zeros_shape, dtype=k._data.dtype))], dim=1)
+        v = cat([v, _make(np.zeros(zeros_shape, dtype=v._data.dtype))], dim=1)
+        attn_mask, key_padding_mask = _pad_masks(attn_mask, key_padding_mask)
     src_len = k.shape[1]
     if key_padding_mask is not None:
         if tuple(key_padding_mask.shape) != (bsz, src_len):

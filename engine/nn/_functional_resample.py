@@ -11,6 +11,7 @@ import math
 import warnings
 
 from .._tensor import Tensor
+from ..ops import separable3d as _s3  # 3-D padding and upsampling (nnbreadth)
 from ..ops._linear_map import Separable
 from ..ops.resample import (
     ConstantPadNd,
@@ -31,6 +32,7 @@ from ..ops.resample import (
     replicate_index,
     selection_matrix,
 )
+from . import _functional_3d as _f3
 
 _INDEX = {"reflect": reflect_index, "replicate": replicate_index}
 _OPS = {("reflect", 1): ReflectionPad1D, ("reflect", 2): ReflectionPad2D,
@@ -61,8 +63,6 @@ def pad(input: Tensor, pad, mode: str = "constant", value=None) -> Tensor:
         )
     if mode == "circular":
         return _pad_circular(input, pad)
-    if n == 3:
-        raise NotImplementedError(f"engine's F.pad does not support 3-D {mode} padding yet")
     dims = tuple(input.shape[-n:])
     if mode == "reflect":
         for i in range(n):
@@ -70,9 +70,12 @@ def pad(input: Tensor, pad, mode: str = "constant", value=None) -> Tensor:
             size = dims[n - 1 - i]
             if left >= size or right >= size:
                 raise RuntimeError(
-                    f"Argument #4: Padding size should be less than the corresponding input dimension, but got: "
+                    f"Argument #{4 + 2 * i}: Padding size should be less than the corresponding input dimension, but got: "
                     f"padding ({left}, {right}) at dimension {input.dim() - 1 - i} of input {list(input.shape)}"
                 )
+    if n == 3:  # depth, height and width (nnbreadth: ops/separable3d.py)
+        op = _s3.ReflectionPad3D if mode == "reflect" else _s3.ReplicationPad3D
+        return op.apply(input, cfg=_s3.pad3d_cfg(mode, dims, pad))
     index = _INDEX[mode]
     cols = selection_matrix(index(dims[-1], pad[0], pad[1]), dims[-1])
     rows = selection_matrix(index(dims[0], pad[2], pad[3]), dims[0]) if n == 2 else None
@@ -158,20 +161,31 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
         raise ValueError(
             "align_corners option can only be set with the interpolating modes: linear | bilinear | bicubic | trilinear"
         )
-    if n not in (1, 2):
-        raise NotImplementedError(f"engine's F.interpolate supports 3-D and 4-D inputs, got {input.dim()}-D")
+    if n not in (1, 2, 3):
+        raise NotImplementedError(f"engine's F.interpolate supports 3-D, 4-D and 5-D inputs, got {input.dim()}-D")
     out, scales = _out_sizes(input, size, scale_factor, n)
     if recompute_scale_factor:
         scales = (None,) * n
     spatial = tuple(input.shape[-n:])
     if min(spatial) <= 0 or min(out) <= 0:
-        names = ("H", "W")[-n:] if n == 2 else ("W",)
+        names = ("D", "H", "W")[-n:]
         got_in = ", ".join(f"{a}: {b}" for a, b in zip(names, spatial))
         got_out = ", ".join(f"{a}: {b}" for a, b in zip(names, out))
         joiner = " and" if n == 1 else ""  # PyTorch's 1-D and 2-D messages differ by this word
         raise RuntimeError(
             f"Input and output sizes should be greater than 0, but got input ({got_in}){joiner} output ({got_out})"
         )
+    if n == 3 and mode in ("nearest", "nearest-exact", "trilinear"):  # nnbreadth: ops/separable3d.py
+        if mode == "trilinear":
+            mats = tuple(linear_matrix(spatial[i], out[i], bool(align_corners), scales[i]) for i in range(3))
+            op = _s3.UpsampleTrilinear3D
+        else:
+            exact = mode == "nearest-exact"
+            mats = tuple(nearest_matrix(spatial[i], out[i], scales[i], exact) for i in range(3))
+            op = _s3.UpsampleNearestExact3D if exact else _s3.UpsampleNearest3D
+        return op.apply(input, cfg=_s3.Select3(mats))
+    if n == 3 and mode == "area":
+        return _f3.adaptive_avg_pool3d(input, out)
     if mode in ("nearest", "nearest-exact"):
         exact = mode == "nearest-exact"
         mats = [nearest_matrix(spatial[i], out[i], scales[i], exact) for i in range(n)]

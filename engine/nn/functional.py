@@ -391,3 +391,8 @@ from ._functional_pool import (  # noqa: E402,F401
 from ._functional_resample import interpolate, pad, upsample, upsample_bilinear, upsample_nearest  # noqa: E402,F401
 # ---- sequence layers (LayerNorm, attention): defined in their own module ----------------------
 from ._functional_sequence import *  # noqa: E402,F401,F403
+# ---- 3-D convolution and pooling (nnbreadth branch) --------------------------------------------
+from ._functional_3d import (  # noqa: E402,F401
+    adaptive_avg_pool3d, avg_pool3d, conv3d, conv_transpose3d, max_pool3d, max_pool3d_with_indices,
+)
+from ..ops.bilinear import bilinear  # noqa: E402,F401  (nnbreadth branch)

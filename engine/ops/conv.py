@@ -18,6 +18,7 @@ from numpy.lib.stride_tricks import as_strided
 
 from .._op import Op
 from .._tensor import Tensor, _make
+from . import _conv3d
 from ._windows import grid_of
 from .shape import Squeeze, _view_result
 
@@ -107,6 +108,8 @@ def _transposed_size(x_spatial, w, geo) -> tuple:
 
 def conv_forward(x, w, geo, cache=None):
     """The convolution of 4-D ``x`` and ``w`` (no bias) for the geometry ``geo``."""
+    if x.ndim == 5:  # 3-D: a sum of 2-D convolutions over the kernel's depth (nnbreadth)
+        return _conv3d.conv3d_forward(x, w, geo, _KERNELS_2D)
     if not geo.transposed:
         return _plain_forward(x, w, geo, cache)
     # A transposed convolution is the input gradient of the plain one, with (Cin, Cout/G) weights.
@@ -114,15 +117,22 @@ def conv_forward(x, w, geo, cache=None):
 
 
 def conv_grad_input(g, w, x_shape, geo):
+    if g.ndim == 5:
+        return _conv3d.conv3d_grad_input(g, w, x_shape, geo, _KERNELS_2D)
     if not geo.transposed:
         return _plain_grad_input(g, w, x_shape[2:], geo)
     return _plain_forward(g, w, geo)
 
 
 def conv_grad_weight(x, g, w_shape, geo, cols=None):
+    if x.ndim == 5:
+        return _conv3d.conv3d_grad_weight(x, g, w_shape, geo, _KERNELS_2D)
     if not geo.transposed:
         return _plain_grad_weight(x, g, w_shape, geo, cols)
     return _plain_grad_weight(g, x, w_shape, geo)
+
+
+_KERNELS_2D = (conv_forward, conv_grad_input, conv_grad_weight)
 
 
 # ---- the ops ---------------------------------------------------------------------------------------
@@ -228,6 +238,7 @@ class Convolution(Op):
                 {"transposed": True, "stride": (2, 1), "padding": (1, 0), "output_padding": (1, 0), "groups": 2},
             ),
             ((_rand(1, 2, 5), _rand(2, 3, 3)), {"transposed": True, "one_d": True, "has_bias": False, "dilation": (1, 2)}),
+            *_samples_3d(),
         ]
 
 
@@ -312,7 +323,21 @@ class ConvolutionBackward(Op):
                 (_rand(1, 3, 7, 4), _rand(1, 2, 3, 3), _rand(2, 3, 2, 2)),
                 {"transposed": True, "stride": (2, 2), "padding": (0, 1), "output_padding": (1, 0)},
             ),
+            ((_rand(1, 2, 2, 2, 3), _rand(1, 2, 3, 3, 3), _rand(2, 2, 2, 2, 2)), _GEO_3D),
         ]
+
+
+_GEO_3D = {"stride": (2, 1, 1), "padding": (1, 0, 1), "dilation": (1, 1, 2), "output_padding": (0, 0, 0)}
+
+
+def _samples_3d() -> list:
+    """3-D convolutions (nnbreadth): plain with groups, transposed with output padding."""
+    return [
+        ((_rand(1, 4, 3, 3, 3), _rand(2, 2, 2, 2, 2), _rand(2)), {**_GEO_3D, "groups": 2}),
+        ((_rand(1, 2, 2, 2, 2), _rand(2, 1, 2, 2, 2)),
+         {"transposed": True, "stride": (2, 1, 2), "padding": (0, 1, 0), "dilation": (1, 1, 1),
+          "output_padding": (1, 0, 1), "has_bias": False}),
+    ]
 
 
 def convolution(input: Tensor, weight: Tensor, bias, stride, padding, dilation, transposed, output_padding, groups, one_d,

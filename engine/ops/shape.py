@@ -13,6 +13,7 @@ import weakref
 import numpy as np
 
 from .. import _dtype
+from .._memory_format import numpy_order
 from .._api import method, public
 from .._op import Op
 from .._state import STATE
@@ -221,12 +222,25 @@ class Squeeze(_ViewOp):
         return [((_rand(2, 1, 3),), {"out_shape": (2, 3)})]
 
 
+def _preserving_copy(x: np.ndarray) -> np.ndarray:
+    """A copy laid out as PyTorch's ``preserve_format`` lays it out: dense, its dims in the input's
+    stride order (a transposed input stays transposed); C order when a dim is broadcast (stride 0)."""
+    strides = [st for st, n in zip(x.strides, x.shape) if n > 1]
+    if x.ndim < 2 or x.flags.c_contiguous or 0 in strides:
+        return x.copy()
+    order = sorted(range(x.ndim), key=lambda d: -abs(x.strides[d]) if x.shape[d] > 1 else 0)
+    if order == list(range(x.ndim)):
+        return x.copy()
+    return np.ascontiguousarray(x.transpose(order)).transpose(np.argsort(order))
+
+
 class Clone(Op):
     node_name = "CloneBackward0"
     aten = "aten::clone"
+    order = "K"  # "K": PyTorch's preserve_format (clone's default); "C" for contiguous() and reshape
 
     def forward(self, x):
-        return x.copy()
+        return _preserving_copy(x) if self.order == "K" else x.copy()
 
     def vjp(self, grad):
         return (grad,)
@@ -321,7 +335,7 @@ def reshape(input, *shape):
     else:
         return _view_result(ReshapeAlias.apply(input, shape=shape), input)
     # PyTorch copies a non-viewable tensor first, then views the copy.
-    return UnsafeView.apply(Clone.apply(input), shape=shape)
+    return UnsafeView.apply(Clone.apply(input, order="C"), shape=shape)
 
 
 @method("view_as")
@@ -456,14 +470,14 @@ def squeeze(input, dim=None):
 
 @public(method=True)
 def clone(input, *, memory_format=None):
-    return Clone.apply(input)
+    return Clone.apply(input, order=numpy_order(memory_format))
 
 
 @method("contiguous")
 def contiguous(self, memory_format=None):
     if self._data.flags.c_contiguous:
         return self
-    return Clone.apply(self)
+    return Clone.apply(self, order="C")
 
 
 @method("to")

@@ -116,3 +116,13 @@ from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBas
 __all__ += ["LayerNorm", "GRU", "LSTM", "RNN", "GRUCell", "LSTMCell", "RNNBase", "RNNCell", "RNNCellBase",
             "MultiheadAttention", "NonDynamicallyQuantizableLinear",
             "Transformer", "TransformerDecoder", "TransformerDecoderLayer", "TransformerEncoder", "TransformerEncoderLayer"]
+# 3-D convolution, pooling and batch norm (nnbreadth branch).
+from .layers3d import (  # noqa: E402
+    AdaptiveAvgPool3d, AvgPool3d, BatchNorm3d, ConstantPad3d, Conv3d, ConvTranspose3d, MaxPool3d, ReflectionPad3d,
+    ReplicationPad3d, ZeroPad3d,
+)
+
+from .bilinear import Bilinear  # noqa: E402
+
+__all__ += ["AdaptiveAvgPool3d", "AvgPool3d", "BatchNorm3d", "Bilinear", "ConstantPad3d", "Conv3d", "ConvTranspose3d",
+            "MaxPool3d", "ReflectionPad3d", "ReplicationPad3d", "ZeroPad3d"]

@@ -23,6 +23,8 @@ from ...ops.shape import Transpose
 from .. import functional as F
 from .. import init
 from ..parameter import Parameter
+from ..utils.rnn import PackedSequence
+from ._packed_rnn import forward_packed
 from .module import Module
 
 _GATES = {"LSTM": 4, "GRU": 3, "RNN_TANH": 1, "RNN_RELU": 1}
@@ -50,8 +52,10 @@ class RNNBase(Module):
         for name, value in (("hidden_size", hidden_size), ("input_size", input_size), ("num_layers", num_layers)):
             if value <= 0:
                 raise ValueError(f"{name} must be greater than zero")
-        if proj_size != 0:
-            raise NotImplementedError("engine's LSTM does not support proj_size yet")
+        if proj_size < 0:
+            raise ValueError("proj_size should be a positive integer or zero to disable projections")
+        if proj_size >= hidden_size:
+            raise ValueError("proj_size has to be smaller than hidden_size")
         if mode not in _GATES:
             raise ValueError(f"Unrecognized RNN mode: {mode}")
         self.mode = mode
@@ -64,14 +68,17 @@ class RNNBase(Module):
         self.bidirectional = bidirectional
         self.proj_size = proj_size
         gate_size = _GATES[mode] * hidden_size
+        real_hidden = proj_size if proj_size > 0 else hidden_size  # h's size (LSTM projects h to proj_size)
         self._flat_weights_names = []
         for layer in range(num_layers):
             for direction in range(2 if bidirectional else 1):
-                layer_input = input_size if layer == 0 else hidden_size * (2 if bidirectional else 1)
+                layer_input = input_size if layer == 0 else real_hidden * (2 if bidirectional else 1)
                 suffix = f"_l{layer}" + ("_reverse" if direction == 1 else "")
-                shapes = [("weight_ih", (gate_size, layer_input)), ("weight_hh", (gate_size, hidden_size))]
+                shapes = [("weight_ih", (gate_size, layer_input)), ("weight_hh", (gate_size, real_hidden))]
                 if bias:
                     shapes += [("bias_ih", (gate_size,)), ("bias_hh", (gate_size,))]
+                if proj_size > 0:
+                    shapes.append(("weight_hr", (proj_size, hidden_size)))
                 for name, shape in shapes:
                     setattr(self, name + suffix, Parameter(empty(shape, dtype=dtype)))
                     self._flat_weights_names.append(name + suffix)
@@ -91,7 +98,7 @@ class RNNBase(Module):
 
     @property
     def all_weights(self) -> list:
-        per = 4 if self.bias else 2
+        per = (4 if self.bias else 2) + (1 if self.proj_size > 0 else 0)
         w = self._flat_weights
         return [w[i:i + per] for i in range(0, len(w), per)]
 
@@ -100,8 +107,18 @@ class RNNBase(Module):
         get = lambda n: getattr(self, n + suffix, None)  # noqa: E731
         return get("weight_ih"), get("weight_hh"), get("bias_ih"), get("bias_hh")
 
+    def _proj_weight(self, layer: int, direction: int):
+        """``weight_hr_l{k}[_reverse]`` of an LSTM with ``proj_size``, else None."""
+        return getattr(self, f"weight_hr_l{layer}" + ("_reverse" if direction == 1 else ""), None)
+
+    def _state_size(self, index: int) -> int:
+        """h is proj_size wide when projecting; c (index 1) stays hidden_size."""
+        return self.proj_size if self.proj_size > 0 and index == 0 else self.hidden_size
+
     def extra_repr(self) -> str:
         s = f"{self.input_size}, {self.hidden_size}"
+        if self.proj_size != 0:
+            s += f", proj_size={self.proj_size}"
         if self.num_layers != 1:
             s += f", num_layers={self.num_layers}"
         if self.bias is not True:
@@ -125,8 +142,8 @@ class RNNBase(Module):
         if input.shape[-1] != self.input_size:
             raise RuntimeError(f"input.size(-1) must be equal to input_size. Expected {self.input_size}, got {input.shape[-1]}")
         batch = input.shape[0] if self.batch_first else input.shape[1]
-        expected = (self.num_layers * (2 if self.bidirectional else 1), batch, self.hidden_size)
-        for label, h in hiddens:
+        for i, (label, h) in enumerate(hiddens):
+            expected = (self.num_layers * (2 if self.bidirectional else 1), batch, self._state_size(i))
             if tuple(h.shape) != expected:
                 raise RuntimeError(f"Expected {label} size {expected}, got {list(h.shape)}")
 
@@ -134,7 +151,7 @@ class RNNBase(Module):
     def _run(self, x: Tensor, states: list) -> tuple:
         """x is (T, B, I) after the batch_first transpose; states are per-state (L·D, B, H) tensors."""
         dirs = 2 if self.bidirectional else 1
-        lstm = _fused_lstm(self.mode, x)
+        lstm = _fused_lstm(self.mode, x) and not self.proj_size
         # PyTorch picks each layer's initial state by indexing (LSTM) or one unbind (RNN, GRU).
         per_layer = [None] * len(states) if lstm else [s.unbind(0) for s in states]
         finals = [[] for _ in states]
@@ -148,7 +165,8 @@ class RNNBase(Module):
                     out, hy, cy = rnn_ops.lstm_layer(x, *w, init_states[0], init_states[1], reverse=d == 1)
                     last = (hy, cy)
                 else:
-                    out, last = self._decomposed_direction(x, init_states, w, reverse=d == 1)
+                    out, last = self._decomposed_direction(x, init_states, w, reverse=d == 1,
+                                                           w_hr=self._proj_weight(layer, d))
                 outs.append(out)
                 for i, s in enumerate(last):
                     finals[i].append(s)
@@ -157,7 +175,7 @@ class RNNBase(Module):
                 x = F.dropout(x, self.dropout, True)
         return x, [stack(f, 0) for f in finals]
 
-    def _decomposed_direction(self, x: Tensor, states: list, weights: tuple, reverse: bool) -> tuple:
+    def _decomposed_direction(self, x: Tensor, states: list, weights: tuple, reverse: bool, w_hr=None) -> tuple:
         w_ih, w_hh, b_ih, b_hh = weights
         gi = _sequence_projection(x, w_ih, b_ih).unbind(0)
         steps = range(len(gi) - 1, -1, -1) if reverse else range(len(gi))
@@ -169,6 +187,8 @@ class RNNBase(Module):
                 h = rnn_ops.gru_cell_step(gi[t], h, w_hh, b_hh)
             elif self.mode == "LSTM":
                 h, c = rnn_ops.lstm_cell_step(gi[t], h, c, w_hh, b_hh)
+                if w_hr is not None:
+                    h = h.mm(w_hr.t())  # ATen's projection of h: matmul_hr
             else:
                 h = rnn_ops.rnn_cell_step(gi[t], h, w_hh, b_hh, "tanh" if self.mode == "RNN_TANH" else "relu")
             outputs[t] = h
@@ -191,11 +211,16 @@ class RNNBase(Module):
                     raise RuntimeError(self._batched_message(states))
         batch = input.shape[0] if self.batch_first else input.shape[1]
         if states is None:
-            shape = (self.num_layers * (2 if self.bidirectional else 1), batch, self.hidden_size)
-            states = [zeros(shape, dtype=input.dtype) for _ in labels]
+            layers = self.num_layers * (2 if self.bidirectional else 1)
+            states = [zeros((layers, batch, self._state_size(i)), dtype=input.dtype) for i in range(len(labels))]
         self._check_sizes(input, list(zip(labels, states)))
         x = input
         fused = _fused_lstm(self.mode, input)
+        if fused and self.proj_size:
+            warnings.warn("LSTM with projections is not supported with oneDNN. Using default implementation. "
+                          "(Triggered internally at /__w/pytorch/pytorch/aten/src/ATen/native/RNN.cpp:1512.)",
+                          UserWarning, stacklevel=3)
+            fused = False
         if self.batch_first:
             x = x.transpose(0, 1)
             if fused:
@@ -243,15 +268,23 @@ class RNN(RNNBase):
         self.nonlinearity = nonlinearity
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> tuple:
+        if isinstance(input, PackedSequence):
+            out, (h_n,) = forward_packed(self, input, None if hx is None else [hx], ["hidden"])
+            return out, h_n
         out, (h_n,) = self._forward(input, None if hx is None else [hx], ["hidden"])
         return out, h_n
 
 
 class GRU(RNNBase):
     def __init__(self, *args, **kwargs) -> None:
+        if "proj_size" in kwargs:
+            raise ValueError("proj_size argument is only supported for LSTM, not RNN or GRU")
         super().__init__("GRU", *args, **kwargs)
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> tuple:
+        if isinstance(input, PackedSequence):
+            out, (h_n,) = forward_packed(self, input, None if hx is None else [hx], ["hidden"])
+            return out, h_n
         out, (h_n,) = self._forward(input, None if hx is None else [hx], ["hidden"])
         return out, h_n
 
@@ -261,6 +294,9 @@ class LSTM(RNNBase):
         super().__init__("LSTM", *args, **kwargs)
 
     def forward(self, input: Tensor, hx: tuple | None = None) -> tuple:
+        if isinstance(input, PackedSequence):
+            out, (h_n, c_n) = forward_packed(self, input, None if hx is None else list(hx), ["hidden[0]", "hidden[1]"])
+            return out, (h_n, c_n)
         out, (h_n, c_n) = self._forward(input, None if hx is None else list(hx), ["hidden[0]", "hidden[1]"])
         return out, (h_n, c_n)
 
