@@ -9,8 +9,11 @@ display graph (possible after collapsing modules) are reversed first; ranks that
 edge length (networkx min-cost flow up to 1,500 nodes, tightened longest paths above); a dummy node
 per rank crossed by a long edge (its route bends), and past the dummy budget one shared "trunk" for
 all long edges of a shared end (a weight used by every block); weighted-median sweeps with adjacent
-swaps from several starting orders, keeping the best; ``nx.multipartite_layout`` rows in that order,
-then priority placement so chains, long edges and trunks run straight.
+swaps from several starting orders, keeping the best. Up to 3,000 nodes (issue 13, see
+:mod:`gradviz.model.sugiyama_place`): parameter branches drawn beside their consumer in its row, x by
+one linear program (module boxes disjoint or nested, the main gradient path one vertical line), room
+between stacked boxes; larger graphs: ``nx.multipartite_layout`` rows then priority placement.
+Rows are ``ROW_PITCH`` (0.88) units apart.
 """
 
 from __future__ import annotations
@@ -149,7 +152,15 @@ def _layered(graph: nx.DiGraph, report: _Reporter) -> Positions:
     dag = _acyclic(graph)
     # Module paths (the node attribute the scene draws boxes by) keep each module's nodes together.
     modules = {node: module for node, module in graph.nodes(data="module") if module}
-    xy, routes = layered_positions(dag, report, modules)
+    # Parameters (AccumulateGrad nodes) and the main gradient path: side branches and a straight
+    # spine (imported here: layout_quality imports this module).
+    from .layout_quality import main_path
+
+    accumulators = {node for node, name in graph.nodes(data="name") if str(name or "").endswith("AccumulateGrad")}
+    # A weight's transpose (Linear's TBackward0) hangs between its AccumulateGrad and the consumer.
+    transposes = {node for node, name in graph.nodes(data="name") if name in ("TBackward0", "TransposeBackward0")}
+    xy, routes = layered_positions(dag, report, modules, accumulators=accumulators, transposes=transposes,
+                                   main=main_path(dag) if dag is graph else [])
     positions = Positions()
     for node in graph.nodes:
         positions[node] = xy[node]

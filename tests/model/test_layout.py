@@ -15,6 +15,7 @@ from gradviz.model.layout import (
     count_crossings,
     overlapping_pairs,
 )
+from gradviz.model.sugiyama import ROW_PITCH
 
 
 def random_dag(n=120, seed=3):
@@ -70,14 +71,18 @@ def test_layered_puts_root_on_top_and_edges_downward():
     root = next(n for n in graph if graph.in_degree(n) == 0)
     assert positions[root][1] == 0
     for u, v in graph.edges:
-        assert positions[v][1] > positions[u][1]
+        # Down, or sideways one slot: a parameter branch drawn beside its consumer, in its row.
+        assert positions[v][1] > positions[u][1] or (
+            positions[v][1] == positions[u][1] and abs(abs(positions[v][0] - positions[u][0]) - 1.0) < 1e-9
+            and (graph.nodes[v]["kind"] == "tensor" or "AccumulateGrad" in graph.nodes[v]["name"]))
 
 
 def test_long_edges_are_routed_through_each_layer():
     graph = random_dag()
     positions = compute_layout(graph, "layered")
     for (u, v), route in positions.routes.items():
-        assert [y for _, y in route] == list(np.arange(positions[u][1] + 1, positions[v][1]))
+        rows = np.round(np.arange(positions[u][1] + ROW_PITCH, positions[v][1] - ROW_PITCH / 2, ROW_PITCH), 6)
+        assert [y for _, y in route] == list(rows)
 
 
 # Measured with this implementation (272); Graphviz dot 2.43 draws the same graph with 290 crossings
@@ -134,7 +139,7 @@ def test_long_edges_bend_at_dummy_positions_clear_of_nodes():
     positions = compute_layout(graph, "layered")
     assert positions.routes, "the random DAG has edges spanning several ranks"
     for (u, v), route in positions.routes.items():
-        assert len(route) == positions[v][1] - positions[u][1] - 1
+        assert len(route) == round((positions[v][1] - positions[u][1]) / ROW_PITCH) - 1
         for bx, by in route:
             for node, (x, y) in positions.items():
                 assert not (y == by and abs(x - bx) < NODE_SIZE[0] / 2), (u, v, node)
@@ -156,7 +161,7 @@ def test_shortest_ranks_pull_a_shared_input_down():
     g = nx.DiGraph([("root", "a"), ("a", "b"), ("b", "c"), ("c", "d"), ("c", "d2"),
                     ("root", "w"), ("w", "d"), ("w", "d2")])
     positions = compute_layout(g, "layered")
-    assert positions["w"][1] == positions["d"][1] - 1 == 3
+    assert positions["w"][1] == round(positions["d"][1] - ROW_PITCH, 6) == round(3 * ROW_PITCH, 6)
 
 
 def test_crossing_reduction_beats_the_initial_order():

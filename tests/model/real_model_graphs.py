@@ -1,0 +1,148 @@
+"""Graphs of real models, shared by the layout tests and ``bench/bench_layout.py``.
+
+Each builder returns the display graph the app draws (``display_graph`` of the model's
+``GraphModel``, nothing collapsed), with module paths on the nodes. The models are built with the
+engine directly (fast: no script run) except the tutorial examples, which run as scripts the way
+the app runs them.
+"""
+
+from __future__ import annotations
+
+import os
+
+import networkx as nx
+
+import engine
+from gradviz.model.graph_model import GraphModel, attach_variable_names, display_graph, tensor_names
+
+nn = engine.nn
+F = engine.nn.functional
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def _graph(root, namespace: dict | None = None) -> nx.DiGraph:
+    model = GraphModel.from_root(root, tensor_names(namespace or {}))
+    return display_graph(model)[0]
+
+
+def residual_mlp() -> nx.DiGraph:
+    """``Linear -> 3 x (x + tanh(Linear(x))) -> Linear``, cross-entropy (the issue's 40-node model)."""
+    engine.manual_seed(0)
+
+    class Block(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.linear = nn.Linear(16, 16)
+
+        def forward(self, x):
+            return x + engine.tanh(self.linear(x))
+
+    class ResidualMLP(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.inp = nn.Linear(8, 16)
+            self.blocks = nn.Sequential(*(Block() for _ in range(3)))
+            self.out = nn.Linear(16, 4)
+
+        def forward(self, x):
+            return self.out(self.blocks(self.inp(x)))
+
+    model = ResidualMLP()
+    loss = F.cross_entropy(model(engine.randn(5, 8)), engine.tensor([0, 1, 2, 3, 0]))
+    return _graph(loss, {"model": model})
+
+
+def lenet() -> nx.DiGraph:
+    """LeNet as in PyTorch's "Neural Networks" tutorial: two Conv2d + ReLU + max-pool stages
+    (``F.max_pool2d``), three Linear layers, cross-entropy.
+
+    (Example 11 calls one ``nn.MaxPool2d`` module twice; one box around both calls must contain
+    conv2 between them, so no layout keeps that model's boxes disjoint.)"""
+    engine.manual_seed(0)
+
+    class LeNet(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv1 = nn.Conv2d(1, 6, 5)
+            self.conv2 = nn.Conv2d(6, 16, 5)
+            self.fc1 = nn.Linear(16 * 4 * 4, 120)
+            self.fc2 = nn.Linear(120, 84)
+            self.fc3 = nn.Linear(84, 10)
+
+        def forward(self, x):
+            x = F.max_pool2d(F.relu(self.conv1(x)), 2)
+            x = F.max_pool2d(F.relu(self.conv2(x)), 2)
+            x = x.flatten(1)
+            x = F.relu(self.fc1(x))
+            x = F.relu(self.fc2(x))
+            return self.fc3(x)
+
+    model = LeNet()
+    loss = F.cross_entropy(model(engine.randn(2, 1, 28, 28)), engine.tensor([3, 7]))
+    return _graph(loss, {"model": model})
+
+
+def gru_unrolled(steps: int = 16) -> nx.DiGraph:
+    """A GRUCell applied in a loop over ``steps`` time steps, a Linear head on the last state."""
+    engine.manual_seed(0)
+
+    class Unrolled(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.cell = nn.GRUCell(6, 12)
+            self.head = nn.Linear(12, 6)
+
+        def forward(self, xs):
+            h = engine.zeros(1, 12)
+            for t in range(xs.shape[0]):
+                h = self.cell(xs[t], h)
+            return self.head(h)
+
+    model = Unrolled()
+    loss = F.cross_entropy(model(engine.randn(steps, 1, 6)), engine.tensor([2]))
+    return _graph(loss, {"model": model})
+
+
+def transformer_block() -> nx.DiGraph:
+    """One ``nn.TransformerEncoderLayer`` (self-attention, LayerNorms, feed-forward) and a head."""
+    engine.manual_seed(0)
+
+    class OneBlock(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.block = nn.TransformerEncoderLayer(16, nhead=4, dim_feedforward=32, dropout=0.0, batch_first=True)
+            self.head = nn.Linear(16, 5)
+
+        def forward(self, x):
+            return self.head(self.block(x))
+
+    model = OneBlock()
+    out = model(engine.randn(2, 5, 16))
+    loss = F.cross_entropy(out.reshape(10, 5), engine.tensor([0, 1, 2, 3, 4, 4, 3, 2, 1, 0]))
+    return _graph(loss, {"model": model})
+
+
+def example(name: str) -> nx.DiGraph:
+    """The display graph of a tutorial example script at its default root (as the app opens it)."""
+    from gradviz.model.session import Session
+
+    path = os.path.join(ROOT, "resources", "examples", name)
+    with open(path, encoding="utf-8") as handle:
+        result = Session().run_sync(handle.read(), path)
+    model = GraphModel.from_root(result.tensors[result.default_root], tensor_names(result.namespace))
+    attach_variable_names(model, result.tensors)
+    return display_graph(model)[0]
+
+
+# name -> builder; the benchmark set of issue 13.
+REAL_MODELS = {
+    "residual MLP": residual_mlp,
+    "LeNet": lenet,
+    "GRU x16": gru_unrolled,
+    "transformer block": transformer_block,
+    "TinyModel (02)": lambda: example("02_training_tinymodel.py"),
+    "simple (01)": lambda: example("01_simple_example.py"),
+    "two-layer tanh (08)": lambda: example("08_two_layer_tanh.py"),
+    "softmax CE (09)": lambda: example("09_softmax_cross_entropy.py"),
+}
