@@ -164,12 +164,20 @@ def _layered(graph: nx.DiGraph, report: _Reporter) -> Positions:
     positions = Positions()
     for node in graph.nodes:
         positions[node] = xy[node]
+    half = NODE_SIZE[1] / 2
     for (u, v), route in routes.items():
+        # A bend holds its row's height, as a node does: the line passes the row straight down
+        # beside the row's nodes and turns only between rows, so it never cuts a node's corner.
+        route = [(x, y + dy) for x, y in route for dy in (-half, half)]
         # Edges reversed to break cycles are stored in the graph's own direction.
         if graph.has_edge(u, v):
             positions.routes[(u, v)] = route
         else:
             positions.routes[(v, u)] = route[::-1]
+    # Curves between bend points kept clear of foreign module boxes and nodes (issue 13).
+    from .layout_routes import route_around_obstacles
+
+    route_around_obstacles(graph, positions)
     return positions
 
 
@@ -234,11 +242,22 @@ def _without_overlaps(graph: nx.DiGraph, raw: dict) -> Positions:
 
 
 def edge_polylines(graph: nx.DiGraph, positions: dict) -> list[list[tuple[float, float]]]:
-    """Each edge as the points it is drawn through: its ends plus any route bends."""
+    """Each edge as the points it is drawn through: its ends plus any route bends.
+
+    The layered layout's downward edges are drawn from the bottom of the upper box to the top of
+    the lower one (their route passes each row it crosses straight down, beside the row's nodes),
+    so they start and end there; other edges run between node centres.
+    """
     routes = getattr(positions, "routes", {})
+    layered = getattr(positions, "method", "layered") == "layered"  # as the scene assumes
+    half = NODE_SIZE[1] / 2
     lines = []
     for u, v in graph.edges:
-        lines.append([positions[u], *routes.get((u, v), ()), positions[v]])
+        (ux, uy), (vx, vy) = positions[u], positions[v]
+        if layered and vy > uy:
+            lines.append([(ux, uy + half), *routes.get((u, v), ()), (vx, vy - half)])
+        else:
+            lines.append([positions[u], *routes.get((u, v), ()), positions[v]])
     return lines
 
 

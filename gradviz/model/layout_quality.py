@@ -30,6 +30,9 @@ class Drawing:
     polylines: list
     boxes: dict
     node_size: tuple = NODE_PX
+    # The edges as drawn, sampled into polylines (None: the polylines are the drawn lines, as for
+    # dot's sampled splines). Ours: the scene's S-curves from box bottom to box top.
+    curves: list | None = None
 
 
 def module_paths(graph: nx.DiGraph) -> dict:
@@ -59,11 +62,31 @@ def scene_drawing(graph: nx.DiGraph, positions) -> Drawing:
         ys = [pixels[n][1] for n in nodes]
         boxes[path] = (min(xs) - w / 2 - pad, min(ys) - h / 2 - pad - TITLE_H,
                        max(xs) + w / 2 + pad, max(ys) + h / 2 + pad)
-    return Drawing(pixels, polylines, boxes)
+    curves = [_scene_curve(line) for line in polylines]
+    return Drawing(pixels, polylines, boxes, curves=curves)
+
+
+def _scene_curve(line: list, per_piece: int = 8) -> list:
+    """One edge sampled as the scene draws it (``graph_scene._edge_path``): a downward edge (its
+    polyline runs from the bottom of the upper box through the bends to the top of the lower one)
+    as one cubic per piece whose control points share the piece's middle height; others straight."""
+    if line[-1][1] <= line[0][1]:
+        return line
+    samples = [line[0]]
+    for (ax, ay), (bx, by) in zip(line, line[1:]):
+        mid = (ay + by) / 2
+        for k in range(1, per_piece + 1):
+            t = k / per_piece
+            s = 1 - t
+            weight_b = 3 * s * t * t + t**3
+            samples.append((ax + (bx - ax) * weight_b, ay * s**3 + mid * 3 * s * t + by * t**3))
+    return samples
 
 
 def crossings(graph: nx.DiGraph, drawing: Drawing) -> int:
-    return count_crossings(graph, drawing.positions, drawing.polylines)
+    """Pairs of drawn edge lines that cross (ours: the scene's curves; dot's: its splines)."""
+    lines = drawing.curves if drawing.curves is not None else drawing.polylines
+    return count_crossings(graph, drawing.positions, lines)
 
 
 def bounds(drawing: Drawing) -> tuple[float, float, float, float]:
@@ -159,3 +182,56 @@ def main_path(graph: nx.DiGraph) -> list:
     while path[-1] in back:
         path.append(back[path[-1]])
     return path[::-1]
+
+
+def _segment_enters(a: tuple, b: tuple, box: tuple, inset: float = 1.0) -> bool:
+    """Whether segment a-b passes through the inside of ``box`` shrunk by ``inset`` (Liang-Barsky)."""
+    left, top, right, bottom = box[0] + inset, box[1] + inset, box[2] - inset, box[3] - inset
+    dx, dy = b[0] - a[0], b[1] - a[1]
+    lo, hi = 0.0, 1.0
+    for p, q in ((-dx, a[0] - left), (dx, right - a[0]), (-dy, a[1] - top), (dy, bottom - a[1])):
+        if p == 0:
+            if q < 0:
+                return False
+            continue
+        t = q / p
+        if p < 0:
+            lo = max(lo, t)
+        else:
+            hi = min(hi, t)
+        if lo > hi:
+            return False
+    return True
+
+
+def edges_through_boxes(graph: nx.DiGraph, drawing: Drawing) -> list[tuple[tuple, str]]:
+    """(edge, module) for every drawn edge that runs through the box of a module neither of its
+    ends belongs to (it should have been routed around the box)."""
+    members = {path: set(nodes) for path, nodes in module_paths(graph).items()}
+    lines = drawing.curves if drawing.curves is not None else drawing.polylines
+    found = []
+    for (u, v), line in zip(graph.edges, lines):
+        for path, box in sorted(drawing.boxes.items()):
+            if u in members[path] or v in members[path]:
+                continue
+            if any(_segment_enters(a, b, box) for a, b in zip(line, line[1:])):
+                found.append(((u, v), path))
+    return found
+
+
+def edges_through_nodes(graph: nx.DiGraph, drawing: Drawing) -> list[tuple[tuple, object]]:
+    """(edge, node) for every drawn edge that runs through the box of a node other than its ends."""
+    w, h = drawing.node_size
+    lines = drawing.curves if drawing.curves is not None else drawing.polylines
+    rects = {n: (x - w / 2, y - h / 2, x + w / 2, y + h / 2) for n, (x, y) in drawing.positions.items()}
+    found = []
+    for (u, v), line in zip(graph.edges, lines):
+        xs = [p[0] for p in line]
+        ys = [p[1] for p in line]
+        near = (min(xs) - w, min(ys) - h, max(xs) + w, max(ys) + h)
+        for node, rect in rects.items():
+            if node in (u, v) or not _intersect(rect, near):
+                continue
+            if any(_segment_enters(a, b, rect) for a, b in zip(line, line[1:])):
+                found.append(((u, v), node))
+    return found

@@ -22,11 +22,14 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 
 def _graph(root, namespace: dict | None = None) -> nx.DiGraph:
-    model = GraphModel.from_root(root, tensor_names(namespace or {}))
-    return display_graph(model)[0]
+    return display_graph(_model(root, namespace))[0]
 
 
-def residual_mlp() -> nx.DiGraph:
+def _model(root, namespace: dict | None = None) -> GraphModel:
+    return GraphModel.from_root(root, tensor_names(namespace or {}))
+
+
+def residual_mlp_loss() -> tuple:
     """``Linear -> 3 x (x + tanh(Linear(x))) -> Linear``, cross-entropy (the issue's 40-node model)."""
     engine.manual_seed(0)
 
@@ -50,10 +53,14 @@ def residual_mlp() -> nx.DiGraph:
 
     model = ResidualMLP()
     loss = F.cross_entropy(model(engine.randn(5, 8)), engine.tensor([0, 1, 2, 3, 0]))
-    return _graph(loss, {"model": model})
+    return loss, {"model": model}
 
 
-def lenet() -> nx.DiGraph:
+def residual_mlp() -> nx.DiGraph:
+    return _graph(*residual_mlp_loss())
+
+
+def lenet_loss() -> tuple:
     """LeNet as in PyTorch's "Neural Networks" tutorial: two Conv2d + ReLU + max-pool stages
     (``F.max_pool2d``), three Linear layers, cross-entropy.
 
@@ -80,10 +87,14 @@ def lenet() -> nx.DiGraph:
 
     model = LeNet()
     loss = F.cross_entropy(model(engine.randn(2, 1, 28, 28)), engine.tensor([3, 7]))
-    return _graph(loss, {"model": model})
+    return loss, {"model": model}
 
 
-def gru_unrolled(steps: int = 16) -> nx.DiGraph:
+def lenet() -> nx.DiGraph:
+    return _graph(*lenet_loss())
+
+
+def gru_unrolled_loss(steps: int = 16) -> tuple:
     """A GRUCell applied in a loop over ``steps`` time steps, a Linear head on the last state."""
     engine.manual_seed(0)
 
@@ -101,10 +112,14 @@ def gru_unrolled(steps: int = 16) -> nx.DiGraph:
 
     model = Unrolled()
     loss = F.cross_entropy(model(engine.randn(steps, 1, 6)), engine.tensor([2]))
-    return _graph(loss, {"model": model})
+    return loss, {"model": model}
 
 
-def transformer_block() -> nx.DiGraph:
+def gru_unrolled(steps: int = 16) -> nx.DiGraph:
+    return _graph(*gru_unrolled_loss(steps))
+
+
+def transformer_block_loss() -> tuple:
     """One ``nn.TransformerEncoderLayer`` (self-attention, LayerNorms, feed-forward) and a head."""
     engine.manual_seed(0)
 
@@ -120,19 +135,29 @@ def transformer_block() -> nx.DiGraph:
     model = OneBlock()
     out = model(engine.randn(2, 5, 16))
     loss = F.cross_entropy(out.reshape(10, 5), engine.tensor([0, 1, 2, 3, 4, 4, 3, 2, 1, 0]))
-    return _graph(loss, {"model": model})
+    return loss, {"model": model}
+
+
+def transformer_block() -> nx.DiGraph:
+    return _graph(*transformer_block_loss())
 
 
 def example(name: str) -> nx.DiGraph:
     """The display graph of a tutorial example script at its default root (as the app opens it)."""
+    return display_graph(example_model(name)[0])[0]
+
+
+def example_model(name: str) -> tuple[GraphModel, object]:
+    """The graph model of a tutorial example script at its default root, and that root tensor."""
     from gradviz.model.session import Session
 
     path = os.path.join(ROOT, "resources", "examples", name)
     with open(path, encoding="utf-8") as handle:
         result = Session().run_sync(handle.read(), path)
-    model = GraphModel.from_root(result.tensors[result.default_root], tensor_names(result.namespace))
+    root = result.tensors[result.default_root]
+    model = GraphModel.from_root(root, tensor_names(result.namespace))
     attach_variable_names(model, result.tensors)
-    return display_graph(model)[0]
+    return model, root
 
 
 # name -> builder; the benchmark set of issue 13.
@@ -146,3 +171,20 @@ REAL_MODELS = {
     "two-layer tanh (08)": lambda: example("08_two_layer_tanh.py"),
     "softmax CE (09)": lambda: example("09_softmax_cross_entropy.py"),
 }
+
+
+# name -> (GraphModel, root tensor) builder, for stepping backward through a model in the scene.
+REAL_MODEL_RUNS = {
+    "residual MLP": lambda: _with_model(*residual_mlp_loss()),
+    "LeNet": lambda: _with_model(*lenet_loss()),
+    "GRU x16": lambda: _with_model(*gru_unrolled_loss()),
+    "transformer block": lambda: _with_model(*transformer_block_loss()),
+    "TinyModel (02)": lambda: example_model("02_training_tinymodel.py"),
+    "simple (01)": lambda: example_model("01_simple_example.py"),
+    "two-layer tanh (08)": lambda: example_model("08_two_layer_tanh.py"),
+    "softmax CE (09)": lambda: example_model("09_softmax_cross_entropy.py"),
+}
+
+
+def _with_model(root, namespace) -> tuple[GraphModel, object]:
+    return _model(root, namespace), root

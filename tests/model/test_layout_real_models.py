@@ -9,6 +9,7 @@ implementation measured, so harmless changes pass and a regression does not.
 
 import functools
 
+import networkx as nx
 import pytest
 
 from gradviz.model import layout_quality as quality
@@ -17,17 +18,19 @@ from gradviz.model.layout import compute_layout, overlapping_pairs
 from real_model_graphs import REAL_MODELS
 
 # name -> (our crossings bound, dot's crossings, our area/node bound, dot's area/node) in kpx².
-# Measured by this implementation: residual MLP 0 crossings, 39.1; LeNet 0, 35.7; GRU x16 311,
-# 319.5; transformer block 0, 44.9; TinyModel 0, 33.9; simple 0, 12.8; two-layer tanh 0, 21.1;
-# softmax CE 0, 12.3. (Areas include edge routes.)
+# Measured by this implementation (crossings of the drawn curves, bends holding their row's height):
+# residual MLP 0 crossings, 39.1; LeNet 0, 35.7; GRU x16 270, 319.5; transformer block 0, 44.9;
+# TinyModel 0, 37.3; simple 0, 12.8; two-layer tanh 0, 22.5; softmax CE 0, 12.3. (Areas include edge
+# routes. The TinyModel and example 08 gained their constant input node when addmm began saving
+# it as PyTorch does; dot's numbers were re-recorded then.)
 EXPECTED = {
     "residual MLP": (0, 0, 42.0, 75.7),
     "LeNet": (0, 0, 40.0, 59.2),
-    "GRU x16": (325, 377, 335.0, 352.1),
+    "GRU x16": (285, 377, 335.0, 352.1),
     "transformer block": (2, 0, 48.0, 125.6),
-    "TinyModel (02)": (0, 0, 34.3, 34.3),
+    "TinyModel (02)": (0, 0, 38.5, 40.3),
     "simple (01)": (0, 0, 13.0, 13.0),
-    "two-layer tanh (08)": (0, 0, 24.0, 31.5),
+    "two-layer tanh (08)": (0, 0, 24.0, 38.4),
     "softmax CE (09)": (0, 0, 12.5, 12.5),
 }
 
@@ -55,6 +58,25 @@ def test_boxes_disjoint_or_nested_and_nothing_under_them(name):
     assert overlapping_pairs(positions) == []
     assert quality.overlapping_boxes(drawing) == []
     assert quality.nodes_under_boxes(graph, drawing) == []
+
+
+@pytest.mark.parametrize("name", list(EXPECTED))
+def test_edges_go_around_foreign_boxes_and_nodes(name):
+    graph, _, drawing = drawn(name)
+    assert quality.edges_through_boxes(graph, drawing) == []
+    assert quality.edges_through_nodes(graph, drawing) == []
+
+
+@pytest.mark.parametrize("name", ["transformer block"])
+def test_rerouting_is_what_keeps_skip_edges_out_of_boxes(name, monkeypatch):
+    # Without the detours the residual edge around the feed-forward jogs sideways across the top
+    # of ``block.linear2``'s box, which starts just below the edge's upper node.
+    from gradviz.model import layout_routes
+
+    monkeypatch.setattr(layout_routes, "route_around_obstacles", lambda graph, positions: 0)
+    graph = REAL_MODELS[name]()
+    positions = compute_layout(graph, "layered")
+    assert quality.edges_through_boxes(graph, quality.scene_drawing(graph, positions))
 
 
 @pytest.mark.parametrize("name", list(EXPECTED))
@@ -90,6 +112,11 @@ def test_checks_can_fail():
     assert quality.overlapping_boxes(drawing) and quality.nodes_under_boxes(g, drawing)
     slanted = {n: (float(i), float(i)) for i, n in enumerate(g)}
     assert len({slanted[n][0] for n in quality.main_path(g)}) > 1
+    # Every node one row apart in one column: an edge that skips a row runs through that node,
+    # and one that skips a module's rows through its box.
+    column = {n: (0.0, float(i)) for i, n in enumerate(nx.topological_sort(g))}
+    drawing = quality.scene_drawing(g, column)
+    assert quality.edges_through_nodes(g, drawing) and quality.edges_through_boxes(g, drawing)
 
 
 @pytest.mark.parametrize("name", ["TinyModel (02)", "residual MLP"])
