@@ -1,6 +1,6 @@
 """Screenshots of the app on issue 13's layout benchmark models, to look at.
 
-    xvfb-run -a -s "-screen 0 1920x1080x24" env PYTHONPATH=. python tools/screenshot_layout.py OUT [--steps 6]
+    xvfb-run -a -s "-screen 0 1920x1080x24" env PYTHONPATH=. python tools/screenshot_layout.py OUT [--steps 6] [SCRIPT ...]
 
 For each model (``bench/layout_models/*.py`` and the tutorial examples 01, 02, 08, 09) the window
 runs the script and saves ``OUT/<name>-0.png`` (the graph after the run), ``-<steps>.png`` (after
@@ -41,8 +41,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out")
     parser.add_argument("--steps", type=int, default=6)
-    parser.add_argument("--only", nargs="*", help="file names to shoot (default: all)")
-    args = parser.parse_args()
+    parser.add_argument("files", nargs="*", help="scripts to shoot instead of the benchmark models")
+    args = parser.parse_intermixed_args()
     os.makedirs(args.out, exist_ok=True)
     app = QApplication.instance() or QApplication(sys.argv)
     from gradviz.qt.main_window import MainWindow
@@ -53,10 +53,8 @@ def main() -> None:
     window.resize(1800, 1000)
     window.show()
     try:
-        for path in MODELS:
+        for path in args.files or MODELS:
             name = os.path.splitext(os.path.basename(path))[0]
-            if args.only and os.path.basename(path) not in args.only:
-                continue
             with open(path, encoding="utf-8") as handle:
                 window.editor.setPlainText(handle.read())
             window.action_run.trigger()

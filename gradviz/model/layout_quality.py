@@ -14,7 +14,8 @@ import networkx as nx
 from .layout import NODE_SIZE, count_crossings, edge_polylines
 
 # The scene's pixels per layout unit and module box padding (gradviz/qt/graph_scene.py: SLOT_X,
-# SLOT_Y, and ``pad = 10 + 8 * nesting depth below``, plus a 16 px title strip on top). Repeated
+# SLOT_Y, and ``pad = 10 + 8 * nesting depth below``, plus a 16 px title strip on top per level, so
+# nested titles do not overprint). Repeated
 # here because the model layer does not import Qt.
 SLOT = (190.0, 92.0)
 NODE_PX = (NODE_SIZE[0] * SLOT[0], NODE_SIZE[1] * SLOT[1])
@@ -60,7 +61,7 @@ def scene_drawing(graph: nx.DiGraph, positions) -> Drawing:
         pad = BOX_PAD + BOX_PAD_PER_LEVEL * nested
         xs = [pixels[n][0] for n in nodes]
         ys = [pixels[n][1] for n in nodes]
-        boxes[path] = (min(xs) - w / 2 - pad, min(ys) - h / 2 - pad - TITLE_H,
+        boxes[path] = (min(xs) - w / 2 - pad, min(ys) - h / 2 - pad - TITLE_H * (1 + nested),
                        max(xs) + w / 2 + pad, max(ys) + h / 2 + pad)
     curves = [_scene_curve(line) for line in polylines]
     return Drawing(pixels, polylines, boxes, curves=curves)
@@ -234,4 +235,15 @@ def edges_through_nodes(graph: nx.DiGraph, drawing: Drawing) -> list[tuple[tuple
                 continue
             if any(_segment_enters(a, b, rect) for a, b in zip(line, line[1:])):
                 found.append(((u, v), node))
+    return found
+
+
+def overprinted_titles(drawing: Drawing) -> list[tuple[str, str]]:
+    """Pairs (parent, nested module) whose title strips (the top ``TITLE_H`` px of each box, where
+    the scene writes the module path) overlap: one title would be printed over the other."""
+    found = []
+    for outer, (ol, ot, orr, _) in sorted(drawing.boxes.items()):
+        for inner, (il, it, ir, _) in sorted(drawing.boxes.items()):
+            if inner.startswith(outer + ".") and _intersect((ol, ot, orr, ot + TITLE_H), (il, it, ir, it + TITLE_H)):
+                found.append((outer, inner))
     return found

@@ -239,8 +239,8 @@ def stacked_rows(net, xs: list[float], extents, pitch: float = 1.0) -> list[floa
             pa, pb = _scene_pad(boxes, a) / 190, _scene_pad(boxes, b) / 190
             if top == bottom + 1 and not related and la - pa < rb + pb and lb - pb < ra + pa:
                 # Scene pixels: half a node and the lower padding of a, half a node, the padding
-                # and the 16 px title of b, 6 px between; a layout unit is 92 px.
-                need = 23 + _scene_pad(boxes, a) + 23 + _scene_pad(boxes, b) + 16 + 6 - 92 * pitch
+                # and the 16 px title strips of b (one per level), 6 px between; a unit is 92 px.
+                need = 23 + _scene_pad(boxes, a) + 23 + _scene_top(boxes, b) + 6 - 92 * pitch
                 extra[top] = max(extra[top], need / 92)
     ys, acc = [], 0.0
 
@@ -254,3 +254,10 @@ def _scene_pad(boxes: dict, path: tuple) -> float:
     """The scene's padding of a module box (px): 10 + 8 per nesting level below it."""
     below = max(len(p) for p in boxes if p[:len(path)] == path) - len(path)
     return 10 + 8 * below
+
+
+def _scene_top(boxes: dict, path: tuple) -> float:
+    """The scene's room above a module box's top node (px): its padding and a 16 px title strip
+    per level (its own and one for each level nested inside, so titles never overprint)."""
+    below = max(len(p) for p in boxes if p[:len(path)] == path) - len(path)
+    return _scene_pad(boxes, path) + 16 * (1 + below)

@@ -353,7 +353,8 @@ class GraphScene(QGraphicsScene):
             rect = QRectF()
             for item in items:
                 rect = rect.united(item.sceneBoundingRect())
-            rect = rect.adjusted(-pad, -pad - 16, pad, pad)
+            # A title strip (16 px) per level: a nested box's title sits below its parent's, not on it.
+            rect = rect.adjusted(-pad, -pad - 16 * (1 + nested), pad, pad)
             box = ModuleBoxItem(path, rect, self.theme, depth)
             self.addItem(box)
             self._module_items.append(box)
