@@ -1,7 +1,7 @@
 """A GRUCell unrolled over 16 time steps, a Linear head on the last state, cross-entropy."""
 import torch
-from torch import nn
 import torch.nn.functional as F
+from torch import nn
 
 torch.manual_seed(0)
 

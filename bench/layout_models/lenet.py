@@ -1,7 +1,7 @@
 """LeNet as in PyTorch's "Neural Networks" tutorial, cross-entropy on two images."""
 import torch
-from torch import nn
 import torch.nn.functional as F
+from torch import nn
 
 torch.manual_seed(0)
 

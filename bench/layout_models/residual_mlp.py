@@ -1,7 +1,7 @@
 """Issue 13's residual MLP: Linear -> 3 x (x + tanh(Linear(x))) -> Linear, cross-entropy (40 nodes)."""
 import torch
-from torch import nn
 import torch.nn.functional as F
+from torch import nn
 
 torch.manual_seed(0)
 

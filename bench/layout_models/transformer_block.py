@@ -1,7 +1,7 @@
 """One nn.TransformerEncoderLayer (self-attention, LayerNorms, feed-forward) and a Linear head."""
 import torch
-from torch import nn
 import torch.nn.functional as F
+from torch import nn
 
 torch.manual_seed(0)
 

@@ -487,7 +487,9 @@ class GraphScene(QGraphicsScene):
         self._shown_labels = shown
 
     def _covers_a_node(self, rect: QRectF) -> bool:
-        for item in self.items(rect):
+        # Bounding rectangles only: testing the shapes of the big batched edge paths made each
+        # query cost milliseconds, and every label may try several spots per step.
+        for item in self.items(rect, Qt.ItemSelectionMode.IntersectsItemBoundingRect):
             if isinstance(item, NodeItem):
                 if item.mapRectToScene(item._rect).intersects(rect):
                     return True

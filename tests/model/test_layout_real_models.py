@@ -11,18 +11,17 @@ import functools
 
 import networkx as nx
 import pytest
+from real_model_graphs import REAL_MODELS
 
 from gradviz.model import layout_quality as quality
 from gradviz.model.layout import compute_layout, overlapping_pairs
-
-from real_model_graphs import REAL_MODELS
 
 # name -> (our crossings bound, dot's crossings, our area/node bound, dot's area/node) in kpx².
 # Measured by this implementation (crossings of the drawn curves, bends holding their row's height):
 # residual MLP 0 crossings, 41.2; LeNet 0, 35.7; GRU x16 270, 319.5; transformer block 0, 45.1;
 # TinyModel 0, 37.3; simple 0, 12.8; two-layer tanh 0, 22.5; softmax CE 0, 12.3. (Areas include edge
-# routes and one title strip per nesting level. The TinyModel and example 08 gained their constant input node when addmm began saving
-# it as PyTorch does; dot's numbers were re-recorded then.)
+# routes and one title strip per nesting level. The TinyModel and example 08 gained their constant
+# input node when addmm began saving it as PyTorch does; dot's numbers were re-recorded then.)
 EXPECTED = {
     "residual MLP": (0, 0, 42.0, 75.7),
     "LeNet": (0, 0, 40.0, 59.2),
