@@ -6,9 +6,13 @@ First (issue 13) the real models of ``tests/model/real_model_graphs.py`` (residu
 unrolled over 16 steps, a transformer encoder block, the TinyModel and the tutorial's examples 01,
 08, 09) against dot run with every module as a nested ``subgraph cluster_*`` and our node boxes
 (171 x 46 px; the scene's pixels, 1 pt = 1 px): crossings of the routed polylines (dot's splines
-sampled), picture area per node (node boxes, module boxes and edges), aspect ratio, pairs of module
-boxes overlapping without nesting, nodes reaching into a box they do not belong to, and whether
-the main gradient path is one vertical line (ours). See :mod:`gradviz.model.layout_quality`.
+sampled; ours: the scene's curves), picture area per node (node boxes, module boxes and edges),
+aspect ratio, pairs of module boxes overlapping without nesting, nodes reaching into a box they do
+not belong to (under its title), edges running through a module box neither end belongs to or
+through another node, nested module titles printed over each other (ours), gradient labels shown
+over a node or badge while stepping through the whole backward in the scene (ours, offscreen Qt),
+and whether the main gradient path is one vertical line (ours). See
+:mod:`gradviz.model.layout_quality`.
 
 Then, for each graph (the test suite's fixed 120-node DAG, three tutorial examples, generated graphs of
 300 and 1,000 nodes) the graph is exported to DOT with our node box size, laid out by
@@ -201,10 +205,12 @@ def compare_real_models() -> None:
     from real_model_graphs import REAL_MODELS
 
     header = (f"{'graph':<20} {'nodes':>5} {'cross':>11} {'area/node kpx':>15} {'aspect w:h':>11} "
-              f"{'box overlaps':>12} {'nodes in boxes':>14} {'main path x':>11} {'s':>11}")
+              f"{'box overlaps':>12} {'nodes in boxes':>14} {'edge thru box':>13} {'edge thru node':>14} "
+              f"{'titles':>6} {'grad labels':>11} {'main path x':>11} {'s':>11}")
     print(header)
     print(f"{'':<20} {'':>5} {'ours dot':>11} {'ours   dot':>15} {'ours  dot':>11} {'ours dot':>12} "
-          f"{'ours dot':>14} {'':>11} {'ours  dot':>11}")
+          f"{'ours dot':>14} {'ours dot':>13} {'ours dot':>14} {'ours':>6} {'over nodes':>11} {'':>11} "
+          f"{'ours  dot':>11}")
     print("-" * len(header))
     for name, make in REAL_MODELS.items():
         graph = make()
@@ -215,15 +221,59 @@ def compare_real_models() -> None:
         theirs, dot_seconds = dot_cluster_drawing(graph)
         path_xs = {round(positions[n][0], 6) for n in quality.main_path(graph)}
         straight = "straight" if len(path_xs) == 1 else f"{len(path_xs)} xs"
+
+        def both(measure, *args):
+            return f"{len(measure(*args, ours)):>5} {len(measure(*args, theirs)):>6}"
+
         cells = [
             f"{quality.crossings(graph, ours):>5} {quality.crossings(graph, theirs):>5}",
             f"{quality.area_per_node(ours) / 1000:>7.1f} {quality.area_per_node(theirs) / 1000:>7.1f}",
             f"{quality.aspect(ours):>5.2f} {quality.aspect(theirs):>5.2f}",
-            f"{len(quality.overlapping_boxes(ours)):>5} {len(quality.overlapping_boxes(theirs)):>6}",
-            f"{len(quality.nodes_under_boxes(graph, ours)):>6} {len(quality.nodes_under_boxes(graph, theirs)):>7}",
+            both(quality.overlapping_boxes),
+            both(quality.nodes_under_boxes, graph),
+            both(quality.edges_through_boxes, graph),
+            both(quality.edges_through_nodes, graph),
+            f"{len(quality.overprinted_titles(ours)):>6}",
+            f"{grad_labels_over_nodes(name):>11}",
         ]
         print(f"{name:<20} {graph.number_of_nodes():>5} {cells[0]:>11} {cells[1]:>15} {cells[2]:>11} "
-              f"{cells[3]:>12} {cells[4]:>14} {straight:>11} {seconds:5.2f} {dot_seconds:5.2f}", flush=True)
+              f"{cells[3]:>12} {cells[4]:>14} {cells[5]:>13} {cells[6]:>14} {cells[7]:>6} {cells[8]:>11} "
+              f"{straight:>11} {seconds:5.2f} {dot_seconds:5.2f}", flush=True)
+
+
+def grad_labels_over_nodes(name: str) -> str:
+    """Gradient labels shown over a node box or badge, summed over every step of backward in the
+    scene (offscreen Qt; "-" without PySide6). dot draws no gradient labels."""
+    try:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        from PySide6.QtCore import Qt
+        from PySide6.QtWidgets import QApplication
+
+        from gradviz.model.graph_model import display_graph
+        from gradviz.model.stepper import Stepper
+        from gradviz.qt.graph_scene import GraphScene, NodeItem
+    except ImportError:
+        return "-"
+    from real_model_graphs import REAL_MODEL_RUNS
+
+    QApplication.instance() or QApplication([])
+    model, root = REAL_MODEL_RUNS[name]()
+    graph = display_graph(model)[0]
+    scene = GraphScene(model, compute_layout(graph, "layered"), display=graph)
+    stepper = Stepper(root)
+    over = 0
+    while not stepper.at_end:
+        stepper.step()
+        scene.apply_step_state(stepper)
+        for label in scene.__dict__.get("_edge_labels", {}).values():
+            if not label.isVisible():
+                continue
+            rect = label.sceneBoundingRect()
+            for item in scene.items(rect, Qt.ItemSelectionMode.IntersectsItemBoundingRect):
+                if isinstance(item, NodeItem) and (item.mapRectToScene(item._rect).intersects(rect)
+                                                   or item.badge_rect().intersects(rect)):
+                    over += 1
+    return str(over)
 
 
 def compare(name: str, graph: nx.DiGraph, with_dot: bool) -> None:

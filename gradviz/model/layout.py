@@ -13,7 +13,9 @@ swaps from several starting orders, keeping the best. Up to 3,000 nodes (issue 1
 :mod:`gradviz.model.sugiyama_place`): parameter branches drawn beside their consumer in its row, x by
 one linear program (module boxes disjoint or nested, the main gradient path one vertical line), room
 between stacked boxes; larger graphs: ``nx.multipartite_layout`` rows then priority placement.
-Rows are ``ROW_PITCH`` (0.88) units apart.
+Rows are ``ROW_PITCH`` (0.88) units apart. A route passes each row it crosses straight down over a
+node's height (two points), so its curves turn only between rows; pieces that would still cross a
+module box neither end belongs to are moved into a free band (:mod:`gradviz.model.layout_routes`).
 """
 
 from __future__ import annotations
@@ -42,7 +44,8 @@ class LayoutTooLarge(ValueError):
 
 
 class Positions(dict):
-    """``node id -> (x, y)``; ``routes`` holds the bend points of long edges (layered layout)."""
+    """``node id -> (x, y)``; ``routes`` holds the points long edges are drawn through (layered
+    layout: a pair a node's height apart on each row crossed, plus any detour points)."""
 
     routes: dict
     method: str

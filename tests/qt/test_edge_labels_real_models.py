@@ -10,6 +10,7 @@ import os
 import sys
 
 import pytest
+from PySide6.QtCore import Qt
 
 from gradviz.model.graph_model import display_graph
 from gradviz.model.layout import compute_layout
@@ -32,7 +33,8 @@ def shown_labels(scene):
 
 
 def covered_nodes(scene, rect):
-    return [item.title for item in scene.items(rect) if isinstance(item, NodeItem)
+    near = scene.items(rect, Qt.ItemSelectionMode.IntersectsItemBoundingRect)
+    return [item.title for item in near if isinstance(item, NodeItem)
             and (item.mapRectToScene(item._rect).intersects(rect) or item.badge_rect().intersects(rect))]
 
 
