@@ -10,7 +10,8 @@ sampled; ours: the scene's curves), picture area per node (node boxes, module bo
 aspect ratio, pairs of module boxes overlapping without nesting, nodes reaching into a box they do
 not belong to (under its title), edges running through a module box neither end belongs to or
 through another node, nested module titles printed over each other (ours), gradient labels shown
-over a node or badge while stepping through the whole backward in the scene (ours, offscreen Qt),
+over a node, badge or module title while stepping through the whole backward in the scene (ours,
+offscreen Qt),
 and whether the main gradient path is one vertical line (ours). See
 :mod:`gradviz.model.layout_quality`.
 
@@ -242,8 +243,8 @@ def compare_real_models() -> None:
 
 
 def grad_labels_over_nodes(name: str) -> str:
-    """Gradient labels shown over a node box or badge, summed over every step of backward in the
-    scene (offscreen Qt; "-" without PySide6). dot draws no gradient labels."""
+    """Gradient labels shown over a node box, a badge or a module's title, summed over every step
+    of backward in the scene (offscreen Qt; "-" without PySide6). dot draws no gradient labels."""
     try:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
         from PySide6.QtCore import Qt
@@ -251,7 +252,7 @@ def grad_labels_over_nodes(name: str) -> str:
 
         from gradviz.model.graph_model import display_graph
         from gradviz.model.stepper import Stepper
-        from gradviz.qt.graph_scene import GraphScene, NodeItem
+        from gradviz.qt.graph_scene import GraphScene, ModuleBoxItem, NodeItem
     except ImportError:
         return "-"
     from real_model_graphs import REAL_MODEL_RUNS
@@ -272,6 +273,8 @@ def grad_labels_over_nodes(name: str) -> str:
             for item in scene.items(rect, Qt.ItemSelectionMode.IntersectsItemBoundingRect):
                 if isinstance(item, NodeItem) and (item.mapRectToScene(item._rect).intersects(rect)
                                                    or item.badge_rect().intersects(rect)):
+                    over += 1
+                elif isinstance(item, ModuleBoxItem) and item.title_rect().intersects(rect):
                     over += 1
     return str(over)
 

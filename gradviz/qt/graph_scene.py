@@ -219,6 +219,11 @@ class ModuleBoxItem(QGraphicsItem):
             painter.drawText(self._rect.adjusted(8, 3, -8, 0), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop,
                              self.path)
 
+    def title_rect(self) -> QRectF:
+        """Where the module path is written (scene coordinates): a gradient label must not cover it."""
+        width = QFontMetricsF(_font(8.5, bold=True)).horizontalAdvance(self.path)
+        return self.mapRectToScene(QRectF(self._rect.left() + 8, self._rect.top() + 3, width, 14))
+
     def shape(self) -> QPainterPath:
         # Only the title strip reacts to the mouse, so clicks inside the box still reach the nodes.
         path = QPainterPath()
@@ -495,6 +500,8 @@ class GraphScene(QGraphicsScene):
                     return True
                 if item.badge_rect().intersects(rect):
                     return True
+            elif isinstance(item, ModuleBoxItem) and item.title_rect().intersects(rect):
+                return True
         return False
 
     def edge_label_visible(self, u: str, v: str, index: int | None = None) -> bool:

@@ -2,8 +2,8 @@
 
 Parameter branches sit in their consumer's row, so their edges are short horizontal lines with no
 room for a label on them; the label goes above or below the row. On every step of every model: no
-shown label covers a node box, a badge or another label, and what the current node sent is
-labelled whenever it has a gradient to show.
+shown label covers a node box, a badge, a module's title or another label, and what the current
+node sent is labelled whenever it has a gradient to show.
 """
 
 import os
@@ -15,7 +15,7 @@ from PySide6.QtCore import Qt
 from gradviz.model.graph_model import display_graph
 from gradviz.model.layout import compute_layout
 from gradviz.model.stepper import Stepper
-from gradviz.qt.graph_scene import NODE_H, GraphScene, NodeItem
+from gradviz.qt.graph_scene import NODE_H, GraphScene, ModuleBoxItem, NodeItem
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(__file__)), "model"))
 from real_model_graphs import REAL_MODEL_RUNS  # noqa: E402
@@ -33,9 +33,11 @@ def shown_labels(scene):
 
 
 def covered_nodes(scene, rect):
+    """Nodes (box or badge) and module titles the rectangle covers."""
     near = scene.items(rect, Qt.ItemSelectionMode.IntersectsItemBoundingRect)
-    return [item.title for item in near if isinstance(item, NodeItem)
-            and (item.mapRectToScene(item._rect).intersects(rect) or item.badge_rect().intersects(rect))]
+    nodes = [item.title for item in near if isinstance(item, NodeItem)
+             and (item.mapRectToScene(item._rect).intersects(rect) or item.badge_rect().intersects(rect))]
+    return nodes + [item.path for item in near if isinstance(item, ModuleBoxItem) and item.title_rect().intersects(rect)]
 
 
 @pytest.mark.parametrize("name", list(REAL_MODEL_RUNS))
