@@ -2,9 +2,11 @@
 
 dot's numbers are constants recorded by ``PYTHONPATH=. python bench/bench_layout.py --real-only``
 (dot 2.43, every module a nested ``subgraph cluster_*``, nodes the scene's 171 x 46 px boxes;
-crossings counted by :func:`gradviz.model.layout.count_crossings` on its sampled splines, area of
-the picture's bounding box including module boxes). Our bounds sit slightly above what this
-implementation measured, so harmless changes pass and a regression does not.
+crossings counted by :func:`gradviz.model.layout.count_crossings` on the drawn lines: dot's sampled
+splines, our scene's sampled curves; area of the picture's bounding box including module boxes).
+Our bounds sit slightly above what this implementation measured, so harmless changes pass and a
+regression does not. Boxes, titles and edges are checked exactly: no overlapping or overprinted
+boxes, no node under a foreign box, no edge through a foreign box or node.
 """
 
 import functools
