@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.autograd.profiler import profile
-from gradviz.model.session import RunFailed, Session
+from gradviz.kernel.session import RunFailed, Session
 
 COLUMNS = ("Name", "Self CPU %", "Self CPU", "CPU total %", "CPU total", "CPU time avg", "# of Calls")
 WHOLE_SCRIPT = "whole script"
