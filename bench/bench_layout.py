@@ -252,7 +252,7 @@ def grad_labels_over_nodes(name: str) -> str:
         from PySide6.QtWidgets import QApplication
 
         from gradviz.model.graph_model import display_graph
-        from gradviz.model.stepper import Stepper
+        from gradviz.kernel.stepper import Stepper
         from gradviz.qt.graph_scene import GraphScene, ModuleBoxItem, NodeItem
     except ImportError:
         return "-"

@@ -13,7 +13,8 @@ import os
 import networkx as nx
 
 import engine
-from gradviz.model.graph_model import GraphModel, attach_variable_names, display_graph, tensor_names
+from gradviz.kernel.graph_builder import GraphModel, attach_variable_names, tensor_names
+from gradviz.model.graph_model import display_graph
 
 nn = engine.nn
 F = engine.nn.functional
@@ -149,7 +150,7 @@ def example(name: str) -> nx.DiGraph:
 
 def example_model(name: str) -> tuple[GraphModel, object]:
     """The graph model of a tutorial example script at its default root, and that root tensor."""
-    from gradviz.model.session import Session
+    from gradviz.kernel.session import Session
 
     path = os.path.join(ROOT, "resources", "examples", name)
     with open(path, encoding="utf-8") as handle:

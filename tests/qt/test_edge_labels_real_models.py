@@ -14,7 +14,7 @@ from PySide6.QtCore import Qt
 
 from gradviz.model.graph_model import display_graph
 from gradviz.model.layout import compute_layout
-from gradviz.model.stepper import Stepper
+from gradviz.kernel.stepper import Stepper
 from gradviz.qt.graph_scene import NODE_H, GraphScene, ModuleBoxItem, NodeItem
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(__file__)), "model"))
