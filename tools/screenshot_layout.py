@@ -65,11 +65,11 @@ def main() -> None:
             panel = window.backward_tools.stepper_panel
             for _ in range(args.steps):
                 panel.step()
-                wait(app, lambda panel=panel: not panel.running)
+                wait(app, lambda panel=panel: not panel.running and not window.is_busy())
             window.grab().save(os.path.join(args.out, f"{name}-{args.steps}.png"))
             panel.animate.setChecked(False)
             panel.continue_()
-            wait(app, lambda panel=panel: panel.stepper.at_end and not panel.running)
+            wait(app, lambda panel=panel: panel.backward.at_end and not panel.running)
             window.grab().save(os.path.join(args.out, f"{name}-end.png"))
             print("saved", name, flush=True)
     finally:
