@@ -9,8 +9,13 @@ display graph (possible after collapsing modules) are reversed first; ranks that
 edge length (networkx min-cost flow up to 1,500 nodes, tightened longest paths above); a dummy node
 per rank crossed by a long edge (its route bends), and past the dummy budget one shared "trunk" for
 all long edges of a shared end (a weight used by every block); weighted-median sweeps with adjacent
-swaps from several starting orders, keeping the best; ``nx.multipartite_layout`` rows in that order,
-then priority placement so chains, long edges and trunks run straight.
+swaps from several starting orders, keeping the best. Up to 3,000 nodes (issue 13, see
+:mod:`gradviz.model.sugiyama_place`): parameter branches drawn beside their consumer in its row, x by
+one linear program (module boxes disjoint or nested, the main gradient path one vertical line), room
+between stacked boxes; larger graphs: ``nx.multipartite_layout`` rows then priority placement.
+Rows are ``ROW_PITCH`` (0.88) units apart. A route passes each row it crosses straight down over a
+node's height (two points), so its curves turn only between rows; pieces that would still cross a
+module box neither end belongs to are moved into a free band (:mod:`gradviz.model.layout_routes`).
 """
 
 from __future__ import annotations
@@ -39,7 +44,8 @@ class LayoutTooLarge(ValueError):
 
 
 class Positions(dict):
-    """``node id -> (x, y)``; ``routes`` holds the bend points of long edges (layered layout)."""
+    """``node id -> (x, y)``; ``routes`` holds the points long edges are drawn through (layered
+    layout: a pair a node's height apart on each row crossed, plus any detour points)."""
 
     routes: dict
     method: str
@@ -149,16 +155,32 @@ def _layered(graph: nx.DiGraph, report: _Reporter) -> Positions:
     dag = _acyclic(graph)
     # Module paths (the node attribute the scene draws boxes by) keep each module's nodes together.
     modules = {node: module for node, module in graph.nodes(data="module") if module}
-    xy, routes = layered_positions(dag, report, modules)
+    # Parameters (AccumulateGrad nodes) and the main gradient path: side branches and a straight
+    # spine (imported here: layout_quality imports this module).
+    from .layout_quality import main_path
+
+    accumulators = {node for node, name in graph.nodes(data="name") if str(name or "").endswith("AccumulateGrad")}
+    # A weight's transpose (Linear's TBackward0) hangs between its AccumulateGrad and the consumer.
+    transposes = {node for node, name in graph.nodes(data="name") if name in ("TBackward0", "TransposeBackward0")}
+    xy, routes = layered_positions(dag, report, modules, accumulators=accumulators, transposes=transposes,
+                                   main=main_path(dag) if dag is graph else [])
     positions = Positions()
     for node in graph.nodes:
         positions[node] = xy[node]
+    half = NODE_SIZE[1] / 2
     for (u, v), route in routes.items():
+        # A bend holds its row's height, as a node does: the line passes the row straight down
+        # beside the row's nodes and turns only between rows, so it never cuts a node's corner.
+        route = [(x, y + dy) for x, y in route for dy in (-half, half)]
         # Edges reversed to break cycles are stored in the graph's own direction.
         if graph.has_edge(u, v):
             positions.routes[(u, v)] = route
         else:
             positions.routes[(v, u)] = route[::-1]
+    # Curves between bend points kept clear of foreign module boxes and nodes (issue 13).
+    from .layout_routes import route_around_obstacles
+
+    route_around_obstacles(graph, positions)
     return positions
 
 
@@ -223,11 +245,22 @@ def _without_overlaps(graph: nx.DiGraph, raw: dict) -> Positions:
 
 
 def edge_polylines(graph: nx.DiGraph, positions: dict) -> list[list[tuple[float, float]]]:
-    """Each edge as the points it is drawn through: its ends plus any route bends."""
+    """Each edge as the points it is drawn through: its ends plus any route bends.
+
+    The layered layout's downward edges are drawn from the bottom of the upper box to the top of
+    the lower one (their route passes each row it crosses straight down, beside the row's nodes),
+    so they start and end there; other edges run between node centres.
+    """
     routes = getattr(positions, "routes", {})
+    layered = getattr(positions, "method", "layered") == "layered"  # as the scene assumes
+    half = NODE_SIZE[1] / 2
     lines = []
     for u, v in graph.edges:
-        lines.append([positions[u], *routes.get((u, v), ()), positions[v]])
+        (ux, uy), (vx, vy) = positions[u], positions[v]
+        if layered and vy > uy:
+            lines.append([(ux, uy + half), *routes.get((u, v), ()), (vx, vy - half)])
+        else:
+            lines.append([positions[u], *routes.get((u, v), ()), positions[v]])
     return lines
 
 

@@ -31,6 +31,9 @@ from collections.abc import Callable
 import networkx as nx
 import numpy as np
 
+# Distance between rows in layout units: the scene draws a unit as 92 px, so rows are 81 px apart
+# (35 px between 46 px boxes, as dot's default ranksep of 0.5 in = 36 pt).
+ROW_PITCH = 0.88
 # Minimum centre distances between row neighbours: real nodes need a full slot, bends much less.
 GAP_NODE, GAP_MIXED, GAP_DUMMY = 1.0, 0.6, 0.3
 # A trunk segment carrying k edges counts as min(k, cap) edges in crossing reduction: enough to
@@ -45,7 +48,9 @@ class Dummy(tuple):
     ``(hub, inward, r)`` for a trunk's bend on rank r."""
 
 
-def layered_positions(dag: nx.DiGraph, report: Report, modules: dict | None = None) -> tuple[dict, dict]:
+def layered_positions(dag: nx.DiGraph, report: Report, modules: dict | None = None, *,
+                      accumulators: set | None = None, transposes: set = frozenset(),
+                      main: list | None = None) -> tuple[dict, dict]:
     """``(positions, routes)`` for an acyclic ``dag``.
 
     ``modules`` maps nodes to dotted module paths ("encoder.0"); nodes of one module are kept
@@ -55,11 +60,66 @@ def layered_positions(dag: nx.DiGraph, report: Report, modules: dict | None = No
     positions: node -> (x, rank); routes: (u, v) -> [(x, y), ...] bend points of each edge that
     spans more than one rank (one per rank crossed; an edge along a trunk has no bends inside
     the trunk's vertical runs).
+
+    ``accumulators`` (AccumulateGrad nodes) mark parameter branches, drawn beside their consumer;
+    ``main`` (the main gradient path) is kept one vertical line. Both apply to graphs small enough
+    for the linear-program placement (:mod:`gradviz.model.sugiyama_place`).
     """
+    from . import sugiyama_place as place
+
+    full = dag
+    branches: dict = {}
+    if accumulators and dag.number_of_nodes() <= place.LP_MAX_NODES:
+        branches = place.side_branches(dag, accumulators, modules or {}, transposes, main or [])
+        if branches:
+            dag = dag.copy()
+            dag.remove_nodes_from([n for pair in branches.values() for chain in pair for n in chain])
+    result = _layered(dag, report, modules, main or [], branches)
+    if branches and not any((modules or {}).values()):
+        # Without module boxes nothing is pushed apart by branches below their consumer: keep
+        # whichever drawing is smaller (a 6-node chain is smaller as one column).
+        def quiet(_fraction: float, _message: str) -> None:
+            report(0.96, "comparing parameter placements")
+
+        plain = _layered(full, quiet, modules, main or [], {})
+        with_branches = _with_branches(result, branches, full)
+        if _area(plain[0]) < _area(with_branches[0]):
+            return plain
+        return with_branches
+    if branches:
+        return _with_branches(result, branches, full)
+    return result
+
+
+def _area(positions: dict) -> float:
+    xs = [x for x, _ in positions.values()]
+    ys = [y for _, y in positions.values()]
+    return (max(xs) - min(xs) + 1.0) * (max(ys) - min(ys) + 1.0)
+
+
+def _with_branches(result: tuple, branches: dict, full: nx.DiGraph) -> tuple[dict, dict]:
+    """Put each consumer's side branches back beside it, in its row."""
+    if branches:
+        positions, routes = result
+        for consumer, (right, left) in branches.items():
+            x, y = positions[consumer]
+            for sign, chain in ((1, right), (-1, left)):
+                for k, node in enumerate(chain, start=1):
+                    positions[node] = (x + sign * k * GAP_NODE, y)
+        # Keep the graph's node order in the result.
+        result = ({node: positions[node] for node in full.nodes}, routes)
+    return result
+
+
+def _layered(dag: nx.DiGraph, report: Report, modules: dict | None, main: list, branches: dict) -> tuple[dict, dict]:
     report(0.0, "layering")
     rank = _ranks(dag)
     paths = _module_paths(dag, modules or {})
     net = _Network(dag, rank, paths=paths)
+    net.extents = [(0.0, 0.0)] * len(net.nodes)
+    for consumer, (right, left) in branches.items():
+        net.extents[net.index[consumer]] = (len(left) * GAP_NODE, len(right) * GAP_NODE)
+    net.main = [n for n in main if n in net.index]
     best = _drawing(net, report)
     if net.trunks and net.real <= COMPARE_MAX_NODES:
         # Keep the best found: the same drawing with the trunks' edges as straight lines (the
@@ -67,7 +127,9 @@ def layered_positions(dag: nx.DiGraph, report: Report, modules: dict | None = No
         def quiet(_fraction: float, _message: str) -> None:
             report(0.95, "comparing long-edge routings")
 
-        straight = _drawing(_Network(dag, rank, trunks=False, paths=paths), quiet)
+        other = _Network(dag, rank, trunks=False, paths=paths)
+        other.extents, other.main = net.extents[:other.real] + [(0.0, 0.0)] * (len(other.nodes) - other.real), net.main
+        straight = _drawing(other, quiet)
         if _drawn_crossings(dag, *straight) < _drawn_crossings(dag, *best):
             best = straight
     return best
@@ -87,13 +149,36 @@ def _drawing(net: "_Network", report: Report) -> tuple[dict, dict]:
     report(0.1, "reducing crossings")
     levels = _order(net, report)
     report(0.75, "placing nodes")
-    xs = _place_x(net, levels, report)
-    positions = {node: (xs[i], float(net.rank[i])) for i, node in enumerate(net.nodes) if i < net.real}
+    from . import sugiyama_place as place
+
+    extents = getattr(net, "extents", None) or [(0.0, 0.0)] * len(net.nodes)
+    extents = extents + [(0.0, 0.0)] * (len(net.nodes) - len(extents))
+    xs = None
+    if len(net.nodes) <= place.LP_MAX_NODES:
+        xs = place.lp_place(net, levels, extents, _main_links(net))
+    if xs is None:
+        xs = _place_x(net, levels, report)
+    else:
+        left = min(xs)
+        xs = [x - left for x in xs]
+    ys = place.stacked_rows(net, xs, extents, ROW_PITCH) if net.clustered else [ROW_PITCH * r for r in range(net.depth)]
+    positions = {node: (xs[i], ys[net.rank[i]]) for i, node in enumerate(net.nodes) if i < net.real}
     routes = {}
     for (u, v), chain in net.chains.items():
-        routes[(u, v)] = [(xs[d], float(net.rank[d])) for d in chain]
-    routes.update(_trunk_routes(net, xs))
+        routes[(u, v)] = [(xs[d], ys[net.rank[d]]) for d in chain]
+    for edge, route in _trunk_routes(net, xs).items():
+        routes[edge] = [(x, ys[int(r)]) for x, r in route]
     return positions, routes
+
+
+def _main_links(net: "_Network") -> set:
+    """Network links (a, b) along the main gradient path (through the bends of its long edges)."""
+    links = set()
+    main = getattr(net, "main", [])
+    for u, v in zip(main, main[1:]):
+        chain = [net.index[u], *net.chains.get((u, v), ()), net.index[v]]
+        links.update(zip(chain, chain[1:]))
+    return links
 
 
 def _drawn_crossings(dag: nx.DiGraph, positions: dict, routes: dict) -> int:
@@ -205,7 +290,8 @@ class _Network:
     def __init__(self, dag: nx.DiGraph, rank: dict, trunks: bool = True, paths: dict | None = None) -> None:
         self.nodes: list = list(dag.nodes)
         # Module path of every id; a dummy belongs to the innermost module holding both ends of its
-        # edge (as dot keeps an edge inside a cluster inside its box); trunk dummies to none.
+        # edge (as dot keeps an edge inside a cluster inside its box), a trunk's to the innermost
+        # module holding the hub and all its members' far ends.
         paths = paths or {}
         self.path: list[tuple] = [paths.get(n, ()) for n in self.nodes]
         self.clustered = any(self.path)
@@ -318,7 +404,11 @@ class _Network:
             ranks = range(min(far_ranks) + 1, rank[hub])
         else:
             ranks = range(rank[hub] + 1, max(far_ranks))
-        trunk = {r: self._dummy((hub, inward, r), r) for r in ranks}
+        # A trunk inside one module (a loop's shared weights) runs inside its box.
+        path = self.path[h]
+        for n in far_end:
+            path = _common_prefix(path, self.path[self.index[n]])
+        trunk = {r: self._dummy((hub, inward, r), r, path) for r in ranks}
 
         def weight(count: int) -> int:
             return min(count, TRUNK_WEIGHT_CAP)
@@ -638,7 +728,10 @@ def _inversions(upper: list[int], lower: list[int]) -> int:
 
 def _gap(net: _Network, a: int, b: int) -> float:
     dummies = (a >= net.real) + (b >= net.real)
-    return (GAP_NODE, GAP_MIXED, GAP_DUMMY)[dummies]
+    extents = getattr(net, "extents", None)
+    # Side branches drawn beside a node widen it (see sugiyama_place.side_branches).
+    room = extents[a][1] + extents[b][0] if extents and a < len(extents) and b < len(extents) else 0.0
+    return (GAP_NODE, GAP_MIXED, GAP_DUMMY)[dummies] + room
 
 
 def _initial_grid(net: _Network, levels: list[list[int]]) -> list[float]:
@@ -709,6 +802,9 @@ def _separate_clusters(net: _Network, levels: list[list[int]], xs: list[float]) 
     x = np.array([xs[node] for node in order], dtype=float)
     rows = np.array([net.rank[node] for node in order])
     half = np.array([GAP_NODE / 2 if node < net.real else GAP_DUMMY / 2 for node in order])
+    extents = getattr(net, "extents", None) or []
+    wide = np.array([extents[node] if node < len(extents) else (0.0, 0.0) for node in order]).reshape(-1, 2)
+    half_left, half_right = half + wide[:, 0], half + wide[:, 1]
     # Spans [lo, hi] of every module in that order, and the children of every module (and root).
     span: dict = {}
     children: dict = {(): []}
@@ -731,8 +827,8 @@ def _separate_clusters(net: _Network, levels: list[list[int]], xs: list[float]) 
                 settle(item)
                 lo, hi = span[item]
                 top, bottom = int(rows[lo:hi + 1].min()), int(rows[lo:hi + 1].max())
-                left = float((x[lo:hi + 1] - half[lo:hi + 1]).min()) - CLUSTER_MARGIN
-                right = float((x[lo:hi + 1] + half[lo:hi + 1]).max()) + CLUSTER_MARGIN
+                left = float((x[lo:hi + 1] - half_left[lo:hi + 1]).min()) - CLUSTER_MARGIN
+                right = float((x[lo:hi + 1] + half_right[lo:hi + 1]).max()) + CLUSTER_MARGIN
                 need = max((edge - left for a, b, edge in placed if a <= bottom and top <= b), default=0.0)
                 for r in range(top, bottom + 1):
                     if r in singles_right:
@@ -743,11 +839,11 @@ def _separate_clusters(net: _Network, levels: list[list[int]], xs: list[float]) 
                 placed.append((top, bottom, right))
             else:
                 r = int(rows[g])
-                left = float(x[g] - half[g])
+                left = float(x[g] - half_left[g])
                 need = max((edge - left for a, b, edge in placed if a <= r <= b), default=0.0)
                 if need > 0:
                     x[g:] += need
-                singles_right[r] = float(x[g] + half[g])
+                singles_right[r] = float(x[g] + half_right[g])
 
     settle(())
     out = [0.0] * len(net.nodes)

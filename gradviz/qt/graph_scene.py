@@ -25,6 +25,7 @@ from gradviz.model.backward_state import grad_summary
 from gradviz.model.graph_model import GraphModel
 from gradviz.model.layout import NODE_SIZE
 
+from .edge_label_spots import BoxGeometry, label_spots
 from .theme import Theme, get_theme
 
 SLOT_X = 190.0
@@ -49,6 +50,7 @@ EDGE_LABEL_WIDTH = 150.0
 # Parallel edges (``x * x``: two inputs from one node) are drawn this far apart (px), each with its
 # own gradient label.
 PARALLEL_GAP = 22.0
+LABEL_BOX = BoxGeometry(NODE_W, NODE_H, BADGE_H)
 
 
 class NodeItem(QGraphicsItem):
@@ -217,6 +219,11 @@ class ModuleBoxItem(QGraphicsItem):
             painter.drawText(self._rect.adjusted(8, 3, -8, 0), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop,
                              self.path)
 
+    def title_rect(self) -> QRectF:
+        """Where the module path is written (scene coordinates): a gradient label must not cover it."""
+        width = QFontMetricsF(_font(8.5, bold=True)).horizontalAdvance(self.path)
+        return self.mapRectToScene(QRectF(self._rect.left() + 8, self._rect.top() + 3, width, 14))
+
     def shape(self) -> QPainterPath:
         # Only the title strip reacts to the mouse, so clicks inside the box still reach the nodes.
         path = QPainterPath()
@@ -351,7 +358,8 @@ class GraphScene(QGraphicsScene):
             rect = QRectF()
             for item in items:
                 rect = rect.united(item.sceneBoundingRect())
-            rect = rect.adjusted(-pad, -pad - 16, pad, pad)
+            # A title strip (16 px) per level: a nested box's title sits below its parent's, not on it.
+            rect = rect.adjusted(-pad, -pad - 16 * (1 + nested), pad, pad)
             box = ModuleBoxItem(path, rect, self.theme, depth)
             self.addItem(box)
             self._module_items.append(box)
@@ -463,9 +471,17 @@ class GraphScene(QGraphicsScene):
             if len(shown) >= MAX_EDGE_LABELS:
                 break
             label = labels[key]
-            rect = label.sceneBoundingRect()
-            if any(rect.intersects(r) for r in placed) or self._covers_a_node(rect):
+            # The first of the label's spots (beside, above or below its edge) that is free.
+            size = label.boundingRect().size()
+            for spot in label.spots:
+                rect = QRectF(spot, size)
+                backed = rect.adjusted(-2, 0, 2, 0)  # the label's backing reaches 2 px further
+                if not any(backed.intersects(r) for r in placed) and not self._covers_a_node(rect):
+                    break
+            else:
                 continue
+            if label.pos() != spot:
+                label.setPos(spot)
             placed.append(rect)
             shown.add(key)
         for key in shown_before - shown:
@@ -476,12 +492,16 @@ class GraphScene(QGraphicsScene):
         self._shown_labels = shown
 
     def _covers_a_node(self, rect: QRectF) -> bool:
-        for item in self.items(rect):
+        # Bounding rectangles only: testing the shapes of the big batched edge paths made each
+        # query cost milliseconds, and every label may try several spots per step.
+        for item in self.items(rect, Qt.ItemSelectionMode.IntersectsItemBoundingRect):
             if isinstance(item, NodeItem):
                 if item.mapRectToScene(item._rect).intersects(rect):
                     return True
                 if item.badge_rect().intersects(rect):
                     return True
+            elif isinstance(item, ModuleBoxItem) and item.title_rect().intersects(rect):
+                return True
         return False
 
     def edge_label_visible(self, u: str, v: str, index: int | None = None) -> bool:
@@ -537,8 +557,8 @@ class GraphScene(QGraphicsScene):
         item.set_step_state(fills.get(state), badge)
 
     def _set_edge_label(self, u: str, v: str, index: int, text: str) -> None:
-        """Put ``text`` at the middle of the line for input ``index`` of edge u -> v (an empty text
-        removes the label). Of two parallel lines, the left one is labelled on its left."""
+        """Label the line for input ``index`` of edge u -> v with ``text`` (an empty text removes
+        the label). Where it goes is decided when labels are decluttered, from its spots."""
         labels = self.__dict__.setdefault("_edge_labels", {})
         key = (u, v, index)
         label = labels.get(key)
@@ -552,28 +572,19 @@ class GraphScene(QGraphicsScene):
             label.setVisible(False)  # _declutter_edge_labels decides
             self.addItem(label)
             labels[key] = label
-            dx, dy = self._parallel_offset(u, v, self.graph.edges[u, v], index)
-            label.setData(0, self._label_anchor(u, v) + QPointF(dx, dy))
-            label.setData(1, dx < 0 or (dx == 0 and dy < 0))
         if label.full_text != text:
             label.set_label(text)
-            mid = label.data(0)
-            rect = label.boundingRect()
-            x = mid.x() - rect.width() - 4 if label.data(1) else mid.x() + 4
-            label.setPos(x, mid.y() - rect.height() / 2)
+            label.spots = self._label_spots(u, v, index, label.boundingRect().size())
+            label.setPos(label.spots[0])
 
-    def _label_anchor(self, u: str, v: str) -> QPointF:
-        """Half-way along the visible part of edge u -> v (between the boxes, not their centres)."""
-        p, q = self._scene_pos(u), self._scene_pos(v)
+    def _label_spots(self, u: str, v: str, index: int, size) -> list[QPointF]:
+        """Where a label of ``size`` may go on the line for input ``index`` of edge u -> v, best
+        first (see :mod:`gradviz.qt.edge_label_spots`)."""
         routes = getattr(self.positions, "routes", {})
-        bends = routes.get((u, v), ())
-        vertical = getattr(self.positions, "method", "layered") == "layered"
-        if vertical and q.y() > p.y():
-            start = QPointF(p.x(), p.y() + NODE_H / 2)
-            end = QPointF(*(c * s for c, s in zip(bends[0], (SLOT_X, SLOT_Y)))) if bends else \
-                QPointF(q.x(), q.y() - NODE_H / 2)
-            return (start + end) / 2
-        return (_box_exit(p, q) + _box_exit(q, p)) / 2
+        bends = [QPointF(x * SLOT_X, y * SLOT_Y) for x, y in routes.get((u, v), ())]
+        dx, dy = self._parallel_offset(u, v, self.graph.edges[u, v], index)
+        layered = getattr(self.positions, "method", "layered") == "layered"
+        return label_spots(self._scene_pos(u), self._scene_pos(v), bends, size, QPointF(dx, dy), layered, LABEL_BOX)
 
     def edge_label(self, u: str, v: str, index: int | None = None) -> str:
         """The gradient label of edge u -> v ('' when none), shown or not; for parallel edges the
@@ -602,6 +613,7 @@ class _EdgeLabel(QGraphicsSimpleTextItem):
         super().__init__()
         self.theme = theme
         self.full_text = ""
+        self.spots: list[QPointF] = []  # where it may go, best first (GraphScene._label_spots)
         self.setFont(_font(7.5))
         self.setBrush(QColor(theme.highlight))
         self.setZValue(3)
