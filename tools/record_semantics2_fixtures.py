@@ -307,6 +307,23 @@ rec('bool setitem', m)
 """)
 
 
+# ---- unsafe_split/unsafe_chunk pieces share the input's storage (they are not views) -------------
+# Found by the CI seed 20261201 once the branches met: the engine copied the pieces, so an in-place
+# op on the input after the split left the pieces' values stale where PyTorch's change with it.
+case("unsafe_chunk_pieces_share_storage_with_their_input", """
+x0 = torch.tensor([[1.75, -1.0, -2.0], [-0.25, -0.25, -1.5]], dtype=torch.float64, requires_grad=True)
+v1 = torch.where(x0 > 0, x0, x0)
+v2 = v1.unsafe_chunk(1)[0]
+v1.pow_(0)
+rec('piece after pow_ on the input', v2)
+a = torch.ones(4, requires_grad=True) * 2
+p, q = a.unsafe_split(2)
+a.mul_(3)
+rec('pieces after mul_', [p, q])
+(p.sum() + q.sum()).backward()
+""")
+
+
 def _harness():
     spec = importlib.util.spec_from_file_location("record_torch_fixtures", HERE / "record_torch_fixtures.py")
     module = importlib.util.module_from_spec(spec)

@@ -26,13 +26,15 @@ def _rand(*shape, seed=0, scale=1.0):
 
 
 class UnsafeSplit(Split):
-    """``unsafe_split``/``unsafe_chunk``: ``split`` whose pieces are not views (for in-place gate math)."""
+    """``unsafe_split``/``unsafe_chunk``: ``split`` whose pieces are not views: autograd does not track
+    them as views of the input, yet they share its storage (numpy views), as in PyTorch, so an
+    in-place write to either side shows in the other."""
 
     node_name = "UnsafeSplitBackward0"
     aten = "aten::unsafe_split"
 
     def forward(self, x):
-        return tuple(p.copy() for p in Split.forward(self, x))
+        return Split.forward(self, x)
 
     @staticmethod
     def samples():
