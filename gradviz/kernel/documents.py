@@ -15,6 +15,7 @@ from engine._graph import AccumulateGrad
 from engine._tensor import Tensor
 from gradviz.model.export import tensor_summary, to_json
 from gradviz.model.graph_model import GraphModel, attach_variable_names, tensor_names
+from gradviz.model.grouping import module_classes
 
 from .protocol import contiguous
 
@@ -23,6 +24,8 @@ def build_model(root: Tensor, namespace: dict, tensors: dict, max_nodes: int | N
     """The graph of ``root``, named and labelled as the app and the export label it."""
     model = GraphModel.from_root(root, tensor_names(namespace), max_nodes=max_nodes)
     attach_variable_names(model, tensors)
+    # Module classes, so a collapsed module reads ``blocks.0 · Block`` (gradviz/model/grouping.py).
+    model.graph.graph["module_classes"] = module_classes(namespace, model.modules())
     return model
 
 

@@ -27,10 +27,14 @@ class GraphReplica:
             graph.add_edge(u, v, **attrs)
         self.graph = graph
         self.root_id: str = topo["root_id"]
-        self.document: dict = answer["document"]
+        self.document: dict | None = answer["document"]
         # Every edge with repeats (``x * x`` twice), as the document and DOT list them.
-        self.edges = [(e["source"], e["target"], {k: v for k, v in e.items() if k in ("input_index", "constant")})
-                      for e in self.document["edges"]]
+        if self.document is not None:
+            self.edges = [(e["source"], e["target"], {k: v for k, v in e.items() if k in ("input_index", "constant")})
+                          for e in self.document["edges"]]
+        else:  # asked without the document (an image export): the same edges, from the topology
+            self.edges = [(u, v, {"input_index": i, **({"constant": True} if a.get("constant") else {})})
+                          for u, v, a in topo["edges"] for i in (a.get("input_indices") or (a.get("input_index", 0),))]
 
     def id_of(self, obj) -> str | None:
         return obj if isinstance(obj, str) and obj in self.graph else None
