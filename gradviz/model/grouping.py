@@ -27,10 +27,12 @@ writes). The folding here is structural; ``fold.py`` folds a tall *picture* into
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import networkx as nx
+import numpy as np
 
 from .graph_model import shape_text, short_name
 
@@ -399,7 +401,10 @@ def _fold_attrs(final: str, parts: list[str], folds: list[dict], members, nodes)
     shape = nodes[first].get("shape") if first in nodes else None
     module = nodes[first].get("module", "") if first in nodes else ""
     name = record["name"]
-    title = f"{name} × {copies:,}" if period == 1 else f"[{name}] × {copies:,}"
+    if period == 1:
+        title = f"{name} × {copies:,}"
+    else:  # "[Tanh → Add → Mul] × 10": the body's ops without their "Backward0", so it fits a box
+        title = "[" + " → ".join(re.sub(r"Backward\d+$", "", op) for op in name.split(" → ")) + f"] × {copies:,}"
     sub = f"{len(ids):,} nodes folded{where}"
     return {
         "kind": "fold", "name": name, "label": f"{title}\n{sub}", "shape": shape, "dtype": None,
@@ -456,14 +461,18 @@ def _repeats(names: list) -> list[tuple[int, int, int]]:
     overlapping: ``copies`` repetitions of ``names[start:start+period]`` with ``copies - 2 >=
     MIN_FOLDED``. The period covering the most nodes wins; ties go to the shorter body."""
     n = len(names)
-    # run[p][i]: how many j >= i in a row have names[j] == names[j + p] (None never matches).
+    codes_of: dict = {None: -1}
+    codes = np.fromiter((codes_of.setdefault(a, len(codes_of)) for a in names), dtype=np.int64, count=n)
+    positions = np.arange(n)
+    # runs[p][i]: how many j >= i in a row have names[j] == names[j + p] (None never matches);
+    # vectorised (a 100,000-op chain): the distance from i to the next mismatch.
     runs = {}
     for p in range(1, min(MAX_BODY, n // (MIN_FOLDED + 2)) + 1):
-        run = [0] * (n + 1)
-        for i in range(n - p - 1, -1, -1):
-            a = names[i]
-            run[i] = run[i + 1] + 1 if a is not None and a == names[i + p] else 0
-        runs[p] = run
+        match = np.zeros(n, dtype=bool)
+        match[: n - p] = (codes[: n - p] == codes[p:]) & (codes[: n - p] >= 0)
+        next_miss = np.where(match, n, positions)
+        next_miss = np.minimum.accumulate(next_miss[::-1])[::-1]
+        runs[p] = (next_miss - positions).tolist()
     found = []
     i = 0
     while i < n:
