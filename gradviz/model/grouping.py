@@ -114,6 +114,25 @@ class Grouping:
     def visible_count(self) -> int:
         return self.display.number_of_nodes()
 
+    def fold_page_of(self, node_id: str) -> tuple[str, int] | None:
+        """``(fold id, page)`` of the expanded-fold page that shows ``node_id``, if a fold holds it."""
+        for fold in self.folds:
+            index = fold["unit_of"].get(node_id)
+            if index is not None:
+                return fold["id"], index // _page_size(fold["body"])
+        return None
+
+
+def capped(display: nx.DiGraph, max_nodes: int | None) -> tuple[nx.DiGraph, int]:
+    """At most ``max_nodes`` of ``display`` (the first, nearest the root) and how many were left
+    out: the last resort for a graph that neither folds nor collapses small enough (the view says
+    how many it left out)."""
+    total = display.number_of_nodes()
+    if max_nodes is None or total <= max_nodes:
+        return display, 0
+    keep = list(display.nodes)[:max_nodes]
+    return display.subgraph(keep).copy(), total - len(keep)
+
 
 # ---- choosing what to collapse ---------------------------------------------------------------------
 def module_paths(graph: nx.DiGraph) -> list[str]:
@@ -277,15 +296,17 @@ def _group(graph, root_id, collapsed, fold, params, expanded, expanded_params, c
                 out_adj[a][b] = None
                 in_adj[b][a] = None
 
-    def signature(drawn: str) -> str | None:
+    def signature(drawn: str) -> tuple | None:
+        """What must repeat for a fold: the op's name within one module (a fold never crosses a
+        module's boundary, so module boxes stay whole); a collapsed module by its class."""
         if drawn.startswith(MODULE_PREFIX):
             path = drawn[len(MODULE_PREFIX):]
             cls = classes.get(path)
-            return f"{MODULE_PREFIX}{cls}" if cls else None
+            return (MODULE_PREFIX + cls, path.rpartition(".")[0]) if cls else None
         attrs = nodes[drawn]
         if attrs.get("kind") != "grad_fn" or _is_accumulate(attrs):
             return None
-        return attrs.get("name")
+        return attrs.get("name"), attrs.get("module") or ""
 
     # 3. fold repetition
     folds: list[dict] = []
@@ -304,6 +325,7 @@ def _group(graph, root_id, collapsed, fold, params, expanded, expanded_params, c
                     "body": period,
                     "drawn": inner,
                     "nodes": [n for d in inner for n in members.get(d, [d])],
+                    "unit_of": {n: i for i, d in enumerate(inner) for n in members.get(d, [d])},
                     "expanded": fold_id in expanded,
                 }
                 folds.append(record)
@@ -360,15 +382,14 @@ def _group(graph, root_id, collapsed, fold, params, expanded, expanded_params, c
         elif not display.has_edge(a, b):
             display.add_edge(a, b, input_index=data.get("input_index", 0), grouped=True,
                              **({"constant": True} if data.get("constant") else {}))
-    for record in folds:
-        record.pop("drawn", None)
     return Grouping(graph, display, group_of, final_members, frozenset(collapsed), folds, badges, classes)
 
 
-def _display_name(signature: str | None) -> str:
-    if signature and signature.startswith(MODULE_PREFIX):
-        return signature[len(MODULE_PREFIX):]
-    return short_name(signature or "")
+def _display_name(signature: tuple | None) -> str:
+    name = signature[0] if signature else ""
+    if name.startswith(MODULE_PREFIX):
+        return name[len(MODULE_PREFIX):]
+    return short_name(name)
 
 
 def _module_attrs(path: str, ids: list[str], nodes, classes) -> dict:
@@ -461,7 +482,7 @@ def _repeats(names: list) -> list[tuple[int, int, int]]:
     overlapping: ``copies`` repetitions of ``names[start:start+period]`` with ``copies - 2 >=
     MIN_FOLDED``. The period covering the most nodes wins; ties go to the shorter body."""
     n = len(names)
-    codes_of: dict = {None: -1}
+    codes_of: dict = {None: -1}  # signatures as small ints (None never repeats)
     codes = np.fromiter((codes_of.setdefault(a, len(codes_of)) for a in names), dtype=np.int64, count=n)
     positions = np.arange(n)
     # runs[p][i]: how many j >= i in a row have names[j] == names[j + p] (None never matches);

@@ -32,7 +32,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gradviz.model.graph_model import GraphModel, attach_variable_names, display_graph, tensor_names
+from gradviz.model.graph_model import GraphModel, attach_variable_names, tensor_names
+from gradviz.model.grouping import AUTO_MAX_VISIBLE, capped, group_graph, module_classes
 from gradviz.model.layout import LAYOUTS, LayoutCancelled, compute_layout
 from gradviz.model.session import RunError, RunResult, Session
 
@@ -41,6 +42,7 @@ from .code_editor import CodeEditor
 from .export_dialog import install_export_actions
 from .graph_scene import GraphScene
 from .graph_view import GraphView
+from .grouping_actions import GroupingActions, remember, remembered_choices
 from .inspector import Inspector
 from .menus import install_conventions
 from .stepper_panel import install_backward_tools
@@ -48,9 +50,9 @@ from .theme import apply_palette, get_theme
 from .variables_panel import VariablesPanel
 
 EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "resources" / "examples"
-# Graphs with more nodes than this open collapsed by top-level module.
+# Kept for bench/bench_gui.py; graphs now open collapsed by gradviz/model/grouping.py's AUTO_MAX_VISIBLE.
 COLLAPSE_THRESHOLD = 2000
-# At most this many nodes are drawn; the view says how many were left out.
+# At most this many nodes are drawn (after collapsing and folding); the view says how many were left out.
 MAX_DRAWN = 6000
 # Graphs with more nodes than this are walked at most this far (the rest is reported, not drawn).
 MAX_MODEL_NODES = 200_000
@@ -108,17 +110,24 @@ class _GraphJob(QObject):
                 self.progressed.emit(0.0, "reading the graph")
                 model = GraphModel.from_root(req["root"], req["names"], max_nodes=MAX_MODEL_NODES)
                 attach_variable_names(model, req["tensors"])
+            if req.get("namespace") is not None:
+                model.graph.graph["module_classes"] = module_classes(req["namespace"], model.modules())
             collapsed = req.get("collapsed")
-            if collapsed is None:
-                collapsed = set(model.top_modules()) if len(model) > COLLAPSE_THRESHOLD else set()
-            display, hidden = display_graph(model, collapsed, MAX_DRAWN)
+            # Modules collapsed (None: automatically, over ~300 drawn nodes), repetition folded,
+            # parameters compacted: gradviz/model/grouping.py.
+            grouping = group_graph(model.graph, model.root_id, collapse="auto" if collapsed is None else collapsed,
+                                   fold=req.get("fold", True), params="compact" if req.get("compact") else "full",
+                                   expanded=req.get("expanded_folds") or {},
+                                   expanded_params=req.get("expanded_params") or ())
+            collapsed = set(grouping.collapsed)
+            display, hidden = capped(grouping.display, MAX_DRAWN)
             positions = compute_layout(
                 display, req["method"],
                 progress=lambda f, msg: self.progressed.emit(f, msg),
                 cancelled=self._cancel.is_set,
             )
             self.done.emit({
-                "model": model, "display": display, "hidden": hidden, "positions": positions,
+                "model": model, "display": display, "hidden": hidden, "positions": positions, "grouping": grouping,
                 "collapsed": collapsed, "method": req["method"], "seconds": time.perf_counter() - started,
             })
         except LayoutCancelled:
@@ -159,6 +168,11 @@ class MainWindow(QMainWindow):
         self.scene: GraphScene | None = None
         self.positions = None
         self.collapsed: set[str] | None = None
+        # What the graph shows (grouping_actions.py): folds, compact parameters, expanded groups.
+        self.fold_repeats, self.compact_params = remembered_choices(self.settings)
+        self.expanded_folds: dict[str, int] = {}
+        self.expanded_params: set[str] = set()
+        self.grouping = None
         self.last_result: RunResult | None = None
         self._job: _GraphJob | None = None
         self._awaiting_outcome = False
@@ -311,6 +325,7 @@ class MainWindow(QMainWindow):
         self.action_dark.toggled.connect(lambda on: self.apply_theme("dark" if on else "light"))
         self.action_expand_all = self._action("actionExpandAll", "Expand all modules", None, self.expand_all)
         self.action_collapse_all = self._action("actionCollapseAll", "Collapse all modules", None, self.collapse_all)
+        self.grouping_actions = GroupingActions(self)
 
     def _build_menus_and_toolbar(self) -> None:
         bar = self.menuBar()
@@ -331,6 +346,7 @@ class MainWindow(QMainWindow):
         view_menu.addActions([self.action_fit, self.action_zoom_in, self.action_zoom_out])
         view_menu.addSeparator()
         view_menu.addActions([self.action_expand_all, self.action_collapse_all])
+        self.grouping_actions.install(view_menu)
         view_menu.addSeparator()
         view_menu.addAction(self.action_dark)
         view_menu.addSeparator()
@@ -823,20 +839,27 @@ class MainWindow(QMainWindow):
         if result is None or name not in result.tensors:
             return
         self.collapsed = None
+        self.expanded_folds, self.expanded_params = {}, set()
         self._start_job({
             "root": result.tensors[name],
             "names": tensor_names(result.namespace),
             "tensors": result.tensors,
+            "namespace": result.namespace,
             "collapsed": None,
             "method": self.layout_selector.currentText(),
+            **self._grouping_request(),
         })
+
+    def _grouping_request(self) -> dict:
+        return {"fold": self.fold_repeats, "compact": self.compact_params,
+                "expanded_folds": dict(self.expanded_folds), "expanded_params": set(self.expanded_params)}
 
     def relayout(self) -> None:
         """Lay the current model out again (after a collapse/expand or a new layout method)."""
         if self.model is None:
             return
-        self._start_job({"model": self.model, "collapsed": set(self.collapsed or ()),
-                         "method": self.layout_selector.currentText()})
+        self._start_job({"model": self.model, "collapsed": None if self.collapsed is None else set(self.collapsed),
+                         "method": self.layout_selector.currentText(), **self._grouping_request()})
 
     def _start_job(self, request: dict) -> None:
         if self._job is not None:
@@ -889,6 +912,7 @@ class MainWindow(QMainWindow):
             return
         self.model = out["model"]
         self.collapsed = set(out["collapsed"])
+        self.grouping = out.get("grouping")
         self.positions = out["positions"]
         self._display = out["display"]
         self._hidden = out["hidden"]
@@ -897,6 +921,8 @@ class MainWindow(QMainWindow):
         parts = [f"{drawn:,} nodes drawn ({out['seconds']:.2f} s)"]
         if self.collapsed:
             parts.append(f"{len(self.collapsed)} module(s) collapsed — double-click to expand")
+        if self.grouping is not None and self.grouping.folds:
+            parts.append(f"{len(self.grouping.folds)} repeated run(s) folded — double-click to expand")
         self.status_label.setText("; ".join(parts))
 
     def _build_scene(self, fit: bool = False) -> None:
@@ -906,6 +932,7 @@ class MainWindow(QMainWindow):
         scene.selectionChanged.connect(self._on_selection)
         scene.module_toggled.connect(self.collapse_module)
         scene.node_activated.connect(self._on_node_activated)
+        scene.badge_activated.connect(self.expand_param)
         self.scene = scene
         self.view.setScene(scene)
         notes = []
@@ -932,7 +959,11 @@ class MainWindow(QMainWindow):
     def expand_module(self, path: str) -> None:
         collapsed = set(self.collapsed or ())
         collapsed.discard(path)
-        # Show the module's direct children collapsed if the graph would otherwise be huge.
+        # A big module opens with its direct children collapsed (never thousands of boxes at once).
+        members = self.grouping.members.get("module:" + path, ()) if self.grouping is not None else ()
+        if self.model is not None and len(members) > AUTO_MAX_VISIBLE:
+            children = {m for m in self.model.modules() if m.rpartition(".")[0] == path}
+            collapsed |= children
         self.collapsed = collapsed
         self.relayout()
 
@@ -945,10 +976,65 @@ class MainWindow(QMainWindow):
             self.collapsed = set(self.model.top_modules())
             self.relayout()
 
+    def collapse_to_depth(self, depth: int) -> None:
+        """Draw every module ``depth`` levels deep as one node (1 = the top-level modules)."""
+        if self.model is not None:
+            self.collapsed = {m for m in self.model.modules() if m.count(".") + 1 == depth}
+            self.relayout()
+
+    def set_fold(self, on: bool) -> None:
+        self.fold_repeats = bool(on)
+        remember(self.settings, self.fold_repeats, self.compact_params)
+        self.grouping_actions.sync()
+        self.relayout()
+
+    def set_compact_params(self, on: bool) -> None:
+        """Parameters as badges on their ops (remembered across runs and launches)."""
+        self.compact_params = bool(on)
+        self.expanded_params = set()
+        remember(self.settings, self.fold_repeats, self.compact_params)
+        self.grouping_actions.sync()
+        self.relayout()
+
+    def expand_fold(self, drawn_id: str) -> None:
+        """Show a folded run's members a page at a time (its "@before"/"@after" parts turn the page)."""
+        fold_id, _, side = drawn_id.partition("@")
+        page = self.expanded_folds.get(fold_id, 0)
+        self.expanded_folds[fold_id] = page - 1 if side == "before" else page + 1 if side == "after" else 0
+        self.relayout()
+
+    def collapse_fold(self, fold_id: str) -> None:
+        self.expanded_folds.pop(fold_id.partition("@")[0], None)
+        self.relayout()
+
+    def expand_param(self, badge_id: str) -> None:
+        """Draw one compact parameter in full again (its AccumulateGrad and leaf)."""
+        self.expanded_params.add(badge_id)
+        self.relayout()
+
+    def reveal_node(self, node_id: str) -> bool:
+        """Open the collapsed module or fold that hides ``node_id`` (a breakpoint stopped in it)."""
+        grouping = self.grouping
+        if grouping is None or self.model is None or node_id not in self.model.graph:
+            return False
+        drawn = grouping.group_of.get(node_id, node_id)
+        if drawn == node_id:
+            return False
+        page = grouping.fold_page_of(node_id)
+        if page is not None:
+            self.expanded_folds[page[0]] = page[1]
+        else:
+            module = self.model.graph.nodes[node_id].get("module") or ""
+            self.collapsed = {p for p in (self.collapsed or ()) if not (module == p or module.startswith(p + "."))}
+        self.relayout()
+        return True
+
     def _on_node_activated(self, node_id: str) -> None:
         data = self.scene.node_data(node_id) if self.scene else None
         if data and data.get("kind") == "module":
             self.expand_module(data["name"])
+        elif data and data.get("kind") == "fold":
+            self.expand_fold(node_id)
         elif data and data.get("source"):
             self.editor.go_to_line(data["source"][1])
 

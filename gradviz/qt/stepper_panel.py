@@ -565,6 +565,9 @@ class BackwardTools(QObject):
                     self.window.view.centre_on_node(node_id)
                 elif self.stepper_panel.animate.isChecked():
                     self.window.view.ensureVisible(scene.items_by_id[node_id], 40, 40)
+            elif paused and node_id is not None and hasattr(self.window, "reveal_node"):
+                # A breakpoint inside a collapsed module or a fold: open it (issue 13).
+                self.window.reveal_node(node_id)
             self._mark_source_line(current, reveal=paused)
             if paused:
                 self.window.status_label.setText(f"Backward paused: {stepper.pause_reason}")
