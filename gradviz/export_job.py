@@ -213,10 +213,11 @@ def group_for_export(request, replica: GraphReplica, notes: list[str]) -> Groupi
             parts.append(f"{len(grouping.collapsed)} module(s) collapsed")
         if grouping.folds:
             biggest = max(grouping.folds, key=lambda f: len(f["nodes"]))
-            parts.append(f"{len(grouping.folds)} repeated run(s) folded (largest: {biggest['name']} × "
-                         f"{biggest['count']:,})")
+            shown = grouping.display.nodes.get(biggest["id"], {}).get("label", biggest["name"]).split("\n")[0]
+            parts.append(f"{len(grouping.folds)} repeated run(s) folded (largest: {shown})")
         if grouping.badges:
-            parts.append(f"{sum(len(b) for b in grouping.badges.values())} parameter(s) shown as badges")
+            count = len({b["id"] for listed in grouping.badges.values() for b in listed})
+            parts.append(f"{count} parameter(s) shown as badges")
         notes.append(f"drew the {total:,}-node graph as {drawn:,} nodes: {', '.join(parts)}"
                      " (--collapse none --fold off --params full draws every node)")
     return grouping

@@ -32,18 +32,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import networkx as nx
-import numpy as np
 
 from .graph_model import shape_text, short_name
+from .grouping_folds import MAX_BODY, MIN_FOLDED, PAGE_NODES, block_runs, chains, page_size, page_slice, repeats
+
+__all__ = ["AUTO_MAX_VISIBLE", "MAX_BODY", "MIN_FOLDED", "PAGE_NODES", "Grouping", "capped", "collapsed_set",
+           "group_graph", "module_classes", "module_depth", "module_paths"]
 
 # A graph with more drawn nodes than this opens collapsed to the deepest module depth that fits.
 AUTO_MAX_VISIBLE = 300
-# Longest loop body (in drawn nodes) a fold looks for.
-MAX_BODY = 8
-# A run folds when at least this many repetitions lie between its first and its last one.
-MIN_FOLDED = 3
-# An expanded fold shows this many of its drawn members at a time.
-PAGE_NODES = 120
 
 MODULE_PREFIX = "module:"
 FOLD_PREFIX = "fold:"
@@ -100,7 +97,7 @@ class Grouping:
         """``{"id", "name", "count", "nodes", "expanded"}`` for every folded run."""
         records = []
         for fold in self.folds:
-            record = {k: fold[k] for k in ("id", "name", "count", "body", "nodes", "expanded")}
+            record = {k: fold[k] for k in ("id", "name", "count", "body", "kind", "nodes", "expanded")}
             if positions is not None and fold["id"] in positions:
                 record["x"], record["y"] = (float(c) for c in positions[fold["id"]])
             records.append(record)
@@ -119,7 +116,7 @@ class Grouping:
         for fold in self.folds:
             index = fold["unit_of"].get(node_id)
             if index is not None:
-                return fold["id"], index // _page_size(fold["body"])
+                return fold["id"], index // page_size(fold["units"])
         return None
 
 
@@ -243,6 +240,7 @@ def _group(graph, root_id, collapsed, fold, params, expanded, expanded_params, c
 
     # 2. compact parameters: AccumulateGrad + leaf (+ TBackward0) -> a badge on the consumer
     badges: dict[str, list[dict]] = {}
+    in_badge: set[str] = set()
     if params == "compact":
         for node, attrs in nodes.items():
             if node in owner or node == root_id or not _is_accumulate(attrs):
@@ -273,9 +271,15 @@ def _group(graph, root_id, collapsed, fold, params, expanded, expanded_params, c
                 "nodes": part,
                 "shared": len(consumers) > 1,
             }
-            badges.setdefault(host, []).append(badge)
+            # A weight several ops share (an RNN's, every step) is a badge on each of them, and
+            # no edge runs from the other consumers to the first one's box.
+            for consumer in consumers:
+                listed = badges.setdefault(owner.get(consumer, consumer), [])
+                if badge not in listed:
+                    listed.append(badge)
             for member in part:
                 owner[member] = host
+                in_badge.add(member)
             members.setdefault(host, [host] if host in nodes else []).extend(part)
 
     # The graph of drawn units after steps 1-2 (plain dicts, in the graph's node order).
@@ -292,7 +296,7 @@ def _group(graph, root_id, collapsed, fold, params, expanded, expanded_params, c
         a = owner.get(u, u)
         for v in targets:
             b = owner.get(v, v)
-            if a != b:
+            if a != b and not (v in in_badge and u not in in_badge):
                 out_adj[a][b] = None
                 in_adj[b][a] = None
 
@@ -311,35 +315,64 @@ def _group(graph, root_id, collapsed, fold, params, expanded, expanded_params, c
     # 3. fold repetition
     folds: list[dict] = []
     fold_owner: dict[str, str] = {}
+
+    def with_private_branches(inner: list[str], period: int) -> tuple[list[str], int]:
+        """``inner`` with, after each repetition, the side branches only it uses (an
+        AccumulateGrad and its leaf: a weight each step makes), so they fold with it; the units
+        per repetition after that. Unchanged when the repetitions' branches differ."""
+        inside = set(inner)
+        copies: list[list[str]] = []
+        for j in range(0, len(inner), period):
+            copy = list(inner[j:j + period])
+            k = 0
+            while k < len(copy):
+                for child in out_adj[copy[k]]:
+                    if child not in inside and child not in fold_owner and signature(child) is None \
+                            and all(p in inside for p in in_adj[child]):
+                        inside.add(child)
+                        copy.append(child)
+                k += 1
+            copies.append(copy)
+        if len({len(c) for c in copies}) != 1:
+            return inner, period
+        return [u for c in copies for u in c], len(copies[0])
+
+    def add_fold(inner: list[str], period: int, copies: int, name: str, kind: str) -> None:
+        """Fold ``inner`` (the ``copies - 2`` middle repetitions, ``period`` units each)."""
+        fold_id = FOLD_PREFIX + inner[0]
+        body = period
+        inner, period = with_private_branches(inner, period)
+        record = {
+            "id": fold_id, "name": name, "count": copies - 2, "body": body, "units": period, "kind": kind,
+            "drawn": inner,
+            "nodes": [n for d in inner for n in members.get(d, [d])],
+            "unit_of": {n: i for i, d in enumerate(inner) for n in members.get(d, [d])},
+            "expanded": fold_id in expanded,
+        }
+        folds.append(record)
+        shown = page_slice(inner, period, expanded.get(fold_id)) if record["expanded"] else None
+        for i, drawn in enumerate(inner):
+            if shown is None:
+                fold_owner[drawn] = fold_id
+            elif i < shown[0]:
+                fold_owner[drawn] = fold_id + "@before"
+            elif i >= shown[1]:
+                fold_owner[drawn] = fold_id + "@after"
+        if shown is not None:
+            record["page"] = expanded.get(fold_id) or 0
+            record["pages"] = math.ceil(len(inner) / page_size(period))
+
     if fold:
-        for chain in _chains(order, out_adj, in_adj, root_id):
+        for chain in chains(order, out_adj, in_adj, root_id):
             names = [signature(d) for d in chain]
-            for start, period, copies in _repeats(names):
+            for start, period, copies in repeats(names):
                 body = chain[start:start + period]
                 inner = chain[start + period:start + period * (copies - 1)]
-                fold_id = FOLD_PREFIX + inner[0]
-                record = {
-                    "id": fold_id,
-                    "name": " → ".join(_display_name(signature(d)) for d in body),
-                    "count": copies - 2,
-                    "body": period,
-                    "drawn": inner,
-                    "nodes": [n for d in inner for n in members.get(d, [d])],
-                    "unit_of": {n: i for i, d in enumerate(inner) for n in members.get(d, [d])},
-                    "expanded": fold_id in expanded,
-                }
-                folds.append(record)
-                shown = _page(inner, period, expanded.get(fold_id)) if record["expanded"] else None
-                for i, drawn in enumerate(inner):
-                    if shown is None:
-                        fold_owner[drawn] = fold_id
-                    elif i < shown[0]:
-                        fold_owner[drawn] = fold_id + "@before"
-                    elif i >= shown[1]:
-                        fold_owner[drawn] = fold_id + "@after"
-                if shown is not None:
-                    record["page"] = expanded.get(fold_id) or 0
-                    record["pages"] = math.ceil(len(inner) / _page_size(period))
+                add_fold(inner, period, copies, " → ".join(_display_name(signature(d)) for d in body), "chain")
+        # An unrolled recurrence whose steps are not a chain (a GRU): repeated layers of ops.
+        for inner, per_copy, copies, layers in block_runs(order, out_adj, in_adj, signature, fold_owner):
+            name = " → ".join("+".join(_display_name(s) for s in layer) for layer in layers)
+            add_fold(inner, per_copy, copies, name, "block")
 
     # Build the display graph.
     display = nx.DiGraph(**graph.graph)
@@ -375,8 +408,8 @@ def _group(graph, root_id, collapsed, fold, params, expanded, expanded_params, c
             ids.insert(0, group)
     for u, v, data in graph.edges(data=True):
         a, b = group_of[u], group_of[v]
-        if a == b:
-            continue
+        if a == b or (v in in_badge and u not in in_badge):
+            continue  # inside a group, or into a parameter drawn as a badge on its consumer
         if a == u and b == v:
             display.add_edge(a, b, **data)
         elif not display.has_edge(a, b):
@@ -414,7 +447,7 @@ def _module_attrs(path: str, ids: list[str], nodes, classes) -> dict:
 def _fold_attrs(final: str, parts: list[str], folds: list[dict], members, nodes) -> dict:
     base, _, side = final.partition("@")
     record = next(f for f in folds if f["id"] == base)
-    period = record["body"]
+    period = record["units"]
     copies = len(parts) // period
     ids = [n for d in parts for n in members.get(d, [d])]
     where = {"before": " (before the page)", "after": " (after the page)"}.get(side, "")
@@ -422,7 +455,11 @@ def _fold_attrs(final: str, parts: list[str], folds: list[dict], members, nodes)
     shape = nodes[first].get("shape") if first in nodes else None
     module = nodes[first].get("module", "") if first in nodes else ""
     name = record["name"]
-    if period == 1:
+    if record.get("kind") == "block":  # "14-op block × 14", its first layers' ops below
+        ops = [re.sub(r"Backward\d+$", "", op) for op in name.split(" → ")]
+        title = f"{record['body']}-op block × {copies:,}"
+        where = f" · {' → '.join(ops[:3])}{' …' if len(ops) > 3 else ''}" + where
+    elif period == 1:
         title = f"{name} × {copies:,}"
     else:  # "[Tanh → Add → Mul] × 10": the body's ops without their "Backward0", so it fits a box
         title = "[" + " → ".join(re.sub(r"Backward\d+$", "", op) for op in name.split(" → ")) + f"] × {copies:,}"
@@ -432,83 +469,6 @@ def _fold_attrs(final: str, parts: list[str], folds: list[dict], members, nodes)
         "module": module, "source": None, "obj": None, "members": ids, "count": copies,
         "fold": base, "body": period,
     }
-
-
-def _page_size(period: int) -> int:
-    return max(1, PAGE_NODES // period) * period
-
-
-def _page(inner: list[str], period: int, page: int | None) -> tuple[int, int]:
-    """The slice of ``inner`` an expanded fold shows at ``page`` (whole body copies)."""
-    size = _page_size(period)
-    pages = max(1, math.ceil(len(inner) / size))
-    page = min(max(0, page or 0), pages - 1)
-    return page * size, min(len(inner), (page + 1) * size)
-
-
-def _chains(order, out_adj, in_adj, root_id) -> list[list[str]]:
-    """Maximal paths a -> b -> c ... where each link is the only way out of the one and in to the next."""
-    def linked(a: str) -> str | None:
-        outs = out_adj[a]
-        if len(outs) != 1:
-            return None
-        (b,) = outs
-        return b if len(in_adj[b]) == 1 else None
-
-    chains = []
-    visited: set[str] = set()
-    for start in order:
-        if start in visited:
-            continue
-        ins = in_adj[start]
-        if len(ins) == 1:
-            (p,) = ins
-            if linked(p) == start and p not in visited:
-                continue  # not the head of its chain; reached from the head
-        chain = [start]
-        visited.add(start)
-        nxt = linked(start)
-        while nxt is not None and nxt not in visited:
-            chain.append(nxt)
-            visited.add(nxt)
-            nxt = linked(nxt)
-        if len(chain) > MIN_FOLDED + 1:
-            chains.append(chain)
-    return chains
-
-
-def _repeats(names: list) -> list[tuple[int, int, int]]:
-    """``(start, period, copies)`` of the runs to fold in one chain's names, left to right, not
-    overlapping: ``copies`` repetitions of ``names[start:start+period]`` with ``copies - 2 >=
-    MIN_FOLDED``. The period covering the most nodes wins; ties go to the shorter body."""
-    n = len(names)
-    codes_of: dict = {None: -1}  # signatures as small ints (None never repeats)
-    codes = np.fromiter((codes_of.setdefault(a, len(codes_of)) for a in names), dtype=np.int64, count=n)
-    positions = np.arange(n)
-    # runs[p][i]: how many j >= i in a row have names[j] == names[j + p] (None never matches);
-    # vectorised (a 100,000-op chain): the distance from i to the next mismatch.
-    runs = {}
-    for p in range(1, min(MAX_BODY, n // (MIN_FOLDED + 2)) + 1):
-        match = np.zeros(n, dtype=bool)
-        match[: n - p] = (codes[: n - p] == codes[p:]) & (codes[: n - p] >= 0)
-        next_miss = np.where(match, n, positions)
-        next_miss = np.minimum.accumulate(next_miss[::-1])[::-1]
-        runs[p] = (next_miss - positions).tolist()
-    found = []
-    i = 0
-    while i < n:
-        best = None
-        for p, run in runs.items():
-            copies = (run[i] + p) // p
-            if copies - 2 >= MIN_FOLDED and (best is None or copies * p > best[1] * best[0]):
-                best = (p, copies)
-        if best is None:
-            i += 1
-            continue
-        p, copies = best
-        found.append((i, p, copies))
-        i += p * copies
-    return found
 
 
 # ---- module classes (read where the script ran: the kernel) ---------------------------------------

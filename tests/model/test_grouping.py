@@ -167,6 +167,27 @@ def test_a_repeated_three_op_body_folds_as_body_times_k():
     check_covers_every_node(grouping, model.graph)
 
 
+@pytest.mark.parametrize("params", ["full", "compact"])
+def test_a_gru_over_16_steps_folds_its_middle_steps_as_one_block(params):
+    torch.manual_seed(0)
+    gru = nn.GRU(8, 16)
+    out, _ = gru(torch.randn(16, 1, 8))
+    loss = out.sum()
+    model = model_graph({"gru": gru, "loss": loss}, loss)
+    grouping = group_graph(model.graph, model.root_id, params=params)
+    (fold,) = grouping.folds
+    # Every step's output also feeds the StackBackward0: not a chain, a repeated block of 14 ops
+    # (the 15 steps after the first cut at the stack; the first and last stay drawn).
+    assert fold["kind"] == "block" and fold["body"] == 14 and fold["count"] == 13
+    assert len(fold["nodes"]) == 13 * 14
+    names = {model.graph.nodes[n]["name"] for n in fold["nodes"]}
+    assert {"AddmmBackward0", "SigmoidBackward0", "TanhBackward0", "UnsafeSplitBackward0"} <= names
+    assert grouping.display.nodes[fold["id"]]["label"].startswith("14-op block × 13\n")
+    assert grouping.visible_count() < len(model.graph) / 3
+    assert nx.is_directed_acyclic_graph(grouping.display)
+    check_covers_every_node(grouping, model.graph)
+
+
 def test_short_runs_and_fan_out_do_not_fold():
     x = torch.ones(3, requires_grad=True)
     mid = x
@@ -246,7 +267,7 @@ def test_compact_parameters_become_badges_on_their_consumer(mlp):
     assert all(again.group_of[n] == n for n in weight["nodes"])
 
 
-def test_compact_parameters_let_a_chain_with_weights_fold():
+def test_a_chain_with_a_weight_each_step_folds_with_its_weights():
     x = torch.ones(4, requires_grad=True)
     h = x
     for _ in range(20):
@@ -254,12 +275,16 @@ def test_compact_parameters_let_a_chain_with_weights_fold():
         h = torch.sin(h * w)
     loss = h.sum()
     model = model_graph({"x": x, "loss": loss}, loss)
-    assert group_graph(model.graph, model.root_id).folds == []  # each Mul has a weight branch
-    grouping = group_graph(model.graph, model.root_id, params="compact")
-    (fold,) = grouping.folds
-    assert fold["count"] == 18 and fold["body"] == 2
-    assert len(fold["nodes"]) == 18 * (2 + 2)  # Sin, Mul and the Mul's weight (AccumulateGrad + leaf)
-    check_covers_every_node(grouping, model.graph)
+    for params in ("full", "compact"):
+        grouping = group_graph(model.graph, model.root_id, params=params)
+        (fold,) = grouping.folds
+        assert fold["count"] == 18 and fold["body"] == 2
+        # Sin, Mul and the Mul's own weight (AccumulateGrad + leaf) fold together
+        assert len(fold["nodes"]) == 18 * (2 + 2)
+        check_covers_every_node(grouping, model.graph)
+        # Sum, the first and last repetition (each with its weight drawn, or as a badge), the
+        # fold, and x (drawn, or a badge)
+        assert grouping.visible_count() == (1 + 4 + 1 + 4 + 2 if params == "full" else 1 + 2 + 1 + 2)
 
 
 # ---- the JSON document -----------------------------------------------------------------------------
