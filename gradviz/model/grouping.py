@@ -300,9 +300,17 @@ def _group(graph, root_id, collapsed, fold, params, expanded, expanded_params, c
                 out_adj[a][b] = None
                 in_adj[b][a] = None
 
+    signatures: dict[str, tuple | None] = {}
+
     def signature(drawn: str) -> tuple | None:
         """What must repeat for a fold: the op's name within one module (a fold never crosses a
         module's boundary, so module boxes stay whole); a collapsed module by its class."""
+        known = signatures.get(drawn, False)
+        if known is False:
+            known = signatures[drawn] = _signature(drawn)
+        return known
+
+    def _signature(drawn: str) -> tuple | None:
         if drawn.startswith(MODULE_PREFIX):
             path = drawn[len(MODULE_PREFIX):]
             cls = classes.get(path)
