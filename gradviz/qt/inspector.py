@@ -80,6 +80,8 @@ class Inspector(QWidget):
     """Shows the selected node; ``source_requested(lineno)`` when its source link is clicked."""
 
     source_requested = Signal(int)
+    # "Expand" on a collapsed module, a fold or a parameter badge: the drawn id or the badge id.
+    expand_requested = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -173,8 +175,19 @@ class Inspector(QWidget):
             else:
                 rows.append((".grad", "None (run backward to fill it)" if obj.requires_grad else "None"))
         elif kind == "module":
-            rows.append(("nodes inside", str(data.get("count", 0))))
-            rows.append(("", "Double-click the node to expand the module."))
+            rows.append(("class", html.escape(str(data.get("class") or "?"))))
+            rows.append(("parameters", f"{data.get('params', 0):,}"))
+            rows.append(("nodes inside", f"{data.get('count', 0):,}"))
+            rows.append(("", f"<a href='expand:{html.escape(node_id or '')}'>Expand</a> (or double-click the node)"))
+        elif kind == "fold":
+            rows.append(("repetitions", f"{data.get('count', 0):,} of {html.escape(data.get('name', ''))}"))
+            rows.append(("nodes folded", f"{len(data.get('members') or ()):,}"))
+            rows.append(("", f"<a href='expand:{html.escape(node_id or '')}'>Expand</a> a page at a time "
+                             "(or double-click the node)"))
+        for badge in data.get("badges") or ():
+            rows.append(("parameter", f"{html.escape(str(badge.get('name')))} {shape_text(badge.get('shape'))}"
+                         f"{' (shared)' if badge.get('shared') else ''} — "
+                         f"<a href='expand:{html.escape(badge['id'])}'>draw in full</a>"))
         if data.get("module"):
             rows.append(("module", html.escape(data["module"])))
         source = data.get("source")
@@ -237,3 +250,5 @@ class Inspector(QWidget):
         text = url.toString()
         if text.startswith("line:"):
             self.source_requested.emit(int(text[5:]))
+        elif text.startswith("expand:"):
+            self.expand_requested.emit(text[len("expand:"):])

@@ -410,6 +410,7 @@ class MainWindow(QMainWindow):
         self.variables.root_changed.connect(self._on_root_changed)
         self.layout_selector.currentTextChanged.connect(self._on_layout_changed)
         self.inspector.source_requested.connect(self.editor.go_to_line)
+        self.inspector.expand_requested.connect(self.expand_drawn)
         self.find_field.textChanged.connect(self._on_find_text)
         self.find_field.returnPressed.connect(self.find_next)
         self.editor.textChanged.connect(self._on_text_changed)
@@ -1028,6 +1029,15 @@ class MainWindow(QMainWindow):
             self.collapsed = {p for p in (self.collapsed or ()) if not (module == p or module.startswith(p + "."))}
         self.relayout()
         return True
+
+    def expand_drawn(self, drawn_id: str) -> None:
+        """Expand a collapsed module, a fold, or a parameter badge (``param:...``) by its id."""
+        if drawn_id.startswith("param:"):
+            self.expand_param(drawn_id)
+        elif drawn_id.startswith("module:"):
+            self.expand_module(drawn_id[len("module:"):])
+        elif drawn_id.startswith("fold:"):
+            self.expand_fold(drawn_id)
 
     def _on_node_activated(self, node_id: str) -> None:
         data = self.scene.node_data(node_id) if self.scene else None

@@ -174,3 +174,16 @@ def test_stepping_shows_progress_inside_a_fold(qtbot):
     stepper.continue_()
     scene.apply_step_state(stepper)
     assert fold.state_badge == "18/18 nodes done" and fold.state_fill == scene.theme.state_done
+
+
+def test_the_inspector_describes_a_fold_and_expands_it(qtbot, window):
+    from PySide6.QtCore import QUrl
+
+    run_and_wait(qtbot, window, CHAIN)
+    (fold_id,) = [n for n, item in window.scene.items_by_id.items() if item.kind == "fold"]
+    window.scene.select_node(fold_id)
+    text = window.inspector.text()
+    assert "repetitions" in text and "998 of MulBackward0" in text and "Expand" in text
+    window.inspector._on_anchor(QUrl("expand:" + fold_id))  # the "Expand" link
+    wait_idle(qtbot, window)
+    assert window.expanded_folds == {fold_id: 0}
