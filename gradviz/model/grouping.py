@@ -114,6 +114,9 @@ class Grouping:
     def fold_page_of(self, node_id: str) -> tuple[str, int] | None:
         """``(fold id, page)`` of the expanded-fold page that shows ``node_id``, if a fold holds it."""
         for fold in self.folds:
+            if "unit_of" not in fold:
+                inner, members = fold["unit_members"]
+                fold["unit_of"] = {n: i for i, d in enumerate(inner) for n in members.get(d, (d,))}
             index = fold["unit_of"].get(node_id)
             if index is not None:
                 return fold["id"], index // page_size(fold["units"])
@@ -223,7 +226,7 @@ def _is_accumulate(attrs: Mapping) -> bool:
 
 
 def _group(graph, root_id, collapsed, fold, params, expanded, expanded_params, classes) -> Grouping:
-    nodes = graph.nodes
+    nodes = graph._node  # plain dicts, not networkx's views: this runs on 100,000-node graphs
     succ = graph._succ  # plain dicts: this runs on 100,000-node graphs
     pred = graph._pred
     owner: dict[str, str] = {}
@@ -231,8 +234,8 @@ def _group(graph, root_id, collapsed, fold, params, expanded, expanded_params, c
 
     # 1. collapse modules
     if collapsed:
-        for node, module in graph.nodes(data="module"):
-            group = _owner_in(module, collapsed)
+        for node, attrs in nodes.items():
+            group = _owner_in(attrs.get("module"), collapsed)
             if group is not None:
                 drawn = MODULE_PREFIX + group
                 owner[node] = drawn
@@ -283,22 +286,25 @@ def _group(graph, root_id, collapsed, fold, params, expanded, expanded_params, c
             members.setdefault(host, [host] if host in nodes else []).extend(part)
 
     # The graph of drawn units after steps 1-2 (plain dicts, in the graph's node order).
-    order: list[str] = []
-    seen: set[str] = set()
-    for node in nodes:
-        drawn = owner.get(node, node)
-        if drawn not in seen:
-            seen.add(drawn)
-            order.append(drawn)
-    out_adj: dict[str, dict[str, None]] = {d: {} for d in order}
-    in_adj: dict[str, dict[str, None]] = {d: {} for d in order}
-    for u, targets in succ.items():
-        a = owner.get(u, u)
-        for v in targets:
-            b = owner.get(v, v)
-            if a != b and not (v in in_badge and u not in in_badge):
-                out_adj[a][b] = None
-                in_adj[b][a] = None
+    if not owner:  # nothing collapsed or compacted: the units are the nodes, their edges the graph's
+        order, out_adj, in_adj = list(nodes), succ, pred
+    else:
+        order = []
+        seen: set[str] = set()
+        for node in nodes:
+            drawn = owner.get(node, node)
+            if drawn not in seen:
+                seen.add(drawn)
+                order.append(drawn)
+        out_adj = {d: {} for d in order}
+        in_adj = {d: {} for d in order}
+        for u, targets in succ.items():
+            a = owner.get(u, u)
+            for v in targets:
+                b = owner.get(v, v)
+                if a != b and not (v in in_badge and u not in in_badge):
+                    out_adj[a][b] = None
+                    in_adj[b][a] = None
 
     signatures: dict[str, tuple | None] = {}
 
@@ -351,10 +357,11 @@ def _group(graph, root_id, collapsed, fold, params, expanded, expanded_params, c
         body = period
         inner, period = with_private_branches(inner, period)
         record = {
-            "id": fold_id, "name": name, "count": copies - 2, "body": body, "units": period, "kind": kind,
+            "id": fold_id, "name": name, "count": copies - 2, "body": body, "kind": kind,
             "drawn": inner,
-            "nodes": [n for d in inner for n in members.get(d, [d])],
-            "unit_of": {n: i for i, d in enumerate(inner) for n in members.get(d, [d])},
+            "nodes": [n for d in inner for n in members.get(d, (d,))] if members else list(inner),
+            "units": period,
+            "unit_members": (inner, members),  # fold_page_of builds its index from these when asked
             "expanded": fold_id in expanded,
         }
         folds.append(record)
@@ -414,15 +421,17 @@ def _group(graph, root_id, collapsed, fold, params, expanded, expanded_params, c
     for group, ids in final_members.items():
         if group in nodes:
             ids.insert(0, group)
-    for u, v, data in graph.edges(data=True):
-        a, b = group_of[u], group_of[v]
-        if a == b or (v in in_badge and u not in in_badge):
-            continue  # inside a group, or into a parameter drawn as a badge on its consumer
-        if a == u and b == v:
-            display.add_edge(a, b, **data)
-        elif not display.has_edge(a, b):
-            display.add_edge(a, b, input_index=data.get("input_index", 0), grouped=True,
-                             **({"constant": True} if data.get("constant") else {}))
+    for u, targets in succ.items():
+        a = group_of[u]
+        for v, data in targets.items():
+            b = group_of[v]
+            if a == b or (v in in_badge and u not in in_badge):
+                continue  # inside a group, or into a parameter drawn as a badge on its consumer
+            if a == u and b == v:
+                display.add_edge(a, b, **data)
+            elif not display.has_edge(a, b):
+                display.add_edge(a, b, input_index=data.get("input_index", 0), grouped=True,
+                                 **({"constant": True} if data.get("constant") else {}))
     return Grouping(graph, display, group_of, final_members, frozenset(collapsed), folds, badges, classes)
 
 

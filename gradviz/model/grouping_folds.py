@@ -40,7 +40,7 @@ def block_runs(order, out_adj, in_adj, signature, taken):
     ``taken``: units already folded (as chains); ``signature(unit)``: what must repeat (None: the
     unit never folds and ends a region).
     """
-    rank = {u: i for i, u in enumerate(order)}
+    rank = None
     candidates = {u for u in order if u not in taken and signature(u) is not None
                   and len(out_adj[u]) + len(in_adj[u]) < HUB_DEGREE}
     found = []
@@ -51,6 +51,8 @@ def block_runs(order, out_adj, in_adj, signature, taken):
         region = _region(start, candidates, out_adj, in_adj, seen)
         if len(region) < 2 * (MIN_FOLDED + 2):
             continue
+        if rank is None:
+            rank = {u: i for i, u in enumerate(order)}
         layers = _layers(region, rank, out_adj, in_adj)
         keys = [tuple(sorted(signature(u) for u in layer)) for layer in layers]
         for first, period, copies in repeats(keys, MAX_BLOCK_LAYERS):
