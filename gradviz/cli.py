@@ -178,9 +178,10 @@ def build_export_parser() -> argparse.ArgumentParser:
                         "Default auto: nothing, unless more than 300 nodes would be drawn; then the "
                         "deepest depth that fits")
     parser.add_argument("--fold", choices=("on", "off"), default="on",
-                        help="fold a chain of repeated ops (or of a repeated several-op loop body) into "
-                        "one node 'MulBackward0 × 19,998' between its first and last repetition "
-                        "(default on)")
+                        help="fold repetition into one node between its first and last repetition: a "
+                        "chain of repeated ops ('MulBackward0 × 19,998'), a repeated loop body of up to "
+                        "8 ops, or the repeated steps of an unrolled recurrence such as a GRU "
+                        "('14-op block × 13') (default on)")
     parser.add_argument("--params", choices=("full", "compact"), default="full",
                         help="compact: draw each AccumulateGrad and its leaf (a parameter) as a badge "
                         "on the op that uses it, with the name and shape; full: as nodes (default)")
