@@ -34,7 +34,16 @@ from dataclasses import dataclass, field
 import networkx as nx
 
 from .graph_model import shape_text, short_name
-from .grouping_folds import MAX_BODY, MIN_FOLDED, PAGE_NODES, block_runs, chains, page_size, page_slice, repeats
+from .grouping_folds import (
+    MAX_BODY,
+    MIN_FOLDED,
+    PAGE_NODES,
+    block_runs,
+    chains,
+    page_size,
+    page_slice,
+    repeats,
+)
 
 __all__ = ["AUTO_MAX_VISIBLE", "MAX_BODY", "MIN_FOLDED", "PAGE_NODES", "Grouping", "capped", "collapsed_set",
            "group_graph", "module_classes", "module_depth", "module_paths"]
