@@ -5,8 +5,8 @@ import pytest
 
 import engine as torch
 from gradviz.export_job import grouped_document
-from gradviz.model.export import to_json, validate_graph_json
 from gradviz.kernel.graph_builder import GraphModel, attach_variable_names, tensor_names
+from gradviz.model.export import to_json, validate_graph_json
 from gradviz.model.grouping import (
     AUTO_MAX_VISIBLE,
     PAGE_NODES,

@@ -7,9 +7,9 @@ from PySide6.QtCore import QSettings, Qt
 
 import engine as torch
 from gradviz.kernel.graph_builder import GraphModel
+from gradviz.kernel.stepper import Stepper
 from gradviz.model.grouping import PAGE_NODES, group_graph
 from gradviz.model.layout import compute_layout
-from gradviz.kernel.stepper import Stepper
 from gradviz.qt.graph_scene import GraphScene
 from gradviz.qt.main_window import MainWindow
 

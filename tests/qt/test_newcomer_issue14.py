@@ -496,7 +496,7 @@ def test_switching_layout_refits_the_graph(qtbot, window):
 
 
 def test_fit_on_a_wide_graph_says_names_are_hidden(qtbot, window):
-    window.fold_repeats = False  # folded, the 24 repeated parts would be a narrow picture (issue 13)
+    window.workspace.set_fold(False)  # folded, the 24 repeated parts would be a narrow picture (issue 13)
     run_and_wait(qtbot, window, WIDE)
     window.findChild(type(window.action_fit), "actionFit").trigger()
     qtbot.wait(100)
