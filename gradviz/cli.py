@@ -55,6 +55,9 @@ class ExportRequest:
     theme: str = "light"
     timeout: float = 60.0
     backend: str | None = None  # None: the script's directive, else engine
+    collapse: str | int = "auto"  # "auto" | "none" | "all" | depth (gradviz/model/grouping.py)
+    fold: bool = True
+    params: str = "full"  # "full" | "compact"
 
 
 # ---- argument parsing --------------------------------------------------------------------------
@@ -78,6 +81,18 @@ def _timeout_arg(text: str) -> float:
     if not seconds > 0:
         raise argparse.ArgumentTypeError(f"the timeout must be > 0 seconds, got {text}")
     return seconds
+
+
+def _collapse_arg(text: str) -> str | int:
+    if text in ("auto", "none", "all"):
+        return text
+    try:
+        depth = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected auto, none, all or a module depth, got {text!r}") from None
+    if depth < 1:
+        raise argparse.ArgumentTypeError(f"the module depth must be >= 1, got {depth}")
+    return depth
 
 
 def _scale_arg(text: str) -> float:
@@ -127,8 +142,10 @@ def build_export_parser() -> argparse.ArgumentParser:
         "WARNING: this executes the script (in a separate process, with `torch` bound to gradviz's "
         "engine); export only code you trust. No display is needed.",
         epilog="Formats by extension: .png (raster), .svg and .pdf (vector, node names as text), "
-        ".dot (Graphviz), .json (see 'Graph JSON format' in README.md). A picture of a long chain is "
-        "folded into columns. Exit status: 0 written, 1 the export failed (the script raised, ran "
+        ".dot (Graphviz), .json (see 'Graph JSON format' in README.md). Collapsing and folding change "
+        "the picture, never the data: JSON lists every node and edge (a grouped node gets its group's "
+        "position) and records the modules and folded runs. A picture still far taller than wide is "
+        "set in columns. Exit status: 0 written, 1 the export failed (the script raised, ran "
         "past --timeout, made no autograd graph, or OUT cannot be written), 2 bad arguments; "
         "nothing is written on failure.",
     )
@@ -154,6 +171,20 @@ def build_export_parser() -> argparse.ArgumentParser:
                         "'torch' (the real PyTorch, which must be installed; the graph, the gradients and "
                         "the order of --steps are PyTorch's own). Default: the script's first-line "
                         "directive '# gradviz: backend=torch', else engine")
+    parser.add_argument("--collapse", type=_collapse_arg, default="auto", metavar="auto|none|all|DEPTH",
+                        help="draw nn.Module calls as one node each ('blocks.0 · Block', its parameter "
+                        "count and output shape): 'all' the top-level modules, DEPTH the modules that many "
+                        "levels deep (1 = all, 2 = blocks.0 inside an open blocks), 'none' nothing. "
+                        "Default auto: nothing, unless more than 300 nodes would be drawn; then the "
+                        "deepest depth that fits")
+    parser.add_argument("--fold", choices=("on", "off"), default="on",
+                        help="fold repetition into one node between its first and last repetition: a "
+                        "chain of repeated ops ('MulBackward0 × 19,998'), a repeated loop body of up to "
+                        "8 ops, or the repeated steps of an unrolled recurrence such as a GRU "
+                        "('14-op block × 13') (default on)")
+    parser.add_argument("--params", choices=("full", "compact"), default="full",
+                        help="compact: draw each AccumulateGrad and its leaf (a parameter) as a badge "
+                        "on the op that uses it, with the name and shape; full: as nodes (default)")
     parser.add_argument("--timeout", type=_timeout_arg, default=60.0, metavar="SECONDS",
                         help="stop the script (and write nothing, exit 1) after this many seconds "
                         "(default 60)")
@@ -174,7 +205,7 @@ def parse_export_args(argv: list[str]) -> ExportRequest:
     if not script.is_file():
         raise _usage_error(f"no such script: {script}")
     return ExportRequest(script, output, fmt, args.root, args.steps, args.layout, args.scale, args.theme,
-                         args.timeout, args.backend)
+                         args.timeout, args.backend, args.collapse, args.fold == "on", args.params)
 
 
 # ---- the export pipeline (gradviz/export_job.py: the script runs in a kernel process) ----------

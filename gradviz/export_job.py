@@ -6,9 +6,10 @@
    engine); under torch the graph, the gradients and the order of the steps are PyTorch's own;
 3. the root is picked, backward steps run in the kernel if asked, and the kernel sends the graph
    document (the JSON schema) and the graph's topology;
-4. the layout is computed here on a replica of the kernel's graph (identical to the in-process
-   layout), a layout too big for its method falls back to the layered one, and a picture far
-   taller than wide is folded into columns;
+4. the replica of the kernel's graph is grouped for drawing (``--collapse``, ``--fold``,
+   ``--params``: gradviz/model/grouping.py), the drawn graph is laid out here (a layout too big for
+   its method falls back to the layered one), and a picture still far taller than wide is set in
+   columns; JSON and DOT still list every node, each at its drawn group's position;
 5. the file is written next to the output and renamed into place, so a failure writes nothing.
 
 This process never executes user code and touches no tensor; images still import the Qt scene.
@@ -26,6 +27,7 @@ from pathlib import Path
 from gradviz.kernel import KernelClient, KernelRequestError
 from gradviz.kernel.backends import choose_backend, torch_installed
 from gradviz.kernel.replica import GraphReplica, StepSnapshot, with_positions
+from gradviz.model.grouping import Grouping, group_graph
 
 IMAGE_FORMATS = ("png", "svg", "pdf")
 
@@ -42,7 +44,9 @@ class ExportBuild:
     root_name: str
     steps_ran: int | None = None
     notes: list[str] = field(default_factory=list)
-    display: object = None  # the graph as drawn (modules collapsed), when the app exports its view
+    grouping: Grouping | None = None  # what is drawn; positions are the drawn nodes'
+    # The app's drawn graph when it is not ``grouping.display`` itself (capped at MAX_DRAWN nodes).
+    display: object = None
 
 
 # ---- the output ----------------------------------------------------------------------------------
@@ -174,7 +178,8 @@ def run_in_kernel(request, usage_error) -> tuple[dict, StepSnapshot | None, str,
                 steps_ran = len(moved["steps"])
                 if wanted is not None and steps_ran < wanted:
                     notes.append(f"backward has {steps_ran} steps; ran all of them (--steps asked for {wanted})")
-            answer = kernel.graph(root_name, timeout=_remaining(deadline))
+            # Only JSON writes the kernel's document; leaving it out saves seconds on huge graphs.
+            answer = kernel.graph(root_name, timeout=_remaining(deadline), document=request.fmt == "json")
             if request.steps is not None and request.fmt in IMAGE_FORMATS:
                 snapshot = StepSnapshot(kernel.step_state())
         except KernelRequestError as failed:
@@ -188,22 +193,57 @@ def run_in_kernel(request, usage_error) -> tuple[dict, StepSnapshot | None, str,
 
 
 # ---- layout and writing ---------------------------------------------------------------------------
-def lay_out(replica: GraphReplica, method: str, notes: list[str]):
+def lay_out(graph, method: str, notes: list[str]):
     from gradviz.model.layout import MAX_NODES, LayoutTooLarge, compute_layout
 
     try:
-        return compute_layout(replica.graph, method)
+        return compute_layout(graph, method)
     except LayoutTooLarge:
         notes.append(f"the {method} layout is limited to {MAX_NODES[method]:,} nodes (this graph has "
-                     f"{replica.graph.number_of_nodes():,}); used the layered layout instead")
-        return compute_layout(replica.graph, "layered")
+                     f"{graph.number_of_nodes():,} to draw); used the layered layout instead")
+        return compute_layout(graph, "layered")
+
+
+def group_for_export(request, replica: GraphReplica, notes: list[str]) -> Grouping:
+    """The drawn graph for ``--collapse/--fold/--params``, with a note when it differs from the graph."""
+    grouping = group_graph(replica.graph, replica.root_id, collapse=getattr(request, "collapse", "auto"),
+                           fold=getattr(request, "fold", True), params=getattr(request, "params", "full"))
+    total, drawn = replica.graph.number_of_nodes(), grouping.visible_count()
+    if drawn != total:
+        parts = []
+        if grouping.collapsed:
+            parts.append(f"{len(grouping.collapsed)} module(s) collapsed")
+        if grouping.folds:
+            biggest = max(grouping.folds, key=lambda f: len(f["nodes"]))
+            shown = grouping.display.nodes.get(biggest["id"], {}).get("label", biggest["name"]).split("\n")[0]
+            parts.append(f"{len(grouping.folds)} repeated run(s) folded (largest: {shown})")
+        if grouping.badges:
+            count = len({b["id"] for listed in grouping.badges.values() for b in listed})
+            parts.append(f"{count} parameter(s) shown as badges")
+        notes.append(f"drew the {total:,}-node graph as {drawn:,} nodes: {', '.join(parts)}"
+                     " (--collapse none --fold off --params full draws every node)")
+    return grouping
 
 
 def build_export(request, usage_error) -> ExportBuild:
     answer, snapshot, root_name, steps_ran, notes = run_in_kernel(request, usage_error)
     replica = GraphReplica(answer)
-    positions = lay_out(replica, request.layout, notes)
-    return ExportBuild(replica, positions, snapshot, root_name, steps_ran, notes)
+    grouping = group_for_export(request, replica, notes)
+    positions = lay_out(grouping.display, request.layout, notes)
+    return ExportBuild(replica, positions, snapshot, root_name, steps_ran, notes, grouping)
+
+
+def grouped_document(document: dict, grouping: Grouping, positions) -> dict:
+    """The kernel's document with every node at its drawn group's position, each node's ``group``
+    (null when drawn as itself), and the ``modules`` and ``folds`` records."""
+    doc = with_positions(document, grouping.node_positions(positions))
+    group_of = grouping.group_of
+    for node in doc["nodes"]:
+        drawn = group_of.get(node["id"], node["id"])
+        node["group"] = None if drawn == node["id"] else drawn
+    doc["modules"] = grouping.module_records(positions)
+    doc["folds"] = grouping.fold_records(positions)
+    return doc
 
 
 def _ensure_qt_app():
@@ -223,25 +263,30 @@ def write_build(request, build: ExportBuild, path: Path) -> str:
     from gradviz.model.export import to_dot
 
     replica = build.replica
+    grouping = build.grouping
     if request.fmt == "json":
-        doc = with_positions(replica.document, build.positions)
+        doc = (grouped_document(replica.document, grouping, build.positions) if grouping is not None
+               else with_positions(replica.document, build.positions))
         path.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
         return ""
     if request.fmt == "dot":
-        path.write_text(to_dot(replica, build.positions, edges=replica.edges), encoding="utf-8")
+        positions = grouping.node_positions(build.positions) if grouping is not None else build.positions
+        path.write_text(to_dot(replica, positions, edges=replica.edges), encoding="utf-8")
         return ""
     _ensure_qt_app()
     from gradviz.model.fold import fold_tall
     from gradviz.qt.graph_scene import SLOT_X, SLOT_Y, GraphScene
     from gradviz.qt.render import render_scene
 
-    # The app exports the picture as it is on screen (its own positions, maybe a visible region).
-    fold = getattr(request, "fold", True)
-    positions, columns = fold_tall(build.positions, (SLOT_X, SLOT_Y)) if fold else (build.positions, 1)
+    # The app exports the picture as it is on screen (its own positions, maybe a visible region):
+    # ``request.columns`` False. (``request.fold`` is --fold, the folding of repeated ops.)
+    in_columns = getattr(request, "columns", True)
+    positions, columns = fold_tall(build.positions, (SLOT_X, SLOT_Y)) if in_columns else (build.positions, 1)
     if columns > 1:
         build.notes.append(f"the graph is a long chain; the picture shows it in {columns} columns "
                            "(read them left to right)")
-    scene = GraphScene(replica, positions, theme=request.theme, display=build.display)
+    display = build.display if build.display is not None else grouping.display if grouping is not None else None
+    scene = GraphScene(replica, positions, theme=request.theme, display=display)
     if build.snapshot is not None:
         scene.apply_step_state(build.snapshot)
     background = "transparent" if getattr(request, "transparent", False) else "theme"

@@ -248,8 +248,12 @@ class KernelClient:
         with self._lock:
             return self._result(self._request(op, args, timeout))
 
-    def graph(self, root: str, max_nodes: int | None = None, timeout: float | None = None) -> dict:
-        """``{"document": graph document, "topology": ...}`` for the graph of variable ``root``."""
+    def graph(self, root: str, max_nodes: int | None = None, timeout: float | None = None,
+              document: bool = True) -> dict:
+        """``{"document": graph document, "topology": ...}`` for the graph of variable ``root``
+        (``document=False``: the topology alone, ``"document": None``)."""
+        if not document:
+            return self._call("graph", timeout, root=root, max_nodes=max_nodes, document=False)
         return self._call("graph", timeout, root=root, max_nodes=max_nodes)
 
     def node_details(self, node_id: str) -> dict:

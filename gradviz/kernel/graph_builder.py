@@ -77,6 +77,9 @@ class GraphModel(_GraphData):
 
 
 
+_short_names: dict[str, str] = {}
+
+
 class _Builder:
     """Breadth-first walk that assigns ids ``n0, n1, ...`` in discovery order (deterministic)."""
 
@@ -100,21 +103,26 @@ class _Builder:
         return node_id
 
     def add_node(self, node: Node) -> str:
-        node_id = self._new_id("n")
+        node_id = f"n{self.count}"
+        self.count += 1
         self.ids[id(node)] = node_id
         name = node.name()
-        self.graph.add_node(
-            node_id,
-            kind="grad_fn",
-            name=name,
-            label=short_name(name),
-            shape=None,
-            dtype=None,
-            module=getattr(node, "module", "") or "",
-            source=getattr(node, "source", None),
-            obj=node,
-            variable=None,
-        )
+        # Straight into networkx's adjacency dicts (what DiGraph.add_node does for a new node,
+        # without its per-call checks): this runs once per node of a 100,000-node graph.
+        graph = self.graph
+        graph._node[node_id] = {
+            "kind": "grad_fn",
+            "name": name,
+            "label": _short_names.get(name) or _short_names.setdefault(name, short_name(name)),
+            "shape": None,
+            "dtype": None,
+            "module": getattr(node, "module", "") or "",
+            "source": getattr(node, "source", None),
+            "obj": node,
+            "variable": None,
+        }
+        graph._succ[node_id] = {}
+        graph._pred[node_id] = {}
         self.queue.append(node)
         return node_id
 
@@ -139,6 +147,7 @@ class _Builder:
 
     def walk(self, root: Node) -> None:
         graph = self.graph
+        succ, pred = graph._succ, graph._pred
         queue = self.queue
         while queue:
             node = queue.popleft()
@@ -169,11 +178,12 @@ class _Builder:
                     child_id = self.add_node(child)
                 if in_meta is not None and index < len(in_meta) and _output_nr == 0:
                     self.out_meta.setdefault(child_id, in_meta[index])
-                if graph.has_edge(node_id, child_id):
+                out = succ[node_id]
+                if child_id in out:
                     # y * y: both inputs come from one node; a DiGraph keeps one edge, so remember both.
-                    graph.edges[node_id, child_id]["input_indices"] += (index,)
-                else:
-                    graph.add_edge(node_id, child_id, input_index=index, input_indices=(index,))
+                    out[child_id]["input_indices"] += (index,)
+                else:  # DiGraph.add_edge between two existing nodes, without its checks
+                    out[child_id] = pred[child_id][node_id] = {"input_index": index, "input_indices": (index,)}
 
     def _maybe_constant(self, node: Node, node_id: str, index: int) -> None:
         """Show an input that needs no gradient when the op saved it (we can show its value)."""

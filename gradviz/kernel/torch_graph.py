@@ -179,6 +179,10 @@ def build_model(root, namespace: dict, tensors: dict, tracker=None, max_nodes: i
     builder.finish()
     model = GraphModel(graph, root_id, builder.ids)
     _attach_variable_names(model, tensors)
+    # Module classes for collapsed-module labels; torch paths start with the script variable.
+    from gradviz.model.grouping import module_classes
+
+    graph.graph["module_classes"] = module_classes(namespace, model.modules(), by_variable=True)
     return model
 
 

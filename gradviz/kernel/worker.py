@@ -186,10 +186,12 @@ class Kernel:
         self.model = model
         return model
 
-    def op_graph(self, root: str, max_nodes: int | None = None) -> dict:
+    def op_graph(self, root: str, max_nodes: int | None = None, document: bool = True) -> dict:
         model = self._model_for(root, max_nodes)
         stepper = self.stepper if self.stepper_root == root else None
-        return {"document": self.docs.graph_document(model, root, stepper), "topology": self.docs.topology(model)}
+        # An image export needs only the topology; the document of a 100,000-node graph costs seconds.
+        doc = self.docs.graph_document(model, root, stepper) if document else None
+        return {"document": doc, "topology": self.docs.topology(model)}
 
     def op_node_details(self, node_id: str) -> dict:
         if self.model is None:

@@ -22,13 +22,14 @@ from gradviz.kernel.messages import KernelRequestError
 from gradviz.kernel.replica import GraphReplica
 
 from .backward_state import BackwardState
-from .graph_model import display_graph
+from .grouping import capped
 from .jobs import Job, JobCancelled
 from .layout import LAYOUTS, LayoutCancelled, LayoutTooLarge, compute_layout
+from .workspace_grouping import GroupingPart
 
-# Graphs with more nodes than this open collapsed by top-level module.
-COLLAPSE_THRESHOLD = 2000
-# At most this many nodes are drawn; the view says how many were left out.
+# A new graph opens grouped by gradviz/model/grouping.py (``collapse="auto"``: modules collapse when
+# more than AUTO_MAX_VISIBLE nodes would be drawn after folding). At most this many nodes are drawn
+# (after collapsing and folding); the view says how many were left out.
 MAX_DRAWN = 6000
 # Graphs with more nodes than this are walked at most this far (the rest is reported, not drawn).
 MAX_MODEL_NODES = 200_000
@@ -50,11 +51,7 @@ class DrawnGraph:
     seconds: float = 0.0
     new_root: bool = True  # a new graph (fit it) rather than a relayout of the same one
     notes: list[str] = field(default_factory=list)
-
-
-def top_modules(replica) -> list[str]:
-    """The outermost module paths (what a big graph collapses to)."""
-    return sorted({m.split(".")[0] for m in replica.modules()})
+    grouping: object = None  # the gradviz.model.grouping.Grouping that made ``display``
 
 
 def matches_of(graph: nx.DiGraph, text: str) -> list[str]:
@@ -70,7 +67,7 @@ def matches_of(graph: nx.DiGraph, text: str) -> list[str]:
     return found
 
 
-class GraphPart:
+class GraphPart(GroupingPart):
     """Mixed into :class:`~gradviz.model.workspace.Workspace` (which provides ``kernel``).
 
     Signals: ``root_changed(name or None)``; ``graph_changed(DrawnGraph or None)`` (None: the run
@@ -95,7 +92,7 @@ class GraphPart:
         self.filename = "<editor>"
         self.drawn: DrawnGraph | None = None
         self.layout_method = "layered"
-        self.collapsed: set[str] = set()
+        GroupingPart.__init__(self)  # collapsed modules, folds, compact parameters
         self.search_text = ""
         self.matches: list[str] = []
         self.selected: str | None = None
@@ -134,7 +131,7 @@ class GraphPart:
         self.step_error = None
         self.breakpoints = set()
         self.selected = None
-        self.collapsed = set()
+        self._reset_grouping_for_new_graph()
         if result.default_root is None:
             self.root = None
             self.drawn = None
@@ -151,13 +148,14 @@ class GraphPart:
         self.root = name
         self.root_changed.emit(name)
         method = self.layout_method
+        self._reset_grouping_for_new_graph()
+        grouping = self._grouping_snapshot(auto=True)  # modules collapse only when the graph is big
 
         def work(job: Job) -> tuple[DrawnGraph, BackwardState | None, str | None]:
             started = time.perf_counter()
             job.report(0.0, "reading the graph")
             replica = GraphReplica(self.kernel.graph(name, max_nodes=MAX_MODEL_NODES))
-            collapsed = set(top_modules(replica)) if len(replica) > COLLAPSE_THRESHOLD else set()
-            drawn = self._lay_out(job, replica, collapsed, method, started, new_root=True)
+            drawn = self._lay_out(job, replica, grouping, method, started, new_root=True)
             backward, error = self._start_backward(name, replica=replica)
             return drawn, backward, error
 
@@ -172,23 +170,25 @@ class GraphPart:
         drawn = self.drawn
         if drawn is None:
             return None
-        replica, collapsed, method = drawn.replica, set(self.collapsed), self.layout_method
+        replica, grouping, method = drawn.replica, self._grouping_snapshot(auto=False), self.layout_method
 
         def work(job: Job):
-            return self._lay_out(job, replica, collapsed, method, time.perf_counter(), new_root=False), None, None
+            return self._lay_out(job, replica, grouping, method, time.perf_counter(), new_root=False), None, None
 
         return self._start_graph_job(work, "layout")
 
-    def _lay_out(self, job, replica, collapsed, method, started, new_root) -> DrawnGraph:
-        display, hidden = display_graph(replica, collapsed, MAX_DRAWN)
+    def _lay_out(self, job, replica, snapshot, method, started, new_root) -> DrawnGraph:
+        job.report(0.0, "grouping modules and repeats")
+        grouping = self._group(replica, snapshot)
+        display, hidden = capped(grouping.display, MAX_DRAWN)
         notes = []
         try:
             positions = compute_layout(display, method, progress=job.report, cancelled=lambda: job.cancelled)
         except LayoutTooLarge as exc:
             notes.append(f"{exc}; used the layered layout instead")
             positions = compute_layout(display, "layered", progress=job.report, cancelled=lambda: job.cancelled)
-        return DrawnGraph(replica, display, hidden, positions, set(collapsed), positions.method or method,
-                          time.perf_counter() - started, new_root, notes)
+        return DrawnGraph(replica, display, hidden, positions, set(grouping.collapsed), positions.method or method,
+                          time.perf_counter() - started, new_root, notes, grouping)
 
     def _start_graph_job(self, work, name: str) -> Job:
         self.cancel_graph_job()
@@ -238,25 +238,6 @@ class GraphPart:
     def wait_graph(self, timeout: float | None = None) -> bool:
         job = self._graph_job
         return job is None or job.wait(timeout)
-
-    # ---- collapsing modules ---------------------------------------------------------------------
-    def collapse_module(self, path: str) -> Job | None:
-        self.collapsed = set(self.collapsed) | {path}
-        return self.relayout()
-
-    def expand_module(self, path: str) -> Job | None:
-        self.collapsed = set(self.collapsed) - {path}
-        return self.relayout()
-
-    def expand_all(self) -> Job | None:
-        self.collapsed = set()
-        return self.relayout()
-
-    def collapse_all(self) -> Job | None:
-        if self.replica is None:
-            return None
-        self.collapsed = set(top_modules(self.replica))
-        return self.relayout()
 
     # ---- search and selection -------------------------------------------------------------------
     def find(self, text: str) -> list[str]:

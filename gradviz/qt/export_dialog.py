@@ -84,10 +84,12 @@ def export_graph(workspace, path: str | os.PathLike, fmt: str, *, scale: float =
     # The document as of now: the steps backward has run so far (what `--steps N` writes).
     replica = GraphReplica(workspace.current_graph_answer())
     backward = workspace.backward
+    # The grouping on screen: JSON goes through export_job.grouped_document as the CLI's does
+    # (every node at its drawn group's position, its ``group``, the ``modules`` and ``folds``).
     build = ExportBuild(replica, drawn.positions, backward.snapshot if backward is not None else None,
-                        workspace.root or "", display=drawn.display)
+                        workspace.root or "", grouping=drawn.grouping, display=drawn.display)
     request = SimpleNamespace(fmt=fmt, scale=scale if fmt == "png" else 1.0, theme=theme,
-                              transparent=transparent, rect=rect, fold=False)
+                              transparent=transparent, rect=rect, columns=False)
     size = write_atomically(path, fmt, lambda tmp: write_build(request, build, tmp))
     count = replica.graph.number_of_nodes()
     if fmt == "json":

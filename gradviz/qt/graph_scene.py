@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 
 import networkx as nx
+import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import (
@@ -22,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from gradviz.model.backward_state import grad_summary
-from gradviz.model.graph_model import GraphModel
+from gradviz.model.graph_model import GraphModel, shape_text
 from gradviz.model.layout import NODE_SIZE
 
 from .edge_label_spots import BoxGeometry, label_spots
@@ -51,6 +52,12 @@ EDGE_LABEL_WIDTH = 150.0
 # own gradient label.
 PARALLEL_GAP = 22.0
 LABEL_BOX = BoxGeometry(NODE_W, NODE_H, BADGE_H)
+# Compact parameters: badges in a strip below the consuming node, one each side of the edge that
+# leaves its bottom centre; a third and later one are counted in the second ("+2 more").
+PARAM_BADGE_H = 14.0
+PARAM_BADGE_GAP = 8.0
+# A folded run is drawn as a stack of cards this far apart (px).
+FOLD_CARD_OFFSET = 4.0
 
 
 class NodeItem(QGraphicsItem):
@@ -69,6 +76,9 @@ class NodeItem(QGraphicsItem):
         self.matched = False
         self.state_fill: str | None = None
         self.state_badge = ""
+        # Compact parameters (gradviz/model/grouping.py): [{"id", "name", "shape", "leaf", ...}]
+        self.param_badges: list[dict] = list(data.get("badges") or ())
+        self.param_norms: dict[str, float] = {}
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
         self.setZValue(2)
         self.setAcceptHoverEvents(False)
@@ -77,10 +87,52 @@ class NodeItem(QGraphicsItem):
 
     def boundingRect(self) -> QRectF:
         # With a state badge ("▶ current", ".grad ..."), its strip is painted too: above the box,
-        # or for a leaf tensor below it, wider than the box (see _badge_local_rect).
-        if not self.state_badge:
-            return self._rect.adjusted(-3, -3, 3, 3)
-        return self._rect.united(self._badge_local_rect()).adjusted(-3, -3, 3, 3)
+        # or for a leaf tensor below it, wider than the box (see _badge_local_rect); parameter
+        # badges and a fold's stacked cards reach outside the box too.
+        rect = self._rect
+        if self.kind == "fold":
+            rect = rect.adjusted(0, -2 * FOLD_CARD_OFFSET, 2 * FOLD_CARD_OFFSET, 0)
+        if self.param_badges:
+            rect = rect.adjusted(0, 0, 0, PARAM_BADGE_H + 3)
+        if self.state_badge:
+            rect = rect.united(self._badge_local_rect())
+        return rect.adjusted(-3, -3, 3, 3)
+
+    # ---- compact parameters ----------------------------------------------------------------------
+    def param_badge_rects(self) -> list[tuple[dict | None, QRectF, str]]:
+        """``(badge or None for "+N more", rect in item coordinates, text)`` of each drawn badge."""
+        if not self.param_badges:
+            return []
+        top = self._rect.bottom() + 2
+        half = NODE_W / 2 - PARAM_BADGE_GAP
+        texts = [self._badge_text(b) for b in self.param_badges[:2]]
+        if len(self.param_badges) > 2:
+            texts[1] = f"+{len(self.param_badges) - 1} params"
+        out = []
+        for i, text in enumerate(texts):
+            left = -NODE_W / 2 if i == 0 else PARAM_BADGE_GAP
+            badge = self.param_badges[i] if (i == 0 or len(self.param_badges) <= 2) else None
+            out.append((badge, QRectF(left, top, half, PARAM_BADGE_H), text))
+        return out
+
+    def _badge_text(self, badge: dict) -> str:
+        name = str(badge.get("name") or "param").rpartition(".")[2]
+        norm = self.param_norms.get(badge["id"])
+        if norm is not None:
+            return f"{name} ‖g‖ {norm:.2g}"
+        return f"◆ {name} {shape_text(badge.get('shape'))}"
+
+    def set_param_norms(self, norms: dict[str, float]) -> None:
+        if norms != self.param_norms:
+            self.param_norms = norms
+            self.update()
+
+    def badge_at(self, pos: QPointF) -> str | None:
+        """The id of the parameter badge under ``pos`` (item coordinates), or None."""
+        for badge, rect, _text in self.param_badge_rects():
+            if rect.contains(pos) and badge is not None:
+                return badge["id"]
+        return None
 
     def _badge_local_rect(self) -> QRectF:
         """Where the badge strip goes, in item coordinates.
@@ -120,6 +172,8 @@ class NodeItem(QGraphicsItem):
             return t.constant_fill, t.constant_edge, t.constant_text
         if self.kind == "module":
             return t.window, t.module_border, t.text
+        if self.kind == "fold":
+            return t.op_fill, t.module_border, t.text
         if name.endswith("AccumulateGrad"):
             return t.acc_fill, t.op_border, t.text
         return t.op_fill, t.op_border, t.text
@@ -132,7 +186,7 @@ class NodeItem(QGraphicsItem):
         pen = QPen(QColor(border), 1.2)
         if self.kind == "constant":
             pen.setStyle(Qt.PenStyle.DashLine)
-        if self.kind == "module":
+        if self.kind in ("module", "fold"):
             pen.setWidthF(2.0)
         if self.matched:
             pen = QPen(QColor(self.theme.match), 3.0)
@@ -143,15 +197,26 @@ class NodeItem(QGraphicsItem):
         if lod < LABEL_LOD:
             painter.drawRect(self._rect)
             return
-        radius = 4.0 if self.kind == "grad_fn" else 12.0 if self.kind in ("tensor", "constant") else 2.0
+        radius = 4.0 if self.kind in ("grad_fn", "fold") else 12.0 if self.kind in ("tensor", "constant") else 2.0
+        if self.kind == "fold":
+            # A stack of cards: the run's repetitions behind the front one.
+            for k in (2, 1):
+                shift = QPointF(k * FOLD_CARD_OFFSET, -k * FOLD_CARD_OFFSET)
+                painter.drawRoundedRect(self._rect.translated(shift), radius, radius)
         painter.drawRoundedRect(self._rect, radius, radius)
         if self.kind == "module":
             # A stacked look for a collapsed module.
             painter.drawLine(self._rect.topLeft() + QPointF(4, -4), self._rect.topRight() + QPointF(4, -4))
         painter.setPen(QColor(text))
-        title_font = _font(9.0, bold=self.kind != "constant")
-        painter.setFont(title_font)
         rect = self._rect.adjusted(6, 3, -6, -3)
+        title_font = _font(9.0, bold=self.kind != "constant")
+        if self.kind in ("fold", "module"):
+            # "MulBackward0 × 19,998" and "blocks.0 · Block" are read whole: shrink before eliding.
+            size = 9.0
+            while size > 6.5 and QFontMetricsF(_font(size, True)).horizontalAdvance(self.title) > rect.width():
+                size -= 0.5
+            title_font = _font(size, bold=True)
+        painter.setFont(title_font)
         metrics = QFontMetricsF(title_font)
         title = metrics.elidedText(self.title, Qt.TextElideMode.ElideMiddle, rect.width())
         if self.subtitle:
@@ -165,6 +230,8 @@ class NodeItem(QGraphicsItem):
             painter.drawText(bottom, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, sub)
         else:
             painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, title)
+        if self.param_badges:
+            self._paint_param_badges(painter)
         if self.state_badge:
             font = _font(7.5, bold=True)
             painter.setFont(font)
@@ -187,10 +254,30 @@ class NodeItem(QGraphicsItem):
             painter.setPen(QColor(self.theme.text))
             painter.drawText(pill, Qt.AlignmentFlag.AlignCenter, text)
 
+    def _paint_param_badges(self, painter: QPainter) -> None:
+        font = _font(7.0)
+        painter.setFont(font)
+        metrics = QFontMetricsF(font)
+        for _badge, rect, text in self.param_badge_rects():
+            text = metrics.elidedText(text, Qt.TextElideMode.ElideRight, rect.width() - 6)
+            width = metrics.horizontalAdvance(text) + 8
+            # The left pill hugs the centre from the left, the right one from the right.
+            pill = QRectF(rect.right() - width, rect.top(), width, rect.height()) if rect.left() < 0 else \
+                QRectF(rect.left(), rect.top(), width, rect.height())
+            painter.setPen(QPen(QColor(self.theme.leaf_border), 1.0))
+            painter.setBrush(QColor(self.theme.leaf_fill))
+            painter.drawRoundedRect(pill, 6, 6)
+            painter.setPen(QColor(self.theme.text))
+            painter.drawText(pill, Qt.AlignmentFlag.AlignCenter, text)
+
     def mouseDoubleClickEvent(self, event) -> None:
         scene = self.scene()
         if isinstance(scene, GraphScene):
-            scene.node_activated.emit(self.node_id)
+            badge = self.badge_at(event.pos())
+            if badge is not None:
+                scene.badge_activated.emit(badge)
+            else:
+                scene.node_activated.emit(self.node_id)
         super().mouseDoubleClickEvent(event)
 
 
@@ -245,6 +332,7 @@ class GraphScene(QGraphicsScene):
 
     node_activated = Signal(str)
     module_toggled = Signal(str)
+    badge_activated = Signal(str)  # a compact parameter badge's id (``param:<AccumulateGrad id>``)
 
     def __init__(
         self,
@@ -264,6 +352,15 @@ class GraphScene(QGraphicsScene):
         self.items_by_id: dict[str, NodeItem] = {}
         self._edge_items: list[QGraphicsPathItem] = []
         self._module_items: list[ModuleBoxItem] = []
+        # A node of the full graph -> the drawn node standing for it (collapsed modules, folds,
+        # parameter badges), so the stepper's progress inside a group reaches the group's box.
+        self.drawn_of: dict[str, str] = {}
+        for drawn, data in self.graph.nodes(data=True):
+            for member in data.get("members") or ():
+                self.drawn_of[member] = drawn
+            for badge in data.get("badges") or ():
+                for member in badge.get("nodes", ()):
+                    self.drawn_of[member] = drawn
         self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
         self._build()
 
@@ -431,6 +528,8 @@ class GraphScene(QGraphicsScene):
             ids = set()
             for node in changed:
                 node_id = self.model.id_of(node)
+                if node_id is not None and node_id not in self.graph:
+                    node_id = self.drawn_of.get(node_id)
                 if node_id is None or node_id not in self.graph:
                     continue
                 ids.add(node_id)
@@ -528,7 +627,11 @@ class GraphScene(QGraphicsScene):
         state = None
         badge = ""
         try:
-            if item.kind == "grad_fn" and obj is not None:
+            if item.param_badges:
+                item.set_param_norms(self._badge_norms(item, stepper))
+            if item.kind in ("module", "fold"):
+                state, badge = self._group_progress(item, stepper)
+            elif item.kind == "grad_fn" and obj is not None:
                 state = stepper.state_of(obj)
                 if state == "waiting":
                     badge = f"waiting for {stepper.waiting_count(obj)}"
@@ -555,6 +658,39 @@ class GraphScene(QGraphicsScene):
         except (KeyError, AttributeError):
             state = None
         item.set_step_state(fills.get(state), badge)
+
+    def _member_obj(self, node_id: str):
+        graph = self.model.graph
+        return graph.nodes[node_id].get("obj") if node_id in graph else None
+
+    def _group_progress(self, item: NodeItem, stepper) -> tuple[str | None, str]:
+        """A collapsed module's or a fold's state and badge: "3/7 nodes done" of its backward nodes."""
+        graph = self.model.graph
+        states = [stepper.state_of(self._member_obj(m)) for m in item.data_.get("members") or ()
+                  if m in graph and graph.nodes[m].get("kind") == "grad_fn"]
+        if not states:
+            return None, ""
+        done = sum(s in ("done", "current") for s in states)
+        if "current" in states:
+            state = "current"
+        elif done == len(states):
+            state = "done"
+        elif done or "ready" in states:
+            state = "ready"
+        else:
+            return None, ""
+        return state, f"{done:,}/{len(states):,} nodes done"
+
+    def _badge_norms(self, item: NodeItem, stepper) -> dict[str, float]:
+        """‖grad‖ of each parameter badge's leaf, once known."""
+        norms = {}
+        for badge in item.param_badges:
+            leaf = badge.get("leaf")
+            grad = stepper.leaf_grad(self._member_obj(leaf)) if leaf is not None else None
+            data = getattr(grad, "_data", None)
+            if data is not None and getattr(data, "size", 0):
+                norms[badge["id"]] = float(np.sqrt(np.sum(np.asarray(data, dtype=np.float64) ** 2)))
+        return norms
 
     def _set_edge_label(self, u: str, v: str, index: int, text: str) -> None:
         """Label the line for input ``index`` of edge u -> v with ``text`` (an empty text removes
@@ -603,6 +739,8 @@ class GraphScene(QGraphicsScene):
         self._step_stepper = None
         for item in self.items_by_id.values():
             item.set_step_state(None, "")
+            if item.param_badges:
+                item.set_param_norms({})
 
 
 class _EdgeLabel(QGraphicsSimpleTextItem):
@@ -652,6 +790,14 @@ def _font(size: float, bold: bool = False) -> QFont:
 
 def _tooltip(data: dict) -> str:
     parts = [data.get("name", "")]
+    if data.get("kind") == "fold":
+        parts = [data.get("label", "").split("\n")[0], f"{data.get('count', 0):,} repetitions of "
+                 f"{data.get('name', '')}; double-click to expand"]
+    elif data.get("kind") == "module":
+        parts = [data.get("label", "").split("\n")[0], f"{data.get('count', 0):,} nodes; double-click to expand"]
+    for badge in data.get("badges") or ():
+        parts.append(f"◆ {badge.get('name')} {shape_text(badge.get('shape'))}"
+                     + (" (shared)" if badge.get("shared") else "") + " — double-click the badge to expand")
     if data.get("shape") is not None:
         parts.append(f"shape {tuple(data['shape'])}  {data.get('dtype') or ''}")
     if data.get("module"):

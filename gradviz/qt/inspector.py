@@ -64,6 +64,8 @@ class Inspector(QWidget):
     """Shows the selected node; ``source_requested(lineno)`` when its source link is clicked."""
 
     source_requested = Signal(int)
+    # "Expand" on a collapsed module, a fold or a parameter badge: the drawn id or the badge id.
+    expand_requested = Signal(str)
 
     def __init__(self, workspace=None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -116,15 +118,16 @@ class Inspector(QWidget):
         data = ws.node_data(node_id)
         if data is None:
             return
-        if data.get("kind") == "module":
-            self.show_node(dict(data))
+        if data.get("kind") in ("module", "fold"):
+            # Drawn groups (gradviz/model/grouping.py): the kernel's graph has no such node.
+            self.show_node(dict(data), node_id=node_id)
             return
         try:
             details = ws.node_details(node_id)
         except KernelRequestError as exc:
-            self.show_node(dict(data), error=exc.error.message)
+            self.show_node(dict(data), error=exc.error.message, node_id=node_id)
             return
-        self.show_node({**data, **details})
+        self.show_node({**data, **details}, node_id=node_id)
 
     def _values(self, ref: str) -> dict:
         try:
@@ -142,8 +145,9 @@ class Inspector(QWidget):
         """The details as plain text (what the user reads; tests check it)."""
         return self.details.toPlainText()
 
-    def show_node(self, data: dict, error: str | None = None) -> None:
-        """Describe one node from its display attributes merged with the kernel's node details."""
+    def show_node(self, data: dict, error: str | None = None, node_id: str | None = None) -> None:
+        """Describe one node from its display attributes merged with the kernel's node details
+        (``node_id``: the drawn id, for a group's Expand link)."""
         self.data = data
         kind = data.get("kind")
         rows: list[tuple[str, str]] = []
@@ -194,8 +198,19 @@ class Inspector(QWidget):
             else:
                 rows.append((".grad", "None (run backward to fill it)" if info["requires_grad"] else "None"))
         elif kind == "module":
-            rows.append(("nodes inside", str(data.get("count", 0))))
-            rows.append(("", "Double-click the node to expand the module."))
+            rows.append(("class", html.escape(str(data.get("class") or "?"))))
+            rows.append(("parameters", f"{data.get('params', 0):,}"))
+            rows.append(("nodes inside", f"{data.get('count', 0):,}"))
+            rows.append(("", f"<a href='expand:{html.escape(node_id or '')}'>Expand</a> (or double-click the node)"))
+        elif kind == "fold":
+            rows.append(("repetitions", f"{data.get('count', 0):,} of {html.escape(data.get('name', ''))}"))
+            rows.append(("nodes folded", f"{len(data.get('members') or ()):,}"))
+            rows.append(("", f"<a href='expand:{html.escape(node_id or '')}'>Expand</a> a page at a time "
+                             "(or double-click the node)"))
+        for badge in data.get("badges") or ():
+            rows.append(("parameter", f"{html.escape(str(badge.get('name')))} {shape_text(badge.get('shape'))}"
+                         f"{' (shared)' if badge.get('shared') else ''} — "
+                         f"<a href='expand:{html.escape(badge['id'])}'>draw in full</a>"))
         tensors = []
         for label, ref in refs:
             values = self._values(ref)
@@ -264,3 +279,5 @@ class Inspector(QWidget):
         text = url.toString()
         if text.startswith("line:"):
             self.source_requested.emit(int(text[5:]))
+        elif text.startswith("expand:"):
+            self.expand_requested.emit(text[len("expand:"):])

@@ -40,6 +40,7 @@ from .code_editor import CodeEditor
 from .export_dialog import install_export_actions
 from .graph_scene import GraphScene
 from .graph_view import GraphView
+from .grouping_actions import GroupingActions, remembered_choices
 from .inspector import Inspector
 from .menus import install_conventions
 from .relay import on_gui_thread
@@ -89,6 +90,9 @@ class MainWindow(QMainWindow):
         self.autosave_path = self._claim_autosave_slot(Path(autosave_path))
         self.restored_autosave: Path | None = None
         self.workspace = workspace if workspace is not None else Workspace()
+        # Fold repeats / compact parameters as the user last left them (grouping_actions.py).
+        fold_repeats, compact_params = remembered_choices(self.settings)
+        self.workspace.set_grouping_options(fold_repeats, compact_params)
         # The text as last opened or saved: the editor is "modified" when its text differs.
         self._baseline_text = ""
         self._modified = False
@@ -246,6 +250,7 @@ class MainWindow(QMainWindow):
         self.action_dark.toggled.connect(lambda on: self.apply_theme("dark" if on else "light"))
         self.action_expand_all = self._action("actionExpandAll", "Expand all modules", None, self.expand_all)
         self.action_collapse_all = self._action("actionCollapseAll", "Collapse all modules", None, self.collapse_all)
+        self.grouping_actions = GroupingActions(self)
 
     def _build_menus_and_toolbar(self) -> None:
         bar = self.menuBar()
@@ -266,6 +271,7 @@ class MainWindow(QMainWindow):
         view_menu.addActions([self.action_fit, self.action_zoom_in, self.action_zoom_out])
         view_menu.addSeparator()
         view_menu.addActions([self.action_expand_all, self.action_collapse_all])
+        self.grouping_actions.install(view_menu)
         view_menu.addSeparator()
         view_menu.addAction(self.action_dark)
         view_menu.addSeparator()
@@ -331,6 +337,7 @@ class MainWindow(QMainWindow):
             on_gui_thread(signal, slot, self)
         self.layout_selector.currentTextChanged.connect(self._on_layout_changed)
         self.inspector.source_requested.connect(self.editor.go_to_line)
+        self.inspector.expand_requested.connect(self.workspace.expand_drawn)
         self.find_field.textChanged.connect(self._on_find_text)
         self.find_field.returnPressed.connect(self.find_next)
         self.editor.textChanged.connect(self._on_text_changed)
@@ -685,6 +692,27 @@ class MainWindow(QMainWindow):
     def collapsed(self) -> set[str]:
         return set(self.workspace.collapsed)
 
+    @property
+    def grouping(self):
+        """The Grouping on screen (gradviz/model/grouping.py), None before a graph."""
+        return self.workspace.grouping
+
+    @property
+    def fold_repeats(self) -> bool:
+        return self.workspace.fold_repeats
+
+    @property
+    def compact_params(self) -> bool:
+        return self.workspace.compact_params
+
+    @property
+    def expanded_folds(self) -> dict[str, int]:
+        return dict(self.workspace.expanded_folds)
+
+    @property
+    def expanded_params(self) -> set[str]:
+        return set(self.workspace.expanded_params)
+
     # ---- running -------------------------------------------------------------------------------
     def run(self) -> None:
         if self.workspace.running:
@@ -822,6 +850,8 @@ class MainWindow(QMainWindow):
         parts = [f"{self.scene.node_count():,} nodes drawn ({drawn.seconds:.2f} s)"]
         if drawn.collapsed:
             parts.append(f"{len(drawn.collapsed)} module(s) collapsed — double-click to expand")
+        if drawn.grouping is not None and drawn.grouping.folds:
+            parts.append(f"{len(drawn.grouping.folds)} repeated run(s) folded — double-click to expand")
         parts += drawn.notes
         self.status_label.setText("; ".join(parts) + self._output_note())
 
@@ -842,6 +872,7 @@ class MainWindow(QMainWindow):
         scene.selectionChanged.connect(self._on_scene_selection)
         scene.module_toggled.connect(self.workspace.collapse_module)
         scene.node_activated.connect(self._on_node_activated)
+        scene.badge_activated.connect(self.workspace.expand_param)
         self.scene = scene
         self.view.setScene(scene)
         notes = []
@@ -874,10 +905,40 @@ class MainWindow(QMainWindow):
     def collapse_all(self) -> None:
         self.workspace.collapse_all()
 
+    # What the graph groups lives in the workspace (gradviz/model/workspace_grouping.py).
+    def collapse_to_depth(self, depth: int) -> None:
+        """Draw every module ``depth`` levels deep as one node (1 = the top-level modules)."""
+        self.workspace.collapse_to_depth(depth)
+
+    def set_fold(self, on: bool) -> None:
+        self.workspace.set_fold(on)
+
+    def set_compact_params(self, on: bool) -> None:
+        """Parameters as badges on their ops (remembered across runs and launches)."""
+        self.workspace.set_compact_params(on)
+
+    def expand_fold(self, drawn_id: str) -> None:
+        self.workspace.expand_fold(drawn_id)
+
+    def collapse_fold(self, fold_id: str) -> None:
+        self.workspace.collapse_fold(fold_id)
+
+    def expand_param(self, badge_id: str) -> None:
+        self.workspace.expand_param(badge_id)
+
+    def reveal_node(self, node_id: str) -> bool:
+        """Open the collapsed module or fold that hides ``node_id`` (a breakpoint stopped in it)."""
+        return self.workspace.reveal_node(node_id)
+
+    def expand_drawn(self, drawn_id: str) -> None:
+        self.workspace.expand_drawn(drawn_id)
+
     def _on_node_activated(self, node_id: str) -> None:
         data = self.workspace.node_data(node_id)
         if data and data.get("kind") == "module":
             self.workspace.expand_module(data["name"])
+        elif data and data.get("kind") == "fold":
+            self.workspace.expand_fold(node_id)
         elif data and data.get("source"):
             self.editor.go_to_line(data["source"][1])
 
@@ -912,6 +973,9 @@ class MainWindow(QMainWindow):
                 self.view.centre_on_node(current)
             elif self.backward_tools.stepper_panel.animate.isChecked():
                 self.view.ensureVisible(scene.items_by_id[current], 40, 40)
+        elif paused and current is not None:
+            # A breakpoint inside a collapsed module or a fold: open it (issue 13).
+            self.workspace.reveal_node(current)
         self._mark_source_line(current, reveal=paused)
         if paused:
             self.status_label.setText(f"Backward paused: {backward.pause_reason}")

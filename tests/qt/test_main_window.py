@@ -216,13 +216,15 @@ def test_examples_menu_lists_example_files(window):
 
 
 def test_big_graph_opens_collapsed(qtbot, window):
+    # Mul and Add in a pattern that repeats only every 11 ops (longer than a fold's body), so
+    # folding cannot shrink it: the graph opens collapsed by module instead.
     code = (
         "from engine._state import STATE\n"
         "h = torch.ones(2, requires_grad=True)\n"
         "for block in range(6):\n"
         "    STATE.module_path = f'layer{block}'\n"
         "    for i in range(400):\n"
-        "        h = h * 1.001\n"
+        "        h = h * 1.001 if (i * i) % 11 < 5 else h + 0.5\n"
         "STATE.module_path = ''\n"
         "loss = h.sum()\n"
     )

@@ -496,6 +496,7 @@ def test_switching_layout_refits_the_graph(qtbot, window):
 
 
 def test_fit_on_a_wide_graph_says_names_are_hidden(qtbot, window):
+    window.workspace.set_fold(False)  # folded, the 24 repeated parts would be a narrow picture (issue 13)
     run_and_wait(qtbot, window, WIDE)
     window.findChild(type(window.action_fit), "actionFit").trigger()
     qtbot.wait(100)
@@ -529,6 +530,7 @@ def test_the_big_graph_notice_leaves_the_root_visible(qtbot, window, monkeypatch
     import gradviz.model.workspace_graph as workspace_graph
 
     monkeypatch.setattr(workspace_graph, "MAX_DRAWN", 30)
+    window.workspace.set_fold(False)  # folded, the chain would be six nodes (issue 13)
     run_and_wait(qtbot, window, "h = torch.ones(2, requires_grad=True)\nfor i in range(60):\n    h = h * 1.01\nloss = h.sum()\n")
     view = window.view
     assert view.notice.startswith("Showing 30 of")
