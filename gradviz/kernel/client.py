@@ -89,8 +89,12 @@ class KernelClient:
         return kernel.pid if kernel is not None and kernel.alive() else None
 
     # ---- the request loop -----------------------------------------------------------------------
-    def _request(self, op: str, args: dict, timeout: float | None = None, on_output=None) -> dict:
-        kernel = self._kernel
+    def _request(self, op: str, args: dict, timeout: float | None = None, on_output=None, *,
+                 on_progress=None, kernel: KernelProcess | None = None) -> dict:
+        """Send one request and wait for its answer; ``kernel``: another kernel than the current
+        one (the profiler's throwaway kernel); ``on_progress(message)``: a long request's progress."""
+        own = kernel is None
+        kernel = self._kernel if own else kernel
         if kernel is None or not kernel.alive():
             return {"ok": False, "error": {"kind": "no_kernel",
                                            "message": "the kernel has ended; run the script again"}}
@@ -114,8 +118,13 @@ class KernelClient:
                         if on_output is not None:
                             on_output(message["text"])
                         continue
+                    if message.get("event") == "progress":
+                        if on_progress is not None:
+                            on_progress(message)
+                        continue
                     if message.get("id") == rid:
-                        self.threads = message.get("threads", self.threads)
+                        if own:
+                            self.threads = message.get("threads", self.threads)
                         if message.get("error", {}).get("kind") == "kernel_died":
                             kernel.exit_code(5.0)  # sys.exit: the kernel ends right after
                             kernel.dead = True
@@ -285,6 +294,74 @@ class KernelClient:
 
     def step_state(self) -> dict:
         return self._call("step_state")
+
+
+    # ---- the analysis panels' requests (worker side: job_ops.py) -------------------------------
+    def _call_anywhere(self, op: str, timeout: float | None = None, on_progress=None, **args):
+        """A request that also works before any run: without a live kernel one is started (and
+        marked used, so the next run still gets a fresh one)."""
+        with self._lock:
+            kernel = self._kernel
+            if kernel is None or not kernel.alive():
+                if kernel is not None:
+                    kernel.close()
+                self._kernel = kernel = self._fresh_kernel()
+                if self.prestart and self._spare is None:
+                    self._spare = KernelProcess()
+            kernel.wait_ready()
+            kernel.used = True
+            return self._result(self._request(op, args, timeout, on_progress=on_progress))
+
+    def train_options(self, tutorial: bool = False, backend: str | None = None) -> dict:
+        """``{"modules", "tensors", "input", "target", "parameters": {module: [names]}, "backend"}``
+        of the script's namespace (``tutorial``: after loading the tutorial's TinyModel into it)."""
+        return self._call_anywhere("train_options", tutorial=tutorial, backend=backend)
+
+    def train(self, config: dict, steps: int = 1, zero_grad: bool = True, parameter: str | None = None,
+              backend: str | None = None, on_progress=None, timeout: float | None = None) -> dict:
+        """``steps`` optimizer steps on the script's model. ``config``: model, input, target (names),
+        loss, optimizer (:mod:`gradviz.model.training`), lr, momentum. :meth:`stop` ends a long run
+        between two steps (``stopped`` is then true). Returns ``steps_done``, ``stopped``, the whole
+        run's ``losses``, ``grad_norms`` and ``param_norms`` per step, the current norm of each
+        parameter and of its grad, and ``parameter`` (``now``/``before``/``grad`` arrays) for the
+        named one. ``on_progress({"done", "total", "losses": the new ones})`` on the way."""
+        return self._call_anywhere("train", timeout, on_progress, config=dict(config), steps=int(steps),
+                                   zero_grad=zero_grad, parameter=parameter, backend=backend)
+
+    def train_parameter(self, name: str) -> dict | None:
+        """``{"name", "now", "before", "grad"}`` (arrays; before/grad may be None) of a parameter of
+        the model being trained, None before any training."""
+        return self._call_anywhere("train_parameter", name=name)
+
+    def jacobian(self, mode: str, function: str, inputs: str, v: str = "", backend: str | None = None,
+                 timeout: float | None = None) -> dict:
+        """``torch.autograd.functional.<mode>`` (jacobian, hessian, vjp, jvp) of the typed function
+        at the typed inputs, in the script's namespace: ``{"mode", "blocks": [(name, ndarray)],
+        "tuple_inputs", "backend"}``."""
+        return self._call_anywhere("jacobian", timeout, mode=mode, function=function, inputs=inputs, v=v,
+                                   backend=backend)
+
+    def profile(self, script: str, filename: str = "<editor>", backend: str | None = None, *,
+                timeout: float | None = None, on_output=None) -> dict:
+        """Run ``script`` under the backend's autograd profiler in a throwaway kernel (the current
+        kernel and its graph stay as they are). Returns ``{"profiles": {label: {"rows", "events",
+        "table", "trace"}}, "seconds", "output", "backend"}``; the labels are "whole script" and
+        the script's own finished profiles. A failing script raises KernelRequestError."""
+        try:
+            backend = choose_backend(script, backend)
+        except ValueError as exc:
+            raise KernelRequestError(RunError("request", str(exc))) from None
+        with self._lock:
+            kernel = self._fresh_kernel()
+            kernel.used = True
+            if self.prestart and self._spare is None:
+                self._spare = KernelProcess()
+            try:
+                reply = self._request("profile", {"code": script, "filename": filename, "backend": backend},
+                                      timeout, on_output, kernel=kernel)
+            finally:
+                kernel.close()
+            return self._result(reply)
 
 
 def _error(data: dict) -> RunError:
