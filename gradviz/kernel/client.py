@@ -328,10 +328,10 @@ class KernelClient:
         return self._call_anywhere("train", timeout, on_progress, config=dict(config), steps=int(steps),
                                    zero_grad=zero_grad, parameter=parameter, backend=backend)
 
-    def train_parameter(self, name: str) -> dict | None:
+    def train_parameter(self, name: str, model: str | None = None, backend: str | None = None) -> dict | None:
         """``{"name", "now", "before", "grad"}`` (arrays; before/grad may be None) of a parameter of
-        the model being trained, None before any training."""
-        return self._call_anywhere("train_parameter", name=name)
+        the model being trained, or of the script's module ``model``; None when there is none."""
+        return self._call_anywhere("train_parameter", name=name, model=model, backend=backend)
 
     def jacobian(self, mode: str, function: str, inputs: str, v: str = "", backend: str | None = None,
                  timeout: float | None = None) -> dict:

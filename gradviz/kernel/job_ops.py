@@ -11,6 +11,7 @@ Errors are raised as usual: the kernel answers them as a one-line error reply
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 
 from .jacobian_ops import jacobian_request
@@ -22,6 +23,15 @@ BACKEND_MODULES = {"engine": "engine", "torch": "torch"}
 
 class JobOps:
     training: Training | None = None
+
+    @contextlib.contextmanager
+    def _interruptible(self):
+        """While inside, the app's Stop (SIGINT) raises KeyboardInterrupt here, as during a run."""
+        self.mode = "run"
+        try:
+            yield
+        finally:
+            self.mode = "idle"
 
     def _library(self, backend: str | None = None):
         """What ``torch`` means here: the backend the script ran on, else the one asked for."""
@@ -55,11 +65,12 @@ class JobOps:
             sent[0] = len(training.losses)
             self.send({"event": "progress", "done": update["done"], "total": update["total"], "losses": new})
 
-        outcome = training.train(int(steps), bool(zero_grad), lambda: self.interrupt_requested, progress)
+        outcome = training.train(int(steps), bool(zero_grad), lambda: self.interrupt_requested, progress,
+                                 self._interruptible)
         return {**outcome, **training.summary(parameter)}
 
-    def op_train_parameter(self, name: str) -> dict | None:
-        return self.training.parameter(name) if self.training is not None else None
+    def op_train_parameter(self, name: str, model: str | None = None, backend: str | None = None) -> dict | None:
+        return self._training(backend).parameter(name, model)
 
     # ---- profiler -----------------------------------------------------------------------------
     def op_profile(self, code: str, filename: str = "<editor>", backend: str = "engine") -> dict:
@@ -79,6 +90,7 @@ class JobOps:
     # ---- Jacobians ----------------------------------------------------------------------------
     def op_jacobian(self, mode: str, function: str, inputs: str, v: str = "", backend: str | None = None) -> dict:
         lib = self._library(backend)
-        answer = jacobian_request(lib, self.namespace, mode, function, inputs, v)
+        with self._interruptible():  # a Stop ends a long Hessian, not the kernel
+            answer = jacobian_request(lib, self.namespace, mode, function, inputs, v)
         answer["backend"] = self.backend if self.ran else (backend or "engine")
         return answer

@@ -18,6 +18,7 @@ A long run stops between two steps when the app's Stop raised the kernel's inter
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 from collections.abc import Callable
@@ -145,12 +146,15 @@ class Training:
         self.key = key
 
     # ---- training -----------------------------------------------------------------------------
-    def _step(self, zero_grad: bool) -> float:
-        if zero_grad:
-            self.optimizer.zero_grad()
-        prediction = self.model(self.inputs)
-        loss = self.loss_fn(prediction, self.target)
-        loss.backward()
+    def _step(self, zero_grad: bool, interruptible) -> float:
+        # A Stop may cut the user's forward or backward short (KeyboardInterrupt: the step does not
+        # count), never the optimizer's update of the weights, which would leave them half-moved.
+        with interruptible():
+            if zero_grad:
+                self.optimizer.zero_grad()
+            prediction = self.model(self.inputs)
+            loss = self.loss_fn(prediction, self.target)
+            loss.backward()
         grads = [p.grad for p in self.model.parameters() if p.grad is not None]
         self.optimizer.step()
         value = float(loss.item())
@@ -160,8 +164,11 @@ class Training:
         return value
 
     def train(self, steps: int, zero_grad: bool, interrupted: Callable[[], bool],
-              progress: Callable[[dict], None] | None = None) -> dict:
-        """Run up to ``steps`` steps; returns how many ran and whether a Stop ended them early."""
+              progress: Callable[[dict], None] | None = None, interruptible=contextlib.nullcontext) -> dict:
+        """Run up to ``steps`` steps; returns how many ran and whether a Stop ended them early.
+
+        ``interrupted()`` is checked between steps; inside ``interruptible()`` a Stop raises
+        KeyboardInterrupt (the kernel's SIGINT), which ends the run too."""
         self.before = {n: to_numpy(p) for n, p in self.model.named_parameters()}
         first = len(self.losses)
         last_report = time.monotonic()
@@ -170,7 +177,11 @@ class Training:
             if interrupted():
                 stopped = True
                 break
-            self._step(zero_grad)
+            try:
+                self._step(zero_grad, interruptible)
+            except KeyboardInterrupt:
+                stopped = True
+                break
             now = time.monotonic()
             if progress is not None and (now - last_report >= PROGRESS_EVERY or i == steps - 1):
                 last_report = now
@@ -178,23 +189,27 @@ class Training:
         return {"steps_done": len(self.losses) - first, "stopped": stopped}
 
     # ---- reading ------------------------------------------------------------------------------
-    def parameter(self, name: str | None) -> dict | None:
-        """One parameter now, before the last run (None before any), and its ``.grad``."""
-        if self.model is None or not name:
+    def parameter(self, name: str | None, model: str | None = None) -> dict | None:
+        """One parameter now, before the last run (None before any), and its ``.grad``; of the
+        model being trained, or of the script's module ``model`` (before any training)."""
+        module = self.model
+        if model is not None and (self.key is None or self.key[0] != model):
+            module = find_modules(self.lib, self.namespace).get(model)
+        if module is None or not name:
             return None
-        params = dict(self.model.named_parameters())
-        p = params.get(name)
+        p = dict(module.named_parameters()).get(name)
         if p is None:
             return None
-        return {"name": name, "now": to_numpy(p), "before": self.before.get(name),
+        before = self.before.get(name) if module is self.model else None
+        return {"name": name, "now": to_numpy(p), "before": before,
                 "grad": None if p.grad is None else to_numpy(p.grad)}
 
     def summary(self, parameter: str | None = None) -> dict:
         params = dict(self.model.named_parameters()) if self.model is not None else {}
         return {
-            "losses": list(self.losses),
-            "grad_norms": list(self.grad_norms),
-            "param_norms": list(self.param_norms),
+            "losses": np.asarray(self.losses, dtype=np.float64),
+            "grad_norms": np.asarray(self.grad_norms, dtype=np.float64),
+            "param_norms": np.asarray(self.param_norms, dtype=np.float64),
             "parameter_norms": {n: _norm(to_numpy(p)) for n, p in params.items()},
             "parameter_grad_norms": {n: _norm(None if p.grad is None else to_numpy(p.grad))
                                      for n, p in params.items()},

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 from gradviz.model.graph_model import GraphModel, attach_variable_names, display_graph, tensor_names
 from gradviz.model.layout import LAYOUTS, LayoutCancelled, compute_layout
 from gradviz.model.session import RunError, RunResult, Session
+from gradviz.model.workspace import Workspace
 
 from .bridge import SessionBridge
 from .code_editor import CodeEditor
@@ -148,6 +149,9 @@ class MainWindow(QMainWindow):
         self.restored_autosave: Path | None = None
         self.session = Session()
         self.bridge = SessionBridge(self.session, self)
+        # kjobs: the Training, Profiler and Jacobian docks talk to a kernel through the workspace;
+        # until the window itself runs on it (branch appcore), each Run also runs in its kernel.
+        self.workspace = Workspace()
         self.current_file: Path | None = None
         # The text as last opened or saved: the editor is "modified" when its text differs.
         self._baseline_text = ""
@@ -649,6 +653,7 @@ class MainWindow(QMainWindow):
             self._job.cancel()
             self._job.thread.join(5)
         self.bridge.disconnect_session()
+        self.workspace.close()  # kjobs
 
     # ---- files ---------------------------------------------------------------------------------
     def _fill_examples_menu(self) -> None:
@@ -733,9 +738,11 @@ class MainWindow(QMainWindow):
         # Busy until the outcome has been handled on this thread (signals arrive queued).
         self._awaiting_outcome = True
         self.session.run(self.editor.toPlainText(), filename)
+        self.workspace.run(self.editor.toPlainText(), filename)  # kjobs: feeds the analysis docks
 
     def stop(self) -> None:
         self.session.stop()
+        self.workspace.stop()  # kjobs
 
     def is_running(self) -> bool:
         return self.session.is_running

@@ -478,9 +478,9 @@ class BackwardTools(QObject):
         self.actions = make_stepper_actions(window)
         self.stepper_panel = StepperPanel(window, actions=self.actions)
         self.plots = PlotsPanel(window)
-        self.training = TrainingPanel(window)
-        self.profiler = ProfilerPanel(code_provider=window.editor.toPlainText, parent=window)
-        self.jacobian = JacobianPanel(window)
+        self.training = TrainingPanel(window.workspace, window)
+        self.profiler = ProfilerPanel(window.workspace, window, code_provider=window.editor.toPlainText)
+        self.jacobian = JacobianPanel(window.workspace, window)
         right, bottom = Qt.DockWidgetArea.RightDockWidgetArea, Qt.DockWidgetArea.BottomDockWidgetArea
         window.add_dock(self.stepper_panel, "Backward", right)
         window.add_dock(self.plots, "Plots", bottom)
@@ -519,8 +519,6 @@ class BackwardTools(QObject):
         self._mark_source_line(None)
         self.stepper_panel.set_namespace(result.namespace)
         self.plots.set_tensors(result.tensors)
-        self.training.set_namespace(result.namespace)
-        self.jacobian.set_namespace(result.namespace)
 
     def _on_graph_changed(self, scene) -> None:
         root = self._root_tensor()
