@@ -171,6 +171,31 @@ def test_without_zero_grad_the_gradients_pile_up(small):
     np.testing.assert_allclose(three["grad_norms"], three["grad_norms"][0] * np.array([1, 2, 3]), rtol=1e-5)
 
 
+def test_zero_grad_on_again_gives_one_gradient_and_losses_fall_with_progress(small):
+    backend, client = small
+    _fresh(client, backend)
+    config = dict(CONFIG, lr=0.0)
+    one = client.train(config, 1, parameter="layer1.weight")["parameter"]["grad"]
+    client.train(config, 2, zero_grad=False)
+    again = client.train(config, 1, zero_grad=True, parameter="layer1.weight")["parameter"]["grad"]
+    np.testing.assert_allclose(again, one, rtol=1e-5, atol=1e-7)
+    progress: list[dict] = []
+    answer = client.train(dict(CONFIG, loss="MSE", lr=0.1), 30, on_progress=progress.append)
+    assert (progress[-1]["done"], progress[-1]["total"]) == (30, 30)
+    # Progress messages carry the new losses: together, exactly this request's 30.
+    assert sum(len(m["losses"]) for m in progress) == 30
+    np.testing.assert_array_equal(np.concatenate([m["losses"] for m in progress]), answer["losses"][-30:])
+    assert answer["losses"][-1] < answer["losses"][-30]
+
+
+def test_cross_entropy_with_class_targets(small):
+    backend, _client = small
+    with KernelClient(prestart=False) as other:
+        assert other.run(SMALL + "labels = torch.tensor([0, 1, 1, 0, 1])\n", "<small>", backend).ok
+        answer = other.train(dict(CONFIG, target="labels", loss="CrossEntropy", lr=0.5), 20)
+    assert answer["losses"][-1] < answer["losses"][0]
+
+
 @NEEDS_TORCH
 def test_both_backends_train_the_same_network_alike():
     answers = {}
