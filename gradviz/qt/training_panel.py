@@ -44,7 +44,7 @@ from gradviz.qt.plots import HeatmapView, no_si_prefix
 from gradviz.qt.relay import on_gui_thread
 
 SHOWN_VALUES = 10  # the tutorial prints layer2.weight[0][0:10]
-NO_MODEL = "Run a script that defines an nn.Module (e.g. the tutorial's TinyModel), or use the tutorial's."
+NO_MODEL = "Run a script that defines an nn.Module, or press Load TinyModel (the tutorial's)."
 
 
 def _nice_step(span: float) -> int:
@@ -110,7 +110,7 @@ class TrainingPanel(QWidget):
         self.stop_button = QPushButton("Stop", objectName="trainStop")
         self.stop_button.clicked.connect(self.stop)
         self.stop_button.setEnabled(False)
-        self.tutorial_button = QPushButton("Use the tutorial's TinyModel", objectName="trainTutorial")
+        self.tutorial_button = QPushButton("Load TinyModel", objectName="trainTutorial")
         self.tutorial_button.setToolTip("Load the tutorial's TinyModel, some_input and ideal_output into "
                                         "the kernel, next to the script's variables")
         self.tutorial_button.clicked.connect(self.load_tutorial)
@@ -119,7 +119,10 @@ class TrainingPanel(QWidget):
         self.status.setWordWrap(True)
 
         form = QFormLayout()
-        form.addRow("model", self.model_combo)
+        model_row = QHBoxLayout()
+        model_row.addWidget(self.model_combo, 1)
+        model_row.addWidget(self.tutorial_button)  # beside the choice it makes: no extra row
+        form.addRow("model", model_row)
         form.addRow("input", self.input_combo)
         form.addRow("target", self.target_combo)
         form.addRow("loss", self.loss_combo)
@@ -146,7 +149,13 @@ class TrainingPanel(QWidget):
 
         self.weights_table = QTableWidget(0, SHOWN_VALUES, objectName="weightsTable")
         self.weights_table.setEditTriggers(QTableWidget.NoEditTriggers)
-        self.weights_table.setMaximumHeight(86)
+        # Room for the header, both rows (before, after) and the horizontal scroll bar: at 86 px
+        # the scroll bar covered the "after" row.
+        table = self.weights_table
+        table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 8)
+        table.setFixedHeight(table.horizontalHeader().sizeHint().height()
+                             + 2 * table.verticalHeader().defaultSectionSize()
+                             + table.horizontalScrollBar().sizeHint().height() + 2 * table.frameWidth() + 2)
         self.weight_heatmap = HeatmapView("weight", "weightHeatmap")
         self.grad_heatmap = HeatmapView("grad", "weightGradHeatmap")
         for view in (self.weight_heatmap, self.grad_heatmap):
@@ -160,7 +169,6 @@ class TrainingPanel(QWidget):
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addLayout(form)
         left_layout.addLayout(buttons)
-        left_layout.addWidget(self.tutorial_button)
         left_layout.addWidget(self.progress)
         left_layout.addWidget(self.status)
         left_layout.addStretch(1)
