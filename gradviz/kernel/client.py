@@ -37,6 +37,7 @@ class KernelClient:
         self.filename: str | None = None
         self.threads: list[str] = []  # threads the script left running in the current kernel
         self.last_start_seconds: float | None = None
+        self._closed = False
 
     # ---- lifecycle ------------------------------------------------------------------------------
     def __enter__(self) -> KernelClient:
@@ -46,6 +47,7 @@ class KernelClient:
         self.close()
 
     def close(self) -> None:
+        self._closed = True  # the analysis requests start no kernel after this
         for kernel in (self._kernel, self._spare):
             if kernel is not None:
                 kernel.close()
@@ -301,6 +303,8 @@ class KernelClient:
         """A request that also works before any run: without a live kernel one is started (and
         marked used, so the next run still gets a fresh one)."""
         with self._lock:
+            if self._closed:
+                raise KernelRequestError(RunError("no_kernel", "the kernel client was closed"))
             kernel = self._kernel
             if kernel is None or not kernel.alive():
                 if kernel is not None:
@@ -352,6 +356,8 @@ class KernelClient:
         except ValueError as exc:
             raise KernelRequestError(RunError("request", str(exc))) from None
         with self._lock:
+            if self._closed:
+                raise KernelRequestError(RunError("no_kernel", "the kernel client was closed"))
             kernel = self._fresh_kernel()
             kernel.used = True
             if self.prestart and self._spare is None:

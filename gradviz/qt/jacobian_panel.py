@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gradviz.qt.kernel_jobs import error_text, start_panel_job
+from gradviz.qt.kernel_jobs import PanelJobs, error_text
 from gradviz.qt.plots import HeatmapView
 from gradviz.qt.theme import current_theme
 
@@ -53,6 +53,7 @@ class JacobianPanel(QWidget):
         self.workspace = workspace
         self.result = None  # the kernel's answer: {"mode", "blocks": [(name, ndarray)], ...}
         self.job = None
+        self.jobs = PanelJobs(self)
         self.function_edit = QPlainTextEdit(EXAMPLE_FUNCTION, objectName="jacobianFunction")
         self.function_edit.setMaximumHeight(80)
         self.function_edit.setTabChangesFocus(True)
@@ -136,8 +137,8 @@ class JacobianPanel(QWidget):
         self.compute_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
         self.status.setText(f"Computing the {mode}…")
-        self.job = start_panel_job(
-            self, lambda job: self.workspace.kernel.jacobian(mode, function, inputs, v, backend),
+        self.job = self.jobs.start(
+            lambda job: self.workspace.kernel.jacobian(mode, function, inputs, v, backend),
             "jacobian", self._on_done, self._on_failed)
         return True
 

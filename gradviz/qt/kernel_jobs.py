@@ -1,39 +1,47 @@
 """One way for a panel to ask the kernel something slow: a :class:`gradviz.model.jobs.Job` whose
 endings and progress arrive on the GUI thread.
 
-The relays live on a small holder object per job, deleted once the job has ended, so a panel that
-trains a thousand times does not keep a thousand relays; a panel deleted while its job runs drops
-the late answer (``on_gui_thread``'s rule).
+Each panel has one :class:`PanelJobs`: one psygnal signal carries every job's events, relayed to the
+GUI thread once (``on_gui_thread``), so events of one job arrive in order (progress before the end)
+and no Qt object is made or deleted per job. When the panel is deleted its relay goes with it and a
+late answer is dropped.
 """
 
 from __future__ import annotations
 
+from psygnal import Signal
 from PySide6.QtCore import QObject
 
 from gradviz.model.jobs import Job
 from gradviz.qt.relay import on_gui_thread
 
 
-def start_panel_job(owner: QObject, work, name: str, on_done, on_failed, on_progress=None) -> Job:
-    """Run ``work(job)`` on a job thread; ``on_done(result)`` / ``on_failed(exc)`` /
+class _JobEvents:
+    happened = Signal(object)  # (slot, args): call slot(*args) on the GUI thread
+
+
+class PanelJobs:
+    """Starts a panel's jobs; their ``on_done(result)``, ``on_failed(exc)`` and
     ``on_progress(fraction, message)`` run on ``owner``'s (the GUI) thread."""
-    job = Job(work, name)
-    holder = QObject(owner)
 
-    def ended(slot):
-        def deliver(value) -> None:
-            try:
-                slot(value)
-            finally:
-                holder.deleteLater()
-        return deliver
+    def __init__(self, owner: QObject) -> None:
+        self._events = _JobEvents()
+        on_gui_thread(self._events.happened, self._dispatch, owner)
 
-    on_gui_thread(job.finished, ended(on_done), holder)
-    on_gui_thread(job.failed, ended(on_failed), holder)
-    if on_progress is not None:
-        on_gui_thread(job.progressed, on_progress, holder)
-    job.start()
-    return job
+    @staticmethod
+    def _dispatch(event) -> None:
+        slot, args = event
+        slot(*args)
+
+    def start(self, work, name: str, on_done, on_failed, on_progress=None) -> Job:
+        job = Job(work, name)
+        emit = self._events.happened.emit
+        job.finished.connect(lambda result: emit((on_done, (result,))))
+        job.failed.connect(lambda exc: emit((on_failed, (exc,))))
+        if on_progress is not None:
+            job.progressed.connect(lambda fraction, message: emit((on_progress, (fraction, message))))
+        job.start()
+        return job
 
 
 def error_text(exc: BaseException) -> str:

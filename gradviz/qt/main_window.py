@@ -653,7 +653,10 @@ class MainWindow(QMainWindow):
             self._job.cancel()
             self._job.thread.join(5)
         self.bridge.disconnect_session()
-        self.workspace.close()  # kjobs
+        self.workspace.close()  # kjobs: the kernel goes; its run and the docks' requests end
+        self.workspace.wait(3)
+        for panel in (self.backward_tools.training, self.backward_tools.profiler, self.backward_tools.jacobian):
+            panel.wait(3)
 
     # ---- files ---------------------------------------------------------------------------------
     def _fill_examples_menu(self) -> None:

@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gradviz.qt.kernel_jobs import error_text, start_panel_job
+from gradviz.qt.kernel_jobs import PanelJobs, error_text
 
 COLUMNS = ("Name", "Self CPU %", "Self CPU", "CPU total %", "CPU total", "CPU time avg", "# of Calls")
 WHOLE_SCRIPT = "whole script"
@@ -68,6 +68,7 @@ class ProfilerPanel(QWidget):
         self.profiles: dict = {}  # label -> {"rows", "events", "table", "trace"} from the kernel
         self.shown: dict | None = None
         self.job = None
+        self.jobs = PanelJobs(self)
         self.backend: str | None = None
         self.run_button = QPushButton("Profile script", objectName="profileRun")
         self.run_button.clicked.connect(self.profile_editor)
@@ -160,7 +161,7 @@ class ProfilerPanel(QWidget):
         backend = self.workspace.backend
         self._set_running(True)
         self.status.setText("Profiling…")
-        self.job = start_panel_job(self, lambda job: self.workspace.kernel.profile(code, "<editor>", backend),
+        self.job = self.jobs.start(lambda job: self.workspace.kernel.profile(code, "<editor>", backend),
                                    "profile", self._on_done, self._on_failed)
 
     def cancel(self) -> None:

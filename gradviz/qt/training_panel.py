@@ -39,7 +39,7 @@ from PySide6.QtWidgets import (
 from PySide6.QtCore import Qt
 
 from gradviz.model.training import LOSSES, OPTIMIZERS
-from gradviz.qt.kernel_jobs import error_text, start_panel_job
+from gradviz.qt.kernel_jobs import PanelJobs, error_text
 from gradviz.qt.plots import HeatmapView, no_si_prefix
 from gradviz.qt.relay import on_gui_thread
 
@@ -73,7 +73,8 @@ class TrainingPanel(QWidget):
         self.param_norms = np.zeros(0)  # total parameter norm after each step
         self.parameter_grad_norms: dict[str, float] = {}
         self.parameter: dict | None = None  # {"name", "now", "before", "grad"} of the shown parameter
-        self.job = None  # the kernel request in flight
+        self.job = None  # the kernel request in flight (a Job)
+        self.jobs = PanelJobs(self)
         self._run_total = 0
         self._run_base = 0
         self._live: list[float] = []  # losses of the running request, appended on the job thread
@@ -219,7 +220,7 @@ class TrainingPanel(QWidget):
         if self.job is not None:
             return False
         self._set_running(True, stoppable=name == "train")
-        self.job = start_panel_job(self, work, name, lambda r: self._ended(on_done, r), self._on_failed,
+        self.job = self.jobs.start(work, name, lambda r: self._ended(on_done, r), self._on_failed,
                                    on_progress)
         return True
 
