@@ -38,6 +38,7 @@ class KernelClient:
         self.threads: list[str] = []  # threads the script left running in the current kernel
         self.last_start_seconds: float | None = None
         self._closed = False
+        self._starting: KernelProcess | None = None
 
     # ---- lifecycle ------------------------------------------------------------------------------
     def __enter__(self) -> KernelClient:
@@ -48,10 +49,11 @@ class KernelClient:
 
     def close(self) -> None:
         self._closed = True  # the analysis requests start no kernel after this
-        for kernel in (self._kernel, self._spare):
+        # _starting: a kernel a run is waiting for (not ready yet); ending it ends that wait.
+        for kernel in (self._kernel, self._spare, self._starting):
             if kernel is not None:
                 kernel.close()
-        self._kernel = self._spare = None
+        self._kernel = self._spare = self._starting = None
 
     def __del__(self) -> None:
         try:
@@ -65,7 +67,11 @@ class KernelClient:
             if kernel is not None:
                 kernel.close()
             kernel = KernelProcess()
-        kernel.wait_ready()
+        self._starting = kernel
+        try:
+            kernel.wait_ready()
+        finally:
+            self._starting = None
         self.last_start_seconds = kernel.ready_seconds
         return kernel
 
@@ -182,8 +188,16 @@ class KernelClient:
             if self._kernel is not None and (self._kernel.used or not self._kernel.alive()):
                 self._kernel.close()
                 self._kernel = None
-            if self._kernel is None:
-                self._kernel = self._fresh_kernel()
+            try:
+                if self._kernel is None:
+                    self._kernel = self._fresh_kernel()
+                if self._closed:  # closed while the kernel started: run nothing
+                    raise RuntimeError("the kernel client was closed")
+            except RuntimeError:
+                if not self._closed:
+                    raise
+                self.close()
+                return RunResult(error=RunError("stopped", "Stopped: gradviz closed the kernel."), backend=backend)
             kernel = self._kernel
             kernel.wait_ready()
             self.last_start_seconds = kernel.ready_seconds
