@@ -31,7 +31,6 @@ def test_the_model_module_imports_neither_engine_nor_torch():
 @pytest.mark.parametrize("loss", training.LOSSES)
 def test_every_offered_loss_and_optimizer_is_one_the_kernel_builds(loss):
     import engine
-
     from gradviz.kernel.training_ops import make_loss, make_optimizer
 
     assert callable(make_loss(engine, loss))

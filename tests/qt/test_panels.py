@@ -16,7 +16,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 import pytestqt  # noqa: E402,F401  (pytest-qt is a test dependency: fail loudly if it is missing)
 from PySide6.QtWidgets import (
     QCheckBox,
