@@ -59,6 +59,8 @@ class Node:
     # Multi-output nodes set ((shape, dtype), ...) of their outputs; None means one output.
     _out_meta = None
     _anomaly_trace = None
+    # Optional first-order rule on numpy arrays (see Op.vjp_arrays); None: the backward loop calls vjp.
+    vjp_arrays = None
 
     def name(self) -> str:
         """PyTorch's node name, e.g. ``'MulBackward0'``."""

@@ -34,7 +34,7 @@ import numpy as np
 from ._dtype import _NUMPY_TO_DTYPE
 from ._graph import FREED_MESSAGE, Node
 from ._state import PROFILER, SEQUENCE, STATE
-from ._tensor import Tensor, _make
+from ._tensor import Tensor, _make, prime_instance_layout
 
 _ENGINE_DIR = __file__.rsplit("/", 1)[0]
 
@@ -60,6 +60,9 @@ class Op(Node):
     # For the gradient tests: is the op smooth enough for a second-order check.
     smooth = True
     registry: dict = {}
+    # Per-node values set by Op.apply when they exist; the class defaults keep nodes without them small.
+    _saved: tuple = ()
+    _result = None
 
     def __init_subclass__(cls, **kwargs) -> None:
         super().__init_subclass__(**kwargs)
@@ -74,6 +77,11 @@ class Op(Node):
         cls._save_need = None if sf is None else tuple(
             tuple(cls.inputs.index(n) for n in sf.get(s, cls.inputs)) for s in cls.saves
         )
+        # The same as bit masks (bit j: input j's gradient reads it), for _connect's binary fast path.
+        cls._save_masks = None
+        if cls._save_need is not None and len(cls.inputs) == 2 and cls._save_idx == (0, 1):
+            cls._save_masks = tuple(sum(1 << j for j in users) for users in cls._save_need)
+        prime_instance_layout(cls, _NODE_ATTRIBUTES)
 
     # ---- to be written by each op -------------------------------------------------------------
     def forward(self, *arrays):  # pragma: no cover - abstract
@@ -100,7 +108,8 @@ class Op(Node):
             raise RuntimeError(FREED_MESSAGE)
         saved = self._saved
         for t, version in zip(saved, self._saved_versions):
-            if t._vc[0] != version:
+            vc = t._vcl  # None: never modified (version 0); version -1: not checked (_ANY_VERSION)
+            if vc is not None and vc[0] != version and version != _ANY_VERSION:
                 raise RuntimeError(_modified_message(t, version))
         return saved
 
@@ -122,9 +131,10 @@ class Op(Node):
         self._released = True
         if STATE.keep_freed:
             self._keep_aside("_saved", "_result")
-        if "_saved" in self.__dict__:
+        # Class defaults (not self.__dict__, which would make CPython build the instance's dict).
+        if self._saved:
             self._saved = ()
-        if "_result" in self.__dict__:
+        if self._result is not None:
             self._result = None
 
     def __getattr__(self, name: str):
@@ -154,7 +164,9 @@ class Op(Node):
         """Run the op on tensors; build a graph node when grad mode is on and an input requires grad."""
         node = _new(cls)
         if params:
-            node.__dict__.update(params)
+            # setattr, not node.__dict__.update: touching __dict__ makes CPython build a dict per node.
+            for key in params:
+                setattr(node, key, params[key])
             if "node_name" in params:  # a variant (SqueezeBackward1, FillBackward2): its own type name too
                 node.__class__ = _variant(cls, params["node_name"])
         prof = PROFILER[0]
@@ -175,22 +187,25 @@ class Op(Node):
         state = STATE
         needs_grad = False
         if state.grad_enabled:
-            for t in inputs:
-                if t._requires_grad:
-                    needs_grad = True
-                    break
+            if n_in == 2:
+                needs_grad = inputs[0]._requires_grad or inputs[1]._requires_grad
+            else:
+                for t in inputs:
+                    if t._requires_grad:
+                        needs_grad = True
+                        break
         if cls.num_outputs == 1:
             if type(out) is not np.ndarray:
                 out = np.asarray(out)
             if not needs_grad:
-                result = _make(out, None, 0, False)
+                result = _new(Tensor)  # _make(out), inlined: every op in a first-order backward's rules
+                result._data = out
                 if state.fw_level:
                     _forward_ad(node, inputs, result)
                 return result
             _connect(node, inputs, state)
             result = _new(Tensor)  # _make(out, node, 0, True), inlined: this is the hot path
             result._data = out
-            result._vc = [0]
             result._requires_grad = True
             result.grad_fn = node
             if cls.saves_result:
@@ -275,6 +290,9 @@ class Op(Node):
 
 
 _NO_EDGE = (None, 0)
+# What _connect and the backward set on a node, first in every Op class's shared key table.
+_NODE_ATTRIBUTES = ("next_functions", "_in_meta", "_seq", "_saved", "_saved_versions", "module", "source",
+                    "_anomaly_trace", "_result", "_released", "out_dtype")
 _VARIANTS: dict = {}
 
 
@@ -291,26 +309,22 @@ def _variant(cls, node_name: str):
     return sub
 
 
-class _AnyVersion:
-    """The recorded version of a saved input no needed gradient reads: equal to every version.
-
-    ``Op.saved`` compares ``t._vc[0] != version``; an int compared with this object falls back to
-    ``__ne__`` here, so the check costs nothing extra on the hot path.
-    """
-
-    __slots__ = ()
-
-    def __eq__(self, other) -> bool:
-        return True
-
-    def __ne__(self, other) -> bool:
-        return False
-
-    __hash__ = object.__hash__
-
-
-_ANY_VERSION = _AnyVersion()
+# The recorded version of a saved input no needed gradient reads: ``Op.saved`` does not check it.
+# An int, not an object: a tuple of ints is untracked by the cyclic GC, a tuple holding an object is not.
+_ANY_VERSION = -1
 _new = object.__new__
+# Interned ``_in_meta`` tuples: ((shape, numpy dtype), ...) per input. A dtype makes a tuple
+# GC-tracked for good, so one shared tuple per distinct signature instead of three per node.
+_META: dict = {}
+
+
+def _leaf_edge(t: Tensor) -> tuple:
+    """``_edge`` of a tensor without grad_fn: its accumulator when it requires grad, else none."""
+    if t._requires_grad:
+        ref = t._acc_ref
+        acc = ref() if ref is not None else None
+        return (acc if acc is not None else t._get_accumulator(), 0)
+    return _NO_EDGE
 
 
 def _edge(t: Tensor) -> tuple:
@@ -331,14 +345,26 @@ def _connect(node: Op, inputs: tuple, state) -> None:
     # which costs about a fifth of an op's time on small tensors.
     if len(inputs) == 2:
         a, b = inputs
-        node.next_functions = (_edge(a), _edge(b))
+        fn = a.grad_fn
+        ea = (fn, a._output_nr) if fn is not None else _leaf_edge(a)
+        fn = b.grad_fn
+        eb = (fn, b._output_nr) if fn is not None else _leaf_edge(b)
+        node.next_functions = (ea, eb)
         da, db = a._data, b._data
-        node._in_meta = ((da.shape, da.dtype), (db.shape, db.dtype))
+        key = (da.shape, da.dtype, db.shape, db.dtype)
+        meta = _META.get(key)
+        if meta is None:
+            meta = _intern_meta(key, ((da.shape, da.dtype), (db.shape, db.dtype)))
+        node._in_meta = meta
     elif len(inputs) == 1:
         a = inputs[0]
         node.next_functions = (_edge(a),)
         da = a._data
-        node._in_meta = ((da.shape, da.dtype),)
+        key = (da.shape, da.dtype)
+        meta = _META.get(key)
+        if meta is None:
+            meta = _intern_meta(key, ((da.shape, da.dtype),))
+        node._in_meta = meta
     else:
         node.next_functions = tuple([_edge(t) for t in inputs])
         node._in_meta = tuple([(t._data.shape, t._data.dtype) for t in inputs])
@@ -348,13 +374,25 @@ def _connect(node: Op, inputs: tuple, state) -> None:
         if len(idx) == 2:
             s0, s1 = inputs[idx[0]], inputs[idx[1]]
             node._saved = (s0, s1)
-            node._saved_versions = (s0._vc[0], s1._vc[0])
+            v0, v1 = s0._vcl, s1._vcl
+            v0 = 0 if v0 is None else v0[0]
+            v1 = 0 if v1 is None else v1[0]
+            masks = node._save_masks
+            if masks is not None:  # binary op saving both inputs, saves_for declared (a * b, a / b)
+                grad_mask = (ea[0] is not None) | ((eb[0] is not None) << 1)
+                if grad_mask != 3:  # an input needs no gradient: what only its gradient reads is not checked
+                    if not masks[0] & grad_mask:
+                        v0 = _ANY_VERSION
+                    if not masks[1] & grad_mask:
+                        v1 = _ANY_VERSION
+                idx = None  # _unread_saves' work is done
+            node._saved_versions = (v0, v1)
         else:
             saved = tuple([inputs[i] for i in idx])
             node._saved = saved
             node._saved_versions = tuple([t._vc[0] for t in saved])
         need = node._save_need
-        if need is not None:
+        if need is not None and idx is not None:
             for edge in node.next_functions:
                 if edge[0] is None:  # some input needs no gradient: some saved inputs may be unread
                     _unread_saves(node, need)
@@ -365,6 +403,13 @@ def _connect(node: Op, inputs: tuple, state) -> None:
         node.source = _user_frame()
     if state.anomaly:
         node._anomaly_trace = "".join(traceback.format_stack()[:-3])
+
+
+def _intern_meta(key: tuple, meta: tuple) -> tuple:
+    if len(_META) > 4096:  # many distinct shapes: start over rather than grow without bound
+        _META.clear()
+    _META[key] = meta
+    return meta
 
 
 def _unread_saves(node: Op, need: tuple) -> None:

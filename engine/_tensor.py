@@ -77,6 +77,10 @@ class Tensor:
     _retains_grad = False
     _fw_grad = None
     _is_param = False
+    # The version counter (a one-element list shared with views), made on first use: most tensors are
+    # never modified in place nor viewed, and every list is one more object for the cyclic GC to
+    # walk on each collection (graph tensors live long). None reads as version 0.
+    _vcl = None
     __array_priority__ = 1000  # numpy defers `ndarray * tensor` to Tensor.__rmul__
 
     def __init__(self, *args, **kwargs) -> None:
@@ -92,6 +96,17 @@ class Tensor:
 
     # ---- identity ------------------------------------------------------------------------------
     __hash__ = object.__hash__
+
+    @property
+    def _vc(self) -> list:
+        vc = self._vcl
+        if vc is None:
+            vc = self._vcl = [0]
+        return vc
+
+    @_vc.setter
+    def _vc(self, value: list) -> None:
+        self._vcl = value
 
     @property
     def dtype(self) -> _dtype.dtype:
@@ -397,11 +412,35 @@ _CPU = _Device()
 _new = object.__new__
 
 
+def prime_instance_layout(cls, names) -> None:
+    """Put ``names`` into the attribute key table CPython shares among ``cls``'s instances.
+
+    CPython 3.11 stores instance attributes inline against one key table per class, but adds keys to
+    it only while few instances exist: an attribute first set after that gives every instance that
+    sets it a dict of its own (one more object per tensor or node for the cyclic GC to walk, and
+    slower attribute access). A program creating many plain tensors before its first
+    ``requires_grad`` one hit this for every graph tensor. A throwaway first instance setting the
+    hot attributes fixes the table's keys before any real instance exists.
+    """
+    obj = _new(cls)
+    for name in names:
+        try:
+            object.__setattr__(obj, name, None)
+        except AttributeError:  # a property on this class: not an instance attribute
+            pass
+
+
+# The order Op.apply and _make set them in first.
+prime_instance_layout(Tensor, (
+    "_data", "_requires_grad", "grad_fn", "_output_nr", "_vcl", "_grad", "_base", "_views", "_multi_view",
+    "_acc_ref", "_retains_grad", "_fw_grad", "_is_param", "_hook_acc",
+))
+
+
 def _make(data: np.ndarray, grad_fn=None, output_nr: int = 0, requires_grad: bool = False) -> Tensor:
     """The fast constructor every op result goes through (no checks, no copies)."""
     t = _new(Tensor)
     t._data = data
-    t._vc = [0]
     if requires_grad:
         t._requires_grad = True
         if grad_fn is not None:

@@ -120,17 +120,19 @@ class BackwardRun:
                 seen.add(n)
                 stack.append(n)
         self._parents: dict = {}
+        parents = self._parents if self.inputs is not None else None
+        get, add, push, pop = deps.get, seen.add, stack.append, stack.pop
         while stack:
-            node = stack.pop()
+            node = pop()
             for child, _ in node.next_functions:
                 if child is None:
                     continue
-                deps[child] = deps.get(child, 0) + 1
-                if self.inputs is not None:
-                    self._parents.setdefault(child, []).append(node)
+                deps[child] = get(child, 0) + 1
+                if parents is not None:
+                    parents.setdefault(child, []).append(node)
                 if child not in seen:
-                    seen.add(child)
-                    stack.append(child)
+                    add(child)
+                    push(child)
         self.nodes = seen
         return deps
 
@@ -220,16 +222,97 @@ class BackwardRun:
         state.grad_enabled = self.create_graph
         try:
             with _quiet_numpy():
-                heap = self._heap
-                run = self._run
-                while heap:
-                    node = heapq.heappop(heap)[2]
-                    if PROFILER[0] is not None:
-                        _run_profiled(self, node, PROFILER[0])
-                    else:
-                        run(node)
+                if self.create_graph or self._capture or self._needed is not None:
+                    heap = self._heap
+                    run = self._run
+                    while heap:
+                        node = heapq.heappop(heap)[2]
+                        if PROFILER[0] is not None:
+                            _run_profiled(self, node, PROFILER[0])
+                        else:
+                            run(node)
+                else:
+                    self._drain_plain()
         finally:
             state.grad_enabled = prev_mode
+
+    def _drain_plain(self) -> None:
+        """``run_all`` for a first-order backward into ``.grad`` (no inputs=, no create_graph).
+
+        The same steps as ``_run`` for the common node (one output, no hooks, its gradient arrived),
+        without building a ``BackwardStep`` nobody reads; any other node goes through ``_run``. Ops
+        with a ``vjp_arrays`` rule compute it on numpy arrays (no engine op per rule step). When the
+        queue is empty and a node makes exactly one child ready, that child runs next without a trip
+        through the heap (it is the heap's minimum anyway).
+        """
+        heap, buffers, deps, fresh, done = self._heap, self._buffers, self.dependencies, self._fresh, self.done
+        retain = self.retain_graph
+        pop, push = heapq.heappop, heapq.heappush
+        general = self._run
+        slow_always = STATE.anomaly  # anomaly mode checks every node's gradients for nan
+        node = None
+        while True:
+            if node is None:
+                if not heap:
+                    break
+                node = pop(heap)[2]
+            if PROFILER[0] is not None:
+                _run_profiled(self, node, PROFILER[0])
+                node = None
+                continue
+            grads = buffers.get(node)
+            grad = grads[0] if grads is not None else None
+            if (
+                grad is None
+                or slow_always
+                or node._out_meta is not None
+                or node.__class__ is AccumulateGrad
+                or node._tensor_hooks
+                or node._retain
+                or node._pre_hooks
+                or node._post_hooks
+            ):
+                general(node)
+                node = None
+                continue
+            del buffers[node]
+            if fresh:
+                fresh.pop(id(grad), None)
+            nf = node.next_functions
+            fast = node.vjp_arrays
+            sent = fast(grad._data) if fast is not None else None
+            if sent is None:
+                sent = node._run_backward((grad,))
+                if len(sent) != len(nf):
+                    raise RuntimeError(
+                        f"Function {node.name()} returned an incorrect number of gradients "
+                        f"(expected {len(nf)}, got {len(sent)})"
+                    )
+                sent = _validate(node, sent)
+            if not retain:
+                node._release()
+            done.append(node)
+            self.index += 1
+            node = None
+            for (child, nr), g in zip(nf, sent):
+                if child is None:
+                    continue
+                if g is not None and child._out_meta is None and child not in buffers:
+                    buffers[child] = [g]  # _add_grad's common case: the first gradient of a one-output node
+                else:
+                    self._add_grad(child, nr, g)
+                left = deps[child] - 1
+                deps[child] = left
+                if left == 0:
+                    if node is None and not heap:
+                        node = child
+                    else:  # more than one ready: the heap orders them
+                        if node is not None:
+                            self._tiebreak += 1
+                            push(heap, (-node._seq, self._tiebreak, node))
+                            node = None
+                        self._tiebreak += 1
+                        push(heap, (-child._seq, self._tiebreak, child))
 
     def _run(self, node: Node):
         """Run one node (grad mode and numpy's error state are set by the caller)."""

@@ -6,7 +6,7 @@ import numpy as np
 
 from .._api import method, public
 from .._op import Op
-from .._tensor import Tensor
+from .._tensor import Tensor, _make
 from ._util import float_dtype_for, promote, sum_to, wrap
 
 
@@ -207,6 +207,17 @@ class Mul(_Binary):
         gb = sum_to(grad * a, b._data.shape) if rb[0] is not None else None
         return ga, gb
 
+    def vjp_arrays(self, grad):
+        # vjp on arrays for a first-order backward: the numpy operations vjp's engine ops run.
+        arrays = _same_dtype_operands(self, grad)
+        if arrays is None:
+            return None
+        a, b = arrays
+        ra, rb = self.next_functions
+        ga = _grad_for(grad * b, self, 0) if ra[0] is not None else None
+        gb = _grad_for(grad * a, self, 1) if rb[0] is not None else None
+        return ga, gb
+
     def jvp(self, tangents):
         ta, tb = tangents
         a, b = self.fw_inputs
@@ -244,6 +255,18 @@ class Div(_Binary):
         ga = sum_to(grad_over_b, a._data.shape) if ra[0] is not None else None
         # -grad·a/b² written as -(grad/b)·a/b: one op fewer, reusing grad/b.
         gb = sum_to(-grad_over_b * a / b, b._data.shape) if rb[0] is not None else None
+        return ga, gb
+
+    def vjp_arrays(self, grad):
+        # vjp on arrays for a first-order backward: the numpy operations vjp's engine ops run.
+        arrays = _same_dtype_operands(self, grad)
+        if arrays is None:
+            return None
+        a, b = arrays
+        ra, rb = self.next_functions
+        grad_over_b = grad / b
+        ga = _grad_for(grad_over_b, self, 0) if ra[0] is not None else None
+        gb = _grad_for(np.negative(grad_over_b) * a / b, self, 1) if rb[0] is not None else None
         return ga, gb
 
     def jvp(self, tangents):
@@ -430,6 +453,41 @@ def _add_tangents(a, b):
     return a + b
 
 
+# ---- first-order rules on arrays (Op.vjp_arrays) -----------------------------------------------------
+
+
+def _same_dtype_operands(node: Op, grad: np.ndarray):
+    """The saved operands' arrays when they, the gradient and the inputs all share one dtype, else None.
+
+    Then engine promotion and numpy's agree, so numpy run directly gives vjp's exact values and
+    dtype; mixed dtypes go through vjp (engine ops, PyTorch's promotion)."""
+    a, b = node.saved
+    ad, bd = a._data, b._data
+    dt = grad.dtype
+    (sa, da), (sb, db) = node._in_meta
+    if ad.dtype is not dt or bd.dtype is not dt or da is not dt or db is not dt:
+        return None
+    if ad.shape != sa or bd.shape != sb:  # resized since the forward: vjp raises PyTorch's error
+        return None
+    return ad, bd
+
+
+def _grad_for(out, node: Op, i: int) -> Tensor:
+    """A rule's numpy result as input ``i``'s gradient, broadcasting undone by ``sum_to`` as in vjp."""
+    if type(out) is not np.ndarray:
+        out = np.asarray(out)
+    grad = _make(out)
+    shape = node._in_meta[i][0]
+    if out.shape != shape:
+        grad = sum_to(grad, shape)
+        if grad._data.shape != shape:
+            raise RuntimeError(
+                f"Function {node.name()} returned an invalid gradient at index {i} - got "
+                f"{list(grad._data.shape)} but expected shape compatible with {list(shape)}"
+            )
+    return grad
+
+
 # ---- public functions and operators ----------------------------------------------------------------
 
 
@@ -556,8 +614,14 @@ def _operator(cls):
     apply = cls.apply
 
     def operator(self, other):
-        if other.__class__ is not Tensor and not isinstance(other, Tensor):
-            other = wrap(other, self)
+        oc = other.__class__
+        if oc is not Tensor:
+            dt = self._data.dtype
+            if (oc is float or oc is int) and dt.kind == "f":
+                # wrap()'s common case: a number meeting a float tensor takes the tensor's dtype.
+                return apply(self, _make(np.array(other, dt)))
+            if not isinstance(other, Tensor):
+                other = wrap(other, self)
         if self._data.dtype is other._data.dtype:
             return apply(self, other)
         return _binary(cls, self, other)
