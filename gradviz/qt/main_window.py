@@ -656,7 +656,7 @@ class MainWindow(QMainWindow):
         self.workspace.close()  # kjobs: the kernel goes; its run and the docks' requests end
         self.workspace.wait(10)  # a kernel being started when the window closed ends with it
         for panel in (self.backward_tools.training, self.backward_tools.profiler, self.backward_tools.jacobian):
-            panel.wait(3)
+            panel.wait(10)
 
     # ---- files ---------------------------------------------------------------------------------
     def _fill_examples_menu(self) -> None:

@@ -78,6 +78,7 @@ class TrainingPanel(QWidget):
         self._run_base = 0
         self._live: list[float] = []  # losses of the running request, appended on the job thread
         self._stopping = False
+        self._options_stale = False  # a run finished while the panel was hidden
 
         self.model_combo = QComboBox(objectName="trainModel")
         self.input_combo = QComboBox(objectName="trainInput")
@@ -227,16 +228,34 @@ class TrainingPanel(QWidget):
         self.job = None
         self._set_running(False)
         on_done(result)
+        self._catch_up()
+
+    def _catch_up(self) -> None:
+        """A run that finished while a request was going: ask about its variables now."""
+        if self._options_stale and self.job is None and self.isVisible():
+            self._refresh_options()
 
     def _on_run_finished(self, result) -> None:
-        """A new run: its kernel has new variables (and no training yet)."""
+        """A new run: its kernel has new variables (and no training yet). They are asked for when
+        the panel is on screen (a hidden dock sends the kernel nothing on every Run)."""
         self.losses, self.parameter = [], None
         self.grad_norms = self.param_norms = np.zeros(0)
         self.parameter_grad_norms = {}
         self.loss_curve.setData([], [])
+        self._options_stale = True
+        if self.isVisible():
+            self._refresh_options()
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        if self._options_stale:
+            self._refresh_options()
+
+    def _refresh_options(self) -> None:
         backend = self._backend()
-        self._ask("train-options", lambda job: self.workspace.kernel.train_options(backend=backend),
-                  self.set_options)
+        if self._ask("train-options", lambda job: self.workspace.kernel.train_options(backend=backend),
+                     self.set_options):
+            self._options_stale = False
 
     def load_tutorial(self) -> None:
         """Put the tutorial's TinyModel, batch and target into the kernel and train those."""
@@ -372,6 +391,7 @@ class TrainingPanel(QWidget):
             self.status.setText("Stopped. The kernel had to be restarted: run the script again.")
         else:
             self.status.setText(f"Error: {error_text(exc)}")
+        self._catch_up()
 
     def _on_trained(self, answer: dict) -> None:
         self.losses = [float(v) for v in answer["losses"]]

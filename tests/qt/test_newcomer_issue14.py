@@ -454,6 +454,7 @@ def test_training_loss_ticks_are_whole_steps_and_the_profiler_table_shows_rows(q
     workspace = Workspace(KernelClient(prestart=False))
     training = TrainingPanel(workspace)
     qtbot.addWidget(training)
+    training.show()
     assert workspace.run(TUTORIAL_TRAINING).wait(60)
     qtbot.waitUntil(lambda: bool(training.options) and not training.busy, timeout=60000)
     for _ in range(2):

@@ -131,6 +131,7 @@ def _reference(backend: str):
 def _training_panel(qtbot, ws, code=SMALL) -> TrainingPanel:
     panel = TrainingPanel(ws)
     qtbot.addWidget(panel)
+    panel.show()  # a shown panel asks the kernel what there is to train
     _run(qtbot, ws, code)
     qtbot.waitUntil(lambda: bool(panel.options), timeout=WAIT)  # the kernel's answer arrived
     _ready(qtbot, panel)
@@ -231,6 +232,18 @@ def test_training_offers_the_tutorial_when_the_script_has_no_model(qtbot, worksp
     panel.findChild(QPushButton, "trainOne").click()
     _ready(qtbot, panel)
     assert panel.parameter["now"].shape == (10, 100) and len(panel.losses) == 1
+
+
+def test_a_hidden_training_panel_asks_the_kernel_when_shown(qtbot, workspace):
+    panel = TrainingPanel(workspace)
+    qtbot.addWidget(panel)
+    _run(qtbot, workspace, SMALL)
+    qtbot.wait(300)
+    assert not panel.options and not panel.busy  # hidden: nothing was asked
+    panel.show()
+    qtbot.waitUntil(lambda: bool(panel.options), timeout=WAIT)
+    assert panel.findChild(QComboBox, "trainModel").currentText() == "model"
+    _ready(qtbot, panel)
 
 
 def test_training_errors_show_in_one_line(qtbot, workspace):
