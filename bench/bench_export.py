@@ -73,7 +73,7 @@ def timed_run(cmd: list[str], repeat: int) -> float:
 WARM_EXPORT = """
 import os, sys, time
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
-import engine, gradviz.cli, gradviz.model.export, gradviz.model.layout, gradviz.model.session
+import engine, gradviz.cli, gradviz.model.export, gradviz.model.layout, gradviz.kernel.session
 import gradviz.qt.graph_scene, gradviz.qt.render
 t0 = time.perf_counter()
 assert gradviz.cli.main(["export", sys.argv[1], "-o", sys.argv[2]]) == 0

@@ -21,9 +21,10 @@ import time
 
 import networkx as nx
 
-from gradviz.model.graph_model import GraphModel, attach_variable_names, display_graph, tensor_names
+from gradviz.kernel.graph_builder import GraphModel, attach_variable_names, tensor_names
+from gradviz.kernel.session import Session
+from gradviz.model.graph_model import display_graph
 from gradviz.model.layout import NODE_SIZE, compute_layout, count_crossings
-from gradviz.model.session import Session
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)

@@ -14,9 +14,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtWidgets import QApplication, QGraphicsView
 
 import engine as torch
-from gradviz.model.graph_model import GraphModel
+from gradviz.kernel.graph_builder import GraphModel
+from gradviz.kernel.stepper import Stepper
 from gradviz.model.layout import compute_layout
-from gradviz.model.stepper import Stepper
 from gradviz.qt.graph_scene import GraphScene
 from gradviz.qt.stepper_panel import StepperPanel
 

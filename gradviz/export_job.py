@@ -42,6 +42,7 @@ class ExportBuild:
     root_name: str
     steps_ran: int | None = None
     notes: list[str] = field(default_factory=list)
+    display: object = None  # the graph as drawn (modules collapsed), when the app exports its view
 
 
 # ---- the output ----------------------------------------------------------------------------------
@@ -234,14 +235,18 @@ def write_build(request, build: ExportBuild, path: Path) -> str:
     from gradviz.qt.graph_scene import SLOT_X, SLOT_Y, GraphScene
     from gradviz.qt.render import render_scene
 
-    positions, columns = fold_tall(build.positions, (SLOT_X, SLOT_Y))
+    # The app exports the picture as it is on screen (its own positions, maybe a visible region).
+    fold = getattr(request, "fold", True)
+    positions, columns = fold_tall(build.positions, (SLOT_X, SLOT_Y)) if fold else (build.positions, 1)
     if columns > 1:
         build.notes.append(f"the graph is a long chain; the picture shows it in {columns} columns "
                            "(read them left to right)")
-    scene = GraphScene(replica, positions, theme=request.theme)
+    scene = GraphScene(replica, positions, theme=request.theme, display=build.display)
     if build.snapshot is not None:
         scene.apply_step_state(build.snapshot)
-    size = render_scene(scene, path, request.fmt, scale=request.scale, background="theme")
+    background = "transparent" if getattr(request, "transparent", False) else "theme"
+    size = render_scene(scene, path, request.fmt, scale=request.scale, background=background,
+                        rect=getattr(request, "rect", None))
     return f", {size.width():.0f}x{size.height():.0f}"
 
 

@@ -42,13 +42,43 @@ def plant(tree: Path, module: str, line: str) -> None:
     path.write_text(path.read_text() + f"\n{line}\n")
 
 
+def modules_of(tree: Path, package: str) -> list[str]:
+    folder = tree / package.replace(".", "/")
+    return sorted(f"{package}.{p.stem}" for p in folder.glob("*.py") if p.stem != "__init__")
+
+
 def test_a_qt_import_in_any_model_module_breaks_the_contract(tmp_path):
     tree = copy_tree(tmp_path)
-    plant(tree, "gradviz/model/stepper.py", "import PySide6.QtCore  # planted")
+    model = modules_of(tree, "gradviz.model")
+    assert len(model) >= 10 and "gradviz.model.workspace" in model
+    for module in model:
+        plant(tree, module.replace(".", "/") + ".py", "import PySide6.QtCore  # planted")
     result = lint(tree)
     assert result.returncode != 0
     assert "gradviz.model imports no Qt" in result.stdout and "BROKEN" in result.stdout
-    assert "gradviz.model.stepper -> PySide6" in result.stdout
+    for module in model:  # each planted import is reported: none slips through
+        assert f"{module} -> PySide6" in result.stdout, module
+
+
+def test_an_engine_import_in_any_model_or_qt_module_breaks_the_contracts(tmp_path):
+    tree = copy_tree(tmp_path)
+    modules = modules_of(tree, "gradviz.model") + modules_of(tree, "gradviz.qt")
+    assert "gradviz.qt.main_window" in modules and "gradviz.qt.inspector" in modules
+    for module in modules:
+        plant(tree, module.replace(".", "/") + ".py", "import engine._tensor  # planted")
+    result = lint(tree)
+    assert result.returncode != 0
+    assert "gradviz.model imports no engine" in result.stdout and "gradviz.qt imports no engine" in result.stdout
+    for module in modules:
+        assert f"{module} -> engine._tensor" in result.stdout, module
+
+
+def test_a_kernel_side_import_in_the_app_breaks_the_contract(tmp_path):
+    tree = copy_tree(tmp_path)
+    plant(tree, "gradviz/qt/graph_scene.py", "import gradviz.kernel.stepping  # planted")
+    result = lint(tree)
+    assert result.returncode != 0
+    assert "gradviz.qt.graph_scene -> gradviz.kernel.stepping" in result.stdout
 
 
 def test_an_app_import_in_the_engine_breaks_the_contract(tmp_path):

@@ -297,10 +297,14 @@ class KernelClient:
 
     def continue_(self, breakpoints=(), max_steps: int | None = None, *, check: bool = True,
                   break_on_nan: bool = False, break_on_zero: bool = False,
-                  norm_threshold: float | None = None, timeout: float | None = None) -> dict:
-        return self._call("continue", timeout, breakpoints=list(breakpoints), max_steps=max_steps,
-                          check=check, break_on_nan=break_on_nan, break_on_zero=break_on_zero,
-                          norm_threshold=norm_threshold)
+                  norm_threshold: float | None = None, timeout: float | None = None,
+                  events: bool = True) -> dict:
+        """``events=False``: the answer's ``steps`` holds only the last step, ``count`` how many ran."""
+        args = dict(breakpoints=list(breakpoints), max_steps=max_steps, check=check,
+                    break_on_nan=break_on_nan, break_on_zero=break_on_zero, norm_threshold=norm_threshold)
+        if not events:
+            args["events"] = False  # only sent when asked, so an older kernel is spoken to as before
+        return self._call("continue", timeout, **args)
 
     def run_to(self, node_id: str) -> dict:
         return self._call("run_to", node_id=node_id)

@@ -13,10 +13,13 @@ import numpy as np
 
 from engine._graph import AccumulateGrad
 from engine._tensor import Tensor
+from gradviz.kernel.graph_builder import GraphModel, attach_variable_names, tensor_names
 from gradviz.model.export import tensor_summary, to_json
-from gradviz.model.graph_model import GraphModel, attach_variable_names, tensor_names
 
 from .protocol import contiguous
+
+# Tensors with at most this many elements travel with their repr (what the inspector prints).
+REPR_LIMIT = 200
 
 
 def build_model(root: Tensor, namespace: dict, tensors: dict, max_nodes: int | None = None) -> GraphModel:
@@ -148,6 +151,9 @@ def node_details(model: GraphModel, node_id: str, stepper=None) -> dict:
         else:
             saved.append({"name": attr, "error": str(value)})
     details["saved"] = saved
+    in_meta = getattr(obj, "_in_meta", None)
+    if in_meta:
+        details["inputs"] = [(tuple(int(n) for n in shape), f"torch.{np.dtype(dtype).name}") for shape, dtype in in_meta]
     if isinstance(obj, AccumulateGrad):
         details["leaf"] = model.id_of(obj.variable)
     if stepper is not None:
@@ -203,4 +209,7 @@ def tensor_payload(ref: str, tensor) -> dict:
     if tensor is None:
         return {"ref": ref, "array": None, "shape": None, "dtype": None}
     data = tensor._data
-    return {"ref": ref, "array": contiguous(data), "shape": tuple(data.shape), "dtype": f"torch.{data.dtype.name}"}
+    payload = {"ref": ref, "array": contiguous(data), "shape": tuple(data.shape), "dtype": f"torch.{data.dtype.name}"}
+    if data.size <= REPR_LIMIT:
+        payload["text"] = repr(tensor)  # the library's own print-out, for the inspector
+    return payload

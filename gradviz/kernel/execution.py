@@ -1,7 +1,7 @@
 """Inside the kernel: run one script in the main thread, with its output streamed to the app.
 
 The namespace, the ``torch`` -> ``engine`` alias, the tensor collection and the error reports are
-:mod:`gradviz.model.session`'s (one implementation); what differs from the in-process session is that
+:mod:`gradviz.kernel.session`'s (one implementation); what differs from the in-process session is that
 there is nothing to protect here: the kernel process exists for this one script, so the script may
 replace ``sys.stdout``, set the default dtype or start threads, and all of it ends with the process.
 """
@@ -18,7 +18,7 @@ import traceback
 from engine._state import STATE
 from engine._tensor import Tensor
 from engine.autograd.graph import revive_freed
-from gradviz.model.session import (
+from gradviz.kernel.session import (
     _exception_error,
     _register_source,
     _syntax_error,

@@ -18,7 +18,7 @@ from engine._graph import AccumulateGrad, Node
 from engine._tensor import Tensor, _make
 from engine.autograd import BackwardStep, iter_backward
 from engine.autograd.graph import revive_freed
-from gradviz.model.stepper import IMPLICIT_GRAD_MESSAGE, Stepper, _copy_grad
+from gradviz.kernel.stepper import IMPLICIT_GRAD_MESSAGE, Stepper, _copy_grad
 
 
 @dataclass

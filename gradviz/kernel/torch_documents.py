@@ -167,4 +167,7 @@ def tensor_payload(ref: str, tensor) -> dict:
         return {"ref": ref, "array": None, "shape": None, "dtype": None}
     array = _array(tensor)
     dtype = str(tensor.dtype) if isinstance(tensor, torch.Tensor) else f"torch.{array.dtype.name}"
-    return {"ref": ref, "array": contiguous(array), "shape": tuple(array.shape), "dtype": dtype}
+    payload = {"ref": ref, "array": contiguous(array), "shape": tuple(array.shape), "dtype": dtype}
+    if array.size <= 200:
+        payload["text"] = repr(tensor)  # torch's own print-out, for the inspector
+    return payload

@@ -24,7 +24,8 @@ from collections import deque
 import networkx as nx
 import torch
 
-from gradviz.model.graph_model import GraphModel, shape_text, short_name
+from gradviz.kernel.graph_builder import GraphModel
+from gradviz.model.graph_model import shape_text, short_name
 
 
 def tensor_names(namespace: dict) -> dict[int, str]:

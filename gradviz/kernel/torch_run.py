@@ -33,7 +33,7 @@ import numpy as np
 import torch
 from torch.overrides import TorchFunctionMode
 
-from gradviz.model.session import _assignment_lines
+from gradviz.kernel.session import _assignment_lines
 
 
 def fresh_namespace(filename: str) -> dict:

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from gradviz.model.stepper import IMPLICIT_GRAD_MESSAGE, Stepper
+from gradviz.kernel.stepper import IMPLICIT_GRAD_MESSAGE, Stepper
 
 from .torch_graph import walk_nodes
 

@@ -222,11 +222,28 @@ class Kernel(JobOps):  # JobOps: training, profiler and Jacobian requests
 
     def op_step_start(self, root: str, gradient=None, zero_grad: bool = False) -> dict:
         tensor = self._root_tensor(root)
-        if self.stepper is not None:
-            self.stepper.restore_grads()  # an abandoned backward leaves the .grad values as before
+        if isinstance(gradient, str):
+            # The app's "gradient v" field: an expression in the script's namespace (``ones``,
+            # ``torch.tensor([0.1, 1.0])``, a script variable), evaluated here where the tensors are;
+            # a bad one is refused before anything changes.
+            gradient = _gradient_from_text(gradient, tensor, self.namespace, self.backend)
+        old, old_root, old_model = self.stepper, self.stepper_root, self.model
+        if old is not None:
+            old.restore_grads()  # an abandoned backward leaves the .grad values as before
             self.stepper = None
         model = self._model_for(root)
-        stepper = self.docs.new_stepper(tensor, gradient, zero_grad, model)
+        try:
+            stepper = self.docs.new_stepper(tensor, gradient, zero_grad, model)
+        except Exception:
+            if old is not None:
+                # Refused (e.g. v of the wrong shape): the previous backward stays where it was,
+                # replayed to its position (stepping is deterministic).
+                position = old.position
+                old.reset()
+                if position >= 0:
+                    old.advance(max_steps=position + 1, check=False)
+                self.stepper, self.stepper_root, self.model = old, old_root, old_model
+            raise
         stepper.interrupted = lambda: self.interrupt_requested
         self.stepper, self.stepper_root = stepper, root
         return {**self._moved([]), "note": stepper.note, "node_count": len(stepper.nodes)}
@@ -247,12 +264,17 @@ class Kernel(JobOps):  # JobOps: training, profiler and Jacobian requests
 
     def op_continue(self, breakpoints=(), max_steps: int | None = None, break_on_nan: bool = False,
                     break_on_zero: bool = False, norm_threshold: float | None = None,
-                    check: bool = True) -> dict:
+                    check: bool = True, events: bool = True) -> dict:
+        """``events=False``: describe only the last step taken (``count`` says how many ran) --
+        the app's Continue needs no summary of every gradient on the way, only where it stopped."""
         stepper = self._need_stepper()
         stepper.breakpoints = {self._node(b) for b in breakpoints}
         stepper.break_on_nan, stepper.break_on_zero = break_on_nan, break_on_zero
         stepper.norm_threshold = norm_threshold
-        return self._moved(stepper.continue_(max_steps=max_steps, check=check))
+        steps = stepper.continue_(max_steps=max_steps, check=check)
+        if events:
+            return self._moved(steps)
+        return {**self._moved(steps[-1:]), "count": len(steps)}
 
     def op_run_to(self, node_id: str) -> dict:
         return self._moved(self._need_stepper().run_to(self._node(node_id)))
@@ -263,6 +285,24 @@ class Kernel(JobOps):  # JobOps: training, profiler and Jacobian requests
 
     def op_step_state(self) -> dict:
         return self.docs.step_state(self.model, self._need_stepper())
+
+
+def _gradient_from_text(text: str, root, namespace: dict, backend: str):
+    """v for ``root.backward(v)`` from the user's text, as an array (KernelError when unusable)."""
+    from .gradient_vector import GradientVectorError, parse_gradient
+
+    if backend != "engine":
+        import ast
+
+        try:  # under torch only literal numbers are taken (the engine's evaluator builds engine tensors)
+            return np.asarray(ast.literal_eval(text.strip()), dtype=np.float64)
+        except (ValueError, SyntaxError) as exc:
+            raise KernelError(f"v = {text.strip()} is not a list of numbers: {exc}") from None
+    try:
+        value = parse_gradient(text, root, namespace)
+    except GradientVectorError as exc:
+        raise KernelError(str(exc)) from None
+    return np.asarray(getattr(value, "_data", value))
 
 
 def _die_with_parent() -> None:

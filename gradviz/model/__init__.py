@@ -1,20 +1,16 @@
-"""Qt-free state of the app: the session that runs user code, the graph model and its layouts.
+"""Qt-free, engine-free state of the app: the Workspace (script, run, graph, layout, backward, all
+through the kernel), jobs, the graph model and its layouts, export.
 
-Nothing here imports Qt; model objects emit psygnal signals the Qt layer bridges to the GUI thread.
+Nothing here imports Qt or the engine; model objects emit psygnal signals the Qt layer delivers on
+the GUI thread. Code that touches tensors lives in :mod:`gradviz.kernel`.
 """
 
-from .graph_model import GraphModel, tensor_names
+from .graph_model import GraphModel
 from .layout import LAYOUTS, compute_layout, count_crossings
-from .session import RunError, RunFailed, RunResult, Session
 
 __all__ = [
     "GraphModel",
     "LAYOUTS",
-    "RunError",
-    "RunFailed",
-    "RunResult",
-    "Session",
     "compute_layout",
     "count_crossings",
-    "tensor_names",
 ]

@@ -1,13 +1,11 @@
 """File → Export: write the graph on screen as PNG, SVG, PDF, Graphviz DOT or gradviz JSON.
 
-The export shows the graph as it stands in the window: the scene the view draws (with the backward
-stepper's highlights and edge gradients, which the scene already carries) for images, and the window's
-model, layout and stepper for data. Images go through :func:`gradviz.qt.render.render_scene` and data
-through :func:`gradviz.model.export.to_json` / :func:`~gradviz.model.export.to_dot`, the functions
-``gradviz export`` uses, so the app and the command line write the same files.
-
-A file is written next to its destination under a temporary name and renamed into place only when
-complete: a failed export leaves neither a half-written file nor a damaged earlier one.
+The export goes through ``gradviz export``'s pipeline (:mod:`gradviz.export_job`): the kernel sends
+the graph document as of now (backward's steps included), the picture is a scene built from the
+workspace's graph replica, its drawn graph and positions and the backward state, and the file is
+written next to its destination and renamed into place (:func:`gradviz.export_job.write_atomically`)
+-- a failed export leaves neither a half-written file nor a damaged earlier one. The dialog reads
+the workspace, nothing of the window.
 
 :class:`ExportDialog` can be driven without a modal loop: :meth:`ExportDialog.export_to` does
 what the Export button does.
@@ -15,13 +13,10 @@ what the Export button does.
 
 from __future__ import annotations
 
-import json
 import os
-import tempfile
-from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QRectF, QStandardPaths, Qt
+from PySide6.QtCore import QRectF, QStandardPaths, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -42,10 +37,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gradviz.model.export import to_dot, to_json
-
-from .render import render_scene
-
 # Format key -> (menu text, file-dialog filter).
 FORMATS: dict[str, tuple[str, str]] = {
     "png": ("PNG image", "PNG image (*.png)"),
@@ -65,82 +56,45 @@ class NothingToExport(Exception):
     """The window shows no graph yet."""
 
 
-# ---- writing ------------------------------------------------------------------------------------
-def _new_file_mode() -> int:
-    """0666 minus the process umask: the mode ``open(path, "w")`` would give a new file."""
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return 0o666 & ~mask
+def export_graph(workspace, path: str | os.PathLike, fmt: str, *, scale: float = 1.0,
+                 transparent: bool = False, rect: QRectF | None = None, theme: str = "light") -> str:
+    """Write the workspace's graph to ``path`` in ``fmt``; returns a short description.
 
-
-def write_atomically(path: Path, fmt: str, write: Callable[[Path], object]) -> object:
-    """Call ``write(temp_path)`` and rename the result onto ``path``; returns what ``write`` returned.
-
-    The temporary file sits in the destination's directory so the rename is atomic. On any failure
-    it is removed and ``path`` is left as it was (absent, or the earlier file).
+    ``scale`` and ``transparent`` apply to images (``scale`` to PNG only: SVG and PDF are vector
+    drawings at one point per scene unit); ``rect`` limits an image to that scene rectangle (the
+    view's visible region). Raises :class:`NothingToExport`, ValueError (bad format/scale),
+    :class:`~gradviz.export_job.ExportFailed` (cannot write) or a kernel error.
     """
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=f".tmp.{fmt}", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        result = write(tmp)
-        # mkstemp makes the file private (0600); give it the mode a plain open() would have, or
-        # keep the mode of the file it replaces.
-        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else _new_file_mode())
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return result
+    from types import SimpleNamespace
 
+    from gradviz.export_job import ExportBuild, write_atomically, write_build
+    from gradviz.kernel.replica import GraphReplica
 
-def export_graph(window, path: str | os.PathLike, fmt: str, *, scale: float = 1.0,
-                 transparent: bool = False, visible_only: bool = False) -> str:
-    """Write the graph ``window`` shows to ``path`` in ``fmt``; returns a short description.
-
-    ``window`` is a :class:`~gradviz.qt.main_window.MainWindow` (read: ``scene``, ``model``,
-    ``positions``, ``view``, ``variables`` and the backward tools' stepper). ``scale`` and
-    ``transparent`` apply to images (``scale`` to PNG only: SVG and PDF are vector drawings at one
-    point per scene unit); ``visible_only`` limits an image to what the view shows. Raises
-    :class:`NothingToExport`, ValueError (bad format/scale) or OSError.
-    """
     fmt = fmt.lower()
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
-    scene, model = getattr(window, "scene", None), getattr(window, "model", None)
-    if scene is None or model is None:
+    drawn = workspace.drawn
+    if drawn is None:
         raise NothingToExport("there is no graph to export yet: run a script first")
     path = Path(path)
     if not path.parent.is_dir():
         raise OSError(f"the folder does not exist: {path.parent}")
-    count = model.graph.number_of_nodes()
-
-    if fmt in DATA_FORMATS:
-        if fmt == "json":
-            # The same document `gradviz export -o g.json --steps N` writes.
-            doc = to_json(model, window.positions, current_stepper(window),
-                          root_name=window.variables.current_root())
-            text = json.dumps(doc, indent=1) + "\n"
-            summary = f"{count} nodes, {len(doc['steps'])} backward steps"
-        else:
-            text = to_dot(model, window.positions)
-            summary = f"{count} nodes"
-        write_atomically(path, fmt, lambda tmp: tmp.write_text(text, encoding="utf-8"))
-        return summary
-
-    if not MIN_SCALE <= scale <= MAX_SCALE:
+    if fmt in IMAGE_FORMATS and not MIN_SCALE <= scale <= MAX_SCALE:
         raise ValueError(f"the scale must be between {MIN_SCALE:g} and {MAX_SCALE:g}, got {scale:g}")
-    rect = visible_rect(window.view) if visible_only else None
-    size = write_atomically(path, fmt, lambda tmp: render_scene(
-        scene, tmp, fmt, scale=scale if fmt == "png" else 1.0,
-        background="transparent" if transparent else "theme", rect=rect))
-    return f"{size.width():.0f}×{size.height():.0f}"
-
-
-def current_stepper(window):
-    """The window's backward stepper (None when there is none: no graph, or no backward tools)."""
-    tools = getattr(window, "backward_tools", None)
-    return getattr(tools, "stepper", None)
+    # The document as of now: the steps backward has run so far (what `--steps N` writes).
+    replica = GraphReplica(workspace.current_graph_answer())
+    backward = workspace.backward
+    build = ExportBuild(replica, drawn.positions, backward.snapshot if backward is not None else None,
+                        workspace.root or "", display=drawn.display)
+    request = SimpleNamespace(fmt=fmt, scale=scale if fmt == "png" else 1.0, theme=theme,
+                              transparent=transparent, rect=rect, fold=False)
+    size = write_atomically(path, fmt, lambda tmp: write_build(request, build, tmp))
+    count = replica.graph.number_of_nodes()
+    if fmt == "json":
+        return f"{count} nodes, {len(replica.document.get('steps') or [])} backward steps"
+    if fmt == "dot":
+        return f"{count} nodes"
+    return size.lstrip(", ").replace("x", "×")
 
 
 def visible_rect(view) -> QRectF:
@@ -153,15 +107,22 @@ class ExportDialog(QDialog):
     """Choose a format, scale, background, region and file, then export (objectName ``exportDialog``).
 
     The Export button calls :meth:`export_to` with the widgets' values; tests call it directly.
-    Choices are remembered in the window's settings (group ``export``).
+    Choices are remembered in ``settings`` (group ``export``). ``view``: the graph view whose
+    visible region "Visible region" exports; ``theme``: the theme name the picture is drawn in.
+    ``exported(message)`` fires after a successful export.
     """
 
-    def __init__(self, window, fmt: str | None = None, parent: QWidget | None = None) -> None:
-        super().__init__(parent if parent is not None else window)
+    exported = Signal(str)
+
+    def __init__(self, workspace, view=None, settings=None, theme: str = "light", fmt: str | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent if parent is not None else view)
         self.setObjectName("exportDialog")
         self.setWindowTitle("Export graph")
-        self.window_ = window
-        self.settings = getattr(window, "settings", None)
+        self.workspace = workspace
+        self.view = view
+        self.theme = theme
+        self.settings = settings
         self.last_error: str | None = None
         self.last_path: Path | None = None
         self._build()
@@ -256,8 +217,8 @@ class ExportDialog(QDialog):
                       QStandardPaths.writableLocation(QStandardPaths.StandardLocation.PicturesLocation),
                       str(Path.home()))
         folder = next((c for c in candidates if c and Path(c).is_dir()), str(Path.cwd()))
-        current = getattr(self.window_, "current_file", None)
-        root = self.window_.variables.current_root() if hasattr(self.window_, "variables") else None
+        current = self.workspace.file
+        root = self.workspace.root
         stem = Path(current).stem if current else "graph"
         if root:
             stem = f"{stem}-{root}"
@@ -286,14 +247,14 @@ class ExportDialog(QDialog):
         self._update_enabled()
 
     def _update_enabled(self, *_args) -> None:
-        has_graph = getattr(self.window_, "scene", None) is not None
+        has_graph = self.workspace.drawn is not None
         self.export_button.setEnabled(has_graph and bool(self.path()))
         self.note.setText(self._describe_state() if has_graph else "Run a script first: there is no graph yet.")
 
     def _describe_state(self) -> str:
         """What the export will carry of backward: highlights for images, the step log for JSON."""
-        stepper = current_stepper(self.window_)
-        steps = stepper.position + 1 if stepper is not None else 0
+        backward = self.workspace.backward
+        steps = backward.position + 1 if backward is not None else 0
         fmt = self.format()
         if fmt == "dot":
             return "DOT holds the graph's structure and layout (no backward state)."
@@ -332,17 +293,16 @@ class ExportDialog(QDialog):
         target = Path(path).expanduser()
         self.last_error = None
         try:
-            summary = export_graph(self.window_, target, fmt, scale=scale, transparent=transparent,
-                                   visible_only=visible_only)
+            rect = visible_rect(self.view) if visible_only and self.view is not None else None
+            summary = export_graph(self.workspace, target, fmt, scale=scale, transparent=transparent,
+                                   rect=rect, theme=self.theme)
         except Exception as exc:  # noqa: BLE001 - whatever went wrong, the user sees it; nothing was written
             self.last_error = str(exc) if isinstance(exc, NothingToExport) else f"{type(exc).__name__}: {exc}"
             QMessageBox.warning(self, "Export failed", f"Could not export to {target}:\n{self.last_error}")
             return None
         self.last_path = target
         self._remember(target, fmt, scale, transparent)
-        status = getattr(self.window_, "status_label", None)
-        if status is not None:
-            status.setText(f"Exported {target.name} ({summary})")
+        self.exported.emit(f"Exported {target.name} ({summary})")
         return target
 
     def _remember(self, path: Path, fmt: str, scale: float, transparent: bool) -> None:
@@ -361,26 +321,30 @@ class ExportDialog(QDialog):
 
 
 # ---- the window's actions -----------------------------------------------------------------------
-def open_export_dialog(window, fmt: str | None = None) -> ExportDialog:
-    """Show the export dialog window-modally without blocking (returned so tests can drive it)."""
-    dialog = ExportDialog(window, fmt)
+def open_export_dialog(window, workspace, fmt: str | None = None) -> ExportDialog:
+    """Show the export dialog window-modally without blocking (returned so tests can drive it).
+
+    ``window`` composes: it hands the dialog the workspace, its graph view, settings and theme, and
+    shows the dialog's ``exported`` message in its status bar."""
+    dialog = ExportDialog(workspace, window.view, window.settings, window.theme_name, fmt, parent=window)
+    dialog.exported.connect(window.status_label.setText)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.open()
     return dialog
 
 
-def install_export_actions(window) -> dict[str, QAction]:
+def install_export_actions(window, workspace) -> dict[str, QAction]:
     """Add File → "Export graph…" (``actionExportImage``, Ctrl+E) and "Export data…"
     (``actionExportData``, DOT/JSON) above Quit in the window's File menu."""
     image = QAction("Export graph…", window)
     image.setObjectName("actionExportImage")
     image.setShortcut(QKeySequence("Ctrl+E"))
     image.setStatusTip("Export the graph as PNG, SVG, PDF, DOT or JSON, with the backward state (Ctrl+E)")
-    image.triggered.connect(lambda: open_export_dialog(window))
+    image.triggered.connect(lambda: open_export_dialog(window, workspace))
     data = QAction("Export data (DOT/JSON)…", window)
     data.setObjectName("actionExportData")
     data.setStatusTip("Export the graph as Graphviz DOT or gradviz JSON (with the backward steps)")
-    data.triggered.connect(lambda: open_export_dialog(window, "json"))
+    data.triggered.connect(lambda: open_export_dialog(window, workspace, "json"))
     file_menu = window.menus["File"]
     quit_action = getattr(window, "action_quit", None)
     if quit_action is not None and quit_action in file_menu.actions():

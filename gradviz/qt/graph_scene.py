@@ -21,9 +21,9 @@ from PySide6.QtWidgets import (
     QStyleOptionGraphicsItem,
 )
 
+from gradviz.model.backward_state import grad_summary
 from gradviz.model.graph_model import GraphModel
 from gradviz.model.layout import NODE_SIZE
-from gradviz.model.stepper import grad_summary
 
 from .theme import Theme, get_theme
 

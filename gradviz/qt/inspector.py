@@ -1,4 +1,9 @@
-"""The inspector: everything known about the selected node, and a table of one of its tensors."""
+"""The inspector: everything the kernel knows about the selected node, and a table of one of its tensors.
+
+It listens to the workspace's ``selection_changed`` and asks the kernel for the node's details
+(``node_details``) and, on demand, the values of its tensors (``tensor_values``: the variable, its
+``.grad``, the saved tensors). Nothing here touches a tensor: the answers are plain data.
+"""
 
 from __future__ import annotations
 
@@ -17,20 +22,29 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine._graph import AccumulateGrad
-from engine._tensor import Tensor
-from gradviz.model.graph_model import dtype_text, shape_text
+from gradviz.kernel.messages import KernelRequestError
+
+from .relay import on_gui_thread
 
 # Tensors with more elements than this are summarised, not printed in full.
 SUMMARY_THRESHOLD = 200
 TABLE_LIMIT = 200
 
 
-def tensor_summary(t: Tensor) -> str:
-    """PyTorch's repr for small tensors; shape and statistics for big ones."""
-    if t.numel() <= SUMMARY_THRESHOLD:
-        return repr(t)
-    data = t._data
+def shape_text(shape) -> str:
+    """``(2, 3)`` as ``2×3``; a scalar as ``scalar``."""
+    if shape is None:
+        return ""
+    return "×".join(str(n) for n in shape) if len(shape) else "scalar"
+
+
+def tensor_summary(values: dict) -> str:
+    """The library's repr for small tensors (sent by the kernel); shape and statistics for big ones."""
+    if values.get("text"):
+        return values["text"]
+    data = values.get("array")
+    if data is None:
+        return "None"
     head = ", ".join(f"{v:.4g}" for v in data.reshape(-1)[:6])
     if data.dtype.kind in "fc":
         finite = data[np.isfinite(data)]
@@ -43,37 +57,7 @@ def tensor_summary(t: Tensor) -> str:
             stats += f"  ({nonfinite} NaN/Inf)"
     else:
         stats = f"min {data.min()}  max {data.max()}"
-    return f"tensor of shape {tuple(t.shape)}, {dtype_text(data.dtype)}\n{stats}\nfirst values: {head}, …"
-
-
-def saved_tensors(node) -> list[tuple[str, object]]:
-    """``(attribute, value)`` for each saved tensor of an engine op (``_saved_self`` ...).
-
-    A value is the Tensor, or the error text when it was freed by backward or modified in place.
-    """
-    found = []
-    names = list(getattr(node, "saves", ()) or ())
-    if getattr(node, "saves_result", False):
-        names.append("result")
-    for name in names:
-        attr = f"_saved_{name}"
-        try:
-            found.append((attr, getattr(node, attr)))
-        except RuntimeError as exc:
-            found.append((attr, str(exc).split(".")[0] + "."))
-    return found
-
-
-def node_params(node) -> list[tuple[str, object]]:
-    """The op's non-tensor arguments (dim, keepdim, alpha, ...) stored as public attributes."""
-    out = []
-    for key, value in vars(node).items():
-        if key.startswith("_") or key in ("next_functions", "module", "source", "variable"):
-            continue
-        if isinstance(value, Tensor):
-            continue
-        out.append((key, value))
-    return out
+    return f"tensor of shape {tuple(data.shape)}, {values.get('dtype')}\n{stats}\nfirst values: {head}, …"
 
 
 class Inspector(QWidget):
@@ -81,9 +65,10 @@ class Inspector(QWidget):
 
     source_requested = Signal(int)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, workspace=None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("inspector")
+        self.workspace = workspace
         self.details = QTextBrowser(self)
         self.details.setObjectName("inspectorDetails")
         self.details.setOpenLinks(False)
@@ -109,9 +94,43 @@ class Inspector(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(splitter)
-        self._tensors: list[tuple[str, Tensor]] = []
+        self._tensors: list[tuple[str, dict]] = []  # (label, tensor_values answer)
         self.data: dict | None = None
         self.clear()
+        if workspace is not None:
+            on_gui_thread(workspace.selection_changed, self._on_selection_changed, self)
+            on_gui_thread(workspace.graph_changed, self._on_graph_changed, self)
+
+    def _on_graph_changed(self, drawn) -> None:
+        if drawn is None or drawn.new_root:
+            self.clear()
+
+    def _on_selection_changed(self, node_id) -> None:
+        if node_id is None:
+            return
+        self.show_node_id(node_id)
+
+    def show_node_id(self, node_id: str) -> None:
+        """Describe node ``node_id`` of the workspace's graph (asks the kernel)."""
+        ws = self.workspace
+        data = ws.node_data(node_id)
+        if data is None:
+            return
+        if data.get("kind") == "module":
+            self.show_node(dict(data))
+            return
+        try:
+            details = ws.node_details(node_id)
+        except KernelRequestError as exc:
+            self.show_node(dict(data), error=exc.error.message)
+            return
+        self.show_node({**data, **details})
+
+    def _values(self, ref: str) -> dict:
+        try:
+            return self.workspace.tensor_values(ref)
+        except KernelRequestError as exc:
+            return {"array": None, "text": f"({exc.error.message})", "shape": None}
 
     # ---- content -------------------------------------------------------------------------------
     def clear(self) -> None:
@@ -123,58 +142,66 @@ class Inspector(QWidget):
         """The details as plain text (what the user reads; tests check it)."""
         return self.details.toPlainText()
 
-    def show_node(self, data: dict, graph=None, node_id: str | None = None) -> None:
-        """Describe one node of the graph (its attribute dict from GraphModel)."""
+    def show_node(self, data: dict, error: str | None = None) -> None:
+        """Describe one node from its display attributes merged with the kernel's node details."""
         self.data = data
         kind = data.get("kind")
-        obj = data.get("obj")
         rows: list[tuple[str, str]] = []
-        tensors: list[tuple[str, Tensor]] = []
+        refs: list[tuple[str, str]] = []  # (label, tensor reference) shown with their values
         title = html.escape(data.get("name", ""))
         rows.append(("kind", {"grad_fn": "backward node (grad_fn)", "tensor": "leaf tensor",
                               "constant": "constant (needs no gradient)", "module": "collapsed module"}.get(kind, kind)))
         if data.get("variable"):
             rows.append(("output variable", html.escape(data["variable"])))
-        if kind == "grad_fn" and obj is not None:
-            in_meta = getattr(obj, "_in_meta", None)
-            if in_meta:
+        if error:
+            rows.append(("", f"<i>{html.escape(error)}</i>"))
+        graph = self.workspace.replica.graph if self.workspace is not None and self.workspace.replica else None
+        if kind == "grad_fn" and "next_functions" in data:
+            if data.get("inputs"):
                 rows.append(("inputs", "<br>".join(
-                    f"{i}: {shape_text(s)} {dtype_text(d)}" for i, (s, d) in enumerate(in_meta))))
+                    f"{i}: {shape_text(shape)} {dtype}" for i, (shape, dtype) in enumerate(data["inputs"]))))
             if data.get("shape") is not None:
                 rows.append(("output", f"{shape_text(data['shape'])} {data.get('dtype') or ''}"))
-            if isinstance(obj, AccumulateGrad):
-                leaf = obj.variable
-                rows.append(("variable", f"{shape_text(tuple(leaf.shape))} {dtype_text(leaf._data.dtype)}"))
-                tensors.append(("variable", leaf))
-                if leaf._grad is not None:
-                    tensors.append(("variable.grad", leaf._grad))
-            next_fns = ", ".join(
-                (fn.name().rpartition("::")[2] if fn is not None else "None") for fn, _ in obj.next_functions
-            )
-            if next_fns:
-                rows.append(("next_functions", html.escape(next_fns)))
-            for key, value in node_params(obj):
-                rows.append((key, html.escape(repr(value))))
-            for attr, value in saved_tensors(obj):
-                if isinstance(value, Tensor):
-                    tensors.append((attr, value))
+            leaf = data.get("leaf")
+            if leaf is not None and graph is not None and leaf in graph:
+                leaf_data = graph.nodes[leaf]
+                rows.append(("variable", f"{shape_text(leaf_data.get('shape'))} {leaf_data.get('dtype') or ''}"))
+                refs.append(("variable", f"node:{leaf}"))
+                refs.append(("variable.grad", f"node:{leaf}.grad"))
+            names = []
+            for child, _nr in data["next_functions"]:
+                name = graph.nodes[child]["name"] if graph is not None and child in graph else "None"
+                names.append(name.rpartition("::")[2])
+            if names:
+                rows.append(("next_functions", html.escape(", ".join(names))))
+            for key, value in data.get("params") or ():
+                rows.append((key, html.escape(str(value))))
+            for saved in data.get("saved") or ():
+                if saved.get("ref"):
+                    refs.append((saved["name"], saved["ref"]))
                 else:
-                    rows.append((attr, f"<i>{html.escape(str(value))}</i>"))
-            rule = obj.rule() if hasattr(obj, "rule") else ""
-            if rule:
-                rows.append(("local rule", f"<code>{html.escape(rule)}</code>"))
-        elif kind in ("tensor", "constant") and obj is not None:
-            rows.append(("shape", f"{shape_text(tuple(obj.shape))}  {tuple(obj.shape)}"))
-            rows.append(("dtype", dtype_text(obj._data.dtype)))
-            rows.append(("requires_grad", str(obj.requires_grad)))
-            tensors.append(("value", obj))
-            if obj._grad is not None:
-                tensors.append((".grad", obj._grad))
+                    rows.append((saved["name"], f"<i>{html.escape(str(saved.get('error', '')))}</i>"))
+            if data.get("rule"):
+                rows.append(("local rule", f"<code>{html.escape(data['rule'])}</code>"))
+        elif kind in ("tensor", "constant") and "tensor" in data:
+            info = data["tensor"]
+            rows.append(("shape", f"{shape_text(info['shape'])}  {tuple(info['shape'])}"))
+            rows.append(("dtype", info["dtype"]))
+            rows.append(("requires_grad", str(info["requires_grad"])))
+            refs.append(("value", data["value_ref"]))
+            if data.get("grad_ref"):
+                refs.append((".grad", data["grad_ref"]))
             else:
-                rows.append((".grad", "None (run backward to fill it)" if obj.requires_grad else "None"))
+                rows.append((".grad", "None (run backward to fill it)" if info["requires_grad"] else "None"))
         elif kind == "module":
             rows.append(("nodes inside", str(data.get("count", 0))))
             rows.append(("", "Double-click the node to expand the module."))
+        tensors = []
+        for label, ref in refs:
+            values = self._values(ref)
+            if values.get("array") is None and label.endswith(".grad"):
+                continue  # no gradient yet
+            tensors.append((label, values))
         if data.get("module"):
             rows.append(("module", html.escape(data["module"])))
         source = data.get("source")
@@ -185,21 +212,21 @@ class Inspector(QWidget):
             f"<tr><td style='color:gray; padding-right:10px; vertical-align:top; white-space:nowrap'>{k}</td><td>{v}</td></tr>"
             for k, v in rows
         )
-        for name, t in tensors:
+        for name, values in tensors:
             body += (
                 f"<tr><td style='color:gray; padding-right:10px; vertical-align:top; white-space:nowrap'>{html.escape(name)}</td>"
-                f"<td><pre style='margin:0'>{html.escape(tensor_summary(t))}</pre></td></tr>"
+                f"<td><pre style='margin:0'>{html.escape(tensor_summary(values))}</pre></td></tr>"
             )
         self.details.setHtml(f"<h3 style='margin:2px 0 6px 0'>{title}</h3><table>{body}</table>")
         self._set_tensors(tensors)
 
     # ---- the table ------------------------------------------------------------------------------
-    def _set_tensors(self, tensors: list[tuple[str, Tensor]]) -> None:
-        self._tensors = tensors
+    def _set_tensors(self, tensors: list[tuple[str, dict]]) -> None:
+        self._tensors = [(name, values) for name, values in tensors if values.get("array") is not None]
         self.table_source.blockSignals(True)
         self.table_source.clear()
-        for name, t in tensors:
-            self.table_source.addItem(f"{name}  {shape_text(tuple(t.shape))}")
+        for name, values in self._tensors:
+            self.table_source.addItem(f"{name}  {shape_text(values['array'].shape)}")
         self.table_source.blockSignals(False)
         self.table_source.setVisible(bool(tensors))
         self._table_box.setVisible(bool(tensors))
@@ -213,7 +240,7 @@ class Inspector(QWidget):
         if not (0 <= index < len(self._tensors)):
             self.table.setVisible(False)
             return
-        data = self._tensors[index][1]._data
+        data = self._tensors[index][1]["array"]
         if data.ndim > 2:
             self.table.setVisible(False)
             self.table_note.setText(f"{data.ndim}-D tensor: the table shows 1-D and 2-D tensors only.")

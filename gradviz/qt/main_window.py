@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QLockFile, QObject, QSettings, QStandardPaths, Qt, QTimer, Signal
+from PySide6.QtCore import QLockFile, QSettings, QStandardPaths, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -32,29 +31,22 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gradviz.model.graph_model import GraphModel, attach_variable_names, display_graph, tensor_names
-from gradviz.model.layout import LAYOUTS, LayoutCancelled, compute_layout
-from gradviz.model.session import RunError, RunResult, Session
+from gradviz.model import workspace_graph
+from gradviz.model.layout import LAYOUTS
 from gradviz.model.workspace import Workspace
 
-from .bridge import SessionBridge
+from .backward_tools import install_backward_tools
 from .code_editor import CodeEditor
 from .export_dialog import install_export_actions
 from .graph_scene import GraphScene
 from .graph_view import GraphView
 from .inspector import Inspector
 from .menus import install_conventions
-from .stepper_panel import install_backward_tools
+from .relay import on_gui_thread
 from .theme import apply_palette, get_theme
 from .variables_panel import VariablesPanel
 
 EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "resources" / "examples"
-# Graphs with more nodes than this open collapsed by top-level module.
-COLLAPSE_THRESHOLD = 2000
-# At most this many nodes are drawn; the view says how many were left out.
-MAX_DRAWN = 6000
-# Graphs with more nodes than this are walked at most this far (the rest is reported, not drawn).
-MAX_MODEL_NODES = 200_000
 # The editor text is autosaved this long after the last keystroke (debounced: typing never waits
 # on the disk, and a crash loses at most the last second).
 AUTOSAVE_DELAY_MS = 800
@@ -74,69 +66,18 @@ FAILED_RUN_NOTICE = "This run failed; the graph is from the last run that finish
 MAX_OUTPUT_LINES = 20000
 
 
-class _GraphJob(QObject):
-    """Builds the graph model, the display graph and its layout on a worker thread.
+class MainWindow(QMainWindow):
+    """The gradviz window: composes the Workspace (all state) and the panels that show it.
 
-    Signals cross to the GUI thread by Qt's queued connections.
+    ``settings`` and ``autosave_path`` default to the user's locations; ``workspace`` defaults to a
+    new :class:`~gradviz.model.workspace.Workspace` (its kernel runs the scripts; this process never
+    executes user code). ``graph_changed(scene)`` fires when a new GraphScene is on screen.
     """
 
-    progressed = Signal(float, str)
-    done = Signal(object)
-    failed = Signal(str)
-
-    def __init__(self, request: dict) -> None:
-        super().__init__()
-        self.request = request
-        self._cancel = threading.Event()
-        self.thread = threading.Thread(target=self._run, name="gradviz-layout", daemon=True)
-
-    def start(self) -> None:
-        self.thread.start()
-
-    def cancel(self) -> None:
-        self._cancel.set()
-
-    @property
-    def cancelled(self) -> bool:
-        return self._cancel.is_set()
-
-    def _run(self) -> None:
-        req = self.request
-        try:
-            started = time.perf_counter()
-            model = req.get("model")
-            if model is None:
-                self.progressed.emit(0.0, "reading the graph")
-                model = GraphModel.from_root(req["root"], req["names"], max_nodes=MAX_MODEL_NODES)
-                attach_variable_names(model, req["tensors"])
-            collapsed = req.get("collapsed")
-            if collapsed is None:
-                collapsed = set(model.top_modules()) if len(model) > COLLAPSE_THRESHOLD else set()
-            display, hidden = display_graph(model, collapsed, MAX_DRAWN)
-            positions = compute_layout(
-                display, req["method"],
-                progress=lambda f, msg: self.progressed.emit(f, msg),
-                cancelled=self._cancel.is_set,
-            )
-            self.done.emit({
-                "model": model, "display": display, "hidden": hidden, "positions": positions,
-                "collapsed": collapsed, "method": req["method"], "seconds": time.perf_counter() - started,
-            })
-        except LayoutCancelled:
-            self.failed.emit("cancelled")
-        except Exception as exc:  # noqa: BLE001 - reported in the status bar
-            self.failed.emit(f"{type(exc).__name__}: {exc}")
-
-
-class MainWindow(QMainWindow):
-    """The gradviz window. ``settings`` and ``autosave_path`` default to the user's locations."""
-
     graph_changed = Signal(object)   # the new GraphScene
-    run_finished = Signal(object)    # RunResult
-    selection_changed = Signal(object)  # node attribute dict or None
 
     def __init__(self, settings: QSettings | None = None, autosave_path: str | os.PathLike | None = None,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, workspace: Workspace | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("mainWindow")
         self.settings = settings if settings is not None else QSettings("gradviz", "gradviz")
@@ -147,26 +88,16 @@ class MainWindow(QMainWindow):
         self._autosave_lock: QLockFile | None = None
         self.autosave_path = self._claim_autosave_slot(Path(autosave_path))
         self.restored_autosave: Path | None = None
-        self.session = Session()
-        self.bridge = SessionBridge(self.session, self)
-        # kjobs: the Training, Profiler and Jacobian docks talk to a kernel through the workspace;
-        # until the window itself runs on it (branch appcore), each Run also runs in its kernel.
-        self.workspace = Workspace()
-        self.current_file: Path | None = None
+        self.workspace = workspace if workspace is not None else Workspace()
         # The text as last opened or saved: the editor is "modified" when its text differs.
         self._baseline_text = ""
         self._modified = False
         self._ask_on_close = False
         self._shut_down = False
         self.theme_name = str(self.settings.value("theme", "light"))
-        self.model: GraphModel | None = None
         self.scene: GraphScene | None = None
-        self.positions = None
-        self.collapsed: set[str] | None = None
-        self.last_result: RunResult | None = None
-        self._job: _GraphJob | None = None
+        self._drawn_shown = None  # the workspace's DrawnGraph the scene shows (None: nothing)
         self._awaiting_outcome = False
-        self._matches: list[str] = []
         self._match_index = -1
         self.menus: dict[str, object] = {}
         self.docks: dict[str, QDockWidget] = {}
@@ -175,10 +106,10 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self._build_menus_and_toolbar()
         # File → Export graph… / Export data… (export_dialog.py).
-        self.export_actions = install_export_actions(self)
+        self.export_actions = install_export_actions(self, self.workspace)
         self._connect()
-        # Backward stepper, plots, training, profiler and Jacobian docks (stepper_panel.py).
-        self.backward_tools = install_backward_tools(self)
+        # Backward stepper, plots, training, profiler and Jacobian docks (backward_tools.py).
+        self.backward_tools = install_backward_tools(self, self.workspace)
         # Icons, standard shortcuts, Edit / Tools / Help → Keyboard shortcuts (menus.py).
         install_conventions(self)
         self._arrange_docks()
@@ -205,8 +136,8 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(splitter)
         self.splitter = splitter
 
-        self.inspector = Inspector(self)
-        self.variables = VariablesPanel(self)
+        self.inspector = Inspector(self.workspace, self)
+        self.variables = VariablesPanel(self.workspace, self)
         self.root_selector = self.variables.root_selector
         self.output_panel = QPlainTextEdit(self)
         self.output_panel.setObjectName("outputPanel")
@@ -390,17 +321,21 @@ class MainWindow(QMainWindow):
             self.toolbar.addAction(action)
 
     def _connect(self) -> None:
-        b = self.bridge
-        b.started.connect(self._on_started)
-        b.output_written.connect(self._on_output)
-        b.finished.connect(self._on_finished)
-        b.failed.connect(self._on_failed)
-        self.variables.root_changed.connect(self._on_root_changed)
+        ws = self.workspace
+        for signal, slot in ((ws.run_started, self._on_started), (ws.output_written, self._on_output),
+                             (ws.run_finished, self._on_finished), (ws.run_failed, self._on_failed),
+                             (ws.graph_changed, self._on_graph_changed), (ws.graph_failed, self._on_graph_failed),
+                             (ws.job_progressed, self._on_job_progress), (ws.search_changed, self._on_search_changed),
+                             (ws.selection_changed, self._on_selection_changed), (ws.stepped, self._on_stepped),
+                             (ws.busy_changed, self._on_busy_changed)):
+            on_gui_thread(signal, slot, self)
         self.layout_selector.currentTextChanged.connect(self._on_layout_changed)
         self.inspector.source_requested.connect(self.editor.go_to_line)
         self.find_field.textChanged.connect(self._on_find_text)
         self.find_field.returnPressed.connect(self.find_next)
         self.editor.textChanged.connect(self._on_text_changed)
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.customContextMenuRequested.connect(self._on_context_menu)
 
     # ---- persistence ---------------------------------------------------------------------------
     def _restore_settings(self) -> None:
@@ -546,6 +481,7 @@ class MainWindow(QMainWindow):
         return self._modified
 
     def _on_text_changed(self) -> None:
+        self.workspace.set_text(self.editor.toPlainText())
         self._dirty_autosave = True
         modified = self.editor.toPlainText() != self._baseline_text
         if modified != self._modified:
@@ -647,15 +583,12 @@ class MainWindow(QMainWindow):
         if self._autosave_lock is not None:
             self._autosave_lock.unlock()
             self._autosave_lock = None
-        self.session.stop()
-        self.session.wait(3)
-        if self._job is not None:
-            self._job.cancel()
-            self._job.thread.join(5)
-        self.bridge.disconnect_session()
-        self.workspace.close()  # kjobs: the kernel goes; its run and the docks' requests end
-        self.workspace.wait(10)  # a kernel being started when the window closed ends with it
-        for panel in (self.backward_tools.training, self.backward_tools.profiler, self.backward_tools.jacobian):
+        self.workspace.stop()
+        self.workspace.wait(3)
+        self.workspace.wait_graph(5)
+        self.workspace.close()
+        tools = self.backward_tools  # the docks' kernel requests end with the kernel (kjobs)
+        for panel in (tools.training, tools.profiler, tools.jacobian):
             panel.wait(10)
 
     # ---- files ---------------------------------------------------------------------------------
@@ -728,31 +661,64 @@ class MainWindow(QMainWindow):
         self.status_label.setText(f"Saved {path}")
         return True
 
+    # ---- the workspace's state, read-only here --------------------------------------------------
+    @property
+    def current_file(self) -> Path | None:
+        return self.workspace.file
+
+    @current_file.setter
+    def current_file(self, path) -> None:
+        self.workspace.set_file(path)
+
+    @property
+    def last_result(self):
+        """The last good run (a kernel RunResult: tensor descriptions, not tensors)."""
+        return self.workspace.result
+
+    @property
+    def model(self):
+        """The drawn graph's GraphReplica (None before a graph)."""
+        return self.workspace.replica
+
+    @property
+    def positions(self):
+        return self.workspace.positions
+
+    @property
+    def collapsed(self) -> set[str]:
+        return set(self.workspace.collapsed)
+
     # ---- running -------------------------------------------------------------------------------
     def run(self) -> None:
-        if self.session.is_running:
+        if self.workspace.running:
             return
         self.editor.set_error_line(None)
         self.output_panel.clear()
         self._output_lines = 0
-        # A Continue animating the previous run's graph would keep stepping a graph about to go.
-        self.backward_tools.stepper_panel.stop()
-        filename = str(self.current_file) if self.current_file is not None else "<editor>"
         # Busy until the outcome has been handled on this thread (signals arrive queued).
         self._awaiting_outcome = True
-        self.session.run(self.editor.toPlainText(), filename)
-        self.workspace.run(self.editor.toPlainText(), filename)  # kjobs: feeds the analysis docks
+        filename = str(self.current_file) if self.current_file is not None else "<editor>"
+        if self.workspace.run(self.editor.toPlainText(), filename) is None:
+            self._awaiting_outcome = False
 
     def stop(self) -> None:
-        self.session.stop()
-        self.workspace.stop()  # kjobs
+        """Stop the script, a Continue or a layout (or the threads a script left running): the
+        kernel ends what it does within a second."""
+        self.workspace.stop()
+        if not self.workspace.running:
+            self.action_stop.setEnabled(False)
 
     def is_running(self) -> bool:
-        return self.session.is_running
+        return self.workspace.running
 
     def _update_running(self, running: bool) -> None:
         self.action_run.setEnabled(not running)
         self.action_stop.setEnabled(running)
+
+    def _on_busy_changed(self, busy: bool) -> None:
+        running = self.workspace.running or self._awaiting_outcome
+        self.action_run.setEnabled(not running)
+        self.action_stop.setEnabled(running or bool(self.workspace.kernel.threads))
 
     def _on_started(self) -> None:
         self._update_running(True)
@@ -774,46 +740,23 @@ class MainWindow(QMainWindow):
             return ""
         return f" Output: {total:,} lines printed; the panel keeps the last {MAX_OUTPUT_LINES:,}."
 
-    def _on_finished(self, result: RunResult) -> None:
+    def _on_finished(self, result) -> None:
         self._awaiting_outcome = False
         self._update_running(False)
-        self.last_result = result
         self.error_panel.clear()
         if not self.docks["Errors"].visibleRegion().isEmpty():
             self.docks["Output"].raise_()  # the errors tab is empty now
         self.status_label.setText(f"Ran in {result.seconds:.2f} s; {len(result.tensors)} tensors.{self._output_note()}")
-        self.variables.show_result(result)
-        self.collapsed = None
-        self.run_finished.emit(result)
-        root = self.variables.current_root()
-        if root is not None:
-            self.show_root(root)
-        else:
-            # Keeping the previous script's graph would show nodes this script never made.
-            self._clear_graph()
-            self.view.show_empty("This run made no tensor with a grad_fn: compute with a tensor that "
-                                 "has requires_grad=True to see its graph.")
-            self.status_label.setText("Ran; no tensor with a grad_fn to draw (make one that requires grad)."
-                                      + self._output_note())
+        if result.default_root is not None:
+            self.status_label.setText("Laying out the graph…")
+        if result.threads:
+            # The script left threads running in the kernel: Stop ends them (and the kernel).
+            self.action_stop.setEnabled(True)
+            self.output_panel.appendPlainText(f"[the script left {len(result.threads)} thread(s) running: "
+                                              f"{', '.join(result.threads[:4])}; Stop ends them]")
 
-    def _clear_graph(self) -> None:
-        """Drop the drawn graph (the view shows its placeholder)."""
-        if self._job is not None:
-            self._job.cancel()
-            self._finish_job(self._job)
-        old = self.scene
-        self.model = None
-        self.positions = None
-        self.scene = None
-        self.view.show_empty()
-        self.inspector.clear()
-        self.backward_tools.stepper_panel.set_stepper(None)
-        self.backward_tools.plots.attach_stepper(None)
-        if old is not None:
-            old.deleteLater()
-        self.view.viewport().update()
-
-    def _on_failed(self, error: RunError) -> None:
+    def _on_failed(self, result) -> None:
+        error = result.error
         self._awaiting_outcome = False
         self._update_running(False)
         self.error_panel.setPlainText(error.traceback or error.message)
@@ -829,156 +772,184 @@ class MainWindow(QMainWindow):
     # ---- the graph -----------------------------------------------------------------------------
     def show_root(self, name: str) -> None:
         """Draw the graph of the tensor variable ``name`` from the last run."""
-        result = self.last_result
-        if result is None or name not in result.tensors:
-            return
-        self.collapsed = None
-        self._start_job({
-            "root": result.tensors[name],
-            "names": tensor_names(result.namespace),
-            "tensors": result.tensors,
-            "collapsed": None,
-            "method": self.layout_selector.currentText(),
-        })
+        self.workspace.set_root(name)
 
     def relayout(self) -> None:
-        """Lay the current model out again (after a collapse/expand or a new layout method)."""
-        if self.model is None:
-            return
-        self._start_job({"model": self.model, "collapsed": set(self.collapsed or ()),
-                         "method": self.layout_selector.currentText()})
-
-    def _start_job(self, request: dict) -> None:
-        if self._job is not None:
-            self._job.cancel()
-        job = _GraphJob(request)
-        job.progressed.connect(self._on_job_progress)
-        job.done.connect(lambda out, job=job: self._on_job_done(job, out))
-        job.failed.connect(lambda msg, job=job: self._on_job_failed(job, msg))
-        self._job = job
-        self.progress.setValue(0)
-        self.progress.show()
-        self.cancel_button.show()
-        self.status_label.setText("Laying out the graph…")
-        job.start()
+        """Lay the current graph out again with the selected method."""
+        self.workspace.relayout(self.layout_selector.currentText())
 
     def cancel_layout(self) -> None:
-        if self._job is not None:
-            self._job.cancel()
+        self.workspace.cancel_graph_job()
 
     def is_busy(self) -> bool:
-        """True while a script runs or a graph is being laid out."""
-        return self.session.is_running or self._awaiting_outcome or self._job is not None
+        """True while a script runs, a graph is being laid out, or their outcome is not on screen."""
+        ws = self.workspace
+        return ws.busy or self._awaiting_outcome or ws.drawn is not self._drawn_shown
 
     def _on_job_progress(self, fraction: float, message: str) -> None:
         # The bar holds only the percentage (a phrase overflowed it); the phrase goes beside it.
+        self.progress.show()
+        self.cancel_button.show()
         self.progress.setValue(int(fraction * 100))
         self.status_label.setText(f"Laying out the graph: {message}…")
 
-    def _finish_job(self, job: _GraphJob) -> bool:
-        if job is not self._job:
-            return False  # a newer job replaced this one
-        self._job = None
+    def _hide_progress(self) -> None:
         self.progress.hide()
         self.cancel_button.hide()
-        return True
 
-    def _on_job_failed(self, job: _GraphJob, message: str) -> None:
-        if not self._finish_job(job):
-            return
+    def _on_graph_failed(self, message: str) -> None:
+        self._hide_progress()
         self.status_label.setText("Layout cancelled; the previous graph stays." if message == "cancelled"
                                   else f"Layout failed: {message}")
-        if self.positions is not None:
-            method = getattr(self.positions, "method", "layered")
-            self.layout_selector.blockSignals(True)
-            self.layout_selector.setCurrentText(method)
-            self.layout_selector.blockSignals(False)
+        self.layout_selector.blockSignals(True)
+        self.layout_selector.setCurrentText(self.workspace.layout_method)
+        self.layout_selector.blockSignals(False)
 
-    def _on_job_done(self, job: _GraphJob, out: dict) -> None:
-        if not self._finish_job(job):
+    def _on_graph_changed(self, drawn) -> None:
+        self._hide_progress()
+        self._drawn_shown = drawn
+        if drawn is None:
+            # Keeping the previous script's graph would show nodes this script never made.
+            self._clear_graph()
+            self.view.show_empty("This run made no tensor with a grad_fn: compute with a tensor that "
+                                 "has requires_grad=True to see its graph.")
+            self.status_label.setText("Ran; no tensor with a grad_fn to draw (make one that requires grad)."
+                                      + self._output_note())
             return
-        self.model = out["model"]
-        self.collapsed = set(out["collapsed"])
-        self.positions = out["positions"]
-        self._display = out["display"]
-        self._hidden = out["hidden"]
+        if drawn is not self.workspace.drawn:
+            return  # a newer graph is on its way
+        self.layout_selector.blockSignals(True)
+        self.layout_selector.setCurrentText(drawn.method)
+        self.layout_selector.blockSignals(False)
         self._build_scene(fit=True)
-        drawn = self.scene.node_count()
-        parts = [f"{drawn:,} nodes drawn ({out['seconds']:.2f} s)"]
-        if self.collapsed:
-            parts.append(f"{len(self.collapsed)} module(s) collapsed — double-click to expand")
-        self.status_label.setText("; ".join(parts))
+        parts = [f"{self.scene.node_count():,} nodes drawn ({drawn.seconds:.2f} s)"]
+        if drawn.collapsed:
+            parts.append(f"{len(drawn.collapsed)} module(s) collapsed — double-click to expand")
+        parts += drawn.notes
+        self.status_label.setText("; ".join(parts) + self._output_note())
+
+    def _clear_graph(self) -> None:
+        """Drop the drawn graph (the view shows its placeholder)."""
+        old = self.scene
+        self.scene = None
+        self.view.show_empty()
+        if old is not None:
+            old.deleteLater()
+        self.view.viewport().update()
 
     def _build_scene(self, fit: bool = False) -> None:
+        drawn = self._drawn_shown
         old = self.scene
-        scene = GraphScene(self.model, self.positions, theme=self.theme_name, display=self._display,
-                           hidden_count=self._hidden, parent=self)
-        scene.selectionChanged.connect(self._on_selection)
-        scene.module_toggled.connect(self.collapse_module)
+        scene = GraphScene(drawn.replica, drawn.positions, theme=self.theme_name, display=drawn.display,
+                           hidden_count=drawn.hidden, parent=self)
+        scene.selectionChanged.connect(self._on_scene_selection)
+        scene.module_toggled.connect(self.workspace.collapse_module)
         scene.node_activated.connect(self._on_node_activated)
         self.scene = scene
         self.view.setScene(scene)
         notes = []
-        if self._hidden:
-            total = len(self._display) + self._hidden
-            notes.append(f"Showing {len(self._display):,} of {total:,} nodes (drawing is capped at "
-                         f"{MAX_DRAWN:,}); collapse modules or pick another root to see the rest.")
-        if self.model is not None and self.model.truncated:
-            notes.append(f"The graph has more than {MAX_MODEL_NODES:,} nodes; only those were read.")
+        if drawn.hidden:
+            total = len(drawn.display) + drawn.hidden
+            notes.append(f"Showing {len(drawn.display):,} of {total:,} nodes (drawing is capped at "
+                         f"{workspace_graph.MAX_DRAWN:,}); collapse modules or pick another root to see the rest.")
+        if drawn.replica.truncated:
+            notes.append(f"The graph has more than {workspace_graph.MAX_MODEL_NODES:,} nodes; only those were read.")
         self.view.notice = "  ".join(notes)
         if fit:
             self.view.show_top()
-        self.inspector.clear()
         if old is not None:
             old.deleteLater()
-        if self.find_field.text():
-            self._on_find_text(self.find_field.text())
+        if self.workspace.backward is not None:
+            scene.apply_step_state(self.workspace.backward)
+        if self.workspace.search_text:
+            self._on_search_changed(self.workspace.matches)
         self.graph_changed.emit(scene)
 
     def collapse_module(self, path: str) -> None:
-        self.collapsed = set(self.collapsed or ()) | {path}
-        self.relayout()
+        self.workspace.collapse_module(path)
 
     def expand_module(self, path: str) -> None:
-        collapsed = set(self.collapsed or ())
-        collapsed.discard(path)
-        # Show the module's direct children collapsed if the graph would otherwise be huge.
-        self.collapsed = collapsed
-        self.relayout()
+        self.workspace.expand_module(path)
 
     def expand_all(self) -> None:
-        self.collapsed = set()
-        self.relayout()
+        self.workspace.expand_all()
 
     def collapse_all(self) -> None:
-        if self.model is not None:
-            self.collapsed = set(self.model.top_modules())
-            self.relayout()
+        self.workspace.collapse_all()
 
     def _on_node_activated(self, node_id: str) -> None:
-        data = self.scene.node_data(node_id) if self.scene else None
+        data = self.workspace.node_data(node_id)
         if data and data.get("kind") == "module":
-            self.expand_module(data["name"])
+            self.workspace.expand_module(data["name"])
         elif data and data.get("source"):
             self.editor.go_to_line(data["source"][1])
 
-    def _on_root_changed(self, name: str) -> None:
-        self.show_root(name)
+    def _on_layout_changed(self, method: str) -> None:
+        self.workspace.relayout(method)
 
-    def _on_layout_changed(self, _method: str) -> None:
-        self.relayout()
+    def _on_scene_selection(self) -> None:
+        if self.scene is not None:
+            self.workspace.select(self.scene.selected_node_id())
 
-    def _on_selection(self) -> None:
+    def _on_selection_changed(self, node_id) -> None:
+        if self.scene is not None and node_id is not None and self.scene.selected_node_id() != node_id:
+            self.scene.select_node(node_id)
+
+    # ---- backward: the graph and the editor follow the stepper ---------------------------------
+    def _on_stepped(self, backward) -> None:
         scene = self.scene
-        if scene is None:
+        if backward is None:
+            if scene is not None:
+                scene.clear_step_state()
+            self.editor.set_step_line(None)
             return
-        node_id = scene.selected_node_id()
-        if node_id is None:
-            self.selection_changed.emit(None)
+        if scene is None or backward is not self.workspace.backward:
             return
-        data = scene.node_data(node_id)
-        self.inspector.show_node(data, scene.graph, node_id)
-        self.selection_changed.emit(data)
+        scene.apply_step_state(backward)
+        current = backward.current_node
+        paused = bool(backward.pause_reason)
+        if current is not None and current in scene.items_by_id:
+            if paused:
+                # A breakpoint: show the node (selected, so the inspector describes it).
+                scene.select_node(current)
+                self.view.centre_on_node(current)
+            elif self.backward_tools.stepper_panel.animate.isChecked():
+                self.view.ensureVisible(scene.items_by_id[current], 40, 40)
+        self._mark_source_line(current, reveal=paused)
+        if paused:
+            self.status_label.setText(f"Backward paused: {backward.pause_reason}")
+            self.docks["Backward"].raise_()
+
+    def _mark_source_line(self, node_id, reveal: bool = False) -> None:
+        """Highlight in the editor the forward line that created the node (if it is this script's)."""
+        data = self.workspace.node_data(node_id) if node_id is not None else None
+        src = data.get("source") if data else None
+        line = src[1] if src and src[0] == self.workspace.filename else None
+        self.editor.set_step_line(line, reveal=reveal)
+
+    def _on_context_menu(self, pos) -> None:
+        """Right-click on an op node: Run to here / Set (or remove) breakpoint."""
+        from PySide6.QtWidgets import QMenu
+
+        item = self.view.itemAt(pos)
+        while item is not None and not hasattr(item, "node_id"):
+            item = item.parentItem()
+        ws = self.workspace
+        if item is None or ws.backward is None:
+            return
+        data = ws.node_data(item.node_id) or {}
+        is_node = data.get("kind") == "grad_fn"
+        menu = QMenu(self.view)
+        run_to = menu.addAction("Run to here")
+        run_to.setObjectName("actionRunToHere")
+        brk = menu.addAction("Remove breakpoint" if item.node_id in ws.breakpoints else "Set breakpoint")
+        run_to.setEnabled(is_node)
+        brk.setEnabled(is_node)
+        chosen = menu.exec(self.view.viewport().mapToGlobal(pos))
+        if chosen is run_to:
+            ws.run_to(item.node_id)
+        elif chosen is brk:
+            ws.toggle_breakpoint(item.node_id)
 
     # ---- search --------------------------------------------------------------------------------
     def focus_find(self) -> None:
@@ -987,30 +958,38 @@ class MainWindow(QMainWindow):
 
     def find(self, text: str) -> list[str]:
         """Highlight nodes matching ``text``, select and centre the first; returns the matches."""
-        self.find_field.setText(text)
-        return list(self._matches)
+        if self.find_field.text() == text:
+            self._on_find_text(text)
+        else:
+            self.find_field.setText(text)
+        return list(self.workspace.matches)
 
     def _on_find_text(self, text: str) -> None:
-        if self.scene is None:
+        self.workspace.find(text)
+        self._on_search_changed(self.workspace.matches)  # at once (the signal's copy comes queued)
+
+    def _on_search_changed(self, matches) -> None:
+        text = self.workspace.search_text
+        if self.scene is None or getattr(self, "_shown_matches", None) == (text, tuple(matches), id(self.scene)):
             return
-        self._matches = self.scene.find(text) if text else []
-        if not text:
-            self.scene.clear_matches()
+        self._shown_matches = (text, tuple(matches), id(self.scene))
+        self.scene.find(text)  # marks the same nodes the workspace found
         self._match_index = -1
-        self.find_status.setText(f" {len(self._matches)} found " if self._matches else " no match " if text else "")
-        self.find_field.setStyleSheet("" if self._matches or not text else
+        self.find_status.setText(f" {len(matches)} found " if matches else " no match " if text else "")
+        self.find_field.setStyleSheet("" if matches or not text else
                                       f"QLineEdit {{ color: {get_theme(self.theme_name).error_text}; }}")
-        if self._matches:
+        if matches:
             self.find_next()
 
     def find_next(self) -> None:
-        if not self._matches or self.scene is None:
+        matches = self.workspace.matches
+        if not matches or self.scene is None:
             return
-        self._match_index = (self._match_index + 1) % len(self._matches)
-        node_id = self._matches[self._match_index]
+        self._match_index = (self._match_index + 1) % len(matches)
+        node_id = matches[self._match_index]
         self.scene.select_node(node_id)
         self.view.centre_on_node(node_id)
-        self.find_status.setText(f" {self._match_index + 1} of {len(self._matches)} ")
+        self.find_status.setText(f" {self._match_index + 1} of {len(matches)} ")
 
     # ---- theme ---------------------------------------------------------------------------------
     def apply_theme(self, name: str) -> None:

@@ -28,14 +28,53 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine import Tensor
+from gradviz.kernel.messages import KernelRequestError
+
+from .relay import on_gui_thread
+
+
+def _is_tensor(t) -> bool:
+    """Anything tensor-shaped: a :class:`KernelTensor` (the app) or a library tensor (tests)."""
+    return hasattr(t, "_data") and hasattr(t, "_grad")
+
+
+class KernelTensor:
+    """A tensor that stays in the kernel, read through the workspace's ``tensor_values``.
+
+    It answers the few things the plots read: ``_data`` (fetched once), ``_grad`` (fetched on
+    every read: stepping backward changes it), ``_requires_grad`` and ``grad_fn`` (the node name).
+    """
+
+    def __init__(self, workspace, ref: str, requires_grad: bool = False, grad_fn: str | None = None) -> None:
+        self.workspace = workspace
+        self.ref = ref
+        self._requires_grad = requires_grad
+        self.grad_fn = grad_fn
+        self._values = None
+
+    def _fetch(self, ref: str):
+        try:
+            return self.workspace.tensor_values(ref)["array"]
+        except KernelRequestError:
+            return None
+
+    @property
+    def _data(self) -> np.ndarray:
+        if self._values is None:
+            array = self._fetch(self.ref)
+            self._values = array if array is not None else np.zeros(0)
+        return self._values
+
+    @property
+    def _grad(self):
+        return self._fetch(self.ref + ".grad")
 
 
 def as_array(t) -> np.ndarray | None:
     """The numbers of a tensor (detached, float64 for plotting), or None."""
     if t is None:
         return None
-    data = t._data if isinstance(t, Tensor) else np.asarray(t)
+    data = t._data if _is_tensor(t) else np.asarray(t)
     if data.dtype.kind == "c":
         data = data.real
     return np.asarray(data, dtype=np.float64)
@@ -275,14 +314,15 @@ class PlotsPanel(QWidget):
     picks a node or tensor, and :meth:`attach_stepper` so the gradient plot follows backward.
     """
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, workspace=None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("plotsPanel")
-        self.tensors: dict[str, Tensor] = {}
-        self._value_choices: dict[str, Tensor] = {}
-        self.selected: Tensor | None = None
+        self.workspace = workspace
+        self.tensors: dict = {}
+        self._value_choices: dict = {}
+        self.selected: object = None
         self.selected_name: str = ""
-        self.gradient_tensor: Tensor | None = None
+        self.gradient_tensor: object = None
         self.gradient_name: str = ""
         self._stepper = None
 
@@ -343,19 +383,65 @@ class PlotsPanel(QWidget):
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addWidget(self.tabs, 1)
         layout.addWidget(self.info)
+        if workspace is not None:
+            on_gui_thread(workspace.run_finished, self._on_run_finished, self)
+            on_gui_thread(workspace.graph_changed, self._on_graph_changed, self)
+            on_gui_thread(workspace.selection_changed, self._on_selection_changed, self)
+            on_gui_thread(workspace.stepped, self._on_stepped, self)
+            on_gui_thread(workspace.continue_ended, lambda: self._on_stepped(workspace.backward), self)
+
+    # ---- the workspace's news (the app) -------------------------------------------------------
+    def _on_run_finished(self, result) -> None:
+        """The run's 1-D tensor variables, read from the kernel when a plot needs them."""
+        ws = self.workspace
+        self.set_tensors({t.name: KernelTensor(ws, f"var:{t.name}", t.requires_grad, t.grad_fn)
+                          for t in result.tensors if len(t.shape) == 1})
+
+    def _on_graph_changed(self, drawn) -> None:
+        """A new root: the gradient plot follows the first named leaf of its graph (the tutorial's a)."""
+        if drawn is None or not drawn.new_root:
+            return
+        leaves = {d.get("name") for _, d in drawn.replica.graph.nodes(data=True) if d.get("kind") == "tensor"}
+        for name, t in self.tensors.items():
+            if name in leaves and t._requires_grad and t.grad_fn is None:
+                self.set_gradient_tensor(t, name)
+                _set_text_quietly(self.grad_combo, name)
+                break
+
+    def _on_selection_changed(self, node_id) -> None:
+        ws = self.workspace
+        data = ws.node_data(node_id) if node_id is not None else None
+        if not data:
+            return
+        name = data.get("variable") or data.get("name", "")
+        if data.get("kind") in ("tensor", "constant"):
+            tensor = self.tensors.get(name) or KernelTensor(ws, f"node:{node_id}", True, None)
+        elif data.get("variable"):
+            tensor = self.tensors.get(name) or KernelTensor(ws, f"var:{name}", True, data.get("name"))
+        else:
+            return
+        self.select(tensor, name)
+
+    def _on_stepped(self, backward) -> None:
+        # The values come from the kernel: not while a Continue keeps it busy (the plots catch up
+        # when it ends: continue_ended).
+        if backward is None or self.workspace.continuing:
+            return
+        self.refresh_gradient()
+        self.refresh_selected()
 
     # ---- feeding -----------------------------------------------------------------------------
     # The Values tab has one source of truth: the x and y combos. Every way of changing the plot
     # (a run, a selected node, a combo, set_value_arrays) sets the combos first and then redraws
     # from them in _replot_values, so the selectors never name one tensor while another is drawn.
 
-    def set_tensors(self, tensors: dict[str, Tensor], x_default: str | None = None, y_default: str | None = None) -> None:
+    def set_tensors(self, tensors: dict, x_default: str | None = None, y_default: str | None = None) -> None:
         """The tensors the combos offer (a run's variables); 1-D ones for the line plots."""
         self.tensors = dict(tensors)
-        one_d = [k for k, t in self.tensors.items() if isinstance(t, Tensor) and t._data.ndim == 1]
+        one_d = [k for k, t in self.tensors.items() if _is_tensor(t) and t._data.ndim == 1]
         grads = [k for k in one_d if self.tensors[k]._requires_grad and self.tensors[k].grad_fn is None]
         # name -> tensor for the value combos; selections without a variable name are added later.
-        self._value_choices: dict[str, Tensor] = {k: self.tensors[k] for k in one_d}
+        self._value_choices: dict = {k: self.tensors[k] for k in one_d}
         for combo, items in ((self.x_combo, one_d), (self.y_combo, one_d), (self.grad_combo, grads)):
             combo.blockSignals(True)
             combo.clear()
@@ -376,7 +462,7 @@ class PlotsPanel(QWidget):
 
     def select(self, obj, name: str = "") -> None:
         """The user selected a node or tensor: plot its output against x, histogram and heatmap it."""
-        tensor = obj if isinstance(obj, Tensor) else self._output_of(obj)
+        tensor = obj if _is_tensor(obj) else self._output_of(obj)
         self.selected = tensor
         self.selected_name = name or (obj.name() if hasattr(obj, "name") else "")
         if tensor is not None and tensor._data.ndim == 1:
@@ -394,7 +480,7 @@ class PlotsPanel(QWidget):
                 )
         self.refresh_selected()
 
-    def _value_label(self, tensor: Tensor, name: str) -> str:
+    def _value_label(self, tensor: object, name: str) -> str:
         """The combo entry for ``tensor``: its variable name, else a new entry named after the selection."""
         if self._value_choices.get(name) is tensor:
             return name
@@ -417,15 +503,15 @@ class PlotsPanel(QWidget):
             combo.blockSignals(False)
         return label
 
-    def _output_of(self, node) -> Tensor | None:
+    def _output_of(self, node) -> object:
         """The tensor a grad_fn node belongs to, found among the known tensors."""
         for t in self.tensors.values():
-            if isinstance(t, Tensor) and t.grad_fn is node:
+            if _is_tensor(t) and t.grad_fn is node:
                 return t
         var = getattr(node, "variable", None)
-        return var if isinstance(var, Tensor) else None
+        return var if _is_tensor(var) else None
 
-    def set_value_arrays(self, x: Tensor, y: Tensor, x_name: str = "x", y_name: str = "y") -> None:
+    def set_value_arrays(self, x: object, y: object, x_name: str = "x", y_name: str = "y") -> None:
         """Plot y against x (like ``plt.plot(x.detach(), y.detach())``); the combos show them."""
         _set_text_quietly(self.x_combo, self._value_label(x, x_name))
         _set_text_quietly(self.y_combo, self._value_label(y, y_name))
@@ -459,7 +545,7 @@ class PlotsPanel(QWidget):
         self.gradient_name = name
         self.refresh_gradient()
 
-    def set_gradient_tensor(self, tensor: Tensor, name: str = "a") -> None:
+    def set_gradient_tensor(self, tensor: object, name: str = "a") -> None:
         self.gradient_tensor = tensor
         self.gradient_name = name
         self.refresh_gradient()

@@ -9,7 +9,7 @@ ends after its window closed cannot touch a deleted widget.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QThread, Signal
 
 
 class _Relay(QObject):
@@ -33,6 +33,11 @@ class _Relay(QObject):
         if not self._alive:
             return
         try:
+            if QThread.currentThread() is self.thread():
+                # Emitted on the GUI thread itself (a user action the model answered at once): deliver
+                # now, so the view is up to date when the action returns.
+                self._slot(*args)
+                return
             self.fired.emit(args)
         except RuntimeError:  # the C++ side is gone (window closed while the work ran)
             self._alive = False

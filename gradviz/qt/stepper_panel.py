@@ -1,19 +1,18 @@
 """The Backward stepper dock: Step (F10), Step back (Shift+F10), Continue (F5), Reset, breakpoints.
 
-:class:`StepperPanel` drives a :class:`gradviz.model.stepper.Stepper` and shows where backward is:
-the node that ran last with the gradients it received and sent, the separate contributions summed
-at a fan-in node, the ready queue, the nodes still waiting (with how many gradients they expect),
-and notes (a non-scalar root, gradients piling up without zero_grad, why it paused). For a
-non-scalar root a "gradient v" field takes the v of ``root.backward(v)`` (default ones).
+:class:`StepperPanel` forwards every move to the workspace, which steps backward in the kernel, and
+shows where backward is from the workspace's :class:`~gradviz.model.backward_state.BackwardState`:
+the node that ran last with the gradients it received and sent, the ready queue, the nodes still
+waiting (with how many gradients they expect), and notes (a non-scalar root, why it paused). For a
+non-scalar root a "gradient v" field takes the v of ``root.backward(v)`` (default ones), evaluated
+in the kernel in the script's namespace.
 
-Continue is animated at a user-set speed by a QTimer (one step per tick). With animation off it runs
-in time-boxed chunks on zero-interval timer ticks, so the window repaints between chunks and stays
-responsive while doing well over 200 steps per second.
+Continue animated steps one node per tick of a QTimer at a user-set speed (each tick one kernel
+request that checks the breakpoints); without animation it is the workspace's Continue job, whose
+breakpoint loop runs in the kernel.
 """
 
 from __future__ import annotations
-
-import time
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
@@ -33,13 +32,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gradviz.model.gradient_vector import GradientVectorError, default_gradient_text, parse_gradient
-from gradviz.model.stepper import Stepper, grad_summary, source_text
+from gradviz.model.backward_state import grad_summary
 
+from .relay import on_gui_thread
 from .theme import current_theme
-
-# Without animation, each timer tick steps for at most this long before letting Qt repaint.
-CHUNK_SECONDS = 0.04
 
 
 def make_stepper_actions(parent: QObject) -> dict[str, QAction]:
@@ -63,20 +59,18 @@ def make_stepper_actions(parent: QObject) -> dict[str, QAction]:
 
 
 class StepperPanel(QWidget):
-    """Controls and state of node-by-node backward.
+    """Controls and state of node-by-node backward, for the workspace's current root.
 
     ``actions``: existing QActions named ``actionStep``, ``actionStepBack``, ``actionContinue``,
     ``actionResetBackward`` (e.g. the main window's); missing ones are created here.
-    ``moved`` is emitted after every change of position (the main window repaints the graph on it).
     """
 
-    moved = Signal()
     paused = Signal(str)
 
-    def __init__(self, parent: QWidget | None = None, actions: dict[str, QAction] | None = None) -> None:
+    def __init__(self, workspace, parent: QWidget | None = None, actions: dict[str, QAction] | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("stepperPanel")
-        self.stepper: Stepper | None = None
+        self.workspace = workspace
         self.actions = make_stepper_actions(self)
         if actions:
             self.actions.update({k: v for k, v in actions.items() if v is not None})
@@ -85,10 +79,9 @@ class StepperPanel(QWidget):
         self.actions["actionContinue"].triggered.connect(self.toggle_continue)
         self.actions["actionResetBackward"].triggered.connect(self.reset)
 
+        self._continuing = False  # a Continue job runs, or its last answers are still on their way
         self.timer = QTimer(self)
         self.timer.timeout.connect(self._tick)
-        self.running = False
-        self._run_target = None
 
         buttons = QHBoxLayout()
         for name in ("actionStep", "actionStepBack", "actionContinue", "actionResetBackward"):
@@ -143,8 +136,7 @@ class StepperPanel(QWidget):
 
         # v of root.backward(v), only for a root that is not a single number (PyTorch implies
         # v = 1 for those and refuses to guess for the rest).
-        self.namespace: dict = {}
-        self._gradient_stepper: Stepper | None = None  # the stepper the field's text belongs to
+        self._gradient_root: str | None = None  # the root the field's text belongs to
         self.gradient_edit = QLineEdit()
         self.gradient_edit.setObjectName("gradientVector")
         self.gradient_edit.setToolTip(
@@ -197,113 +189,128 @@ class StepperPanel(QWidget):
         layout.addWidget(self.queue)
         self._update_enabled()
 
-    # ---- the model -----------------------------------------------------------------------------
-    def set_stepper(self, stepper: Stepper | None) -> None:
-        """Drive ``stepper`` (None when there is no graph)."""
-        self.stop()
-        self.stepper = stepper
-        self._sync_breakpoints()
+        self._error: str | None = None
+        on_gui_thread(workspace.stepped, self._on_stepped, self)
+        on_gui_thread(workspace.continue_ended, self._on_continue_ended, self)
+        on_gui_thread(workspace.step_failed, self._on_step_failed, self)
+        on_gui_thread(workspace.run_started, self._on_run_started, self)
+        on_gui_thread(workspace.graph_changed, self._on_graph_changed, self)
+
+    @property
+    def backward(self):
+        """Where backward is (the workspace's BackwardState), or None."""
+        return self.workspace.backward
+
+    @property
+    def running(self) -> bool:
+        return self.timer.isActive() or self._continuing
+
+    def _on_continue_ended(self) -> None:
+        self._continuing = False
+        self._update_enabled()
+
+    # ---- the workspace's news -------------------------------------------------------------------
+    def _on_run_started(self) -> None:
+        self.timer.stop()
+        self._update_enabled()
+
+    def _on_graph_changed(self, drawn) -> None:
+        if drawn is None:
+            self._error = None
+            self.refresh()
+
+    def _on_stepped(self, backward) -> None:
+        if backward is not self.workspace.backward:
+            return
+        if backward is None:
+            self.timer.stop()
+            self._error = self.workspace.step_error
+        else:
+            self._error = None
+            if backward.pause_reason and not self._continuing:
+                self.timer.stop()
+                self.paused.emit(backward.pause_reason)
+            if backward.at_end:
+                self.timer.stop()
         self._show_gradient_field()
         self.refresh()
 
-    def set_namespace(self, namespace: dict) -> None:
-        """The script's globals, in which the gradient v expression is evaluated."""
-        self.namespace = namespace or {}
+    def _on_step_failed(self, message: str) -> None:
+        self.timer.stop()
+        if self._applying:
+            self._gradient_error(message)
+            return
+        self._error = message
+        self.refresh()
 
     # ---- the gradient v of a non-scalar root ---------------------------------------------------
+    _applying = False
+
+    def _root_shape(self):
+        ws = self.workspace
+        info = ws.result.tensor(ws.root) if ws.result is not None and ws.root else None
+        return tuple(info.shape) if info is not None else None
+
     def _show_gradient_field(self) -> None:
-        s = self.stepper
-        self.gradient_row.setVisible(s is not None and s.root._data.size != 1)
-        if s is None or s is self._gradient_stepper:
-            return  # the same stepper again (a relayout): keep what the user typed
-        self._gradient_stepper = s
-        self.gradient_edit.setText(default_gradient_text(s.root))
+        shape = self._root_shape()
+        non_scalar = self.backward is not None and shape is not None and _size(shape) != 1
+        self.gradient_row.setVisible(non_scalar)
+        root = self.workspace.root
+        if not non_scalar or root == self._gradient_root:
+            return  # the same root again (a relayout, a restart): keep what the user typed
+        self._gradient_root = root
+        self.gradient_edit.setText(f"torch.ones({', '.join(map(str, shape))})")
         self.gradient_message.setText("")
 
     def apply_gradient(self) -> bool:
-        """Evaluate the gradient v field and restart backward from it.
+        """Send the gradient v field to the kernel and restart backward from it.
 
         A bad expression or a v PyTorch would reject (wrong shape) shows why in the message line
-        and leaves the stepper as it was. True when the stepper was reset with the new v.
+        and leaves backward as it was. True when backward restarted with the new v.
         """
-        s = self.stepper
-        if s is None:
+        if self.backward is None:
             return False
         text = self.gradient_edit.text()
+        self.timer.stop()
+        self._applying = True
         try:
-            gradient = parse_gradient(text, s.root, self.namespace)
-            s.set_gradient(gradient)  # checks before it changes anything
-        except GradientVectorError as exc:
-            self._gradient_error(str(exc))
+            ok = self.workspace.step_start(text)
+        finally:
+            self._applying = False
+        if not ok:
             return False
-        except RuntimeError as exc:  # PyTorch's own check, e.g. "Mismatch in shape: ..."
-            shape = list(s.root._data.shape)
-            self._gradient_error(f"RuntimeError: {exc} v must have the root's shape {shape}.")
-            return False
-        self.stop()
         self.gradient_message.setStyleSheet("")
-        self.gradient_message.setText(
-            f"Backward restarted from root.backward(v) with v = {text.strip()} ({grad_summary(gradient)})."
-        )
-        self._after_move()
+        self.gradient_message.setText(f"Backward restarted from root.backward(v) with v = {text.strip()}.")
         return True
 
     def _gradient_error(self, message: str) -> None:
+        if message.startswith("RuntimeError: Mismatch in shape"):
+            message += f" v must have the root's shape {list(self._root_shape() or ())}."
         self.gradient_message.setStyleSheet(f"color: {current_theme().error_text};")
         self.gradient_message.setText(message + " Backward keeps its previous v and position.")
 
     def _sync_breakpoints(self, *_args) -> None:
-        s = self.stepper
-        if s is None:
-            return
-        s.break_on_nan = self.break_nan.isChecked()
-        s.break_on_zero = self.break_zero.isChecked()
-        s.norm_threshold = self.norm_value.value() if self.break_norm.isChecked() else None
+        ws = self.workspace
+        ws.break_on_nan = self.break_nan.isChecked()
+        ws.break_on_zero = self.break_zero.isChecked()
+        ws.norm_threshold = self.norm_value.value() if self.break_norm.isChecked() else None
 
-    def toggle_breakpoint(self, node) -> bool:
-        """Add or remove a breakpoint on ``node``; True when it is now set."""
-        if self.stepper is None:
-            return False
-        bps = self.stepper.breakpoints
-        if node in bps:
-            bps.discard(node)
-            return False
-        bps.add(node)
-        return True
+    def toggle_breakpoint(self, node_id: str) -> bool:
+        """Add or remove a breakpoint on a node; True when it is now set."""
+        return self.workspace.toggle_breakpoint(node_id)
 
     # ---- moving --------------------------------------------------------------------------------
-    def _guarded(self, move) -> bool:
-        """Run a stepper move; an engine error (e.g. a graph already freed by a backward without
-        retain_graph) is shown in the status line instead of escaping into Qt."""
-        try:
-            move()
-        except RuntimeError as exc:
-            self.stop()
-            self.refresh()
-            self.status.setText(f"<span style='color:{current_theme().error_text}'>RuntimeError: {exc}</span>")
-            return False
-        return True
-
     def step(self) -> None:
-        if self.stepper is None:
-            return
         self.stop()
-        if self._guarded(lambda: self.stepper.continue_(max_steps=1)):
-            self._after_move()
+        self.workspace.step()
 
     def step_back(self) -> None:
-        if self.stepper is None:
-            return
         self.stop()
-        self.stepper.step_back()
-        self._after_move()
+        self.workspace.step_back()
 
     def reset(self) -> None:
-        if self.stepper is None:
-            return
         self.stop()
-        self.stepper.reset()
-        self._after_move()
+        self.workspace.reset()
 
     def toggle_continue(self) -> None:
         """Continue, or pause a Continue in progress."""
@@ -313,115 +320,89 @@ class StepperPanel(QWidget):
             self.continue_()
 
     def continue_(self) -> None:
-        if self.stepper is None or self.stepper.at_end:
+        b = self.backward
+        if b is None or b.at_end:
             return
-        self.running = True
-        self._run_target = None
-        self.timer.start(int(1000 / self.speed.value()) if self.animate.isChecked() else 0)
+        if self.animate.isChecked():
+            self.timer.start(int(1000 / self.speed.value()))
+        elif self.workspace.continue_() is not None:
+            self._continuing = True
         self._update_enabled()
 
-    def run_to(self, node) -> None:
-        """Step until ``node`` has run ("Run to here"); animated like Continue."""
-        if self.stepper is None:
-            return
-        if node in self.stepper._step_index:
-            self.stop()
-            if self._guarded(lambda: self.stepper.run_to(node)):
-                self._after_move()
-            return
-        self._run_target = node
-        self.running = True
-        self.timer.start(int(1000 / self.speed.value()) if self.animate.isChecked() else 0)
-        self._update_enabled()
+    def run_to(self, node_id: str) -> None:
+        """Step until the node has run ("Run to here")."""
+        self.stop()
+        self.workspace.run_to(node_id)
 
     def stop(self) -> None:
         self.timer.stop()
-        self.running = False
-        self._run_target = None
+        self.workspace.stop_continue()
         self._update_enabled()
 
     def _tick(self) -> None:
-        if self.stepper is None:
+        b = self.backward
+        if b is None or b.at_end:
             self.stop()
             return
-        if self._guarded(self._advance):
-            self._after_move()
-        else:
-            self.moved.emit()
-
-    def _advance(self) -> None:
-        """One timer tick of Continue / Run to: one step when animated, else steps for CHUNK_SECONDS."""
-        s = self.stepper
-        deadline = time.perf_counter() + (0 if self.animate.isChecked() else CHUNK_SECONDS)
-        while True:
-            step = s.step()
-            if step is None:
-                self.stop()
-                return
-            if self._run_target is not None and step.node is self._run_target:
-                self.stop()
-                return
-            reason = s.check_breakpoint(step)
-            if reason is not None:
-                s.pause_reason = reason
-                s.paused_at_breakpoint.emit(reason)
-                self.stop()
-                self.paused.emit(reason)
-                return
-            if s.at_end:
-                self.stop()
-                return
-            if time.perf_counter() >= deadline:
-                return
-
-    def _after_move(self) -> None:
-        self.moved.emit()
-        self.refresh()
+        if not self.workspace.step(check=True):
+            self.stop()
 
     # ---- display -------------------------------------------------------------------------------
     def _update_enabled(self) -> None:
-        s = self.stepper
-        has = s is not None
-        self.actions["actionStep"].setEnabled(has and not s.at_end)
-        self.actions["actionStepBack"].setEnabled(has and s.position >= 0)
-        self.actions["actionContinue"].setEnabled(has and (self.running or not s.at_end))
+        b = self.backward
+        has = b is not None
+        self.actions["actionStep"].setEnabled(has and not b.at_end)
+        self.actions["actionStepBack"].setEnabled(has and b.position >= 0)
+        self.actions["actionContinue"].setEnabled(has and (self.running or not b.at_end))
         self.actions["actionContinue"].setText("Pause" if self.running else "Continue")
         self.actions["actionResetBackward"].setEnabled(has)
 
+    def _name(self, node_id) -> str:
+        replica = self.workspace.replica
+        if node_id is None or replica is None or node_id not in replica.graph:
+            return "—"
+        return replica.graph.nodes[node_id]["name"]
+
     def refresh(self) -> None:
-        """Redraw the status, notes, gradient table and queue from the stepper."""
+        """Redraw the status, notes, gradient table and queue from the workspace's backward state."""
         self._update_enabled()
-        s = self.stepper
-        if s is None:
-            self.status.setText("No graph yet: run a script.")
+        b = self.backward
+        error = self._error
+        if b is None:
+            self.status.setText(f"<span style='color:{current_theme().error_text}'>{error}</span>" if error
+                                else "No graph yet: run a script.")
             self.notes.setText("")
+            self.notes.setVisible(False)
             self.table.setRowCount(0)
             self.queue.setText("")
             return
-        total = len(s.nodes)
-        step = s.current_step
-        if step is None:
-            text = f"Before backward: 0 / {total} nodes run. Next: {self._name(s.next_node())}."
+        total = b.node_count
+        current = b.current_node
+        ready = list(b.ready)
+        if current is None:
+            text = f"Before backward: 0 / {total} nodes run. Next: {self._name(ready[0] if ready else None)}."
         else:
-            text = f"Step {s.position + 1} / {total}: ran <b>{self._name(step.node)}</b>"
-            src = source_text(step.node)
-            if src:
-                text += f" (forward at {src})"
-            if step.node.module:
-                text += f" in module <i>{step.node.module}</i>"
+            text = f"Step {b.position + 1} / {total}: ran <b>{self._name(current)}</b>"
+            data = self.workspace.node_data(current) or {}
+            if data.get("source"):
+                filename, line = data["source"]
+                text += f" (forward at {filename}:{line})"
+            if data.get("module"):
+                text += f" in module <i>{data['module']}</i>"
             text += "."
-            if s.at_end:
+            if b.at_end:
                 text += " Backward complete."
-        if s.pause_reason:
-            text += f"<br><span style='color:{current_theme().error_text}'>Paused: {s.pause_reason}</span>"
+        if b.pause_reason:
+            text += f"<br><span style='color:{current_theme().error_text}'>Paused: {b.pause_reason}</span>"
+        if error:
+            text += f"<br><span style='color:{current_theme().error_text}'>{error}</span>"
         self.status.setText(text)
-        notes = [n for n in (s.note, s.accumulation_note, getattr(s, "clean_note", None)) if n]
+        notes = [n for n in (b.note, b.clean_note) if n]
         self.notes.setText("\n".join(notes))
         self.notes.setStyleSheet(f"color: {current_theme().warn_text};")
         self.notes.setVisible(bool(notes))
-        self._fill_table(step)
-        ready = s.ready_nodes()
-        waiting = [(n, s.waiting_count(n)) for n in s.nodes if s.state_of(n) == "waiting"]
+        self._fill_table(current)
+        waiting = list(b.waiting().items())
         queue = "Ready: " + (", ".join(self._name(n) for n in ready[:8]) or "—")
         if len(ready) > 8:
             queue += f" … (+{len(ready) - 8})"
@@ -429,191 +410,53 @@ class StepperPanel(QWidget):
             queue += "<br>Waiting: " + ", ".join(f"{self._name(n)} ({c} to come)" for n, c in waiting[:8])
         self.queue.setText(queue)
 
-    def _fill_table(self, step) -> None:
+    def _fill_table(self, current) -> None:
         rows: list[tuple[str, str, str]] = []
-        s = self.stepper
-        if step is not None:
-            node = step.node
-            contribs = s.contributions(node)
-            if len(contribs) > 1:
-                for parent, i, g in contribs:
-                    rows.append(("contribution", f"{self._name(parent)} [{i}]", grad_summary(g)))
-            for nr, g in enumerate(step.received):
-                rows.append(("received" if len(contribs) <= 1 else "sum received", f"output {nr}", grad_summary(g) or "None"))
-            for i, ((child, _), g) in enumerate(zip(node.next_functions, step.sent)):
-                target = self._name(child) if child is not None else "(no grad)"
-                rows.append(("sent", f"{target} [{i}]", grad_summary(g) or "None"))
-            if step.leaf is not None:
-                rows.append(("leaf .grad", "", grad_summary(step.leaf._grad)))
-                before = s.grad_before(step.leaf)
-                if before is not None:
-                    rows.append(("before", "(earlier backward)", grad_summary(before)))
+        b = self.backward
+        event = b.current_event() if b is not None else None
+        replica = self.workspace.replica
+        if event is not None and replica is not None:
+            for nr, g in enumerate(event["received"]):
+                rows.append(("received", f"output {nr}", g_text(g)))
+            targets = {}
+            if current in replica.graph:
+                for _, child, data in replica.graph.out_edges(current, data=True):
+                    if data.get("input_index") is not None:
+                        targets[data["input_index"]] = child
+            for i, g in enumerate(event["sent"]):
+                target = self._name(targets[i]) if i in targets else "(no grad)"
+                rows.append(("sent", f"{target} [{i}]", g_text(g)))
+            leaf = event.get("leaf")
+            if leaf is not None:
+                rows.append(("leaf .grad", "", grad_summary(b.leaf_grad(leaf))))
         self.table.setRowCount(len(rows))
         for r, cells in enumerate(rows):
             for c, text in enumerate(cells):
                 self.table.setItem(r, c, QTableWidgetItem(text))
         self.table.resizeColumnsToContents()
 
-    @staticmethod
-    def _name(node) -> str:
-        return node.name() if node is not None else "—"
+
+def g_text(summary) -> str:
+    """A step event's gradient summary (the kernel's ``tensor_summary`` dict, or None) as a label:
+    the value of a one-element gradient, else its shape and norm."""
+    if summary is None:
+        return "None"
+    shape = summary.get("shape") or []
+    values = summary.get("values")
+    size = 1
+    for d in shape:
+        size *= int(d)
+    if size == 1 and values is not None:
+        value = values
+        while isinstance(value, list):
+            value = value[0]
+        return f"{float(value):.4g}"
+    norm = summary.get("norm")
+    return f"{list(shape)} ‖g‖={float(norm):.3g}" if isinstance(norm, (int, float)) else str(list(shape))
 
 
-class BackwardTools(QObject):
-    """Puts the stepper, plots, training, profiler and Jacobian docks into the main window.
-
-    It listens to the window's public signals (``run_finished``, ``graph_changed``,
-    ``selection_changed``) and keeps one :class:`Stepper` per root tensor: a relayout or a theme
-    change rebuilds the scene but keeps the position in backward.
-    """
-
-    def __init__(self, window) -> None:
-        super().__init__(window)
-        from gradviz.qt.jacobian_panel import JacobianPanel
-        from gradviz.qt.plots import PlotsPanel
-        from gradviz.qt.profiler_panel import ProfilerPanel
-        from gradviz.qt.training_panel import TrainingPanel
-
-        self.window = window
-        self.actions = make_stepper_actions(window)
-        self.stepper_panel = StepperPanel(window, actions=self.actions)
-        self.plots = PlotsPanel(window)
-        self.training = TrainingPanel(window.workspace, window)
-        self.profiler = ProfilerPanel(window.workspace, window, code_provider=window.editor.toPlainText)
-        self.jacobian = JacobianPanel(window.workspace, window)
-        right, bottom = Qt.DockWidgetArea.RightDockWidgetArea, Qt.DockWidgetArea.BottomDockWidgetArea
-        window.add_dock(self.stepper_panel, "Backward", right)
-        window.add_dock(self.plots, "Plots", bottom)
-        window.add_dock(self.training, "Training", bottom)
-        window.add_dock(self.profiler, "Profiler", bottom)
-        window.add_dock(self.jacobian, "Jacobian", bottom)
-        docks = window.docks
-        for title in ("Plots", "Training", "Profiler", "Jacobian"):
-            window.tabifyDockWidget(docks["Output"], docks[title])
-        window.tabifyDockWidget(docks["Inspector"], docks["Backward"])
-        docks["Output"].raise_()
-        for name in ("actionStep", "actionStepBack", "actionContinue", "actionResetBackward"):
-            window.add_action("Backward", self.actions[name], toolbar=True)
-
-        self.stepper_panel.moved.connect(self._repaint_graph)
-        window.run_finished.connect(self._on_run_finished)
-        window.graph_changed.connect(self._on_graph_changed)
-        window.selection_changed.connect(self._on_selection)
-        view = window.view
-        view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        view.customContextMenuRequested.connect(self._on_context_menu)
-
-    @property
-    def stepper(self) -> Stepper | None:
-        return self.stepper_panel.stepper
-
-    def _root_tensor(self):
-        result = self.window.last_result
-        name = self.window.variables.current_root()
-        if result is None or name is None:
-            return None
-        return result.tensors.get(name)
-
-    def _on_run_finished(self, result) -> None:
-        self.stepper_panel.set_stepper(None)
-        self._mark_source_line(None)
-        self.stepper_panel.set_namespace(result.namespace)
-        self.plots.set_tensors(result.tensors)
-
-    def _on_graph_changed(self, scene) -> None:
-        root = self._root_tensor()
-        stepper = self.stepper
-        if root is None:
-            self.stepper_panel.set_stepper(None)
-            self.plots.attach_stepper(None)
-            return
-        if stepper is None or stepper.root is not root:
-            if stepper is not None:
-                # Leaving a backward part-way: its leaves get their .grad from before it back.
-                self.stepper_panel.stop()
-                stepper.restore_grads()
-            try:
-                # A clean .grad: stepping shows the script's backward, not a second one on top of it.
-                stepper = Stepper(root, clean_grads=True)
-            except RuntimeError as exc:  # e.g. a root that does not require grad
-                self.stepper_panel.set_stepper(None)
-                self.stepper_panel.status.setText(f"RuntimeError: {exc}")
-                return
-            self.stepper_panel.set_stepper(stepper)
-            self.plots.attach_stepper(stepper)
-            # The gradient plot follows the first named leaf of this graph (the tutorial's `a`).
-            named = {id(t): (n, t) for n, t in self.window.last_result.tensors.items()}
-            leaves = [named[id(t)] for t in stepper.leaves if id(t) in named]
-            if leaves:
-                self.plots.set_gradient_tensor(leaves[0][1], leaves[0][0])
-        scene.apply_step_state(stepper)
-
-    def _repaint_graph(self) -> None:
-        scene = self.window.scene
-        stepper = self.stepper
-        if scene is not None and stepper is not None:
-            scene.apply_step_state(stepper)
-            current = stepper.current_node
-            node_id = scene.model.id_of(current) if current is not None else None
-            paused = bool(stepper.pause_reason)
-            if node_id is not None and node_id in scene.items_by_id:
-                if paused:
-                    # A breakpoint: show the node (selected, so the inspector describes it).
-                    scene.select_node(node_id)
-                    self.window.view.centre_on_node(node_id)
-                elif self.stepper_panel.animate.isChecked():
-                    self.window.view.ensureVisible(scene.items_by_id[node_id], 40, 40)
-            self._mark_source_line(current, reveal=paused)
-            if paused:
-                self.window.status_label.setText(f"Backward paused: {stepper.pause_reason}")
-                self.window.docks["Backward"].raise_()
-        else:
-            self._mark_source_line(None)
-
-    def _mark_source_line(self, node, reveal: bool = False) -> None:
-        """Highlight in the editor the forward line that created ``node`` (if it is this script's)."""
-        result = self.window.last_result
-        src = getattr(node, "source", None) if node is not None else None
-        line = None
-        if src and result is not None and src[0] == result.filename:
-            line = src[1]
-        self.window.editor.set_step_line(line, reveal=reveal)
-
-    def _on_selection(self, data) -> None:
-        if data and data.get("obj") is not None:
-            self.plots.select(data["obj"], data.get("variable") or data.get("name", ""))
-
-    def _node_at(self, pos):
-        scene = self.window.scene
-        if scene is None:
-            return None, None
-        item = self.window.view.itemAt(pos)
-        while item is not None and not hasattr(item, "node_id"):
-            item = item.parentItem()
-        if item is None:
-            return None, None
-        return item.node_id, item.data_.get("obj")
-
-    def _on_context_menu(self, pos) -> None:
-        from PySide6.QtWidgets import QMenu
-
-        node_id, obj = self._node_at(pos)
-        if obj is None or self.stepper is None:
-            return
-        menu = QMenu(self.window.view)
-        run_to = menu.addAction("Run to here")
-        run_to.setObjectName("actionRunToHere")
-        brk = menu.addAction("Remove breakpoint" if obj in self.stepper.breakpoints else "Set breakpoint")
-        is_node = obj in self.stepper._parents or obj is self.stepper.root_node
-        run_to.setEnabled(is_node)
-        brk.setEnabled(is_node)
-        chosen = menu.exec(self.window.view.viewport().mapToGlobal(pos))
-        if chosen is run_to:
-            self.stepper_panel.run_to(obj)
-        elif chosen is brk:
-            self.stepper_panel.toggle_breakpoint(obj)
-
-
-def install_backward_tools(window) -> BackwardTools:
-    """Add the backward stepper and the analysis docks to ``window`` (a MainWindow)."""
-    return BackwardTools(window)
+def _size(shape) -> int:
+    n = 1
+    for d in shape:
+        n *= int(d)
+    return n

@@ -1,4 +1,9 @@
-"""The script's tensor variables, and the root selector choosing which graph is drawn."""
+"""The script's tensor variables, and the root selector choosing which graph is drawn.
+
+It shows the kernel's descriptions of the run's tensors (:class:`~gradviz.kernel.messages.TensorInfo`)
+from the workspace's ``run_finished``, follows ``root_changed``, and forwards a picked root to
+:meth:`Workspace.set_root <gradviz.model.workspace_graph.GraphPart.set_root>`.
+"""
 
 from __future__ import annotations
 
@@ -14,8 +19,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gradviz.model.graph_model import dtype_text, shape_text
-from gradviz.model.session import RunResult
+from gradviz.kernel.messages import RunResult
+
+from .relay import on_gui_thread
 
 COLUMNS = ("name", "shape", "dtype", "requires_grad", "grad_fn")
 
@@ -25,9 +31,10 @@ class VariablesPanel(QWidget):
 
     root_changed = Signal(str)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, workspace=None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("variablesPanel")
+        self.workspace = workspace
         self.root_selector = QComboBox(self)
         self.root_selector.setObjectName("rootSelector")
         self.root_selector.setMinimumContentsLength(12)
@@ -49,21 +56,34 @@ class VariablesPanel(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.table)
         self._updating = False
+        if workspace is not None:
+            on_gui_thread(workspace.run_finished, self.show_result, self)
+            on_gui_thread(workspace.root_changed, self._on_root_changed, self)
+            self.root_changed.connect(workspace.set_root)
+
+    def _on_root_changed(self, name) -> None:
+        if name and name != self.root_selector.currentText():
+            self._updating = True
+            try:
+                self.root_selector.setCurrentText(name)
+            finally:
+                self._updating = False
 
     def show_result(self, result: RunResult) -> None:
         """Fill the table and the root selector (tensors with a grad_fn; default root selected)."""
         self._updating = True
         try:
             self.table.setRowCount(len(result.tensors))
-            for row, (name, t) in enumerate(result.tensors.items()):
-                fn = t.grad_fn.name().rpartition("::")[2] if t.grad_fn is not None else ""
-                values = (name, shape_text(tuple(t.shape)), dtype_text(t._data.dtype), str(t.requires_grad), fn)
+            for row, t in enumerate(result.tensors):
+                fn = (t.grad_fn or "").rpartition("::")[2]
+                shape = "×".join(str(n) for n in t.shape) if t.shape else "scalar"
+                values = (t.name, shape, t.dtype, str(t.requires_grad), fn)
                 for col, value in enumerate(values):
                     self.table.setItem(row, col, QTableWidgetItem(value))
             self.root_selector.clear()
-            for name, t in result.tensors.items():
-                if t.grad_fn is not None:
-                    self.root_selector.addItem(name)
+            for t in result.tensors:
+                if t.grad_fn:
+                    self.root_selector.addItem(t.name)
             if result.default_root is not None:
                 self.root_selector.setCurrentText(result.default_root)
         finally:

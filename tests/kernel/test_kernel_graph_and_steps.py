@@ -13,12 +13,12 @@ import pytest
 from engine.autograd import iter_backward
 from engine.autograd.graph import revive_freed
 from gradviz.kernel import KernelClient
+from gradviz.kernel.graph_builder import GraphModel, attach_variable_names, tensor_names
 from gradviz.kernel.replica import GraphReplica, StepSnapshot, with_positions
+from gradviz.kernel.session import Session
+from gradviz.kernel.stepper import Stepper
 from gradviz.model.export import to_dot, to_json
-from gradviz.model.graph_model import GraphModel, attach_variable_names, tensor_names
 from gradviz.model.layout import compute_layout
-from gradviz.model.session import Session
-from gradviz.model.stepper import Stepper
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE_01 = REPO / "resources" / "examples" / "01_simple_example.py"

@@ -12,6 +12,8 @@ import numpy as np
 import pytest
 
 import engine as torch
+from gradviz.kernel.graph_builder import GraphModel, attach_variable_names, tensor_names
+from gradviz.kernel.stepper import Stepper
 from gradviz.model.export import (
     FULL_VALUES_LIMIT,
     dot_quote,
@@ -20,9 +22,7 @@ from gradviz.model.export import (
     to_json,
     validate_graph_json,
 )
-from gradviz.model.graph_model import GraphModel, attach_variable_names, tensor_names
 from gradviz.model.layout import compute_layout
-from gradviz.model.stepper import Stepper
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from dot_reader import DotSyntaxError, label_text, read_dot  # noqa: E402

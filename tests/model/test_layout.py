@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import engine
-from gradviz.model.graph_model import GraphModel
+from gradviz.kernel.graph_builder import GraphModel
 from gradviz.model.layout import (
     LAYOUTS,
     NODE_SIZE,

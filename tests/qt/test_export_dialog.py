@@ -65,9 +65,14 @@ def ran(qtbot, window):
     return window
 
 
+def make_dialog(window):
+    """The dialog as the window composes it: the workspace, the graph view and the settings."""
+    return ExportDialog(window.workspace, window.view, window.settings, window.theme_name)
+
+
 @pytest.fixture
 def dialog(qtbot, ran):
-    d = ExportDialog(ran)
+    d = make_dialog(ran)
     qtbot.addWidget(d)
     return d
 
@@ -223,7 +228,7 @@ def test_failed_export_writes_nothing_and_shows_a_message(dialog, tmp_path, no_m
     def broken(*_args, **_kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr("gradviz.qt.export_dialog.render_scene", broken)
+    monkeypatch.setattr("gradviz.qt.render.render_scene", broken)
     assert dialog.export_to(existing, "png") is None
     assert existing.read_bytes() == b"old contents"
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
@@ -240,7 +245,7 @@ def test_missing_folder_and_bad_scale_are_reported(dialog, tmp_path, no_message_
 
 
 def test_no_graph_yet(qtbot, window, tmp_path, no_message_boxes):
-    d = ExportDialog(window)
+    d = make_dialog(window)
     qtbot.addWidget(d)
     assert not d.export_button.isEnabled()
     assert d.export_to(tmp_path / "g.png", "png") is None
@@ -259,7 +264,7 @@ def test_export_button_exports_and_closes(dialog, tmp_path):
 
 def test_choices_are_remembered(qtbot, dialog, ran, tmp_path):
     dialog.export_to(tmp_path / "x.png", "png", scale=4.0, transparent=True)
-    again = ExportDialog(ran)
+    again = make_dialog(ran)
     qtbot.addWidget(again)
     assert again.scale_box.value() == 4.0 and again.transparent_box.isChecked()
     assert Path(again.path()).parent == tmp_path

@@ -73,7 +73,7 @@ def test_a_run_without_a_graph_clears_the_previous_scripts_graph(qtbot, window):
     assert window.scene is None
     assert window.view.scene() is not None and not window.view.scene().items()
     assert "no tensor with a grad_fn" in window.view.placeholder
-    assert window.backward_tools.stepper is None
+    assert window.backward_tools.stepper is None and window.workspace.backward is None
 
 
 def test_a_failed_run_keeps_the_last_graph_and_says_so(qtbot, window):
@@ -162,9 +162,9 @@ def test_a_nan_breakpoint_shows_the_node_and_its_source_line(qtbot, window):
     panel.animate.setChecked(False)
     panel.continue_()
     qtbot.waitUntil(lambda: not panel.running, timeout=5000)
-    stepper = panel.stepper
-    assert stepper.current_node.name() == "SqrtBackward0"
-    assert "NaN" in stepper.pause_reason
+    backward = window.workspace.backward
+    assert window.scene.node_data(backward.current_node)["name"] == "SqrtBackward0"
+    assert "NaN" in backward.pause_reason
     selected = window.scene.selected_node_id()
     assert selected is not None and window.scene.node_data(selected)["name"] == "SqrtBackward0"
     assert window.editor.step_line == 2
@@ -184,19 +184,22 @@ b = (w * w).sum()
 def test_changing_the_root_mid_backward_gives_the_leaves_their_grad_back(qtbot, window):
     run_and_wait(qtbot, window, TWO_ROOTS)
     panel = window.backward_tools.stepper_panel
-    w = window.last_result.tensors["w"]
-    assert w.grad is None
-    while not panel.stepper.at_end:
+    def w_grad():
+        array = window.workspace.tensor_values("var:w.grad")["array"]
+        return None if array is None else array.tolist()
+
+    assert window.workspace.root == "b" and w_grad() is None
+    while not panel.backward.at_end:
         panel.step()
-    assert w.grad is not None  # root b's backward wrote 2*w
+    assert w_grad() == [2.0, 4.0]  # root b's backward wrote 2*w
     window.root_selector.setCurrentText("a")
-    qtbot.waitUntil(lambda: not window.is_busy() and panel.stepper.root is window.last_result.tensors["a"],
+    qtbot.waitUntil(lambda: not window.is_busy() and panel.backward is not None and panel.backward.root == "a",
                     timeout=10000)
-    assert w.grad is None
-    assert panel.stepper.accumulation_note is None
-    while not panel.stepper.at_end:
+    assert w_grad() is None
+    assert panel.backward.note is None
+    while not panel.backward.at_end:
         panel.step()
-    assert w.grad.tolist() == [3.0, 3.0]  # not 3 + 2*w from the abandoned backward
+    assert w_grad() == [3.0, 3.0]  # not 3 + 2*w from the abandoned backward
 
 
 FAN_OUT = """\
@@ -218,7 +221,7 @@ def test_edge_gradient_labels_never_overlap_nodes_or_each_other(qtbot, window):
     panel = window.backward_tools.stepper_panel
     scene = window.scene
     checked_steps = 0
-    while not panel.stepper.at_end:
+    while not panel.backward.at_end:
         panel.step()
         labels = scene.__dict__.get("_edge_labels", {})
         shown = [lab for lab in labels.values() if lab.isVisible()]
@@ -231,7 +234,7 @@ def test_edge_gradient_labels_never_overlap_nodes_or_each_other(qtbot, window):
                     box = item.sceneBoundingRect().adjusted(3, 18, -3, -3)
                     assert not box.intersects(a), item.title
         # What the current node sent is labelled whenever it fits, and always known.
-        current = window.scene.model.id_of(panel.stepper.current_node)
+        current = panel.backward.current_node
         sent = [(current, v) for _, v in scene.graph.out_edges(current) if scene.edge_label(current, v)]
         if sent:
             assert any(scene.edge_label_visible(u, v) for u, v in sent)

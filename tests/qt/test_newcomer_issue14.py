@@ -41,18 +41,27 @@ def continue_to_the_end(qtbot, window):
     window.findChild(QCheckBox, "stepperAnimate").setChecked(False)
     window.findChild(QToolButton, "buttonContinue").click()
     panel = window.backward_tools.stepper_panel
-    qtbot.waitUntil(lambda: panel.stepper.at_end and not panel.running, timeout=10000)
+    qtbot.waitUntil(lambda: panel.backward.at_end and not panel.running, timeout=10000)
+
+
+def values(window, ref):
+    """A tensor of the script, read from the kernel (the app holds no tensors)."""
+    return window.workspace.tensor_values(ref)["array"]
+
+
+def node_named(scene, name):
+    return next(n for n in scene.graph if scene.graph.nodes[n]["name"] == name)
 
 
 # ---- 1. parallel edges ------------------------------------------------------------------------
 def test_x_times_x_draws_two_edges_with_a_label_each(qtbot, window):
     run_and_wait(qtbot, window, "x = torch.randn(3, requires_grad=True)\ny = (x * x).sum()\n")
     continue_to_the_end(qtbot, window)
-    scene, model = window.scene, window.scene.model
-    x = window.last_result.tensors["x"]
-    mul = model.id_of(window.last_result.tensors["y"].grad_fn.next_functions[0][0])
+    scene = window.scene
+    x = values(window, "var:x")
+    mul = node_named(scene, "MulBackward0")
     acc = next(iter(scene.graph.successors(mul)))
-    norm = float(np.linalg.norm(x.detach().numpy()))
+    norm = float(np.linalg.norm(x))
     labels = scene.edge_labels(mul, acc)
     assert labels == [f"[3] ‖g‖={norm:.3g}"] * 2  # each input's own gradient, not one for both
     shown = [scene._edge_labels[(mul, acc, i)] for i in (0, 1)]
@@ -62,7 +71,7 @@ def test_x_times_x_draws_two_edges_with_a_label_each(qtbot, window):
     starts = [item.path().elementAt(i).isMoveTo() for item in scene._edge_items[::2]
               for i in range(item.path().elementCount())]
     assert sum(starts) == 4
-    np.testing.assert_allclose(x.grad.numpy(), 2 * x.detach().numpy(), rtol=1e-6)
+    np.testing.assert_allclose(values(window, "var:x.grad"), 2 * x, rtol=1e-6)
 
 
 # ---- 2. the first run shows what the README promises -----------------------------------------
@@ -80,10 +89,10 @@ def test_first_launch_steps_to_the_readmes_two_cos_a(qtbot, tmp_path):
         qtbot.waitUntil(lambda: window.scene is not None and not window.is_busy(), timeout=20000)
         assert window.current_file.name == "01_simple_example.py"
         continue_to_the_end(qtbot, window)
-        a = window.last_result.tensors["a"]
+        a = values(window, "var:a")
         xs, ys = window.backward_tools.plots.grad_curve.getData()
-        np.testing.assert_allclose(xs, a.detach().numpy())
-        np.testing.assert_allclose(ys, 2 * np.cos(a.detach().numpy()), atol=1e-5)  # not 4·cos(a)
+        np.testing.assert_allclose(xs, a)
+        np.testing.assert_allclose(ys, 2 * np.cos(a), atol=1e-5)  # not 4·cos(a)
         notes = window.findChild(type(window.status_label), "stepperNotes").text()
         assert "clean .grad" in notes  # says why the script's own a.grad is not added to
     finally:
@@ -526,7 +535,7 @@ def test_leaf_grad_badge_sits_under_the_leaf_in_full(qtbot, window):
     run_and_wait(qtbot, window, "weight = torch.randn(100, 1000, requires_grad=True)\nloss = (weight * 2).sum()\n")
     continue_to_the_end(qtbot, window)
     scene = window.scene
-    leaf = scene.items_by_id[scene.model.id_of(window.last_result.tensors["weight"])]
+    leaf = scene.items_by_id[node_named(scene, "weight")]
     assert leaf.state_badge.startswith(".grad [100×1000] ‖g‖=")
     badge = leaf.badge_rect()
     box = leaf.mapRectToScene(leaf._rect)
@@ -536,9 +545,9 @@ def test_leaf_grad_badge_sits_under_the_leaf_in_full(qtbot, window):
 
 
 def test_the_big_graph_notice_leaves_the_root_visible(qtbot, window, monkeypatch):
-    import gradviz.qt.main_window as main_window
+    import gradviz.model.workspace_graph as workspace_graph
 
-    monkeypatch.setattr(main_window, "MAX_DRAWN", 30)
+    monkeypatch.setattr(workspace_graph, "MAX_DRAWN", 30)
     run_and_wait(qtbot, window, "h = torch.ones(2, requires_grad=True)\nfor i in range(60):\n    h = h * 1.01\nloss = h.sum()\n")
     view = window.view
     assert view.notice.startswith("Showing 30 of")

@@ -10,7 +10,7 @@ import pytest
 import pytestqt  # noqa: E402,F401  (pytest-qt is a test dependency: fail loudly if it is missing)
 
 import engine as torch
-from gradviz.model.stepper import Stepper
+from gradviz.kernel.stepper import Stepper
 from gradviz.qt.plots import HeatmapView, PlotsPanel
 
 

@@ -1,36 +1,49 @@
-"""Stepper dock: actions, shortcuts, Continue animation and chunks, breakpoints, run-to."""
+"""Stepper dock on a workspace (backward steps in the kernel): actions, shortcuts, Continue animated
+and as a kernel job, breakpoints, run-to, notes, and the scene's colours from the step answers."""
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
+import pytest
 import pytestqt  # noqa: E402,F401  (pytest-qt is a test dependency: fail loudly if it is missing)
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 
-import engine as torch
-from engine.autograd import AccumulateGrad
-from gradviz.model.stepper import Stepper
+from gradviz.model.workspace import Workspace
 from gradviz.qt.stepper_panel import StepperPanel
 
+TUTORIAL = """import math
+a = torch.linspace(0.0, 2.0 * math.pi, steps=25, requires_grad=True)
+out = (2 * torch.sin(a) + 1).sum()
+"""
 
-def tutorial():
-    a = torch.linspace(0.0, 2.0 * math.pi, steps=25, requires_grad=True)
-    out = (2 * torch.sin(a) + 1).sum()
-    return a, out
+
+@pytest.fixture
+def ws():
+    workspace = Workspace()
+    yield workspace
+    workspace.close()
 
 
-def make_panel(qtbot, root):
-    panel = StepperPanel()
+def make_panel(qtbot, ws, code):
+    panel = StepperPanel(ws)
     qtbot.addWidget(panel)
-    stepper = Stepper(root)
-    panel.set_stepper(stepper)
-    return panel, stepper
+    ws.run(code)
+    qtbot.waitUntil(lambda: not ws.busy and ws.backward is not None, timeout=60000)
+    qtbot.waitUntil(lambda: "Before backward" in panel.status.text(), timeout=5000)
+    return panel
 
 
-def test_actions_have_names_and_shortcuts(qtbot):
-    panel = StepperPanel()
+def name_of(ws, node_id):
+    return ws.replica.graph.nodes[node_id]["name"] if node_id is not None else None
+
+
+def a_grad(ws):
+    return ws.tensor_values("var:a.grad")["array"]
+
+
+def test_actions_have_names_and_shortcuts(qtbot, ws):
+    panel = StepperPanel(ws)
     qtbot.addWidget(panel)
     a = panel.actions
     assert a["actionStep"].shortcut() == QKeySequence(Qt.Key_F10)
@@ -40,55 +53,49 @@ def test_actions_have_names_and_shortcuts(qtbot):
     assert not a["actionStep"].isEnabled()  # no graph yet
 
 
-def test_step_action_writes_two_cos_a_and_step_back_restores(qtbot):
-    a, out = tutorial()
-    panel, stepper = make_panel(qtbot, out)
+def test_step_action_writes_two_cos_a_and_step_back_restores(qtbot, ws):
+    panel = make_panel(qtbot, ws, TUTORIAL)
     for _ in range(4):
         panel.actions["actionStep"].trigger()
-    assert a.grad is None
+    assert a_grad(ws) is None
     assert "SinBackward0" in panel.status.text()
     panel.actions["actionStep"].trigger()
-    assert isinstance(stepper.current_node, AccumulateGrad)
-    np.testing.assert_allclose(a.grad.numpy(), 2 * np.cos(a.detach().numpy()), rtol=1e-5, atol=1e-6)
+    assert name_of(ws, ws.backward.current_node).endswith("AccumulateGrad")
+    a = ws.tensor_values("var:a")["array"]
+    np.testing.assert_allclose(a_grad(ws), 2 * np.cos(a), rtol=1e-5, atol=1e-6)
     assert "complete" in panel.status.text()
     assert not panel.actions["actionStep"].isEnabled()
     panel.actions["actionStepBack"].trigger()
-    assert a.grad is None
+    assert a_grad(ws) is None
     panel.actions["actionResetBackward"].trigger()
-    assert stepper.position == -1 and "Before backward" in panel.status.text()
+    assert ws.backward.position == -1 and "Before backward" in panel.status.text()
 
 
-def test_gradient_table_lists_sent_and_received(qtbot):
-    a, out = tutorial()
-    panel, stepper = make_panel(qtbot, out)
+def test_gradient_table_lists_sent_and_received(qtbot, ws):
+    panel = make_panel(qtbot, ws, TUTORIAL)
     panel.step()
     cells = [[panel.table.item(r, c).text() for c in range(3)] for r in range(panel.table.rowCount())]
     assert ["received", "output 0", "1"] in cells
     assert ["sent", "AddBackward0 [0]", "[25] ‖g‖=5"] in cells
 
 
-def test_continue_without_animation_reaches_the_end_fast(qtbot):
-    torch.manual_seed(0)
-    x = torch.rand(3, requires_grad=True)
-    y = x
-    for _ in range(400):
-        y = y * 1.001 + 0.0
-    out = y.sum()
-    panel, stepper = make_panel(qtbot, out)
+def test_continue_without_animation_reaches_the_end_in_the_kernel(qtbot, ws):
+    code = ("torch.manual_seed(0)\nx = torch.rand(3, requires_grad=True)\ny = x\n"
+            "for _ in range(400):\n    y = y * 1.001 + 0.0\nout = y.sum()\n")
+    panel = make_panel(qtbot, ws, code)
     panel.animate.setChecked(False)
     panel.actions["actionContinue"].trigger()
-    qtbot.waitUntil(lambda: stepper.at_end, timeout=20000)
-    steps = len(stepper.history)
-    # Its speed (>= 200 steps/s) is measured by bench/bench_stepper.py, not asserted in a test.
-    assert steps == len(stepper.nodes) > 800
-    assert not panel.running
+    assert panel.running
+    qtbot.waitUntil(lambda: not panel.running, timeout=20000)
+    assert ws.backward.at_end
+    # Its speed is measured by bench/bench_gui.py, not asserted in a test.
+    assert ws.backward.position + 1 == ws.backward.node_count > 800
+    assert "complete" in panel.status.text()
 
 
-def test_animated_continue_stops_at_nan_breakpoint(qtbot):
-    x = torch.tensor([0.0, 4.0], requires_grad=True)
-    s = x.sqrt()
-    out = (s * 0.0 + s).sum()
-    panel, stepper = make_panel(qtbot, out)
+def test_animated_continue_stops_at_nan_breakpoint(qtbot, ws):
+    panel = make_panel(qtbot, ws, "x = torch.tensor([0.0, 4.0], requires_grad=True)\ns = x.sqrt()\n"
+                                  "out = (s * 0.0 + s).sum()\n")
     panel.break_nan.setChecked(True)
     panel.speed.setValue(200)
     reasons = []
@@ -96,57 +103,54 @@ def test_animated_continue_stops_at_nan_breakpoint(qtbot):
     panel.continue_()
     assert panel.running
     qtbot.waitUntil(lambda: not panel.running, timeout=5000)
-    assert stepper.current_node is s.grad_fn
+    assert name_of(ws, ws.backward.current_node) == "SqrtBackward0"
     assert reasons and "SqrtBackward0" in reasons[0]
     assert "Paused" in panel.status.text()
 
 
-def test_run_to_here(qtbot):
-    a, out = tutorial()
-    panel, stepper = make_panel(qtbot, out)
-    sin = [n for n in stepper.nodes if n.name() == "SinBackward0"][0]
-    panel.animate.setChecked(False)
+def test_run_to_here(qtbot, ws):
+    panel = make_panel(qtbot, ws, TUTORIAL)
+    graph = ws.replica.graph
+    sin = next(n for n in graph if graph.nodes[n]["name"] == "SinBackward0")
     panel.run_to(sin)
-    qtbot.waitUntil(lambda: not panel.running, timeout=5000)
-    assert stepper.current_node is sin
-    panel.run_to(out.grad_fn)  # already ran: go back to it
-    assert stepper.current_node is out.grad_fn
+    assert ws.backward.current_node == sin
+    root = ws.replica.root_id
+    panel.run_to(root)  # already ran: go back to it
+    assert ws.backward.current_node == root
 
 
-def test_notes_for_non_scalar_root_and_accumulation(qtbot):
-    x = torch.tensor([1.0, 2.0], requires_grad=True)
-    (x * 2).sum().backward()
-    y = x * x
-    panel, stepper = make_panel(qtbot, y)
+def test_notes_for_non_scalar_root_and_a_grad_set_aside(qtbot, ws):
+    panel = make_panel(qtbot, ws, "x = torch.tensor([1.0, 2.0], requires_grad=True)\n"
+                                  "(x * 2).sum().backward()\ny = x * x\n")
     text = panel.notes.text()
     assert "grad can be implicitly created only for scalar outputs" in text
-    assert "accumulate" in text
+    assert "clean .grad" in text and "(x)" in text
 
 
-def test_graph_scene_shows_step_state_edge_labels_and_leaf_grad(qtbot):
-    from gradviz.model.graph_model import GraphModel
-    from gradviz.model.layout import compute_layout
+def test_graph_scene_shows_step_state_edge_labels_and_leaf_grad(qtbot, ws):
     from gradviz.qt.graph_scene import GraphScene
 
-    a, out = tutorial()
-    model = GraphModel.from_root(out, names={id(a): "a"})
-    scene = GraphScene(model, compute_layout(model.graph))
-    stepper = Stepper(out)
-    scene.apply_step_state(stepper)
-    root_item = scene.items_by_id[model.id_of(out.grad_fn)]
+    make_panel(qtbot, ws, TUTORIAL)
+    replica = ws.replica
+    scene = GraphScene(replica, ws.positions, display=ws.drawn.display)
+    backward = ws.backward
+    scene.apply_step_state(backward)
+    root = replica.root_id
+    root_item = scene.items_by_id[root]
     assert root_item.state_fill == scene.theme.state_ready
-    stepper.step()
-    scene.apply_step_state(stepper)
+    ws.step()
+    scene.apply_step_state(backward)
     assert root_item.state_fill == scene.theme.state_current
-    add_id = model.id_of(out.grad_fn.next_functions[0][0])
-    assert scene.edge_label(model.id_of(out.grad_fn), add_id) == "[25] ‖g‖=5"
+    add_id = next(iter(replica.graph.successors(root)))
+    assert replica.graph.nodes[add_id]["name"] == "AddBackward0"
+    assert scene.edge_label(root, add_id) == "[25] ‖g‖=5"
     assert scene.items_by_id[add_id].state_fill == scene.theme.state_ready
-    stepper.continue_()
-    scene.apply_step_state(stepper)
-    leaf = scene.items_by_id[model.id_of(a)]
-    assert leaf.state_badge.startswith(".grad [25]")
+    assert ws.continue_().wait(30)
+    scene.apply_step_state(backward)
+    leaf = next(n for n in replica.graph if replica.graph.nodes[n]["name"] == "a")
+    assert scene.items_by_id[leaf].state_badge.startswith(".grad [25]")
     assert root_item.state_fill == scene.theme.state_done
-    stepper.reset()
-    scene.apply_step_state(stepper)
-    assert scene.edge_label(model.id_of(out.grad_fn), add_id) == ""
-    assert leaf.state_badge == "" and root_item.state_fill == scene.theme.state_ready
+    ws.reset()
+    scene.apply_step_state(backward)
+    assert scene.edge_label(root, add_id) == ""
+    assert scene.items_by_id[leaf].state_badge == "" and root_item.state_fill == scene.theme.state_ready

@@ -6,7 +6,7 @@ import time
 import pytest
 
 import engine
-from gradviz.model.session import RunError, RunFailed, RunResult, Session
+from gradviz.kernel.session import RunError, RunFailed, RunResult, Session
 
 
 @pytest.fixture

@@ -5,8 +5,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gradviz.model.session import Session
-from gradviz.model.stepper import Stepper
+from gradviz.kernel.session import Session
+from gradviz.kernel.stepper import Stepper
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "resources" / "examples" / "01_simple_example.py"
 

@@ -9,7 +9,7 @@ import pytest
 
 import engine as torch
 from engine.autograd import AccumulateGrad
-from gradviz.model.stepper import IMPLICIT_GRAD_MESSAGE, Stepper
+from gradviz.kernel.stepper import IMPLICIT_GRAD_MESSAGE, Stepper
 
 
 def tutorial_graph():
@@ -327,7 +327,7 @@ def test_signals_report_steps():
 
 
 def test_take_changed_and_grad_summary():
-    from gradviz.model.stepper import grad_summary
+    from gradviz.kernel.stepper import grad_summary
 
     a, out = tutorial_graph()
     stepper = Stepper(out)

@@ -3,7 +3,7 @@
 import numpy as np
 
 import engine as torch
-from gradviz.model.stepper import Stepper
+from gradviz.kernel.stepper import Stepper
 
 
 def test_clean_grads_steps_from_none_and_gives_the_scripts_values_back():

@@ -14,8 +14,7 @@ import numpy as np
 
 import engine
 from engine._tensor import Tensor, _make
-
-from .stepper import IMPLICIT_GRAD_MESSAGE
+from gradviz.kernel.stepper import IMPLICIT_GRAD_MESSAGE
 
 
 class GradientVectorError(ValueError):

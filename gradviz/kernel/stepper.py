@@ -480,9 +480,11 @@ class Stepper:
     def check_breakpoint(self, step: BackwardStep) -> str | None:
         """Why execution should pause after ``step``, or None."""
         node = step.node
-        where = self.describe(node)
         if node in self.breakpoints:
-            return f"breakpoint on {where}"
+            return f"breakpoint on {self.describe(node)}"
+        if not (self.break_on_nan or self.break_on_zero or self.norm_threshold is not None):
+            return None  # the common case, checked once per step: nothing else to look at
+        where = self.describe(node)
         grads = step.sent if step.sent else step.received
         for i, g in enumerate(grads):
             if g is None:

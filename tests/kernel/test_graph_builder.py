@@ -2,7 +2,7 @@
 
 import engine
 from engine._graph import AccumulateGrad
-from gradviz.model.graph_model import GraphModel, attach_variable_names, tensor_names
+from gradviz.kernel.graph_builder import GraphModel, attach_variable_names, tensor_names
 
 
 def small_graph():

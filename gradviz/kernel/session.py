@@ -26,8 +26,8 @@ from psygnal import Signal
 
 import engine
 from engine._state import STATE
-from engine.autograd.graph import revive_freed
 from engine._tensor import Tensor
+from engine.autograd.graph import revive_freed
 
 
 @dataclass

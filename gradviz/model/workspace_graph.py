@@ -1,0 +1,421 @@
+"""The graph half of the Workspace: root, graph replica, layout, collapse, search, selection, and
+backward stepped through the kernel.
+
+Every answer comes from the kernel as data: ``kernel.graph(root)`` becomes a
+:class:`~gradviz.kernel.replica.GraphReplica` (the layouts and the scene work on it as on the
+in-process model), node details and tensor values are fetched on demand, and every backward move is
+one kernel request followed by ``step_state()``, kept in a :class:`BackwardState`. Slow work (fetch
+and layout, Continue) runs as a :class:`~gradviz.model.jobs.Job`; Continue's breakpoint loop runs in
+the kernel, in chunks, so a Pause or Stop takes effect between chunks (Stop also interrupts the
+chunk running in the kernel).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import networkx as nx
+from psygnal import Signal
+
+from gradviz.kernel.messages import KernelRequestError
+from gradviz.kernel.replica import GraphReplica
+
+from .backward_state import BackwardState
+from .graph_model import display_graph
+from .jobs import Job, JobCancelled
+from .layout import LAYOUTS, LayoutCancelled, LayoutTooLarge, compute_layout
+
+# Graphs with more nodes than this open collapsed by top-level module.
+COLLAPSE_THRESHOLD = 2000
+# At most this many nodes are drawn; the view says how many were left out.
+MAX_DRAWN = 6000
+# Graphs with more nodes than this are walked at most this far (the rest is reported, not drawn).
+MAX_MODEL_NODES = 200_000
+# Continue asks the kernel for at most this many steps per request, so Pause, progress and the
+# repaint come between chunks (2,000 steps of a 5,000-node backward take about 0.2 s in the kernel).
+CONTINUE_CHUNK = 2000
+
+
+@dataclass
+class DrawnGraph:
+    """What the graph view draws: the kernel graph, the part shown, and where its nodes go."""
+
+    replica: GraphReplica
+    display: nx.DiGraph
+    hidden: int
+    positions: dict
+    collapsed: set[str]
+    method: str
+    seconds: float = 0.0
+    new_root: bool = True  # a new graph (fit it) rather than a relayout of the same one
+    notes: list[str] = field(default_factory=list)
+
+
+def top_modules(replica) -> list[str]:
+    """The outermost module paths (what a big graph collapses to)."""
+    return sorted({m.split(".")[0] for m in replica.modules()})
+
+
+def matches_of(graph: nx.DiGraph, text: str) -> list[str]:
+    """Node ids whose name, label or variable contains ``text`` (case-insensitive), in graph order."""
+    needle = text.strip().lower()
+    if not needle:
+        return []
+    found = []
+    for node_id, data in graph.nodes(data=True):
+        hay = f"{data.get('name', '')}\n{data.get('label', '')}\n{data.get('variable') or ''}".lower()
+        if needle in hay:
+            found.append(node_id)
+    return found
+
+
+class GraphPart:
+    """Mixed into :class:`~gradviz.model.workspace.Workspace` (which provides ``kernel``).
+
+    Signals: ``root_changed(name or None)``; ``graph_changed(DrawnGraph or None)`` (None: the run
+    made nothing to draw); ``graph_failed(message)`` (a fetch or layout failed or was cancelled:
+    the previous graph stays); ``search_changed(matches)``; ``selection_changed(node id or None)``;
+    ``stepped(BackwardState or None)`` after every backward move (None: no backward for this root);
+    ``step_failed(message)`` (a move the kernel refused, e.g. a graph freed by the script's backward);
+    ``continue_ended()`` after a Continue job's last ``stepped``.
+    """
+
+    root_changed = Signal(object)
+    graph_changed = Signal(object)
+    graph_failed = Signal(str)
+    search_changed = Signal(list)
+    selection_changed = Signal(object)
+    stepped = Signal(object)
+    step_failed = Signal(str)
+    continue_ended = Signal()
+
+    def __init__(self) -> None:
+        self.root: str | None = None
+        self.filename = "<editor>"
+        self.drawn: DrawnGraph | None = None
+        self.layout_method = "layered"
+        self.collapsed: set[str] = set()
+        self.search_text = ""
+        self.matches: list[str] = []
+        self.selected: str | None = None
+        self.backward: BackwardState | None = None
+        self.step_error: str | None = None
+        self.breakpoints: set[str] = set()
+        self.break_on_nan = False
+        self.break_on_zero = False
+        self.norm_threshold: float | None = None
+        self._graph_job: Job | None = None
+        self._continue_job: Job | None = None
+
+    # ---- what is drawn --------------------------------------------------------------------------
+    @property
+    def replica(self) -> GraphReplica | None:
+        return self.drawn.replica if self.drawn is not None else None
+
+    @property
+    def positions(self):
+        return self.drawn.positions if self.drawn is not None else None
+
+    @property
+    def graph_busy(self) -> bool:
+        job = self._graph_job
+        return job is not None and not job.done
+
+    def node_data(self, node_id: str) -> dict | None:
+        """The drawn node's attributes (collapsed modules included), or None."""
+        drawn = self.drawn
+        if drawn is None or node_id not in drawn.display:
+            return None
+        return drawn.display.nodes[node_id]
+
+    def _graph_for_new_run(self, result) -> None:
+        self.backward = None
+        self.step_error = None
+        self.breakpoints = set()
+        self.selected = None
+        self.collapsed = set()
+        if result.default_root is None:
+            self.root = None
+            self.drawn = None
+            self.root_changed.emit(None)
+            self.graph_changed.emit(None)
+            self.stepped.emit(None)
+            return
+        self.set_root(result.default_root, _force=True)
+
+    def set_root(self, name: str, _force: bool = False) -> Job | None:
+        """Draw the graph of the script's tensor variable ``name`` (fetch, layout, start backward)."""
+        if name == self.root and not _force and self.drawn is not None:
+            return None
+        self.root = name
+        self.root_changed.emit(name)
+        method = self.layout_method
+
+        def work(job: Job) -> tuple[DrawnGraph, BackwardState | None, str | None]:
+            started = time.perf_counter()
+            job.report(0.0, "reading the graph")
+            replica = GraphReplica(self.kernel.graph(name, max_nodes=MAX_MODEL_NODES))
+            collapsed = set(top_modules(replica)) if len(replica) > COLLAPSE_THRESHOLD else set()
+            drawn = self._lay_out(job, replica, collapsed, method, started, new_root=True)
+            backward, error = self._start_backward(name, replica=replica)
+            return drawn, backward, error
+
+        return self._start_graph_job(work, "graph")
+
+    def relayout(self, method: str | None = None) -> Job | None:
+        """Lay the current graph out again (a new layout method, or after a collapse/expand)."""
+        if method is not None:
+            if method not in LAYOUTS:
+                raise ValueError(f"unknown layout {method!r}; choose one of {', '.join(LAYOUTS)}")
+            self.layout_method = method
+        drawn = self.drawn
+        if drawn is None:
+            return None
+        replica, collapsed, method = drawn.replica, set(self.collapsed), self.layout_method
+
+        def work(job: Job):
+            return self._lay_out(job, replica, collapsed, method, time.perf_counter(), new_root=False), None, None
+
+        return self._start_graph_job(work, "layout")
+
+    def _lay_out(self, job, replica, collapsed, method, started, new_root) -> DrawnGraph:
+        display, hidden = display_graph(replica, collapsed, MAX_DRAWN)
+        notes = []
+        try:
+            positions = compute_layout(display, method, progress=job.report, cancelled=lambda: job.cancelled)
+        except LayoutTooLarge as exc:
+            notes.append(f"{exc}; used the layered layout instead")
+            positions = compute_layout(display, "layered", progress=job.report, cancelled=lambda: job.cancelled)
+        return DrawnGraph(replica, display, hidden, positions, set(collapsed), positions.method or method,
+                          time.perf_counter() - started, new_root, notes)
+
+    def _start_graph_job(self, work, name: str) -> Job:
+        self.cancel_graph_job()
+        job = Job(work, name)
+        job.progressed.connect(lambda fraction, message: self.job_progressed.emit(fraction, message))
+        job.finished.connect(lambda out, job=job: self._on_graph_done(job, out))
+        job.failed.connect(lambda exc, job=job: self._on_graph_failed(job, exc))
+        self._graph_job = job
+        job.start()
+        self._busy_maybe_changed()
+        return job
+
+    def _on_graph_done(self, job: Job, out) -> None:
+        if job is not self._graph_job:
+            return  # replaced by a newer job
+        drawn, backward, error = out
+        self.drawn = drawn
+        self.collapsed = set(drawn.collapsed)
+        self.layout_method = drawn.method
+        if drawn.new_root:
+            self.backward, self.step_error = backward, error
+            self.selected = None
+        self.matches = matches_of(drawn.display, self.search_text)
+        self._busy_maybe_changed()
+        self.graph_changed.emit(drawn)
+        if drawn.new_root:
+            self.stepped.emit(self.backward)
+            if error:
+                self.step_failed.emit(error)
+        self.search_changed.emit(list(self.matches))
+
+    def _on_graph_failed(self, job: Job, exc: BaseException) -> None:
+        if job is not self._graph_job:
+            return
+        self._busy_maybe_changed()
+        if isinstance(exc, (JobCancelled, LayoutCancelled)):
+            self.graph_failed.emit("cancelled")
+        elif isinstance(exc, KernelRequestError):
+            self.graph_failed.emit(exc.error.message)
+        else:
+            self.graph_failed.emit(f"{type(exc).__name__}: {exc}")
+
+    def cancel_graph_job(self) -> None:
+        if self._graph_job is not None:
+            self._graph_job.cancel()
+
+    def wait_graph(self, timeout: float | None = None) -> bool:
+        job = self._graph_job
+        return job is None or job.wait(timeout)
+
+    # ---- collapsing modules ---------------------------------------------------------------------
+    def collapse_module(self, path: str) -> Job | None:
+        self.collapsed = set(self.collapsed) | {path}
+        return self.relayout()
+
+    def expand_module(self, path: str) -> Job | None:
+        self.collapsed = set(self.collapsed) - {path}
+        return self.relayout()
+
+    def expand_all(self) -> Job | None:
+        self.collapsed = set()
+        return self.relayout()
+
+    def collapse_all(self) -> Job | None:
+        if self.replica is None:
+            return None
+        self.collapsed = set(top_modules(self.replica))
+        return self.relayout()
+
+    # ---- search and selection -------------------------------------------------------------------
+    def find(self, text: str) -> list[str]:
+        """The drawn nodes matching ``text`` (name, label or variable; case-insensitive)."""
+        self.search_text = text
+        self.matches = matches_of(self.drawn.display, text) if self.drawn is not None else []
+        self.search_changed.emit(list(self.matches))
+        return list(self.matches)
+
+    def select(self, node_id: str | None) -> None:
+        if node_id != self.selected:
+            self.selected = node_id
+            self.selection_changed.emit(node_id)
+
+    # ---- questions for the kernel ---------------------------------------------------------------
+    def current_graph_answer(self) -> dict:
+        """The kernel's graph of the current root as of now (its document lists the steps backward
+        has run so far): what an export writes."""
+        if self.root is None:
+            raise KeyError("there is no graph yet: run a script first")
+        return self.kernel.graph(self.root)
+
+    def node_details(self, node_id: str) -> dict:
+        """Everything the kernel knows about a node (saved tensors by reference)."""
+        return self.kernel.node_details(node_id)
+
+    def tensor_values(self, ref: str) -> dict:
+        """``{"array", "shape", "dtype"}`` for a reference (``var:a``, ``var:a.grad``, ``node:ID``...)."""
+        return self.kernel.tensor_values(ref)
+
+    # ---- backward -------------------------------------------------------------------------------
+    def _start_backward(self, root: str, gradient=None, replica=None) -> tuple[BackwardState | None, str | None]:
+        """Start backward of ``root`` in the kernel from a clean ``.grad`` (the app shows the
+        script's backward, not a second one piled on it); ``(state, None)`` or ``(None, why)``."""
+        try:
+            started = self.kernel.step_start(root, gradient=gradient, zero_grad=True)
+            state = BackwardState(root, started.get("node_count", 0), started.get("note"))
+            state.clean_note = self._clean_note(replica)
+            state.update(self.kernel.step_state(), started)
+            return state, None
+        except KernelRequestError as exc:
+            return None, exc.error.message
+
+    def _clean_note(self, replica) -> str | None:
+        """Why the script's own ``.grad`` values are not added to: stepping starts from a clean .grad."""
+        result = self.result
+        if replica is None or result is None:
+            return None
+        leaves = {d.get("name") for _, d in replica.graph.nodes(data=True) if d.get("kind") == "tensor"}
+        set_aside = [t.name for t in result.tensors if t.has_grad and t.name in leaves]
+        if not set_aside:
+            return None
+        return (f"The script's own backward already set .grad of {len(set_aside)} tensor(s) "
+                f"({', '.join(set_aside[:4])}); stepping starts from a clean .grad, so it shows that "
+                "backward alone (the script's values come back when you leave this graph).")
+
+    def step_start(self, gradient=None) -> bool:
+        """Restart backward of the current root with the vector v of ``root.backward(v)``: an array,
+        a list, or an expression evaluated in the script's namespace in the kernel. False (and
+        ``step_failed``) when the kernel refused it; the previous backward then stays."""
+        if self.root is None:
+            return False
+        self.stop_continue()
+        try:
+            started = self.kernel.step_start(self.root, gradient=gradient, zero_grad=True)
+        except KernelRequestError as exc:
+            self.step_failed.emit(exc.error.message.removeprefix("KernelError: "))
+            return False
+        state = BackwardState(self.root, started.get("node_count", 0), started.get("note"))
+        self.backward, self.step_error = state, None
+        self._refresh_backward(started)
+        return True
+
+    def _refresh_backward(self, move: dict | None, incremental: bool = False) -> None:
+        self.backward.update(self.kernel.step_state(), move, incremental)
+        self.stepped.emit(self.backward)
+
+    def _move(self, request, incremental: bool = False) -> bool:
+        if self.backward is None:
+            return False
+        try:
+            move = request()
+        except KernelRequestError as exc:
+            self.step_failed.emit(exc.error.message)
+            return False
+        self._refresh_backward(move, incremental)
+        return True
+
+    def step(self, check: bool = False) -> bool:
+        """One backward step; ``check``: as one step of Continue (a breakpoint sets pause_reason)."""
+        if check:
+            return self._move(lambda: self.kernel.continue_(
+                list(self.breakpoints), max_steps=1, break_on_nan=self.break_on_nan,
+                break_on_zero=self.break_on_zero, norm_threshold=self.norm_threshold), incremental=True)
+        return self._move(self.kernel.step, incremental=True)
+
+    def step_back(self) -> bool:
+        return self._move(self.kernel.step_back, incremental=True)
+
+    def reset(self) -> bool:
+        self.stop_continue()
+        return self._move(self.kernel.reset)
+
+    def run_to(self, node_id: str) -> bool:
+        self.stop_continue()
+        return self._move(lambda: self.kernel.run_to(node_id))
+
+    def toggle_breakpoint(self, node_id: str) -> bool:
+        """Add or remove a breakpoint on a node; True when it is now set."""
+        if node_id in self.breakpoints:
+            self.breakpoints.discard(node_id)
+            return False
+        self.breakpoints.add(node_id)
+        return True
+
+    @property
+    def continuing(self) -> bool:
+        job = self._continue_job
+        return job is not None and not job.done
+
+    def continue_(self, max_steps: int | None = None) -> Job | None:
+        """Run backward to the end or the next breakpoint (node, NaN/Inf, zero, norm) as a job;
+        ``stepped`` fires after every chunk."""
+        if self.backward is None or self.backward.at_end or self.continuing:
+            return None
+        breakpoints = [b for b in self.breakpoints]
+
+        def work(job: Job) -> None:
+            left = max_steps
+            while True:
+                chunk = CONTINUE_CHUNK if left is None else min(CONTINUE_CHUNK, left)
+                move = self.kernel.continue_(breakpoints, max_steps=chunk, break_on_nan=self.break_on_nan,
+                                             break_on_zero=self.break_on_zero,
+                                             norm_threshold=self.norm_threshold, events=False)
+                self._refresh_backward(move)
+                ran = move.get("count", len(move["steps"]))
+                if left is not None:
+                    left -= ran
+                if move["at_end"] or move.get("pause_reason") or ran < chunk or left == 0:
+                    return
+                job.check()
+
+        job = Job(work, "continue")
+        job.failed.connect(self._on_continue_failed)
+        job.finished.connect(lambda _result: self.continue_ended.emit())
+        self._continue_job = job
+        job.start()
+        return job
+
+    def _on_continue_failed(self, exc: BaseException) -> None:
+        if isinstance(exc, KernelRequestError):
+            self.step_failed.emit(exc.error.message)
+        elif not isinstance(exc, JobCancelled):
+            self.step_failed.emit(f"{type(exc).__name__}: {exc}")
+        self.continue_ended.emit()
+
+    def stop_continue(self, wait: float = 2.0) -> None:
+        """Pause a Continue in progress (it ends after the chunk the kernel is running)."""
+        job = self._continue_job
+        if job is not None and not job.done:
+            job.cancel()
+            job.wait(wait)
