@@ -21,7 +21,10 @@ KERNEL_SIDE_MODULES = ("gradviz.kernel.worker", "gradviz.kernel.execution", "gra
                        "gradviz.kernel.graph_builder", "gradviz.kernel.gradient_vector",
                        # the torch backend (issue 12): imported in a torch kernel only
                        "gradviz.kernel.torch_run", "gradviz.kernel.torch_graph",
-                       "gradviz.kernel.torch_stepping", "gradviz.kernel.torch_documents")
+                       "gradviz.kernel.torch_stepping", "gradviz.kernel.torch_documents",
+                       # the analysis panels' requests: training, profiler, Jacobians
+                       "gradviz.kernel.job_ops", "gradviz.kernel.training_ops",
+                       "gradviz.kernel.profiling_ops", "gradviz.kernel.jacobian_ops")
 QT = ("PySide6", "pyqtgraph", "superqt", "gradviz.qt")
 
 
@@ -70,8 +73,9 @@ def test_no_model_module_loads_qt():
     assert forbidden(modules, (*QT, "torch")) == set()
 
 
-# Trains in the app's process until the kjobs branch moves it into the kernel (issue 11).
-MODEL_STILL_ON_ENGINE = ("gradviz.model.training",)
+# None left: gradviz.model.training is the Qt-free, engine-free vocabulary; training runs in the
+# kernel (gradviz.kernel.training_ops).
+MODEL_STILL_ON_ENGINE: tuple[str, ...] = ()
 
 
 def test_no_model_module_loads_the_engine():

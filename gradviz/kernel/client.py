@@ -37,6 +37,8 @@ class KernelClient:
         self.filename: str | None = None
         self.threads: list[str] = []  # threads the script left running in the current kernel
         self.last_start_seconds: float | None = None
+        self._closed = False
+        self._starting: KernelProcess | None = None
 
     # ---- lifecycle ------------------------------------------------------------------------------
     def __enter__(self) -> KernelClient:
@@ -46,10 +48,12 @@ class KernelClient:
         self.close()
 
     def close(self) -> None:
-        for kernel in (self._kernel, self._spare):
+        self._closed = True  # the analysis requests start no kernel after this
+        # _starting: a kernel a run is waiting for (not ready yet); ending it ends that wait.
+        for kernel in (self._kernel, self._spare, self._starting):
             if kernel is not None:
                 kernel.close()
-        self._kernel = self._spare = None
+        self._kernel = self._spare = self._starting = None
 
     def __del__(self) -> None:
         try:
@@ -63,7 +67,11 @@ class KernelClient:
             if kernel is not None:
                 kernel.close()
             kernel = KernelProcess()
-        kernel.wait_ready()
+        self._starting = kernel
+        try:
+            kernel.wait_ready()
+        finally:
+            self._starting = None
         self.last_start_seconds = kernel.ready_seconds
         return kernel
 
@@ -89,8 +97,12 @@ class KernelClient:
         return kernel.pid if kernel is not None and kernel.alive() else None
 
     # ---- the request loop -----------------------------------------------------------------------
-    def _request(self, op: str, args: dict, timeout: float | None = None, on_output=None) -> dict:
-        kernel = self._kernel
+    def _request(self, op: str, args: dict, timeout: float | None = None, on_output=None, *,
+                 on_progress=None, kernel: KernelProcess | None = None) -> dict:
+        """Send one request and wait for its answer; ``kernel``: another kernel than the current
+        one (the profiler's throwaway kernel); ``on_progress(message)``: a long request's progress."""
+        own = kernel is None
+        kernel = self._kernel if own else kernel
         if kernel is None or not kernel.alive():
             return {"ok": False, "error": {"kind": "no_kernel",
                                            "message": "the kernel has ended; run the script again"}}
@@ -114,8 +126,13 @@ class KernelClient:
                         if on_output is not None:
                             on_output(message["text"])
                         continue
+                    if message.get("event") == "progress":
+                        if on_progress is not None:
+                            on_progress(message)
+                        continue
                     if message.get("id") == rid:
-                        self.threads = message.get("threads", self.threads)
+                        if own:
+                            self.threads = message.get("threads", self.threads)
                         if message.get("error", {}).get("kind") == "kernel_died":
                             kernel.exit_code(5.0)  # sys.exit: the kernel ends right after
                             kernel.dead = True
@@ -171,8 +188,16 @@ class KernelClient:
             if self._kernel is not None and (self._kernel.used or not self._kernel.alive()):
                 self._kernel.close()
                 self._kernel = None
-            if self._kernel is None:
-                self._kernel = self._fresh_kernel()
+            try:
+                if self._kernel is None:
+                    self._kernel = self._fresh_kernel()
+                if self._closed:  # closed while the kernel started: run nothing
+                    raise RuntimeError("the kernel client was closed")
+            except RuntimeError:
+                if not self._closed:
+                    raise
+                self.close()
+                return RunResult(error=RunError("stopped", "Stopped: gradviz closed the kernel."), backend=backend)
             kernel = self._kernel
             kernel.wait_ready()
             self.last_start_seconds = kernel.ready_seconds
@@ -289,6 +314,78 @@ class KernelClient:
 
     def step_state(self) -> dict:
         return self._call("step_state")
+
+
+    # ---- the analysis panels' requests (worker side: job_ops.py) -------------------------------
+    def _call_anywhere(self, op: str, timeout: float | None = None, on_progress=None, **args):
+        """A request that also works before any run: without a live kernel one is started (and
+        marked used, so the next run still gets a fresh one)."""
+        with self._lock:
+            if self._closed:
+                raise KernelRequestError(RunError("no_kernel", "the kernel client was closed"))
+            kernel = self._kernel
+            if kernel is None or not kernel.alive():
+                if kernel is not None:
+                    kernel.close()
+                self._kernel = kernel = self._fresh_kernel()
+                if self.prestart and self._spare is None:
+                    self._spare = KernelProcess()
+            kernel.wait_ready()
+            kernel.used = True
+            return self._result(self._request(op, args, timeout, on_progress=on_progress))
+
+    def train_options(self, tutorial: bool = False, backend: str | None = None) -> dict:
+        """``{"modules", "tensors", "input", "target", "parameters": {module: [names]}, "backend"}``
+        of the script's namespace (``tutorial``: after loading the tutorial's TinyModel into it)."""
+        return self._call_anywhere("train_options", tutorial=tutorial, backend=backend)
+
+    def train(self, config: dict, steps: int = 1, zero_grad: bool = True, parameter: str | None = None,
+              backend: str | None = None, on_progress=None, timeout: float | None = None) -> dict:
+        """``steps`` optimizer steps on the script's model. ``config``: model, input, target (names),
+        loss, optimizer (:mod:`gradviz.model.training`), lr, momentum. :meth:`stop` ends a long run
+        between two steps (``stopped`` is then true). Returns ``steps_done``, ``stopped``, the whole
+        run's ``losses``, ``grad_norms`` and ``param_norms`` per step, the current norm of each
+        parameter and of its grad, and ``parameter`` (``now``/``before``/``grad`` arrays) for the
+        named one. ``on_progress({"done", "total", "losses": the new ones})`` on the way."""
+        return self._call_anywhere("train", timeout, on_progress, config=dict(config), steps=int(steps),
+                                   zero_grad=zero_grad, parameter=parameter, backend=backend)
+
+    def train_parameter(self, name: str, model: str | None = None, backend: str | None = None) -> dict | None:
+        """``{"name", "now", "before", "grad"}`` (arrays; before/grad may be None) of a parameter of
+        the model being trained, or of the script's module ``model``; None when there is none."""
+        return self._call_anywhere("train_parameter", name=name, model=model, backend=backend)
+
+    def jacobian(self, mode: str, function: str, inputs: str, v: str = "", backend: str | None = None,
+                 timeout: float | None = None) -> dict:
+        """``torch.autograd.functional.<mode>`` (jacobian, hessian, vjp, jvp) of the typed function
+        at the typed inputs, in the script's namespace: ``{"mode", "blocks": [(name, ndarray)],
+        "tuple_inputs", "backend"}``."""
+        return self._call_anywhere("jacobian", timeout, mode=mode, function=function, inputs=inputs, v=v,
+                                   backend=backend)
+
+    def profile(self, script: str, filename: str = "<editor>", backend: str | None = None, *,
+                timeout: float | None = None, on_output=None) -> dict:
+        """Run ``script`` under the backend's autograd profiler in a throwaway kernel (the current
+        kernel and its graph stay as they are). Returns ``{"profiles": {label: {"rows", "events",
+        "table", "trace"}}, "seconds", "output", "backend"}``; the labels are "whole script" and
+        the script's own finished profiles. A failing script raises KernelRequestError."""
+        try:
+            backend = choose_backend(script, backend)
+        except ValueError as exc:
+            raise KernelRequestError(RunError("request", str(exc))) from None
+        with self._lock:
+            if self._closed:
+                raise KernelRequestError(RunError("no_kernel", "the kernel client was closed"))
+            kernel = self._fresh_kernel()
+            kernel.used = True
+            if self.prestart and self._spare is None:
+                self._spare = KernelProcess()
+            try:
+                reply = self._request("profile", {"code": script, "filename": filename, "backend": backend},
+                                      timeout, on_output, kernel=kernel)
+            finally:
+                kernel.close()
+            return self._result(reply)
 
 
 def _error(data: dict) -> RunError:

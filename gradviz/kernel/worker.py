@@ -23,6 +23,7 @@ import numpy as np
 import engine  # noqa: F401
 from gradviz.kernel import documents, protocol
 from gradviz.kernel.execution import ScriptExited, live_threads, run_script
+from gradviz.kernel.job_ops import JobOps
 from gradviz.kernel.stepping import KernelStepper
 
 
@@ -53,7 +54,7 @@ class _EngineDocuments:
         return KernelStepper(root, None if gradient is None else np.asarray(gradient), zero_grad=zero_grad)
 
 
-class Kernel:
+class Kernel(JobOps):  # JobOps: training, profiler and Jacobian requests
     def __init__(self, conn) -> None:
         self.conn = conn
         self.namespace: dict | None = None

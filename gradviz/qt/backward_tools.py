@@ -1,9 +1,9 @@
 """The Backward stepper, plots, training, profiler and Jacobian docks, composed into the main window.
 
 Each panel takes the workspace (or what it needs of it) and listens to it; this module only builds
-them and puts them in docks and menus. The training and Jacobian panels still take the script's
-namespace (their move onto the kernel is the ``kjobs`` branch): in the app they get none, since the
-script's objects live in the kernel; the profiler runs the editor's text in a kernel of its own.
+them and puts them in docks and menus. The training, profiler and Jacobian panels send their work to
+the kernel as jobs (training and Jacobians in the run's kernel, on the script's own objects; the
+profiler runs the editor's text in a kernel of its own).
 """
 
 from __future__ import annotations
@@ -27,9 +27,9 @@ class BackwardTools(QObject):
         self.actions = make_stepper_actions(window)
         self.stepper_panel = StepperPanel(workspace, window, actions=self.actions)
         self.plots = PlotsPanel(workspace, window)
-        self.training = TrainingPanel(window)
-        self.profiler = ProfilerPanel(code_provider=lambda: workspace.text, parent=window)
-        self.jacobian = JacobianPanel(window)
+        self.training = TrainingPanel(workspace, window)
+        self.profiler = ProfilerPanel(workspace, window)  # profiles workspace.text
+        self.jacobian = JacobianPanel(workspace, window)
         right, bottom = Qt.DockWidgetArea.RightDockWidgetArea, Qt.DockWidgetArea.BottomDockWidgetArea
         window.add_dock(self.stepper_panel, "Backward", right)
         window.add_dock(self.plots, "Plots", bottom)

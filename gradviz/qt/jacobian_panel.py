@@ -1,17 +1,15 @@
 """The Jacobian / Hessian dock: type a function and its inputs, see the matrices as heatmaps.
 
 The function is Python in a small editor (``def f(x): ...`` or a ``lambda``), the inputs an
-expression giving one tensor or a tuple of tensors; ``torch`` is the engine. The panel calls
-``engine.autograd.functional.jacobian``, ``hessian``, ``vjp`` or ``jvp`` -- the same functions as
-``torch.autograd.functional`` -- and shows each resulting block as a heatmap with its numbers,
-flattened to (outputs x inputs) when a tensor has more than two dimensions.
+expression giving one tensor or a tuple of tensors; both see the script's variables. The kernel
+evaluates them and calls ``jacobian``, ``hessian``, ``vjp`` or ``jvp`` of its backend's
+``autograd.functional`` (the engine's, or ``torch.autograd.functional`` under PyTorch, where
+``torch`` is the real one) and answers with plain arrays; the panel shows each resulting block as a
+heatmap with its numbers, flattened to (outputs x inputs) when a tensor has more than two dimensions.
 """
 
 from __future__ import annotations
 
-import math
-
-import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
@@ -27,8 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-import engine
-from engine.autograd import functional
+from gradviz.qt.kernel_jobs import PanelJobs, error_text
 from gradviz.qt.plots import HeatmapView
 from gradviz.qt.theme import current_theme
 
@@ -47,86 +44,16 @@ MODE_EXAMPLES = {
 }
 
 
-def _base_namespace(extra: dict | None = None) -> dict:
-    ns = {"torch": engine, "math": math, "np": np}
-    if extra:
-        ns.update({k: v for k, v in extra.items() if not k.startswith("__")})
-        ns["torch"] = engine
-    return ns
-
-
-def compile_function(source: str, namespace: dict):
-    """The function the user typed: the last ``def`` in ``source``, or the value of an expression."""
-    source = source.strip()
-    if not source:
-        raise ValueError("type a function, e.g. def f(x): return x.sin()")
-    local: dict = {}
-    try:
-        return eval(compile(source, "<function>", "eval"), namespace)
-    except SyntaxError:
-        pass
-    exec(compile(source, "<function>", "exec"), namespace, local)
-    funcs = [v for v in local.values() if callable(v)]
-    if not funcs:
-        raise ValueError("the function field defines no function")
-    return funcs[-1]
-
-
-def evaluate_inputs(text: str, namespace: dict):
-    """One tensor or a tuple of tensors from the inputs field (floats become float tensors)."""
-    value = eval(compile(text.strip() or "()", "<inputs>", "eval"), namespace)
-    if isinstance(value, list):
-        value = tuple(value)
-    return value
-
-
-def compute(mode: str, func, inputs, v=None):
-    """Call ``engine.autograd.functional.<mode>`` like ``torch.autograd.functional.<mode>``."""
-    if mode == "jacobian":
-        return functional.jacobian(func, inputs)
-    if mode == "hessian":
-        return functional.hessian(func, inputs)
-    if mode == "vjp":
-        return functional.vjp(func, inputs, v)
-    if mode == "jvp":
-        return functional.jvp(func, inputs, v)
-    raise ValueError(f"unknown mode {mode!r}")
-
-
-def blocks(mode: str, result, n_inputs_tuple: bool) -> list[tuple[str, np.ndarray]]:
-    """Name and matrix of every block to draw (tuples of tuples flattened, >2-D reshaped)."""
-    out: list[tuple[str, np.ndarray]] = []
-
-    def add(name: str, t) -> None:
-        if t is None:
-            return
-        if isinstance(t, (tuple, list)):
-            for i, item in enumerate(t):
-                add(f"{name}[{i}]", item)
-            return
-        arr = np.asarray(t._data if isinstance(t, engine.Tensor) else t, dtype=np.float64)
-        if arr.ndim > 2:
-            # (out..., in...) -> (prod out, prod in) when the split is known, else rows of the last dim.
-            arr = arr.reshape(-1, arr.shape[-1])
-        out.append((name, arr))
-
-    if mode in ("vjp", "jvp"):
-        func_out, product = result
-        add("output", func_out)
-        add(mode, product)
-    else:
-        add(mode, result)
-    return out
-
-
 class JacobianPanel(QWidget):
     """A function field, an inputs field, a mode, and one heatmap tab per resulting block."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, workspace, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("jacobianPanel")
-        self.namespace: dict = {}
-        self.result = None
+        self.workspace = workspace
+        self.result = None  # the kernel's answer: {"mode", "blocks": [(name, ndarray)], ...}
+        self.job = None
+        self.jobs = PanelJobs(self)
         self.function_edit = QPlainTextEdit(EXAMPLE_FUNCTION, objectName="jacobianFunction")
         self.function_edit.setMaximumHeight(80)
         self.function_edit.setTabChangesFocus(True)
@@ -138,6 +65,9 @@ class JacobianPanel(QWidget):
         self.mode_combo.currentTextChanged.connect(self._on_mode_changed)
         self.compute_button = QPushButton("Compute", objectName="jacobianCompute")
         self.compute_button.clicked.connect(self.compute)
+        self.cancel_button = QPushButton("Cancel", objectName="jacobianCancel")
+        self.cancel_button.clicked.connect(self.cancel)
+        self.cancel_button.setEnabled(False)
         self.status = QLabel(" ", objectName="jacobianStatus")
         self.status.setWordWrap(True)
         self.tabs = QTabWidget(objectName="jacobianTabs")
@@ -150,6 +80,7 @@ class JacobianPanel(QWidget):
         row = QHBoxLayout()
         row.addWidget(self.mode_combo)
         row.addWidget(self.compute_button)
+        row.addWidget(self.cancel_button)
         row.addStretch(1)
         form.addRow("compute", row)
         left = QWidget()
@@ -186,35 +117,63 @@ class JacobianPanel(QWidget):
         loaded = "the example for it is loaded; " if untouched else ""
         self.status.setText(f"Mode {mode}: {loaded}press Compute{hint}.")
 
-    def set_namespace(self, namespace: dict) -> None:
-        """Let the fields use the script's variables (a model, a tensor)."""
-        self.namespace = namespace
+    @property
+    def busy(self) -> bool:
+        return self.job is not None
+
+    def _backend(self) -> str:
+        result = self.workspace.result
+        return result.backend if result is not None else (self.workspace.backend or "engine")
 
     def compute(self) -> bool:
-        """Evaluate the fields and draw the result; False (with the error shown) on failure."""
-        mode = self.mode_combo.currentText()
-        ns = _base_namespace(self.namespace)
-        try:
-            func = compile_function(self.function_edit.toPlainText(), ns)
-            inputs = evaluate_inputs(self.inputs_edit.text(), ns)
-            v_text = self.v_edit.text().strip()
-            v = evaluate_inputs(v_text, ns) if v_text and mode in ("vjp", "jvp") else None
-            result = compute(mode, func, inputs, v)
-        except Exception as exc:  # the user's code: show any error, keep the panel alive
-            # The matrices on display belong to an earlier computation: drop them with the error.
-            self.result = None
-            self.tabs.clear()
-            self.views = []
-            self.status.setText(f"<span style='color:{current_theme().error_text}'>{type(exc).__name__}: {exc}</span>")
+        """Send the fields to the kernel as a job; False when one is already computing."""
+        if self.job is not None:
             return False
-        self.result = result
-        self._show(mode, result, isinstance(inputs, tuple))
+        mode = self.mode_combo.currentText()
+        function, inputs, v = self._fields()
+        if mode not in ("vjp", "jvp"):
+            v = ""
+        backend = self._backend()
+        self.compute_button.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+        self.status.setText(f"Computing the {mode}…")
+        self.job = self.jobs.start(
+            lambda job: self.workspace.kernel.jacobian(mode, function, inputs, v, backend),
+            "jacobian", self._on_done, self._on_failed)
         return True
 
-    def _show(self, mode: str, result, tuple_inputs: bool) -> None:
+    def cancel(self) -> None:
+        """Interrupt a long computation (the kernel stays, with the script's variables)."""
+        if self.job is not None:
+            self.workspace.kernel.stop()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        job = self.job
+        return job is None or job.wait(timeout)
+
+    def _finish(self) -> None:
+        self.job = None
+        self.compute_button.setEnabled(True)
+        self.cancel_button.setEnabled(False)
+
+    def _on_failed(self, exc: BaseException) -> None:
+        self._finish()
+        # The matrices on display belong to an earlier computation: drop them with the error.
+        self.result = None
         self.tabs.clear()
         self.views = []
-        parts = blocks(mode, result, tuple_inputs)
+        self.status.setText(f"<span style='color:{current_theme().error_text}'>{error_text(exc)}</span>")
+
+    def _on_done(self, answer: dict) -> None:
+        self._finish()
+        if answer["mode"] != self.mode_combo.currentText():
+            return  # the mode changed while the kernel computed: the answer is stale
+        self.result = answer
+        self._show(answer["mode"], answer["blocks"])
+
+    def _show(self, mode: str, parts: list) -> None:
+        self.tabs.clear()
+        self.views = []
         for name, arr in parts:
             view = HeatmapView(name, f"jacobianHeatmap{len(self.views)}")
             view.plot.setAspectLocked(True)  # square cells: a Jacobian entry per cell

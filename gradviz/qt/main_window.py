@@ -587,6 +587,9 @@ class MainWindow(QMainWindow):
         self.workspace.wait(3)
         self.workspace.wait_graph(5)
         self.workspace.close()
+        tools = self.backward_tools  # the docks' kernel requests end with the kernel (kjobs)
+        for panel in (tools.training, tools.profiler, tools.jacobian):
+            panel.wait(10)
 
     # ---- files ---------------------------------------------------------------------------------
     def _fill_examples_menu(self) -> None:

@@ -1,6 +1,9 @@
-"""The Profiler dock: run the editor's script under ``engine.autograd.profiler.profile``.
+"""The Profiler dock: run the editor's script under the backend's autograd profiler, in a kernel.
 
-It shows ``key_averages()`` as a sortable table with PyTorch's columns (Name, Self CPU %, Self CPU,
+The script runs in a throwaway kernel (the workspace's graph and stepper stay as they are) under
+``engine.autograd.profiler.profile`` or, with the PyTorch backend, ``torch.autograd.profiler.profile``;
+the panel gets plain data back (rows, timeline events, the table text PyTorch prints, a Chrome
+trace). It shows ``key_averages()`` as a sortable table with PyTorch's columns (Name, Self CPU %, Self CPU,
 CPU total %, CPU total, CPU time avg, # of Calls), a timeline of the recorded events (one bar per
 event, nested events one row lower), and exports a Chrome trace (chrome://tracing, Perfetto).
 
@@ -11,26 +14,29 @@ PyTorch; the panel then also offers ``prf`` in its "Events from" list.
 
 from __future__ import annotations
 
-import threading
+from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
     QHBoxLayout,
     QLabel,
+    QPlainTextEdit,
+    QProgressBar,
     QPushButton,
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from engine.autograd.profiler import profile
-from gradviz.kernel.session import RunFailed, Session
+from gradviz.qt.kernel_jobs import PanelJobs, error_text
 
 COLUMNS = ("Name", "Self CPU %", "Self CPU", "CPU total %", "CPU total", "CPU time avg", "# of Calls")
 WHOLE_SCRIPT = "whole script"
@@ -50,41 +56,20 @@ class _NumberItem(QTableWidgetItem):
         return super().__lt__(other)
 
 
-def profile_code(code: str, filename: str = "<editor>") -> tuple[dict, object]:
-    """Run ``code`` in a fresh session under a profiler; return ``({label: profile}, RunResult)``.
-
-    The labels are "whole script" and the names of any profiles the script made itself.
-    """
-    session = Session()
-    prof = profile()
-    with prof:
-        result = session.run_sync(code, filename)
-    profiles = {WHOLE_SCRIPT: prof}
-    for name, value in result.namespace.items():
-        if isinstance(value, profile) and not value.entered and not name.startswith("_"):
-            profiles[name] = value
-    return profiles, result
-
-
-class _Bridge(QObject):
-    done = Signal(object, object)  # profiles, result
-    failed = Signal(str)
-
-
 class ProfilerPanel(QWidget):
     """Profile the editor's script: a sortable table of ``key_averages()`` and a timeline."""
 
-    def __init__(self, code_provider=None, parent: QWidget | None = None) -> None:
+    def __init__(self, workspace, parent: QWidget | None = None, code_provider=None) -> None:
+        """``code_provider()``: the text to profile (default: the workspace's script text)."""
         super().__init__(parent)
         self.setObjectName("profilerPanel")
+        self.workspace = workspace
         self.code_provider = code_provider
-        self.profiles: dict = {}
-        self.events = None
-        self._thread: threading.Thread | None = None
-        self.bridge = _Bridge(self)
-        self.bridge.done.connect(self._on_done)
-        self.bridge.failed.connect(self._on_failed)
-
+        self.profiles: dict = {}  # label -> {"rows", "events", "table", "trace"} from the kernel
+        self.shown: dict | None = None
+        self.job = None
+        self.jobs = PanelJobs(self)
+        self.backend: str | None = None
         self.run_button = QPushButton("Profile script", objectName="profileRun")
         self.run_button.clicked.connect(self.profile_editor)
         self.source_combo = QComboBox(objectName="profileSource")
@@ -92,9 +77,18 @@ class ProfilerPanel(QWidget):
         self.export_button = QPushButton("Export Chrome trace…", objectName="profileExport")
         self.export_button.clicked.connect(self._ask_export)
         self.export_button.setEnabled(False)
+        self.cancel_button = QPushButton("Cancel", objectName="profileCancel")
+        self.cancel_button.clicked.connect(self.cancel)
+        self.cancel_button.setEnabled(False)
+        self.busy_bar = QProgressBar(objectName="profileProgress")
+        self.busy_bar.setRange(0, 0)  # a script has no known length: a busy indicator
+        self.busy_bar.setMaximumWidth(120)
+        self.busy_bar.hide()
         self.status = QLabel("Profile the script in the editor.", objectName="profileStatus")
         top = QHBoxLayout()
         top.addWidget(self.run_button)
+        top.addWidget(self.cancel_button)
+        top.addWidget(self.busy_bar)
         top.addWidget(QLabel("events from"))
         top.addWidget(self.source_combo, 1)
         top.addWidget(self.export_button)
@@ -121,9 +115,17 @@ class ProfilerPanel(QWidget):
         # room for a single row. Compact rows show more of it.
         self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 6)
         self.table.setMinimumWidth(360)
+        # The same averages as PyTorch prints them (prof.key_averages().table(...)).
+        self.table_text = QPlainTextEdit(objectName="profileText")
+        self.table_text.setReadOnly(True)
+        self.table_text.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.table_text.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.views = QTabWidget(objectName="profileViews")
+        self.views.addTab(self.table, "Table")
+        self.views.addTab(self.table_text, "As printed")
         split = QSplitter(Qt.Horizontal)
         split.setObjectName("profileSplit")
-        split.addWidget(self.table)
+        split.addWidget(self.views)
         tl = QWidget()
         tl_layout = QVBoxLayout(tl)
         tl_layout.setContentsMargins(0, 0, 0, 0)
@@ -140,82 +142,98 @@ class ProfilerPanel(QWidget):
         layout.addWidget(split, 1)
 
     # ---- running -------------------------------------------------------------------------------
+    @property
+    def busy(self) -> bool:
+        return self.job is not None
+
     def profile_editor(self) -> None:
-        """Profile the script the code provider returns, on a worker thread."""
-        if self.code_provider is None or (self._thread is not None and self._thread.is_alive()):
-            return
-        self.profile_async(self.code_provider())
+        """Profile the editor's script (the code provider's text, else the workspace's)."""
+        code = self.code_provider() if self.code_provider is not None else self.workspace.text
+        self.profile_async(code)
 
     def profile_async(self, code: str) -> None:
-        self.run_button.setEnabled(False)
+        """Profile ``code`` in a kernel of its own, as a job; Cancel stops it."""
+        if self.job is not None:
+            return
+        if not code.strip():
+            self.status.setText("There is no script to profile: type one in the editor.")
+            return
+        backend = self.workspace.backend
+        self._set_running(True)
         self.status.setText("Profiling…")
+        self.job = self.jobs.start(lambda job: self.workspace.kernel.profile(code, "<editor>", backend),
+                                   "profile", self._on_done, self._on_failed)
 
-        def work() -> None:
-            try:
-                profiles, result = profile_code(code)
-            except RunFailed as exc:
-                self.bridge.failed.emit(exc.error.message if hasattr(exc, "error") else str(exc))
-                return
-            except Exception as exc:  # report anything rather than crash the worker
-                self.bridge.failed.emit(f"{type(exc).__name__}: {exc}")
-                return
-            self.bridge.done.emit(profiles, result)
-
-        self._thread = threading.Thread(target=work, name="gradviz-profiler", daemon=True)
-        self._thread.start()
+    def cancel(self) -> None:
+        """Stop the profiled script (the kernel's Stop: within a second)."""
+        if self.job is not None:
+            self.workspace.kernel.stop()
 
     def wait(self, timeout: float | None = None) -> bool:
-        if self._thread is None:
-            return True
-        self._thread.join(timeout)
-        return not self._thread.is_alive()
+        job = self.job
+        return job is None or job.wait(timeout)
 
-    def profile_sync(self, code: str) -> None:
-        """Profile on the calling thread (tests, the CLI)."""
-        profiles, result = profile_code(code)
-        self._on_done(profiles, result)
+    def _set_running(self, running: bool) -> None:
+        self.run_button.setEnabled(not running)
+        self.cancel_button.setEnabled(running)
+        self.busy_bar.setVisible(running)
 
-    def _on_failed(self, message: str) -> None:
-        self.run_button.setEnabled(True)
-        self.status.setText(f"The script failed: {message}")
+    def _on_failed(self, exc: BaseException) -> None:
+        self.job = None
+        self._set_running(False)
+        message = error_text(exc)
+        if getattr(getattr(exc, "error", None), "kind", "") == "stopped":
+            self.status.setText("Profiling stopped.")
+        else:
+            self.status.setText(f"The script failed: {message}")
 
-    def _on_done(self, profiles: dict, result) -> None:
-        self.run_button.setEnabled(True)
+    def _on_done(self, answer: dict) -> None:
+        self.job = None
+        self._set_running(False)
+        self.show_profiles(answer["profiles"])
+        self.backend = answer.get("backend")
+        where = " under PyTorch" if self.backend == "torch" else ""
+        self.status.setText(f"Script ran in {answer['seconds'] * 1000:.1f} ms{where}.")
+
+    def show_profiles(self, profiles: dict) -> None:
+        """``{label: description}`` as the kernel's ``profile`` answers it."""
         self.profiles = profiles
         self.source_combo.blockSignals(True)
         self.source_combo.clear()
         self.source_combo.addItems(list(profiles))
         # The script's own profile is what the user asked to see, when it has one.
-        own = [k for k in profiles if k != WHOLE_SCRIPT and len(profiles[k].function_events)]
+        own = [k for k in profiles if k != WHOLE_SCRIPT and profiles[k]["events"]]
         self.source_combo.setCurrentText(own[0] if own else WHOLE_SCRIPT)
         self.source_combo.blockSignals(False)
         self._show_profile()
-        self.status.setText(f"Script ran in {result.seconds * 1000:.1f} ms.")
 
     # ---- showing -------------------------------------------------------------------------------
     def _show_profile(self, _text: str = "") -> None:
         prof = self.profiles.get(self.source_combo.currentText())
         if prof is None:
             return
-        self.events = prof.function_events
+        self.shown = prof
         self.export_button.setEnabled(True)
-        self._fill_table(prof.key_averages())
-        self._fill_timeline(self.events)
+        self._fill_table(prof["rows"])
+        self.table_text.setPlainText(prof["table"])
+        self._fill_timeline(prof["events"])
 
-    def _fill_table(self, averages) -> None:
-        total_self = sum(a.self_cpu_time_total for a in averages) or 1.0
+    def _fill_table(self, rows: list[dict]) -> None:
+        total_self = sum(r["self_cpu_us"] for r in rows) or 1.0
         self.table.setSortingEnabled(False)
-        self.table.setRowCount(len(averages))
-        for r, avg in enumerate(averages):
+        self.table.setRowCount(len(rows))
+        for r, row in enumerate(rows):
             cells = [
-                QTableWidgetItem(str(avg.key)),
-                _NumberItem(f"{100 * avg.self_cpu_time_total / total_self:.2f}%", avg.self_cpu_time_total),
-                _NumberItem(avg.self_cpu_time_total_str, avg.self_cpu_time_total),
-                _NumberItem(f"{100 * avg.cpu_time_total / total_self:.2f}%", avg.cpu_time_total),
-                _NumberItem(avg.cpu_time_total_str, avg.cpu_time_total),
-                _NumberItem(avg.cpu_time_str, avg.cpu_time),
-                _NumberItem(str(avg.count), avg.count),
+                QTableWidgetItem(row["name"]),
+                _NumberItem(f"{100 * row['self_cpu_us'] / total_self:.2f}%", row["self_cpu_us"]),
+                _NumberItem(row["self_cpu_str"], row["self_cpu_us"]),
+                _NumberItem(f"{100 * row['cpu_total_us'] / total_self:.2f}%", row["cpu_total_us"]),
+                _NumberItem(row["cpu_total_str"], row["cpu_total_us"]),
+                _NumberItem(row["cpu_avg_str"], row["cpu_avg_us"]),
+                _NumberItem(str(row["calls"]), row["calls"]),
             ]
+            if row.get("input_shapes"):
+                cells[0].setToolTip(f"input shapes {row['input_shapes']}")
             for c, item in enumerate(cells):
                 self.table.setItem(r, c, item)
         self.table.setSortingEnabled(True)
@@ -229,15 +247,10 @@ class ProfilerPanel(QWidget):
         """(Name, # of Calls) of every table row, in display order."""
         return [(self.table.item(r, 0).text(), int(self.table.item(r, 6).text())) for r in range(self.table.rowCount())]
 
-    def _fill_timeline(self, events) -> None:
-        bars = []
-        for evt in events:
-            depth = 0
-            parent = evt.cpu_parent
-            while parent is not None:
-                depth += 1
-                parent = parent.cpu_parent
-            bars.append((evt.time_range.start * 1e-6, evt.time_range.end * 1e-6, depth, evt.name))
+    def _fill_timeline(self, events: list[dict]) -> None:
+        """One bar per event, nested events one row lower (times in the kernel's microseconds)."""
+        bars = [(e["start_us"] * 1e-6, (e["start_us"] + e["duration_us"]) * 1e-6, e["depth"], e["name"])
+                for e in events]
         self._bars = bars
         if not bars:
             self.timeline_bars.setOpts(x0=[], x1=[], y0=[], y1=[])
@@ -260,8 +273,9 @@ class ProfilerPanel(QWidget):
                 return
 
     def export_trace(self, path: str) -> None:
-        if self.events is not None:
-            self.events.export_chrome_trace(path)
+        """The shown profile as a Chrome trace (``export_chrome_trace``'s JSON, made in the kernel)."""
+        if self.shown is not None:
+            Path(path).write_text(self.shown["trace"], encoding="utf-8")
 
     def _ask_export(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export Chrome trace", "trace.json", "JSON (*.json)")

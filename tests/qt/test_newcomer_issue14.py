@@ -7,6 +7,8 @@ import pytest
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QCheckBox, QMessageBox, QToolButton
 
+from gradviz.kernel import KernelClient
+from gradviz.model.workspace import Workspace
 from gradviz.qt.main_window import MainWindow
 
 
@@ -204,6 +206,8 @@ import os, signal, sys
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 from PySide6.QtTest import QTest
+from gradviz.kernel import KernelClient
+from gradviz.model.workspace import Workspace
 from gradviz.qt.main_window import MainWindow
 app = QApplication([])
 w = MainWindow(settings=QSettings(sys.argv[1], QSettings.Format.IniFormat), autosave_path=sys.argv[2])
@@ -247,17 +251,21 @@ def test_switching_mode_loads_a_fitting_example_and_drops_stale_matrices(qtbot, 
 
     from gradviz.qt.jacobian_panel import JacobianPanel
 
-    panel = JacobianPanel()
+    workspace = Workspace(KernelClient(prestart=False))
+    panel = JacobianPanel(workspace)
     qtbot.addWidget(panel)
     compute = panel.findChild(QPushButton, "jacobianCompute")
     tabs = panel.findChild(QTabWidget, "jacobianTabs")
     status = panel.findChild(QLabel, "jacobianStatus")
     compute.click()
+    qtbot.waitUntil(lambda: not panel.busy, timeout=60000)  # the kernel computes it
     assert tabs.count() == 2  # the Jacobian of f(x, y): one block per input
     panel.findChild(QComboBox, "jacobianMode").setCurrentText(mode)
     assert tabs.count() == 0 and panel.result is None  # the Jacobian's heatmaps are gone
     assert f"Mode {mode}" in status.text()
     compute.click()
+    qtbot.waitUntil(lambda: not panel.busy, timeout=60000)
+    workspace.close()
     assert "Error" not in status.text(), status.text()
     assert status.text().startswith(f"{mode}:")
     if mode == "hessian":
@@ -271,11 +279,16 @@ def test_a_failed_compute_clears_the_previous_heatmaps(qtbot):
 
     from gradviz.qt.jacobian_panel import JacobianPanel
 
-    panel = JacobianPanel()
+    workspace = Workspace(KernelClient(prestart=False))
+    panel = JacobianPanel(workspace)
     qtbot.addWidget(panel)
     panel.findChild(QPushButton, "jacobianCompute").click()
+    qtbot.waitUntil(lambda: not panel.busy, timeout=60000)
+    assert panel.findChild(QTabWidget, "jacobianTabs").count() == 2
     panel.findChild(QLineEdit, "jacobianInputs").setText("torch.tensor([1.0])")  # f needs two inputs
     panel.findChild(QPushButton, "jacobianCompute").click()
+    qtbot.waitUntil(lambda: not panel.busy, timeout=60000)
+    workspace.close()
     assert panel.findChild(QTabWidget, "jacobianTabs").count() == 0
     assert "TypeError" in panel.status.text()
 
@@ -443,24 +456,30 @@ def test_training_loss_ticks_are_whole_steps_and_the_profiler_table_shows_rows(q
     from gradviz.qt.profiler_panel import ProfilerPanel
     from gradviz.qt.training_panel import TrainingPanel
 
-    from gradviz.model.training import tutorial_namespace
+    from gradviz.model.training import TUTORIAL_TRAINING
 
     profile_script = "x = torch.randn(2, 3, requires_grad=True)\nz = torch.ones(2, 3)\nfor _ in range(50):\n    z = (z / x).exp().sum() * x\n"
 
-    training = TrainingPanel()
+    workspace = Workspace(KernelClient(prestart=False))
+    training = TrainingPanel(workspace)
     qtbot.addWidget(training)
-    training.set_namespace(tutorial_namespace())
-    training.one_button.click()
-    training.one_button.click()
+    training.show()
+    assert workspace.run(TUTORIAL_TRAINING).wait(60)
+    qtbot.waitUntil(lambda: bool(training.options) and not training.busy, timeout=60000)
+    for _ in range(2):
+        training.one_button.click()
+        qtbot.waitUntil(lambda: not training.busy, timeout=60000)
+    assert len(training.losses) == 2
     axis = training.loss_plot.getAxis("bottom")
     assert axis._tickSpacing == [(1, 0), (1, 0)]  # steps 1 and 2, not 0.8, 1.0, 1.2 ...
     assert not axis.autoSIPrefix
-    profiler = ProfilerPanel(code_provider=lambda: profile_script)
+    profiler = ProfilerPanel(workspace, code_provider=lambda: profile_script)
     qtbot.addWidget(profiler)
     profiler.resize(1000, 240)  # a bottom dock at 1600x1000
     profiler.show()
     profiler.profile_editor()
     qtbot.waitUntil(lambda: profiler.run_button.isEnabled() and profiler.table.rowCount() > 3, timeout=60000)
+    workspace.close()
     qtbot.wait(50)
     table = profiler.findChild(type(profiler.table), "profileTable")
     visible = table.rowAt(table.viewport().height() - 2) + 1 or table.rowCount()
