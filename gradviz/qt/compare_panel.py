@@ -68,6 +68,7 @@ class ComparePanel(QWidget):
         self.differences: list[Difference] = []
         self.runs = None  # (engine BackendRun, torch BackendRun) of the last comparison
         self.job: Job | None = None
+        self._client: KernelClient | None = None  # the kernel the comparison is using
         self.status = QLabel("Run → Run under both runs the script under the engine and under PyTorch "
                              "and lists every node whose name, shape or gradient differs.")
         self.status.setObjectName("compareStatus")
@@ -101,11 +102,12 @@ class ComparePanel(QWidget):
             runs = []
             for fraction, backend in ((0.0, "engine"), (0.5, "torch")):
                 job.report(fraction, f"running under {backend}")
-                client = KernelClient(prestart=False)
+                client = self._client = KernelClient(prestart=False)
                 try:
                     runs.append(collect_run(client, script, backend, filename, timeout=RUN_TIMEOUT))
                 finally:
                     client.close()
+                    self._client = None
             return runs[0], runs[1]
 
         self.status.setText("Running the script under the engine, then under PyTorch…")
@@ -117,6 +119,18 @@ class ComparePanel(QWidget):
         job.start()
         self.window_.run()  # the picture shows this script (on the combo's backend)
         return job
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return self.job is None or self.job.wait(timeout)
+
+    def shutdown(self) -> None:
+        """End a comparison that is running (its kernels are closed) and wait for its thread."""
+        if self.running:
+            self.job.cancel()
+            client = self._client
+            if client is not None:
+                client.close()
+            self.wait(10)
 
     def _on_compared(self, runs) -> None:
         engine, torch = runs

@@ -595,6 +595,8 @@ class MainWindow(QMainWindow):
         tools = self.backward_tools  # the docks' kernel requests end with the kernel (kjobs)
         for panel in (tools.training, tools.profiler, tools.jacobian):
             panel.wait(10)
+        self.compare_panel.shutdown()  # its two kernels, and the torch check (issue 12)
+        self.backend_selector.torch_check.job.wait(15)
 
     # ---- files ---------------------------------------------------------------------------------
     def _fill_examples_menu(self) -> None:
