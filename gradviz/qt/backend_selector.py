@@ -56,7 +56,8 @@ class BackendSelector(QComboBox):
         self.torch_available: bool | None = None  # None: not known yet
         self.torch_reason = CHECKING
         self._set_torch_enabled(False, CHECKING)
-        wanted = str(settings.value(SETTINGS_KEY, "engine"))
+        # A workspace made with a backend keeps it; else the choice remembered from last time.
+        wanted = workspace.backend or str(settings.value(SETTINGS_KEY, "engine"))
         self._show(wanted if wanted in ("engine", "torch") else "engine")
         self.workspace.backend = self.backend
         self.currentIndexChanged.connect(self._on_user_choice)

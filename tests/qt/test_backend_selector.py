@@ -164,3 +164,18 @@ def test_without_torch_pytorch_and_run_under_both_are_disabled_with_the_reason(q
         assert not action.isEnabled() and reason in action.toolTip()
     finally:
         window.shutdown()
+
+
+def test_a_workspace_made_with_a_backend_keeps_it(qtbot, tmp_path):
+    from gradviz.model.workspace import Workspace
+
+    settings = _settings(tmp_path)
+    settings.setValue("backend", "engine")
+    window = MainWindow(settings=settings, autosave_path=tmp_path / "autosave.py",
+                        workspace=Workspace(backend="torch"))
+    qtbot.addWidget(window)
+    try:
+        assert _selector(window).currentText() == "PyTorch" and window.workspace.backend == "torch"
+        assert settings.value("backend") == "engine"  # not the user's choice: not remembered
+    finally:
+        window.shutdown()
