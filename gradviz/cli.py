@@ -131,6 +131,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="a script to open; it runs when you press Run (Ctrl+Enter). Default: the "
                         "built-in example, which runs at once")
     parser.add_argument("--run", action="store_true", help="run FILE.py as soon as it is open")
+    parser.add_argument("--backend", choices=BACKEND_CHOICES, default=None,
+                        help="run scripts on gradviz's engine or on the real PyTorch (the toolbar's "
+                        "Backend choice; default: the one chosen last time). A script's first line "
+                        "'# gradviz: backend=torch' still wins")
     parser.add_argument("--version", action="version", version=f"gradviz {gradviz.__version__}")
     return parser
 
@@ -234,12 +238,12 @@ def _export_main(argv: list[str]) -> int:
     return 0
 
 
-def _launch(file: str | None, run_file: bool = False) -> int:
+def _launch(file: str | None, run_file: bool = False, backend: str | None = None) -> int:
     if file is not None and not Path(file).is_file():
         raise UsageError(f"{build_parser().format_usage()}gradviz: error: no such file: {file}")
     from gradviz.qt.app import launch
 
-    return int(launch(file, run_file=run_file) or 0)
+    return int(launch(file, run_file=run_file, backend=backend) or 0)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -251,7 +255,7 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         if args.run and args.file is None:
             raise UsageError(f"{build_parser().format_usage()}gradviz: error: --run needs FILE.py")
-        return _launch(args.file, run_file=args.run)
+        return _launch(args.file, run_file=args.run, backend=args.backend)
     except UsageError as exc:
         print(exc, file=sys.stderr)
         return 2

@@ -102,7 +102,7 @@ def test_no_arguments_launch_the_builtin_example(monkeypatch):
     calls = []
     import gradviz.qt.app as app
 
-    monkeypatch.setattr(app, "launch", lambda file, run_file=False: calls.append((file, run_file)) or 0)
+    monkeypatch.setattr(app, "launch", lambda file, run_file=False, backend=None: calls.append((file, run_file)) or 0)
     assert cli.main([]) == 0
     assert calls == [(None, False)]
 
@@ -111,11 +111,22 @@ def test_a_file_argument_opens_it(monkeypatch, script):
     calls = []
     import gradviz.qt.app as app
 
-    monkeypatch.setattr(app, "launch", lambda file, run_file=False: calls.append((file, run_file)) or 0)
+    monkeypatch.setattr(app, "launch", lambda file, run_file=False, backend=None: calls.append((file, run_file)) or 0)
     assert cli.main([str(script)]) == 0
     assert calls == [(str(script), False)]  # opened, not run (issue 11: nothing runs unasked)
     assert cli.main(["--run", str(script)]) == 0
     assert calls[-1] == (str(script), True)
+
+
+def test_backend_option_reaches_the_window(monkeypatch, script):
+    calls = []
+    import gradviz.qt.app as app
+
+    monkeypatch.setattr(app, "launch", lambda file, run_file=False, backend=None: calls.append(backend) or 0)
+    assert cli.main(["--backend", "torch", str(script)]) == 0
+    assert cli.main([str(script)]) == 0
+    assert calls == ["torch", None]  # None: the window keeps the choice remembered from last time
+    assert cli.main(["--backend", "jax"]) == 2
 
 
 def test_opening_a_missing_file_is_a_usage_error(capsys, tmp_path):

@@ -27,7 +27,7 @@ def build_model(root, namespace: dict, tensors: dict, max_nodes: int | None = No
 
 
 def new_stepper(root, gradient, zero_grad: bool, model: GraphModel) -> TorchStepper:
-    stepper = TorchStepper(root, gradient, zero_grad=zero_grad)
+    stepper = TorchStepper(root, gradient, zero_grad=zero_grad, retained=getattr(model, "retained", ()))
     for _, attrs in model.graph.nodes(data=True):
         source = attrs.get("source")
         if source and attrs.get("obj") is not None:

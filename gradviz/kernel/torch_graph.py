@@ -189,6 +189,10 @@ def build_model(root, namespace: dict, tensors: dict, tracker=None, max_nodes: i
 def _attach_variable_names(model: GraphModel, tensors: dict) -> None:
     """Label each op node with the script variable holding its output (``MulBackward0 → y``)."""
     graph = model.graph
+    # Non-leaf tensors that called retain_grad() and belong to this graph: the stepper shows
+    # their .grad as the replay passes their node (torch_stepping.TorchStepper.leaf_grad).
+    model.retained = [t for t in tensors.values()
+                      if t.grad_fn is not None and t.retains_grad and model.id_of(t.grad_fn) is not None]
     for name, tensor in tensors.items():
         fn = tensor.grad_fn
         if fn is None or tensor.output_nr != 0:

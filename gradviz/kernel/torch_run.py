@@ -197,7 +197,8 @@ def tensor_info(name: str, tensor) -> dict:
         "dtype": dtype_name(tensor.dtype),
         "requires_grad": bool(tensor.requires_grad),
         "grad_fn": fn.name() if fn is not None else None,
-        "has_grad": tensor.grad is not None if tensor.is_leaf else False,
+        # A non-leaf has a .grad only after retain_grad() (reading it otherwise makes torch warn).
+        "has_grad": tensor.grad is not None if tensor.is_leaf or tensor.retains_grad else False,
     }
 
 

@@ -22,9 +22,11 @@ waiting while only some do; ready nodes are listed in the order torch ran them).
 without ``retain_graph=True`` cannot be stepped (torch's own "backward through the graph a second
 time" error is reported). Because ``retain_graph=True`` keeps the buffers, the user's graph survives
 and can be recorded again (Reset, another root). Hooks the script registered itself still fire
-during the recording (once per step_start, not per Step). Non-leaf ``retain_grad()`` tensors are
-not tracked. Leaf gradients shown are the recorded ones; the tensors' real ``.grad`` stays as the
-script left it.
+during the recording (once per step_start, not per Step). A non-leaf ``retain_grad()`` tensor's
+``.grad`` is shown as torch writes it: its value before the backward plus, from the step of the
+tensor's ``grad_fn`` on, the gradient that node received for the tensor's output (torch's
+retains-grad hook runs as that node is reached). Leaf and retained gradients shown are the
+recorded ones; the tensors' real ``.grad`` stays as the script left it.
 """
 
 from __future__ import annotations
@@ -82,12 +84,13 @@ class TorchStep:
     leaf_grad: RecordedGrad | None = None
 
 
-def record_backward(root, gradient, nodes: list, zero_grad: bool = False) -> list[TorchStep]:
-    """Run one real backward from ``root`` over ``nodes`` and return its steps in torch's order."""
+def record_backward(root, gradient, nodes: list, zero_grad: bool = False, retained=()) -> list[TorchStep]:
+    """Run one real backward from ``root`` over ``nodes`` and return its steps in torch's order.
+    ``retained``: non-leaf tensors with ``retain_grad()``, whose ``.grad`` is put back too."""
     leaves = [n.variable for n in nodes if type(n).__name__ == "AccumulateGrad"]
     # torch accumulates into an existing .grad in place: keep the object (a script may hold it)
     # and a copy of its values, and put both back afterwards.
-    before = [(t, t.grad, None if t.grad is None else t.grad.detach().clone()) for t in leaves]
+    before = [(t, t.grad, None if t.grad is None else t.grad.detach().clone()) for t in [*leaves, *retained]]
     received: dict[int, tuple] = {}
     leaf_grads: dict[int, RecordedGrad] = {}
     steps: list[TorchStep] = []
@@ -140,7 +143,7 @@ class TorchStepper:
 
     check_breakpoint = Stepper.check_breakpoint
 
-    def __init__(self, root, gradient=None, *, zero_grad: bool = False) -> None:
+    def __init__(self, root, gradient=None, *, zero_grad: bool = False, retained=()) -> None:
         self.root = root
         self.zero_grad = zero_grad
         self.gradient, self.note = self._gradient_and_note(gradient)
@@ -161,7 +164,10 @@ class TorchStepper:
             self._accumulator = root_fn  # keep it alive: backward(root) must find this one
         node_list = walk_nodes(root_fn)
         self.nodes = set(node_list)
-        self.history = record_backward(root, self.gradient, node_list, zero_grad)
+        # retain_grad() tensors: id -> (tensor, its .grad before the backward); kept alive here.
+        self._retained = {id(t): (t, None if t.grad is None else RecordedGrad(to_numpy(t.grad)))
+                          for t in retained}
+        self.history = record_backward(root, self.gradient, node_list, zero_grad, list(retained))
         self._index = {step.node: step.index for step in self.history}
         self._analyse(node_list, root_fn)
         self.position = -1
@@ -289,6 +295,8 @@ class TorchStepper:
         return step.sent[child_index]
 
     def leaf_grad(self, tensor):
+        if id(tensor) in self._retained:
+            return self._retained_grad(tensor)
         writes = self._leaf_writes.get(id(tensor), ())
         latest = self._leaf_before.get(id(tensor))
         for index, grad in writes:
@@ -296,6 +304,17 @@ class TorchStepper:
                 break
             latest = grad
         return latest
+
+    def _retained_grad(self, tensor):
+        """A retain_grad() tensor's .grad at the current position (module docstring)."""
+        _tensor, before = self._retained[id(tensor)]
+        step = self.step_of(tensor.grad_fn)
+        arrived = step.received[tensor.output_nr] if step is not None and tensor.output_nr < len(step.received) else None
+        if arrived is None:
+            return before
+        if before is None:
+            return arrived
+        return RecordedGrad(before._data + arrived._data)
 
     def describe(self, node) -> str:
         source = self.sources.get(node)

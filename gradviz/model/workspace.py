@@ -23,6 +23,7 @@ from pathlib import Path
 from psygnal import Signal
 
 from gradviz.kernel import KernelClient
+from gradviz.kernel.backends import directive_backend
 from gradviz.kernel.messages import RunError, RunResult
 
 from .jobs import Job
@@ -109,9 +110,15 @@ class Workspace(GraphPart):
             self.cancel_graph_job()
             self.stop_continue()
 
+            # A script's "# gradviz: backend=NAME" first line wins over the app's choice (issue 12).
+            try:
+                backend = directive_backend(code) or self.backend
+            except ValueError:
+                backend = None  # an unknown name: the kernel refuses it with the reason
+
             def work(job: Job) -> RunResult:
                 self.run_started.emit()
-                return self.kernel.run(code, name, self.backend, timeout=timeout,
+                return self.kernel.run(code, name, backend, timeout=timeout,
                                        on_output=self.output_written.emit)
 
             self._run_handled.clear()

@@ -13,15 +13,19 @@ from .main_window import EXAMPLES_DIR, MainWindow
 DEFAULT_EXAMPLE = EXAMPLES_DIR / "01_simple_example.py"
 
 
-def create_window(path: str | None = None, run_file: bool = False, **window_options) -> MainWindow:
+def create_window(path: str | None = None, run_file: bool = False, backend: str | None = None,
+                  **window_options) -> MainWindow:
     """A shown window with ``path`` loaded (run only when ``run_file``: ``gradviz --run FILE``), or,
     with no path, the built-in first example loaded and running (it ships with the app).
 
     Nothing else runs unasked: a file the user names may have side effects, and text restored from
     the autosave is unsaved work the user has not looked at yet (it may be what crashed the last
-    session); both run on Run (Ctrl+Enter). ``window_options`` go to MainWindow.
+    session); both run on Run (Ctrl+Enter). ``backend`` ("engine"/"torch", ``gradviz --backend``)
+    is chosen in the toolbar before anything runs. ``window_options`` go to MainWindow.
     """
     window = MainWindow(**window_options)
+    if backend is not None:
+        window.backend_selector.set_backend(backend)
     window.show()
     if path is not None:
         window.open_file(path, run=run_file)
@@ -30,7 +34,7 @@ def create_window(path: str | None = None, run_file: bool = False, **window_opti
     return window
 
 
-def launch(path: str | None, run_file: bool = False) -> int:
+def launch(path: str | None, run_file: bool = False, backend: str | None = None) -> int:
     """Open the gradviz window on ``path`` (a script) or the built-in example; returns the exit code."""
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("gradviz")
@@ -41,7 +45,7 @@ def launch(path: str | None, run_file: bool = False) -> int:
     # Scripts run on worker threads; if Python's cyclic collector ran there it could destroy Qt
     # objects off the GUI thread (a deadlock or a crash). Collect on a GUI-thread timer instead.
     collector = GarbageCollector(interval=1.0)
-    window = create_window(path, run_file=run_file)
+    window = create_window(path, run_file=run_file, backend=backend)
     code = app.exec()
     del window, collector
     return int(code)

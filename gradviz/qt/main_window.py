@@ -35,7 +35,9 @@ from gradviz.model import workspace_graph
 from gradviz.model.layout import LAYOUTS
 from gradviz.model.workspace import Workspace
 
+from .backend_selector import install_backend_selector
 from .backward_tools import install_backward_tools
+from .compare_panel import install_compare
 from .code_editor import CodeEditor
 from .export_dialog import install_export_actions
 from .graph_scene import GraphScene
@@ -114,6 +116,9 @@ class MainWindow(QMainWindow):
         self._connect()
         # Backward stepper, plots, training, profiler and Jacobian docks (backward_tools.py).
         self.backward_tools = install_backward_tools(self, self.workspace)
+        # Toolbar backend combo; Run → Run under both and its Compare dock (issue 12).
+        self.backend_selector = install_backend_selector(self)
+        self.compare_panel = install_compare(self, self.backend_selector)
         # Icons, standard shortcuts, Edit / Tools / Help → Keyboard shortcuts (menus.py).
         install_conventions(self)
         self._arrange_docks()
@@ -597,6 +602,8 @@ class MainWindow(QMainWindow):
         tools = self.backward_tools  # the docks' kernel requests end with the kernel (kjobs)
         for panel in (tools.training, tools.profiler, tools.jacobian):
             panel.wait(10)
+        self.compare_panel.shutdown()  # its two kernels, and the torch check (issue 12)
+        self.backend_selector.torch_check.job.wait(15)
 
     # ---- files ---------------------------------------------------------------------------------
     def _fill_examples_menu(self) -> None:
