@@ -1,9 +1,9 @@
 """Graphs of real models, shared by the layout tests and ``bench/bench_layout.py``.
 
 Each builder returns the display graph the app draws (``display_graph`` of the model's
-``GraphModel``, nothing collapsed), with module paths on the nodes. The models are built with the
-engine directly (fast: no script run) except the tutorial examples, which run as scripts the way
-the app runs them.
+``GraphModel``, nothing collapsed), with module paths on the nodes. Every model is a script run the
+way the app runs it: the four real models are ``bench/layout_models/*.py`` (the same files the
+layout screenshots open), the rest are tutorial examples.
 """
 
 from __future__ import annotations
@@ -12,12 +12,8 @@ import os
 
 import networkx as nx
 
-import engine
 from gradviz.kernel.graph_builder import GraphModel, attach_variable_names, tensor_names
 from gradviz.model.graph_model import display_graph
-
-nn = engine.nn
-F = engine.nn.functional
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -30,31 +26,23 @@ def _model(root, namespace: dict | None = None) -> GraphModel:
     return GraphModel.from_root(root, tensor_names(namespace or {}))
 
 
+LAYOUT_MODELS = os.path.join(ROOT, "bench", "layout_models")
+
+
+def _script_loss(name: str) -> tuple:
+    """Run ``bench/layout_models/NAME`` (the scripts the layout screenshots open in the app) with
+    ``torch`` bound to engine; its ``loss`` and, for naming parameters, its ``model`` only."""
+    from gradviz.kernel.session import Session
+
+    path = os.path.join(LAYOUT_MODELS, name)
+    with open(path, encoding="utf-8") as handle:
+        namespace = Session().run_sync(handle.read(), path).namespace
+    return namespace["loss"], {"model": namespace["model"]}
+
+
 def residual_mlp_loss() -> tuple:
     """``Linear -> 3 x (x + tanh(Linear(x))) -> Linear``, cross-entropy (the issue's 40-node model)."""
-    engine.manual_seed(0)
-
-    class Block(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.linear = nn.Linear(16, 16)
-
-        def forward(self, x):
-            return x + engine.tanh(self.linear(x))
-
-    class ResidualMLP(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.inp = nn.Linear(8, 16)
-            self.blocks = nn.Sequential(*(Block() for _ in range(3)))
-            self.out = nn.Linear(16, 4)
-
-        def forward(self, x):
-            return self.out(self.blocks(self.inp(x)))
-
-    model = ResidualMLP()
-    loss = F.cross_entropy(model(engine.randn(5, 8)), engine.tensor([0, 1, 2, 3, 0]))
-    return loss, {"model": model}
+    return _script_loss("residual_mlp.py")
 
 
 def residual_mlp() -> nx.DiGraph:
@@ -67,76 +55,25 @@ def lenet_loss() -> tuple:
 
     (Example 11 calls one ``nn.MaxPool2d`` module twice; one box around both calls must contain
     conv2 between them, so no layout keeps that model's boxes disjoint.)"""
-    engine.manual_seed(0)
-
-    class LeNet(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.conv1 = nn.Conv2d(1, 6, 5)
-            self.conv2 = nn.Conv2d(6, 16, 5)
-            self.fc1 = nn.Linear(16 * 4 * 4, 120)
-            self.fc2 = nn.Linear(120, 84)
-            self.fc3 = nn.Linear(84, 10)
-
-        def forward(self, x):
-            x = F.max_pool2d(F.relu(self.conv1(x)), 2)
-            x = F.max_pool2d(F.relu(self.conv2(x)), 2)
-            x = x.flatten(1)
-            x = F.relu(self.fc1(x))
-            x = F.relu(self.fc2(x))
-            return self.fc3(x)
-
-    model = LeNet()
-    loss = F.cross_entropy(model(engine.randn(2, 1, 28, 28)), engine.tensor([3, 7]))
-    return loss, {"model": model}
+    return _script_loss("lenet.py")
 
 
 def lenet() -> nx.DiGraph:
     return _graph(*lenet_loss())
 
 
-def gru_unrolled_loss(steps: int = 16) -> tuple:
-    """A GRUCell applied in a loop over ``steps`` time steps, a Linear head on the last state."""
-    engine.manual_seed(0)
-
-    class Unrolled(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.cell = nn.GRUCell(6, 12)
-            self.head = nn.Linear(12, 6)
-
-        def forward(self, xs):
-            h = engine.zeros(1, 12)
-            for t in range(xs.shape[0]):
-                h = self.cell(xs[t], h)
-            return self.head(h)
-
-    model = Unrolled()
-    loss = F.cross_entropy(model(engine.randn(steps, 1, 6)), engine.tensor([2]))
-    return loss, {"model": model}
+def gru_unrolled_loss() -> tuple:
+    """A GRUCell applied in a loop over 16 time steps, a Linear head on the last state."""
+    return _script_loss("gru16.py")
 
 
-def gru_unrolled(steps: int = 16) -> nx.DiGraph:
-    return _graph(*gru_unrolled_loss(steps))
+def gru_unrolled() -> nx.DiGraph:
+    return _graph(*gru_unrolled_loss())
 
 
 def transformer_block_loss() -> tuple:
     """One ``nn.TransformerEncoderLayer`` (self-attention, LayerNorms, feed-forward) and a head."""
-    engine.manual_seed(0)
-
-    class OneBlock(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.block = nn.TransformerEncoderLayer(16, nhead=4, dim_feedforward=32, dropout=0.0, batch_first=True)
-            self.head = nn.Linear(16, 5)
-
-        def forward(self, x):
-            return self.head(self.block(x))
-
-    model = OneBlock()
-    out = model(engine.randn(2, 5, 16))
-    loss = F.cross_entropy(out.reshape(10, 5), engine.tensor([0, 1, 2, 3, 4, 4, 3, 2, 1, 0]))
-    return loss, {"model": model}
+    return _script_loss("transformer_block.py")
 
 
 def transformer_block() -> nx.DiGraph:
