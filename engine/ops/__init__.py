@@ -1,7 +1,8 @@
 """Every differentiable op, one class each; importing this package registers them all."""
 
 from . import arithmetic, compare, linalg, math, nn_ops, reduction, shape, unary  # noqa: F401
-from . import indexing, inplace, joining  # noqa: F401
+from . import views, advanced_index, gather_scatter, masked, getitem, setitem  # noqa: F401  (indexing)
+from . import inplace, joining  # noqa: F401
 from . import activation_ops, embedding, feature_norm, scalar_ops  # noqa: F401  (norm branch)
 from . import conv, pooling, resample  # noqa: F401  (convolution, pooling, padding and resampling)
 from . import attention, layer_norm, rnn_ops  # noqa: F401  (LayerNorm, the recurrent and attention ops)

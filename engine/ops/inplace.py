@@ -16,7 +16,8 @@ from .._op import Op, _connect, _write_into
 from .._state import STATE
 from .._tensor import Tensor, _make
 from ._util import sum_to
-from .indexing import Index, IndexPutImpl, _zero_where
+from ._index_util import _zero_where
+from .advanced_index import Index, IndexPutImpl
 from .unary import ZeroGradient
 from ._samples import sampler
 

@@ -13,8 +13,9 @@ from .._api import public
 from .._dtype import _NUMPY_TO_DTYPE
 from .._op import Op
 from .._tensor import Tensor, _make, _wrap_dim
-from .indexing import narrow, select
+from .views import narrow, select
 from .shape import _view_result, permute
+from .views import Alias
 from ._samples import sampler
 
 
@@ -443,9 +444,6 @@ def movedim(input: Tensor, source, destination) -> Tensor:
     src = tuple(_wrap_dim(d, nd) for d in src)
     dst = tuple(_wrap_dim(d, nd) for d in dst)
     if nd == 0:
-        from .indexing import Alias
-        from .shape import _view_result
-
         return _view_result(Alias.apply(input), input)  # PyTorch: an alias (AliasBackward0)
     order = [None] * nd
     for s, t in zip(src, dst):

@@ -13,6 +13,7 @@ from .._api import method, public
 from .._op import Op
 from .._tensor import Tensor, _make
 from ._util import promote, promote_all, sum_to, wrap
+from ._index_util import _zero_where
 from ._samples import sampler
 
 
@@ -32,8 +33,6 @@ def _gate(grad: Tensor, keep: np.ndarray) -> Tensor:
     """``grad`` where ``keep`` holds, else 0, selected (``where``) rather than multiplied by a 0/1 mask,
     as PyTorch's rules do: an inf/nan gradient from downstream (``sqrt_`` at 0) must not turn into
     nan where the input received no gradient (inf · 0 = nan, ``where`` gives 0)."""
-    from .indexing import _zero_where
-
     return _zero_where(~np.asarray(keep, dtype=bool), grad)
 
 

@@ -16,6 +16,7 @@ from .._api import public
 from .._op import Op
 from .._tensor import Tensor, _make
 from ._util import float_dtype_for, normalize_dims
+from ._index_util import _zero_where
 from .reduction import _LocalGradReduction
 from ._samples import sampler
 
@@ -198,8 +199,6 @@ class _Activation(Op):
         (x,) = self.saved
         lg = self.local_grad(x)
         if self.selects_zero:
-            from .indexing import _zero_where
-
             return (_zero_where(np.broadcast_to(lg._data == 0, grad._data.shape), grad * lg),)
         return (grad * lg,)
 

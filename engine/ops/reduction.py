@@ -6,6 +6,7 @@ import numpy as np
 
 from .._api import public
 from .._op import Op
+from ._index_util import _zero_where
 from ._util import normalize_dims
 from ._samples import sampler
 
@@ -244,8 +245,6 @@ class Norm(_LocalGradReduction):
             return (x.sign() * _keep(grad, x._data.shape, self.dims, self.keepdim),)
         # PyTorch's norm_backward term by term, grad inside its masked_fill_ (a selection here): a nan
         # gradient arriving at a zero norm is zeroed, and second order is nan exactly where PyTorch's is.
-        from .indexing import _zero_where
-
         (x,) = self.saved
         xd, shape = x._data, x._data.shape
         r = _keep(self.result, shape, self.dims, self.keepdim)
@@ -274,8 +273,6 @@ class Norm(_LocalGradReduction):
             count = np.sum(hit, axis=self.dims, keepdims=True)
             return _const(np.sign(xd) * hit / np.maximum(count, 1), x)
         # Forward mode (reverse mode is vjp above): PyTorch's terms, a zero norm gives zero.
-        from .indexing import _zero_where
-
         with np.errstate(divide="ignore", invalid="ignore"):
             zero_norm = r._data == 0
             if p == 2:
@@ -422,8 +419,6 @@ class Std(_Moment):
         if self.dof <= 0 and (self.dim is None or x._data.ndim == 0):
             # PyTorch's std_backward: var_backward((grad / (2 result)).masked_fill_(result == 0, 0)),
             # whose no-degrees-of-freedom branch multiplies by where(self == mean, nan, inf).
-            from .indexing import _zero_where
-
             r = self.result
             with np.errstate(divide="ignore", invalid="ignore"):
                 g_var = _zero_where(r._data == 0, grad / (r * 2))
