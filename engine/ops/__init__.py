@@ -1,6 +1,7 @@
 """Every differentiable op, one class each; importing this package registers them all."""
 
-from . import arithmetic, compare, linalg, math, nn_ops, reduction, shape, unary  # noqa: F401
+from . import arithmetic, compare, linalg, nn_ops, reduction, shape, unary  # noqa: F401
+from . import extremum, clamp, modulo, lerp_addc  # noqa: F401  (elementwise math)
 from . import views, advanced_index, gather_scatter, masked, getitem, setitem  # noqa: F401  (indexing)
 from . import inplace, joining  # noqa: F401
 from . import activation_ops, embedding, feature_norm, scalar_ops  # noqa: F401  (norm branch)

@@ -7,9 +7,9 @@ import numpy as np
 from .._api import public
 from .._op import Op
 from ._index_util import _zero_where
-from ._util import normalize_dims
 from ._samples import sampler
-
+from ._util import normalize_dims
+from .extremum import maximum, minimum
 
 _rand = sampler(seed=11)
 
@@ -747,8 +747,6 @@ def _extremum(name: str, full_cls, dim_cls, result_type, input, dim, keepdim, ot
     if isinstance(dim, Tensor):  # max(a, b) is the elementwise maximum
         dim, other = None, dim
     if other is not None:
-        from .math import maximum, minimum
-
         return maximum(input, other) if name == "max" else minimum(input, other)
     if dim is None:
         if input._data.size == 0:
