@@ -14,7 +14,7 @@ from .._tensor import Size, Tensor, _make
 from ..autograd.grad_mode import no_grad
 from ..ops.embedding import Embedding, embedding_renorm_
 from ..ops.feature_norm import NativeBatchNorm, NativeGroupNorm
-from ..ops.reduction import Norm
+from ..ops.norms import Norm
 from ..ops.scalar_ops import add_scalar
 
 

@@ -17,7 +17,7 @@ from .._op import Op
 from .._tensor import Tensor, _make
 from ._util import float_dtype_for, normalize_dims
 from ._index_util import _zero_where
-from .reduction import _LocalGradReduction
+from ._reduce_util import _LocalGradReduction
 from ._samples import sampler
 
 _MISSING = object()

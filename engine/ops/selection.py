@@ -15,7 +15,7 @@ from .._tensor import _wrap_dim
 from .compare import _nondiff
 from ._index_util import _zeros_like_meta
 from .gather_scatter import Gather, ScatterAdd
-from .reduction import _return_type
+from .max_min import _return_type
 from ._util import normalize_dims
 from ._samples import distinct
 
