@@ -1,6 +1,6 @@
 """Every differentiable op, one class each; importing this package registers them all."""
 
-from . import arithmetic, compare, linalg, nn_ops, reduction, shape, unary  # noqa: F401
+from . import arithmetic, compare, copies, linalg, nn_ops, reduction, shape, unary  # noqa: F401
 from . import extremum, clamp, modulo, lerp_addc  # noqa: F401  (elementwise math)
 from . import norms, max_min  # noqa: F401  (reductions beyond sum/mean/prod)
 from . import views, advanced_index, gather_scatter, masked, getitem, setitem  # noqa: F401  (indexing)
