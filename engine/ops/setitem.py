@@ -12,8 +12,9 @@ import numpy as np
 from .._state import STATE
 from .._tensor import Tensor, _make
 from .advanced_index import IndexPut
+from .fill_copy import copy_
 from .getitem import _advanced_tuple, _basic_part
-from .inplace import copy_, regenerate_view
+from .inplace import regenerate_view
 from .shape import _view_result
 from .views import Alias
 
