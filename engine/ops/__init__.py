@@ -5,6 +5,7 @@ from . import extremum, clamp, modulo, lerp_addc  # noqa: F401  (elementwise mat
 from . import norms, max_min  # noqa: F401  (reductions beyond sum/mean/prod)
 from . import views, advanced_index, gather_scatter, masked, getitem, setitem  # noqa: F401  (indexing)
 from . import inplace, fill_copy, joining, reorder  # noqa: F401
+from . import softmax  # noqa: F401  (softmax, log_softmax, logsumexp)
 from . import activation_ops, embedding, feature_norm, scalar_ops  # noqa: F401  (norm branch)
 from . import conv, pooling, resample  # noqa: F401  (convolution, pooling, padding and resampling)
 from . import attention, layer_norm, rnn_ops  # noqa: F401  (LayerNorm, the recurrent and attention ops)

@@ -18,7 +18,7 @@ from .._op import Op
 from .._tensor import Tensor, _make
 from ._util import sum_to
 from .arithmetic import mul_scalar
-from .nn_ops import Softmax
+from .softmax import Softmax
 from ._samples import sampler
 
 
