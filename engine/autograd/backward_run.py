@@ -10,14 +10,16 @@ stepper pulls it one step at a time and reads ``waiting``/``ready`` between step
 from __future__ import annotations
 
 import heapq
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
-from .._state import PROFILER, STATE
-from .._tensor import Tensor, _make
+from .._dtype import _NUMPY_TO_DTYPE
 from .._graph import AccumulateGrad, Node
 from .._op import Op
+from .._state import PROFILER, STATE
+from .._tensor import Tensor, _make
 
 
 class _EmptyCapture(dict):
@@ -491,8 +493,6 @@ def _validate(node: Node, sent) -> tuple:
 
 
 def _dtype_of(np_dtype):
-    from .._dtype import _NUMPY_TO_DTYPE
-
     return _NUMPY_TO_DTYPE[np_dtype]
 
 
@@ -543,8 +543,6 @@ class CopyBackwards(Op):
 def _check_nan(node: Node, sent) -> None:
     for i, g in enumerate(sent):
         if g is not None and g._data.dtype.kind == "f" and np.isnan(g._data).any():
-            import warnings
-
             if node._anomaly_trace:
                 warnings.warn(
                     f"Error detected in {node.name()}. Traceback of forward call that caused the error:\n"

@@ -22,7 +22,7 @@ from typing import Callable
 import numpy as np
 
 from .._tensor import Tensor, _make
-from . import forward_ad
+from . import forward_ad, grad
 from .grad_mode import enable_grad
 
 __all__ = ["vjp", "jvp", "jacobian", "hessian", "hvp", "vhp"]
@@ -138,8 +138,6 @@ def _check_requires_grad(inputs: tuple, input_type: str, strict: bool) -> None:
 def _autograd_grad(outputs: tuple, inputs: tuple, grad_outputs=None, create_graph: bool = False,
                    retain_graph=None) -> tuple:
     """``autograd.grad`` that skips outputs without a graph and returns None for unused inputs."""
-    from . import grad
-
     if grad_outputs is None:
         grad_outputs = (None,) * len(outputs)
     new_outputs, new_grads = [], []

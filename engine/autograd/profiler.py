@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import json
+import sys
 import threading
 import time
 import warnings
@@ -478,8 +479,6 @@ class profile:  # noqa: N801 - PyTorch's spelling
 
 def _user_stack() -> list:
     """``['file.py(12): fn', ...]`` for the frames outside engine, innermost first (PyTorch's form)."""
-    import sys
-
     engine_dir = __file__.rsplit("/", 2)[0]
     frames = []
     f = sys._getframe(2)
