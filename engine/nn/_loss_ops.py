@@ -35,6 +35,27 @@ def _reduce_tensor(t: Tensor, reduction: int) -> Tensor:
     return t
 
 
+_REDUCTIONS = {"none": NONE, "mean": MEAN, "sum": SUM}
+
+
+def _reduction_enum(reduction: str, size_average=None, reduce=None) -> int:
+    """PyTorch's reduction argument (and the legacy size_average/reduce pair) as 0/1/2."""
+    if size_average is not None or reduce is not None:
+        size_average = True if size_average is None else size_average
+        reduce = True if reduce is None else reduce
+        reduction = "mean" if (size_average and reduce) else ("sum" if reduce else "none")
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    return _REDUCTIONS[reduction]
+
+
+def _class_weight_view(weight: Tensor, input: Tensor, class_dim: int) -> Tensor:
+    """A per-class weight viewed so it broadcasts along ``class_dim`` of ``input``."""
+    shape = [1] * input.dim()
+    shape[class_dim] = weight.shape[0]
+    return weight.reshape(tuple(shape))
+
+
 def _const(value, like: Tensor | np.ndarray) -> Tensor:
     """A constant (no-grad) tensor in ``like``'s dtype, for use inside rules."""
     dt = like._data.dtype if isinstance(like, Tensor) else like.dtype
