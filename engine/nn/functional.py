@@ -10,6 +10,7 @@ import numpy as np
 from .._api import FUNCTIONS
 from .._factories import default_generator
 from .._tensor import Tensor, _make
+from ..ops._util import promote_all
 from ..ops.shape import Squeeze, _view_result
 from . import _loss_ops
 from ._loss_ops import MEAN, NONE, SUM, _class_weight_view, _reduction_enum  # noqa: F401  (F._reduction_enum: nn.modules.loss)
@@ -167,8 +168,6 @@ def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, redu
         )
         shape = np.broadcast_shapes(input._data.shape, target._data.shape)
         input, target = input.expand(shape), target.expand(shape)
-    from ..ops._util import promote_all
-
     dt = promote_all(input, target)
     if dt is not None:
         return _loss_ops.MseLoss.apply(input, target, reduction=red, out_dtype=dt)

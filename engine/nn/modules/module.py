@@ -15,9 +15,10 @@ from typing import Any, Callable, Iterator
 
 from ... import _dtype
 from ..._state import STATE
-from ..._tensor import Tensor
+from ..._tensor import Tensor, _make
 from ...autograd.grad_mode import no_grad
 from ..parameter import Parameter
+from ._backward_hooks import call_with_backward_hooks
 
 # ---- module-path bookkeeping ------------------------------------------------------------------
 
@@ -586,8 +587,6 @@ class Module:
 
     def _call_with_hooks(self, args: tuple, kwargs: dict) -> Any:
         if self.__dict__.get("_backward_hooks") or self.__dict__.get("_backward_pre_hooks"):
-            from ._backward_hooks import call_with_backward_hooks
-
             return call_with_backward_hooks(self, args, kwargs, self._call_forward_hooks)
         return self._call_forward_hooks(args, kwargs)
 
@@ -663,8 +662,6 @@ def _cast_floating(t: Tensor, dtype: _dtype.dtype) -> Tensor:
     """``t`` converted to ``dtype`` when it is floating point (integer buffers keep their type)."""
     if not t.is_floating_point() or t._data.dtype == dtype.numpy:
         return t
-    from ..._tensor import _make
-
     return _make(t._data.astype(dtype.numpy))
 
 
