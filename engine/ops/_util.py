@@ -6,7 +6,7 @@ import numpy as np
 
 from .. import _dtype
 from .._dtype import _NUMPY_TO_DTYPE
-from .._tensor import Tensor, _make
+from .._tensor import Tensor, _make, _wrap_dim
 
 
 def wrap(value, like: Tensor) -> Tensor:
@@ -86,8 +86,6 @@ def sum_to(grad: Tensor, shape: tuple) -> Tensor:
 
 def normalize_dims(dim, ndim: int) -> tuple:
     """``dim`` (int, tuple or None) as a sorted tuple of non-negative axes; None means all."""
-    from .._tensor import _wrap_dim
-
     if dim is None:
         return tuple(range(ndim))
     if isinstance(dim, int):

@@ -20,6 +20,7 @@ from ._util import sum_to
 from .arithmetic import mul_scalar
 from .softmax import Softmax
 from ._samples import sampler
+from .._factories import default_generator
 
 
 _rand = sampler(seed=73)
@@ -238,8 +239,6 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
         scores = scores + _make(mask)
     probs = SafeSoftmax.apply(scores, dim=scores.dim() - 1)
     if dropout_p > 0.0:
-        from .._factories import default_generator
-
         keep = default_generator.rng.random(probs._data.shape, dtype=np.float32) >= dropout_p
         probs = probs * _make((keep / (1.0 - dropout_p)).astype(probs._data.dtype))
     return probs.matmul(value)
