@@ -163,7 +163,8 @@ class Tensor:
         return self._data.__array_interface__["data"][0]
 
     def type(self, dtype=None):
-        from ._op import _TYPE_NAMES  # lazy: _op builds on Tensor (a true two-way dependency)
+        # lazy: _op builds on Tensor (a true two-way dependency)
+        from ._op import _TYPE_NAMES
 
         if dtype is None:
             return _TYPE_NAMES.get(self._data.dtype, "torch.Tensor")
@@ -392,9 +393,8 @@ class Tensor:
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None) -> None:
         """Compute the gradient of this tensor w.r.t. graph leaves (see engine.autograd.backward)."""
-        from .autograd import (
-            backward,  # lazy: engine.autograd builds on Tensor (a true two-way dependency)
-        )
+        # lazy: engine.autograd builds on Tensor (a true two-way dependency)
+        from .autograd import backward
 
         backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
