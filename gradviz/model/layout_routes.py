@@ -44,7 +44,7 @@ def route_around_obstacles(graph: nx.DiGraph, positions) -> int:
             paths_of.setdefault(node, set()).add(path)
     names = list(drawing.positions)
     boxes = sorted(drawing.boxes)
-    rects = [(x - w / 2, y - h / 2, x + w / 2, y + h / 2) for x, y in drawing.positions.values()]
+    rects = [drawing.node_rect(n) for n in names]  # badge strips included
     rects += [drawing.boxes[b] for b in boxes]
     owners = names + [("box", b) for b in boxes]
     grid = np.array(rects, dtype=float).reshape(-1, 4)
@@ -59,7 +59,9 @@ def route_around_obstacles(graph: nx.DiGraph, positions) -> int:
         keep = np.array([o not in (u, v) and not (isinstance(o, tuple) and o[1] in own) for o in owners])
         obstacles = grid[keep]
         route = [(x * sx, y * sy) for x, y in positions.routes.get((u, v), ())]
-        points = [(px, py + h / 2), *route, (qx, qy - h / 2)]
+        # From the bottom of the upper node (below its badge strip) to the top of the lower one.
+        drop = drawing.extents[u][3] if u in drawing.extents else h / 2
+        points = [(px, py + drop), *route, (qx, qy - h / 2)]
         new_points = [points[0]]
         changed = False
         for a, b in zip(points, points[1:]):
