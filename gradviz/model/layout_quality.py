@@ -21,6 +21,7 @@ from .scene_geometry import (
     module_boxes,
     module_members,
     node_extent,
+    title_text_rect,
 )
 
 # The scene's pixels per layout unit, node box and module box geometry: one source for the scene,
@@ -263,4 +264,17 @@ def overprinted_titles(drawing: Drawing) -> list[tuple[str, str]]:
         for inner, (il, it, ir, _) in sorted(drawing.boxes.items()):
             if inner.startswith(outer + ".") and _intersect((ol, ot, orr, ot + TITLE_H), (il, it, ir, it + TITLE_H)):
                 found.append((outer, inner))
+    return found
+
+
+def edges_over_titles(graph: nx.DiGraph, drawing: Drawing) -> list[tuple[tuple, str]]:
+    """(edge, module) for every drawn edge that runs sideways over a module's title text (its own
+    modules' too: a line may pass a title strip going straight down, beside the text)."""
+    lines = drawing.curves if drawing.curves is not None else drawing.polylines
+    titles = {path: title_text_rect(path, box) for path, box in drawing.boxes.items()}
+    found = []
+    for edge, line in zip(graph.edges, lines):
+        for path, rect in sorted(titles.items()):
+            if any(a[0] != b[0] and _segment_enters(a, b, rect) for a, b in zip(line, line[1:])):
+                found.append((edge, path))
     return found

@@ -100,3 +100,14 @@ def node_rect(data: Mapping, centre: tuple[float, float]) -> tuple[float, float,
     left, top, right, bottom = node_extent(data)
     x, y = centre
     return x + left, y + top, x + right, y + bottom
+
+
+# The module path is written at the top left of its box in an 8.5 pt bold font: at most this many
+# px per character (measured: 6.0-6.6 for paths; the model layer has no font metrics).
+TITLE_CHAR_W, TITLE_INSET = 7.0, 8.0
+
+
+def title_text_rect(path: str, box: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+    """Where a module box's title text is (px, a little generous): edges should not run over it."""
+    left, top, right, _ = box
+    return left + TITLE_INSET - 2, top, min(right, left + TITLE_INSET + TITLE_CHAR_W * len(path) + 2), top + TITLE_H

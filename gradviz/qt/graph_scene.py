@@ -263,10 +263,15 @@ class NodeItem(QGraphicsItem):
             painter.drawText(pill, Qt.AlignmentFlag.AlignCenter, text)
 
     def _paint_param_badges(self, painter: QPainter) -> None:
-        font = _font(7.0)
-        painter.setFont(font)
-        metrics = QFontMetricsF(font)
         for _badge, rect, text in self.param_badge_rects():
+            # "◆ weight 16×16" is a little wider than half a node at 7 pt: a smaller font before
+            # an ellipsis (the shape is what the badge is for).
+            size = 7.0
+            while size > 6.0 and QFontMetricsF(_font(size)).horizontalAdvance(text) > rect.width() - 6:
+                size -= 0.5
+            font = _font(size)
+            painter.setFont(font)
+            metrics = QFontMetricsF(font)
             text = metrics.elidedText(text, Qt.TextElideMode.ElideRight, rect.width() - 6)
             width = metrics.horizontalAdvance(text) + 8
             # The left pill hugs the centre from the left, the right one from the right.
@@ -817,7 +822,12 @@ def _edge_path(p: QPointF, q: QPointF, bends: list[QPointF], vertical: bool,
         start = QPointF(p.x(), p.y() + drop)
         end = QPointF(q.x(), q.y() - NODE_H / 2 - 1)
         points = [start, *bends, end]
-        line.moveTo(start)
+        if drop > NODE_H / 2:
+            # Below a badge strip: straight down from the box between the two badges first.
+            line.moveTo(QPointF(p.x(), p.y() + NODE_H / 2))
+            line.lineTo(start)
+        else:
+            line.moveTo(start)
         for a, b in zip(points, points[1:]):
             mid = (a.y() + b.y()) / 2
             line.cubicTo(QPointF(a.x(), mid), QPointF(b.x(), mid), b)

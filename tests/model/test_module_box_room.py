@@ -59,6 +59,7 @@ def test_boxes_and_badges_clear_of_everything_foreign(name, mode):
     assert quality.nodes_under_boxes(display, drawing) == []  # title strips included
     assert quality.overprinted_titles(drawing) == []  # a nested title below its parent's
     assert quality.edges_through_nodes(display, drawing) == []  # nor through a badge strip
+    assert quality.edges_over_titles(display, drawing) == []  # nor sideways over a module's name
     for path, box in drawing.boxes.items():
         for other, inner in drawing.boxes.items():
             if other.startswith(path + "."):
@@ -90,3 +91,16 @@ def test_measures_see_badges_and_title_strips():
     drawing = quality.scene_drawing(display, squeezed)
     assert quality.overlapping_nodes(drawing)
     assert quality.nodes_under_boxes(display, drawing)
+
+
+def test_routes_keep_off_title_texts_because_they_are_obstacles(monkeypatch):
+    # Without the titles as obstacles the residual skip edge into ``blocks.1`` turns sideways in
+    # the gap above the block, right over the words "blocks.1".
+    from gradviz.model import scene_geometry
+
+    monkeypatch.setattr(scene_geometry, "title_text_rect", lambda path, box: (box[0], box[1], box[0], box[1]))
+    graph = graph_of("residual MLP")
+    root = next(n for n in graph if graph.in_degree(n) == 0)
+    display = group_graph(graph, root, **MODES["compact"]).display
+    positions = compute_layout(display, "layered")
+    assert quality.edges_over_titles(display, quality.scene_drawing(display, positions))
