@@ -198,11 +198,11 @@ _SLOT_Y = 92.0  # px per y unit (scene_geometry.SLOT_Y; imported lazily there, i
 
 def drawn_extents(graph: nx.DiGraph) -> dict:
     """node -> (left, top, right, bottom) px around its centre, for the nodes the scene draws
-    bigger than a plain box (:func:`gradviz.model.scene_geometry.node_extent`)."""
+    bigger than a plain box (:func:`gradviz.model.scene_geometry.node_extent`: badges, cards)."""
     from .scene_geometry import node_extent
 
     return {node: node_extent(data) for node, data in graph.nodes(data=True)
-            if data.get("badges") or data.get("kind") == "fold"}
+            if data.get("badges") or data.get("kind") in ("fold", "module")}
 
 
 # ---- overlap removal for force layouts -----------------------------------------------------------

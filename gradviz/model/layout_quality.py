@@ -68,7 +68,7 @@ def scene_drawing(graph: nx.DiGraph, positions) -> Drawing:
     pixels = {n: (x * sx, y * sy) for n, (x, y) in positions.items()}
     polylines = [[(x * sx, y * sy) for x, y in line] for line in edge_polylines(graph, positions)]
     extents = {n: node_extent(data) for n, data in graph.nodes(data=True)
-               if data.get("badges") or data.get("kind") == "fold"}
+               if data.get("badges") or data.get("kind") in ("fold", "module")}
     curves = [_scene_curve(line) for line in polylines]
     return Drawing(pixels, polylines, module_boxes(graph, pixels), curves=curves, extents=extents)
 

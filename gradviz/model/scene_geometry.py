@@ -5,8 +5,8 @@ node's compact-parameter badges never reach into the row above or below), the qu
 :mod:`gradviz.model.layout_quality`, and the scene itself (``gradviz/qt/graph_scene.py`` draws each
 module box at :func:`module_boxes`). Qt-free: the model layer never imports Qt.
 
-A node box is ``NODE_W`` x ``NODE_H`` around its centre; a folded run adds its stacked cards
-(above and to the right), a node with compact parameters the badge strip below its box. A module
+A node box is ``NODE_W`` x ``NODE_H`` around its centre; a folded run (a collapsed module) adds
+its two (one) stacked cards above and to the right, a node with compact parameters the badge strip below its box. A module
 box is the union of its drawn members' extents, padded by ``box_padding`` and topped by one
 ``TITLE_H`` strip per nesting level (its own title, then one for each level inside it, so a
 nested box's title sits below its parent's instead of on it).
@@ -25,7 +25,8 @@ NODE_W, NODE_H = NODE_SIZE[0] * SLOT_X, NODE_SIZE[1] * SLOT_Y
 BOX_PAD, BOX_PAD_PER_LEVEL, TITLE_H = 10.0, 8.0, 16.0
 # Compact parameters: a strip of badges PARAM_BADGE_TOP below the node box, PARAM_BADGE_H tall.
 PARAM_BADGE_TOP, PARAM_BADGE_H = 2.0, 14.0
-# A folded run is drawn as three cards, each this far up and right of the one before.
+# A folded run is drawn as three cards, a collapsed module as two, each this far up and right of
+# the one before.
 FOLD_CARD_OFFSET = 4.0
 # Least room (px) between a module box and anything outside it in the rows above and below.
 CLEARANCE = 6.0
@@ -34,9 +35,9 @@ CLEARANCE = 6.0
 def node_extent(data: Mapping) -> tuple[float, float, float, float]:
     """``(left, top, right, bottom)`` of a drawn node relative to its centre (px)."""
     left, top, right, bottom = -NODE_W / 2, -NODE_H / 2, NODE_W / 2, NODE_H / 2
-    if data.get("kind") == "fold":
-        top -= 2 * FOLD_CARD_OFFSET
-        right += 2 * FOLD_CARD_OFFSET
+    cards = {"fold": 2, "module": 1}.get(data.get("kind"), 0)  # stacked behind, up and right
+    top -= cards * FOLD_CARD_OFFSET
+    right += cards * FOLD_CARD_OFFSET
     if data.get("badges"):
         bottom += PARAM_BADGE_TOP + PARAM_BADGE_H
     return left, top, right, bottom

@@ -98,8 +98,9 @@ class NodeItem(QGraphicsItem):
         # or for a leaf tensor below it, wider than the box (see _badge_local_rect); parameter
         # badges and a fold's stacked cards reach outside the box too.
         rect = self._rect
-        if self.kind == "fold":
-            rect = rect.adjusted(0, -2 * FOLD_CARD_OFFSET, 2 * FOLD_CARD_OFFSET, 0)
+        if self.kind in ("fold", "module"):
+            cards = 2 if self.kind == "fold" else 1
+            rect = rect.adjusted(0, -cards * FOLD_CARD_OFFSET, cards * FOLD_CARD_OFFSET, 0)
         if self.param_badges:
             rect = rect.adjusted(0, 0, 0, PARAM_BADGE_H + 3)
         if self.state_badge:
@@ -206,22 +207,20 @@ class NodeItem(QGraphicsItem):
             painter.drawRect(self._rect)
             return
         radius = 4.0 if self.kind in ("grad_fn", "fold") else 12.0 if self.kind in ("tensor", "constant") else 2.0
-        if self.kind == "fold":
-            # A stack of cards: the run's repetitions behind the front one.
-            for k in (2, 1):
+        if self.kind in ("fold", "module"):
+            # A stack of cards: a fold's repetitions (two) or a collapsed module's insides (one)
+            # behind the front one (scene_geometry.node_extent counts them in the node's size).
+            for k in (2, 1) if self.kind == "fold" else (1,):
                 shift = QPointF(k * FOLD_CARD_OFFSET, -k * FOLD_CARD_OFFSET)
                 painter.drawRoundedRect(self._rect.translated(shift), radius, radius)
         painter.drawRoundedRect(self._rect, radius, radius)
-        if self.kind == "module":
-            # A stacked look for a collapsed module.
-            painter.drawLine(self._rect.topLeft() + QPointF(4, -4), self._rect.topRight() + QPointF(4, -4))
         painter.setPen(QColor(text))
         rect = self._rect.adjusted(6, 3, -6, -3)
         title_font = _font(9.0, bold=self.kind != "constant")
         if self.kind in ("fold", "module"):
             # "MulBackward0 × 19,998" and "blocks.0 · Block" are read whole: shrink before eliding.
             size = 9.0
-            while size > 6.5 and QFontMetricsF(_font(size, True)).horizontalAdvance(self.title) > rect.width():
+            while size > 6.0 and QFontMetricsF(_font(size, True)).horizontalAdvance(self.title) > rect.width():
                 size -= 0.5
             title_font = _font(size, bold=True)
         painter.setFont(title_font)
@@ -269,6 +268,8 @@ class NodeItem(QGraphicsItem):
             size = 7.0
             while size > 6.0 and QFontMetricsF(_font(size)).horizontalAdvance(text) > rect.width() - 6:
                 size -= 0.5
+            if QFontMetricsF(_font(size)).horizontalAdvance(text) > rect.width() - 6:
+                text = text.removeprefix("◆ ")  # the pill itself marks it a parameter
             font = _font(size)
             painter.setFont(font)
             metrics = QFontMetricsF(font)
