@@ -216,13 +216,7 @@ class NodeItem(QGraphicsItem):
         painter.drawRoundedRect(self._rect, radius, radius)
         painter.setPen(QColor(text))
         rect = self._rect.adjusted(6, 3, -6, -3)
-        title_font = _font(9.0, bold=self.kind != "constant")
-        if self.kind in ("fold", "module"):
-            # "MulBackward0 × 19,998" and "blocks.0 · Block" are read whole: shrink before eliding.
-            size = 9.0
-            while size > 6.0 and QFontMetricsF(_font(size, True)).horizontalAdvance(self.title) > rect.width():
-                size -= 0.5
-            title_font = _font(size, bold=True)
+        title_font = _font(self._title_size(rect.width()), bold=self.kind != "constant")
         painter.setFont(title_font)
         metrics = QFontMetricsF(title_font)
         title = metrics.elidedText(self.title, Qt.TextElideMode.ElideMiddle, rect.width())
@@ -260,6 +254,20 @@ class NodeItem(QGraphicsItem):
             painter.drawRoundedRect(pill, 3, 3)
             painter.setPen(QColor(self.theme.text))
             painter.drawText(pill, Qt.AlignmentFlag.AlignCenter, text)
+
+    def _title_size(self, width: float) -> float:
+        """The title's font size: 9 pt, smaller (to 6 pt for a fold or a collapsed module, whose
+        ``blocks.0 · Block`` is read whole, 7 pt for the rest) before it is elided, so
+        ``NativeLayerNormBackward0`` and ``model.fc1.weight`` stay whole. Measured once."""
+        size = getattr(self, "_fitted_title_size", None)
+        if size is None:
+            bold = self.kind != "constant"
+            smallest = 6.0 if self.kind in ("fold", "module") else 7.0
+            size = 9.0
+            while size > smallest and QFontMetricsF(_font(size, bold)).horizontalAdvance(self.title) > width:
+                size -= 0.5
+            self._fitted_title_size = size
+        return size
 
     def _paint_param_badges(self, painter: QPainter) -> None:
         for _badge, rect, text in self.param_badge_rects():
