@@ -226,7 +226,16 @@ def stacked_rows(net, xs: list[float], extents, pitch: float = 1.0) -> list[floa
     not inside the box: a node (with its compact-parameter badges, ``net.node_extents``: network
     index -> (left, top, right, bottom) px from its centre) or another box. Measured as the scene
     draws it (:mod:`gradviz.model.scene_geometry`); two nodes always fit in a row's pitch."""
-    from .scene_geometry import CLEARANCE, NODE_H, NODE_W, SLOT_X, SLOT_Y, box_padding, box_top_room, nesting
+    from .scene_geometry import (
+        CLEARANCE,
+        NODE_H,
+        NODE_W,
+        SLOT_X,
+        SLOT_Y,
+        box_padding,
+        box_top_room,
+        nesting,
+    )
 
     node_extents = getattr(net, "node_extents", None) or {}
     plain = (-NODE_W / 2, -NODE_H / 2, NODE_W / 2, NODE_H / 2)
