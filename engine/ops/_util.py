@@ -63,6 +63,13 @@ def float_dtype_for(x: np.ndarray):
     return x.dtype if x.dtype.kind == "f" else _dtype.DEFAULTS.float_dtype.numpy
 
 
+def fresh_zeros(shape: tuple, dtype) -> Tensor:
+    """PyTorch's ``zeros_like(grad)`` in a rule: new zeros with no history. Never ``grad * 0``: an
+    inf/nan gradient would turn that into nan, and under create_graph it would link the zeros to
+    the graph (a second-order nan can then come back through it)."""
+    return _make(np.zeros(shape, dtype=dtype))
+
+
 def sum_to(grad: Tensor, shape: tuple) -> Tensor:
     """Undo broadcasting: sum ``grad`` down to ``shape`` (the one place every rule does it)."""
     gshape = grad._data.shape

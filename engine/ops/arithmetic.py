@@ -7,7 +7,7 @@ import numpy as np
 from .._api import method, public
 from .._op import Op
 from .._tensor import Tensor, _make
-from ._util import float_dtype_for, promote, sum_to, wrap
+from ._util import float_dtype_for, fresh_zeros, promote, sum_to, wrap
 from ._samples import sampler
 
 
@@ -356,15 +356,15 @@ class PowScalar(Op):
     def vjp(self, grad):
         (a,) = self.saved
         e = self.exponent
-        if e == 0:
-            return (grad * 0,)
+        if e == 0:  # pow_backward: zeros_like(self), not grad * 0 (an inf gradient stays 0)
+            return (fresh_zeros(*self._in_meta[0]),)
         # PyTorch's formula, grad * (exponent * self.pow(exponent - 1)): Mul(grad, MulBackward1(Pow)).
         return (grad * mul_scalar(a ** (e - 1), e),)
 
     def jvp(self, tangents):
         (a,) = self.fw_inputs
         e = self.exponent
-        return tangents[0] * mul_scalar(a ** (e - 1), e) if e != 0 else tangents[0] * 0
+        return tangents[0] * mul_scalar(a ** (e - 1), e) if e != 0 else fresh_zeros(a._data.shape, a._data.dtype)
 
     def rule(self) -> str:
         return f"grad_input = grad · {self.exponent} · input^{self.exponent - 1}"
@@ -377,8 +377,10 @@ class PowScalar(Op):
 class DivRounding(_Binary):
     """``div(a, b, rounding_mode="trunc" | "floor")`` (DivBackward2, for a number b too).
 
-    derivatives.yaml gives both inputs ``grad * 0``: flat almost everywhere, and differentiable (the
-    floor_divide op, by contrast, has no derivative at all).
+    derivatives.yaml gives both inputs ``grad.new_zeros(...)``: flat almost everywhere, and
+    differentiable (the floor_divide op, by contrast, has no derivative at all). Fresh zeros, not
+    ``grad * 0``: remainder/fmod's create_graph rules read this quotient, and a nan there must not
+    come back as a nan second-order gradient (fuzz seed 372456094).
     """
 
     node_name = "DivBackward2"
@@ -401,11 +403,11 @@ class DivRounding(_Binary):
     def vjp(self, grad):
         (sa, _), (sb, _) = self._in_meta
         ra, rb = self.next_functions
-        zero = grad * 0
-        return (sum_to(zero, sa) if ra[0] is not None else None, sum_to(zero, sb) if rb[0] is not None else None)
+        dt = grad._data.dtype
+        return (fresh_zeros(sa, dt) if ra[0] is not None else None, fresh_zeros(sb, dt) if rb[0] is not None else None)
 
     def jvp(self, tangents):
-        return self.fw_result * 0
+        return fresh_zeros(self.fw_result._data.shape, self.fw_result._data.dtype)
 
     def rule(self) -> str:
         return f"grad_self = grad_other = grad · 0   ({self.rounding_mode}-rounded quotient)"
@@ -455,9 +457,7 @@ class Pow(_Binary):
             full = where(zero_exp, _make(np.zeros((), full._data.dtype)), full)
             ga = sum_to(full, a._data.shape)
         if rb[0] is not None:
-            r = self.result
-            # PyTorch masks the log(0) term where the base is 0 so 0**b has a finite gradient.
-            gb = sum_to(grad * r * where_positive_log(a), b._data.shape)
+            gb = sum_to(grad * _exponent_factor(a, b, self.result), b._data.shape)
         return ga, gb
 
     def jvp(self, tangents):
@@ -466,7 +466,7 @@ class Pow(_Binary):
         r = self.fw_result
         return _add_tangents(
             ta * b * a ** (b - 1) if ta is not None else None,
-            tb * r * where_positive_log(a) if tb is not None else None,
+            tb * _exponent_factor(a, b, r) if tb is not None else None,
         )
 
     def rule(self) -> str:
@@ -490,10 +490,14 @@ class RPow(Op):
         return np.power(np.asarray(base, dtype=float_dtype_for(b)), b)
 
     def vjp(self, grad):
-        return (grad * self.result * float(np.log(self.base)),)
+        if self.base == 0:  # pow_backward_exponent: 0 where exponent >= 0, else result · log(0)
+            return (grad * _zero_base_exponent_factor(self.result),)
+        return (grad * self.result * _log_of(self.base),)
 
     def jvp(self, tangents):
-        return tangents[0] * self.fw_result * float(np.log(self.base))
+        if self.base == 0:
+            return tangents[0] * _zero_base_exponent_factor(self.fw_result)
+        return tangents[0] * self.fw_result * _log_of(self.base)
 
     def rule(self) -> str:
         return f"grad_exponent = grad · result · ln({self.base})"
@@ -503,10 +507,30 @@ class RPow(Op):
         return [((_rand(2, 3),), {"base": 2.5})]
 
 
-def where_positive_log(a: Tensor) -> Tensor:
+def _exponent_factor(a: Tensor, b: Tensor, result: Tensor) -> Tensor:
+    """d(a ** b)/db as PyTorch's pow_backward_exponent computes it: where(a == 0 and b >= 0, 0,
+    result · log(a)). Only 0 ** (b >= 0) is masked: a negative base gives nan, 0 ** negative
+    gives result · log(0) = −inf, as in PyTorch."""
     from .compare import where
 
-    return where(a > 0, a.log(), a * 0)
+    if a._data.dtype != result._data.dtype:
+        a = a.to(result.dtype)  # PyTorch logs self.to(promoted dtype)
+    cond = np.broadcast_to((a._data == 0) & (b._data >= 0), result._data.shape)
+    return where(_make(cond), _make(np.zeros((), result._data.dtype)), result * a.log())
+
+
+def _zero_base_exponent_factor(result: Tensor) -> Tensor:
+    """``0 ** b``'s factor: 0 where b >= 0, else result · log(0). b >= 0 exactly where the result is
+    finite (0 or 1), so the result alone decides and the node saves just it, as before."""
+    from .compare import where
+
+    finite = _make(np.isfinite(result._data))
+    return where(finite, _make(np.zeros((), result._data.dtype)), result * -np.inf)
+
+
+def _log_of(base) -> float:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return float(np.log(base))
 
 
 def _add_tangents(a, b):

@@ -157,8 +157,10 @@ class Where(Op):
         ta, tb = tangents
         cond = _make(self.condition)
         ref = self.fw_result
-        ta = ta if ta is not None else ref * 0
-        tb = tb if tb is not None else ref * 0
+        # An input without a tangent has a zero one: fresh zeros, not ref * 0 (inf · 0 is nan)
+        zero = _make(np.zeros((), dtype=ref._data.dtype))
+        ta = ta if ta is not None else zero
+        tb = tb if tb is not None else zero
         return where(cond, ta, tb)
 
     def rule(self) -> str:

@@ -8,7 +8,7 @@ from .._api import method, public
 from .._op import Op
 from .._tensor import Tensor, _make
 from ._samples import sampler
-from ._util import sum_to
+from ._util import fresh_zeros, sum_to
 from .arithmetic import PowScalar, Reciprocal
 from .unary import ZeroGradient
 
@@ -65,12 +65,14 @@ class FillTensor(Op):
 
     def vjp(self, grad):
         rs, rv = self.next_functions
-        return (grad * 0 if rs[0] is not None else None), (grad.sum() if rv[0] is not None else None)
+        # zeros_like(grad), not grad * 0: an inf/nan gradient must not become nan (see fresh_zeros)
+        g_self = fresh_zeros(grad._data.shape, grad._data.dtype) if rs[0] is not None else None
+        return g_self, (grad.sum() if rv[0] is not None else None)
 
     def jvp(self, tangents):
         tv = tangents[1]
         if tv is None:
-            return self.fw_result * 0
+            return fresh_zeros(self.fw_result._data.shape, self.fw_result._data.dtype)
         return tv.expand(self.fw_result._data.shape)
 
     def rule(self) -> str:
@@ -101,14 +103,15 @@ class Copy(Op):
 
     def vjp(self, grad):
         rs, rsrc = self.next_functions
-        g_self = grad * 0 if rs[0] is not None else None
+        # CopyBackwards: zeros_like(grad), not grad * 0 (an inf/nan gradient must not become nan)
+        g_self = fresh_zeros(grad._data.shape, grad._data.dtype) if rs[0] is not None else None
         g_src = sum_to(grad, self._in_meta[1][0]) if rsrc[0] is not None else None
         return g_self, g_src
 
     def jvp(self, tangents):
         ts = tangents[1]
         if ts is None:
-            return self.fw_result * 0
+            return fresh_zeros(self.fw_result._data.shape, self.fw_result._data.dtype)
         return ts.expand(self.fw_result._data.shape)
 
     def rule(self) -> str:
