@@ -324,6 +324,63 @@ rec('pieces after mul_', [p, q])
 """)
 
 
+# ---- zero rules are fresh zeros, not grad * 0 (round 3, fuzz seed 372456094) ------------------------
+# derivatives.yaml writes zeros_like(grad) / new_zeros for div(rounding_mode=...), pow(x, 0), fill_ and
+# copy_'s self: an inf/nan gradient stays 0 and, under create_graph, the zeros have no history. The
+# engine multiplied by 0, so remainder/fmod's second order (it reads div(rounding_mode=)) came back nan.
+case("rounded_quotient_rules_are_fresh_zeros", """
+x0 = torch.tensor([[-1.5, 0.0, -1.75]], dtype=torch.float64, requires_grad=True)
+v2 = x0.fmod(-0.5)
+v2.remainder_(x0)
+g, = torch.autograd.grad(v2.sum(), x0, create_graph=True)
+(g * g).sum().backward()
+rec('fmod then remainder_, second order', [g.detach(), x0.grad])
+wild = torch.tensor([inf, -1.0, nan], dtype=torch.float64)
+for name, fn in [("div_floor", lambda a, b: a.div(b, rounding_mode="floor")),
+                 ("div_trunc", lambda a, b: a.div(b, rounding_mode="trunc")),
+                 ("div_trunc_number", lambda a, b: a.div(0.0, rounding_mode="trunc") + b * 0),
+                 ("pow_0", lambda a, b: a ** 0 + b ** 0.0)]:
+    a = torch.tensor([1.0, 2.0, -3.0], dtype=torch.float64, requires_grad=True)
+    b = torch.tensor([0.5, 0.0, 2.0], dtype=torch.float64, requires_grad=True)
+    fn(a, b).backward(wild)
+    rec(name, [a.grad, b.grad])
+for name in ["fill_", "copy_"]:
+    x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    src = torch.tensor([0.5, 1.0, 4.0], requires_grad=True)
+    y = x * 1
+    y.fill_(src[0]) if name == "fill_" else y.copy_(src)
+    y.backward(torch.tensor([inf, 1.0, -inf]))
+    rec(name, [x.grad, src.grad])
+fwad = torch.autograd.forward_ad
+with fwad.dual_level():
+    a = fwad.make_dual(torch.tensor([0.0, 2.0, -1.0]), torch.tensor([1.0, 1.0, 1.0]))
+    big = torch.tensor([inf, -inf, 1.0])
+    rec('tangents', [fwad.unpack_dual(torch.where(a > 0, big, a)).tangent,
+                     fwad.unpack_dual(a.div(0.0, rounding_mode="floor")).tangent,
+                     fwad.unpack_dual(a ** 0).tangent])
+""")
+case("pow_exponent_gradient_masks_only_a_zero_base", """
+# pow_backward_exponent: where(self == 0 & exponent >= 0, 0, result * log(self)): a negative base
+# gives nan and 0 ** negative gives -inf, as PyTorch does; number ** tensor the same for base 0.
+a = torch.tensor([-2.0, 0.0, 0.0, 0.0, 1.5, -1.0], dtype=torch.float64, requires_grad=True)
+b = torch.tensor([2.0, -1.0, 0.0, 1.5, 2.0, 0.5], dtype=torch.float64, requires_grad=True)
+(a ** b).sum().backward()
+rec('tensor ** tensor', [a.grad, b.grad])
+for base in [0.0, 2.0, -2.0]:
+    b.grad = None
+    (base ** b).sum().backward()
+    rec(f'{base} ** tensor', b.grad)
+f = torch.tensor([0.0, 2.0], requires_grad=True)
+e = torch.tensor([1.0, -0.5], dtype=torch.float64, requires_grad=True)
+g, = torch.autograd.grad((f ** e).sum(), e, create_graph=True)
+rec('float32 ** float64, create_graph', [g, node(g)])
+fwad = torch.autograd.forward_ad
+with fwad.dual_level():
+    t = fwad.make_dual(torch.tensor([0.0, 2.0, -1.0]), torch.tensor([1.0, 1.0, 1.0]))
+    rec('tangents', [fwad.unpack_dual(0.0 ** t).tangent, fwad.unpack_dual(torch.tensor([-2.0, 0.0, 0.0]) ** t).tangent])
+""")
+
+
 def _harness():
     spec = importlib.util.spec_from_file_location("record_torch_fixtures", HERE / "record_torch_fixtures.py")
     module = importlib.util.module_from_spec(spec)
@@ -334,6 +391,10 @@ def _harness():
 def main() -> None:
     import torch  # only the recorder needs PyTorch
 
+    # Forward AD's first dual op imports TorchScript'd helpers that warn (DeprecationWarning) once;
+    # do it here so no case records that import-time noise as its own warning.
+    with torch.autograd.forward_ad.dual_level():
+        torch.autograd.forward_ad.make_dual(torch.zeros(1), torch.ones(1)).sin()
     harness = _harness()
     out = [{**c, "torch": harness.run_case(c["code"], torch)} for c in CASES]
     FIXTURE_PATH.write_text(json.dumps({"torch_version": torch.__version__, "cases": out}, indent=1, allow_nan=False) + "\n")
