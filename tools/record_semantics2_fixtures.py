@@ -359,6 +359,18 @@ with fwad.dual_level():
                      fwad.unpack_dual(a.div(0.0, rounding_mode="floor")).tangent,
                      fwad.unpack_dual(a ** 0).tangent])
 """)
+case("an_input_without_a_tangent_has_zero_tangent_not_value_times_0", """
+fwad = torch.autograd.forward_ad
+with fwad.dual_level():
+    big = torch.tensor([inf, -inf, 1.0])
+    s = fwad.make_dual(torch.tensor([0.5, 2.0]), torch.tensor([1.0, 3.0]))
+    idx = torch.tensor([2, 0])
+    rec('into inf', [fwad.unpack_dual(big.scatter(0, idx, s)).tangent,
+                     fwad.unpack_dual(big.scatter_add(0, idx, s)).tangent,
+                     fwad.unpack_dual(big.index_put((idx,), s)).tangent])
+    b2 = fwad.make_dual(big, torch.tensor([1.0, 1.0, 1.0]))
+    rec('from inf', fwad.unpack_dual(b2.scatter(0, idx, torch.tensor([inf, 2.0]))).tangent)
+""")
 case("pow_exponent_gradient_masks_only_a_zero_base", """
 # pow_backward_exponent: where(self == 0 & exponent >= 0, 0, result * log(self)): a negative base
 # gives nan and 0 ** negative gives -inf, as PyTorch does; number ** tensor the same for base 0.

@@ -70,6 +70,11 @@ def fresh_zeros(shape: tuple, dtype) -> Tensor:
     return _make(np.zeros(shape, dtype=dtype))
 
 
+def fresh_zeros_like(t: Tensor) -> Tensor:
+    """``fresh_zeros`` of ``t``'s shape and dtype (the zero tangent of an input that has none)."""
+    return _make(np.zeros(t._data.shape, dtype=t._data.dtype))
+
+
 def sum_to(grad: Tensor, shape: tuple) -> Tensor:
     """Undo broadcasting: sum ``grad`` down to ``shape`` (the one place every rule does it)."""
     gshape = grad._data.shape

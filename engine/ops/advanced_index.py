@@ -9,7 +9,7 @@ from .._op import Op
 from .._tensor import Tensor
 from ._index_util import _positions_mask, _zero_where, _zeros_like_meta
 from ._samples import sampler
-from ._util import sum_to
+from ._util import fresh_zeros_like, sum_to
 
 _rand = sampler(seed=11)
 
@@ -80,8 +80,8 @@ class IndexPut(Op):
 
     def jvp(self, tangents):
         ts, tv = tangents
-        ts = ts if ts is not None else self.fw_inputs[0] * 0
-        tv = tv if tv is not None else self.fw_inputs[1] * 0
+        ts = ts if ts is not None else fresh_zeros_like(self.fw_inputs[0])
+        tv = tv if tv is not None else fresh_zeros_like(self.fw_inputs[1])
         return type(self).apply(ts, tv, indices=self.indices, accumulate=self.accumulate)
 
     def rule(self) -> str:

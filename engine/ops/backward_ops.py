@@ -15,6 +15,7 @@ from .._op import Op
 from .._tensor import _make
 from ._math_util import _add, _needs
 from ._samples import sampler
+from ._util import fresh_zeros_like
 
 _rand = sampler(seed=31)
 
@@ -190,7 +191,7 @@ class ThresholdBackward(Op):
     def jvp(self, tangents):
         t_go = tangents[0]
         if t_go is None:
-            return self.fw_result * 0
+            return fresh_zeros_like(self.fw_result)
         return ThresholdBackward.apply(t_go, self.fw_inputs[1], threshold=self.threshold)
 
     def rule(self) -> str:

@@ -9,6 +9,7 @@ from .._op import Op
 from .._tensor import Tensor, _wrap_dim
 from ._index_util import _dims_before, _positions_mask, _zero_where, _zeros_like_meta
 from ._samples import sampler
+from ._util import fresh_zeros_like
 from .advanced_index import IndexPutImpl, _pad_to
 
 _rand = sampler(seed=11)
@@ -94,8 +95,8 @@ class ScatterAdd(Op):
 
     def jvp(self, tangents):
         ts, tsrc = tangents
-        ts = ts if ts is not None else self.fw_inputs[0] * 0
-        tsrc = tsrc if tsrc is not None else self.fw_inputs[1] * 0
+        ts = ts if ts is not None else fresh_zeros_like(self.fw_inputs[0])
+        tsrc = tsrc if tsrc is not None else fresh_zeros_like(self.fw_inputs[1])
         return ScatterAdd.apply(ts, tsrc, dim=self.dim, index=self.index)
 
     def rule(self) -> str:
@@ -129,8 +130,8 @@ class Scatter(Op):
 
     def jvp(self, tangents):
         ts, tsrc = tangents
-        ts = ts if ts is not None else self.fw_inputs[0] * 0
-        tsrc = tsrc if tsrc is not None else self.fw_inputs[1] * 0
+        ts = ts if ts is not None else fresh_zeros_like(self.fw_inputs[0])
+        tsrc = tsrc if tsrc is not None else fresh_zeros_like(self.fw_inputs[1])
         return Scatter.apply(ts, tsrc, dim=self.dim, index=self.index)
 
     def rule(self) -> str:

@@ -10,6 +10,7 @@ from .._op import Op
 from .._tensor import Tensor, _make
 from ._index_util import _zero_where, _zeros_like_meta
 from ._samples import sampler
+from ._util import fresh_zeros_like
 from .advanced_index import IndexPutImpl
 from .compare import where
 
@@ -61,8 +62,8 @@ class MaskedFillTensor(Op):
 
     def jvp(self, tangents):
         ts, tv = tangents
-        ts = ts if ts is not None else self.fw_inputs[0] * 0
-        tv = tv if tv is not None else self.fw_inputs[1] * 0
+        ts = ts if ts is not None else fresh_zeros_like(self.fw_inputs[0])
+        tv = tv if tv is not None else fresh_zeros_like(self.fw_inputs[1])
         return MaskedFillTensor.apply(ts, tv, mask=self.mask)
 
     def rule(self) -> str:
