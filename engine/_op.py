@@ -245,8 +245,10 @@ class Op(Node):
             or any(o._requires_grad for o in others)
         ) and target._data.dtype.kind in "fc"  # an int/bool result is never differentiable: untracked
         if not needs_grad:
+            tangent = None
             if PROFILER[0] is not None or state.fw_level:
-                out = cls.apply(target, *others, **params)._data
+                ran = cls.apply(target, *others, **params)
+                out, tangent = ran._data, ran._fw_grad
             else:
                 node = cls.__new__(cls)
                 if params:
@@ -257,6 +259,8 @@ class Op(Node):
                     raise _torch_error(cls, (target, *others), error) from None
             _write_into(target, out, cls)
             target._vc[0] += 1
+            if tangent is not None:  # forward AD: e.g. z.copy_(dual) gives z the dual's tangent
+                target._fw_grad = tangent
             if target._base is not None or target._views is not None or target._alias_of is not None:
                 # Untracked write into storage that views share: their grad_fns are regenerated.
                 from .ops.inplace import rebase_after_untracked_write

@@ -370,6 +370,11 @@ with fwad.dual_level():
                      fwad.unpack_dual(big.index_put((idx,), s)).tangent])
     b2 = fwad.make_dual(big, torch.tensor([1.0, 1.0, 1.0]))
     rec('from inf', fwad.unpack_dual(b2.scatter(0, idx, torch.tensor([inf, 2.0]))).tangent)
+    z = torch.tensor([inf, 1.0])
+    z.copy_(s)  # an untracked in-place op still takes the other's tangent
+    w = torch.zeros(2)
+    w.add_(s)
+    rec('in place into a tensor without a tangent', [fwad.unpack_dual(z).tangent, fwad.unpack_dual(w).tangent])
 """)
 case("pow_exponent_gradient_masks_only_a_zero_base", """
 # pow_backward_exponent: where(self == 0 & exponent >= 0, 0, result * log(self)): a negative base
@@ -390,6 +395,36 @@ fwad = torch.autograd.forward_ad
 with fwad.dual_level():
     t = fwad.make_dual(torch.tensor([0.0, 2.0, -1.0]), torch.tensor([1.0, 1.0, 1.0]))
     rec('tangents', [fwad.unpack_dual(0.0 ** t).tangent, fwad.unpack_dual(torch.tensor([-2.0, 0.0, 0.0]) ** t).tangent])
+""")
+
+
+# ---- trace's rule selects the diagonal; bool trace's error comes first (fuzz seed 12) --------------
+case("trace_backward_selects_and_bool_trace_errors_first", """
+x = torch.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+x.trace().backward(torch.tensor(inf))
+rec('inf gradient stays on the diagonal', x.grad)
+for name, t in [("bool 2-d", torch.ones(2, 2, dtype=torch.bool)), ("bool 3-d", torch.ones(2, 1, 1, dtype=torch.bool)),
+                ("float 3-d", torch.ones(2, 1, 1))]:
+    rec(name, kind_of(lambda: t.trace()))
+rec('int trace dtypes', [torch.ones(2, 2, dtype=torch.int32).trace(), torch.ones(2, 2, dtype=torch.uint8).trace()])
+""")
+
+# ---- the sign of a zero that ** -1 / ** -0.5 turns into ±inf (fuzz seed 13) --------------------------
+# PyTorch's CPU mm with one inner term (k == 1, both other sizes > 1) writes the products themselves,
+# so -0.75 * 0.0 stays -0.0 (its gemv/dot/bmm paths and numpy's matmul accumulate onto +0); and
+# x ** -0.5 is rsqrt(x), so (-0.0) ** -0.5 is -inf.
+case("signed_zeros_of_outer_product_mm_and_pow_minus_half", """
+x0 = torch.tensor([[-0.75], [1.25], [-1.0]], dtype=torch.float64)
+x1 = torch.tensor([[-0.25, 1.5, 0.0]], dtype=torch.float64, requires_grad=True)
+v2 = x0 @ x1
+rec('outer product mm, then ** -1', [v2, v2 ** -1])
+rec('batched matmul folded into mm', (-torch.ones(2, 3, 1) @ torch.zeros(1, 2)) ** -1)
+rec('k == 1 with a single row or column, k == 2, bmm', [
+    (-torch.ones(1, 1) @ torch.zeros(1, 3)) ** -1, (-torch.ones(3, 1) @ torch.zeros(1, 1)) ** -1,
+    (-torch.ones(2, 2) @ torch.zeros(2, 3)) ** -1, (-torch.ones(2, 2, 1) @ torch.zeros(2, 1, 3)) ** -1])
+z = torch.tensor([-0.0, 0.0], dtype=torch.float64)
+rec('zero ** e', [z ** e for e in [0.5, -0.5, -1, -1.5, -2, 3, -3]])
+rec('float32 zero ** -0.5', z.float() ** -0.5)
 """)
 
 

@@ -351,6 +351,10 @@ class PowScalar(Op):
             return np.power(a.astype(float_dtype_for(a)), e)
         if e == 2:
             return a * a
+        if e == -0.5 and a.dtype.kind == "f":
+            # PyTorch computes x ** -0.5 as rsqrt(x): (-0) ** -0.5 is -inf there, +inf in C's pow
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return np.reciprocal(np.sqrt(a))
         return np.power(a, e)
 
     def vjp(self, grad):

@@ -99,11 +99,17 @@ class Trace(Op):
     inputs = ("self",)
 
     def forward(self, x):
-        return np.asarray(np.trace(x), dtype=x.dtype)
+        # Integers sum as int64, like sum (trace of int32/uint8 is int64 in PyTorch)
+        return np.asarray(np.trace(x), dtype=np.int64 if x.dtype.kind in "iu" else x.dtype)
 
     def vjp(self, grad):
+        # PyTorch's trace_backward index_fills grad into zeros: a selection, not grad · I (an inf
+        # gradient would make the off-diagonal inf · 0 = nan).
+        from .compare import where
+
         shape = self._in_meta[0][0]
-        return (grad * _make(np.eye(*shape, dtype=self._in_meta[0][1])),)
+        zero = _make(np.zeros((), dtype=grad._data.dtype))
+        return (where(_make(np.eye(*shape, dtype=bool)), grad, zero),)
 
     def jvp(self, tangents):
         return Trace.apply(tangents[0])
@@ -118,6 +124,8 @@ class Trace(Op):
 
 @public(method=True)
 def trace(input: Tensor) -> Tensor:
+    if input._data.dtype == np.bool_:  # PyTorch checks the kernel's dtype before the rank
+        raise NotImplementedError('"trace" not implemented for \'Bool\'')
     if input._data.ndim != 2:
         raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {input._data.ndim}")
     return Trace.apply(input)

@@ -33,6 +33,11 @@ class Mm(Op):
     saves_for = {"self": ("mat2",), "mat2": ("self",)}
 
     def forward(self, a, b):
+        if a.shape[1] == 1 and a.shape[0] > 1 and b.shape[1] > 1 and a.dtype.kind == "f":
+            # PyTorch's CPU gemm with one inner term writes the products themselves, so a −0 product
+            # stays −0 (numpy's matmul, like torch's gemv/dot paths, adds it to +0). The sign shows
+            # after ** -1 / reciprocal as −inf vs inf (fuzz seed 13).
+            return a * b
         return a @ b
 
     def vjp(self, grad):
