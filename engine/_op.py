@@ -31,9 +31,11 @@ import traceback
 
 import numpy as np
 
+from ._api import expose
 from ._dtype import _NUMPY_TO_DTYPE
 from ._graph import FREED_MESSAGE, Node
 from ._overlap import check_no_partial_overlap
+from ._promotion import float_dtype_for
 from ._state import PROFILER, SEQUENCE, STATE
 from ._tensor import Tensor, _make, prime_instance_layout
 
@@ -61,6 +63,17 @@ class Op(Node):
     # For the gradient tests: is the op smooth enough for a second-order check.
     smooth = True
     registry: dict = {}
+    # The public surface the class declares; defining the class registers it (``_api.expose``):
+    # ``function = "sin"`` makes engine.sin, ``method = True`` Tensor.sin, ``inplace = True`` sin_ as a
+    # function and method (``"method"``: method only), ``aliases`` the same under other names.
+    function: str | None = None
+    method = False
+    inplace: bool | str = False
+    aliases: tuple = ()
+    # How the inputs' dtypes combine: None (as they are), "binary" (PyTorch's promotion, the result
+    # in ``out_dtype``), "float" (that, then integer/bool in the default float: sin, atan2).
+    promote: str | None = None
+    out_dtype = None
     # Per-node values set by Op.apply when they exist; the class defaults keep nodes without them small.
     _saved: tuple = ()
     _result = None
@@ -83,6 +96,10 @@ class Op(Node):
         if cls._save_need is not None and len(cls.inputs) == 2 and cls._save_idx == (0, 1):
             cls._save_masks = tuple(sum(1 << j for j in users) for users in cls._save_need)
         prime_instance_layout(cls, _NODE_ATTRIBUTES)
+        if cls.promote is not None and "forward" in cls.__dict__:
+            cls.forward = _promoting_forward(cls.forward, len(cls.inputs))
+        if cls.__dict__.get("function"):
+            expose(cls)
 
     # ---- to be written by each op -------------------------------------------------------------
     def forward(self, *arrays):  # pragma: no cover - abstract
@@ -295,6 +312,29 @@ class Op(Node):
 
             rebase_views(target, None)
         return target
+
+
+def _promoting_forward(forward, arity: int):
+    """``forward`` seeing its inputs in the dtype the op computes in (``Op.promote``).
+
+    One input: integer/bool arrays become the default float (sin of an int tensor is float32, and
+    ``sin_`` on one fails naming Float as PyTorch does). Two inputs: both in ``out_dtype`` when the
+    public function set one, as TensorIterator casts operands to the common dtype first.
+    """
+    if arity == 1:
+        def promoted(self, x):
+            return forward(self, x if x.dtype.kind == "f" else x.astype(float_dtype_for(x)))
+    else:
+        def promoted(self, *arrays):
+            dt = self.out_dtype
+            if dt is not None:
+                arrays = [a.astype(dt, copy=False) for a in arrays]
+            return forward(self, *arrays)
+
+    promoted.__name__ = promoted.__qualname__ = forward.__name__
+    promoted.__doc__ = forward.__doc__
+    promoted.__wrapped__ = forward
+    return promoted
 
 
 _NO_EDGE = (None, 0)
