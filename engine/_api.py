@@ -58,9 +58,15 @@ def expose(cls) -> None:
         raise TypeError(f"{cls.__qualname__}: generated functions take one or two tensors; write a wrapper")
     make = _unary if arity == 1 else _binary
     for name in (cls.function, *cls.aliases):
-        fn, fn_ = make(cls)  # fresh closures per name: each carries its own __name__ and docstring
+        # Fresh closures per name: each carries its own __name__ and docstring. A Tensor-only binary
+        # op's method counts argument positions without self, as PyTorch's errors do: its own closure.
+        fn, fn_ = make(cls, name, 1)
         _describe(fn, name, cls)
-        _register(fn, name, function=True, method=bool(cls.method))
+        _register(fn, name, function=True, method=bool(cls.method) and (arity == 1 or cls.numbers))
+        if cls.method and arity == 2 and not cls.numbers:
+            as_method, fn_ = make(cls, name, 0)
+            _describe(as_method, name, cls)
+            _register(as_method, name, function=False, method=True)
         if cls.inplace:
             _describe(fn_, name + "_", cls, inplace=True)
             _register(fn_, name + "_", function=cls.inplace != "method", method=True)
@@ -84,7 +90,7 @@ def _describe(fn, name: str, cls, inplace: bool = False) -> None:
         fn.__doc__ = f"{name}({args}) -> Tensor\n\n{summary} (grad_fn {cls.node_name})."
 
 
-def _unary(cls):
+def _unary(cls, name: str, first: int):
     apply, apply_ = cls.apply, cls.apply_
 
     # "float" promotion of one input happens in the op's forward (see Op.__init_subclass__): it must
@@ -98,19 +104,35 @@ def _unary(cls):
     return fn, fn_
 
 
-def _binary(cls):
+def _not_tensor(name: str, arg: str, position: int, value) -> TypeError:
+    return TypeError(f"{name}(): argument '{arg}' (position {position}) must be Tensor, not {type(value).__name__}")
+
+
+def _binary(cls, name: str, first: int):
+    """The function (``first`` = 1: input is argument 1) or method (0: self is not counted)."""
     apply, apply_ = cls.apply, cls.apply_
     rule = cls.promote
+    other_name = cls.inputs[1]
+    if not cls.numbers:
+        def tensors(input, other):
+            if not isinstance(input, Tensor):
+                raise _not_tensor(name, "input", 1, input)
+            if not isinstance(other, Tensor):
+                raise _not_tensor(name, other_name, first + 1, other)
+            return input, other
+    else:
+        def tensors(input, other):
+            if not isinstance(input, Tensor):
+                input = wrap(input, other)
+            if not isinstance(other, Tensor):
+                other = wrap(other, input)
+            return input, other
     if rule is None:
         def fn(input, other):
-            if not isinstance(other, Tensor):
-                other = wrap(other, input)
-            return apply(input, other)
+            return apply(*tensors(input, other))
 
         def fn_(input, other):
-            if not isinstance(other, Tensor):
-                other = wrap(other, input)
-            return apply_(input, other)
+            return apply_(*tensors(input, other))
 
         return fn, fn_
     to_float = rule == "float"
@@ -122,16 +144,12 @@ def _binary(cls):
         return dt
 
     def fn(input, other):
-        if not isinstance(input, Tensor):
-            input = wrap(input, other)
-        if not isinstance(other, Tensor):
-            other = wrap(other, input)
+        input, other = tensors(input, other)
         dt = out_dtype(input, other)
         return apply(input, other) if dt is None else apply(input, other, out_dtype=dt)
 
     def fn_(input, other):
-        if not isinstance(other, Tensor):
-            other = wrap(other, input)
+        input, other = tensors(input, other)
         dt = out_dtype(input, other)
         # Computed in the promoted type, so a refused cast names it as PyTorch does (Float, not Double).
         return apply_(input, other) if dt is None else apply_(input, other, out_dtype=dt)

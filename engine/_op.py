@@ -73,6 +73,9 @@ class Op(Node):
     # How the inputs' dtypes combine: None (as they are), "binary" (PyTorch's promotion, the result
     # in ``out_dtype``), "float" (that, then integer/bool in the default float: sin, atan2).
     promote: str | None = None
+    # Whether the generated binary function wraps a Python number as the second tensor (``add``
+    # does; ``atan2``/``hypot`` are Tensor-only in PyTorch and refuse one with its TypeError).
+    numbers = True
     out_dtype = None
     # Per-node values set by Op.apply when they exist; the class defaults keep nodes without them small.
     _saved: tuple = ()
