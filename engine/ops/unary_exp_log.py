@@ -14,7 +14,7 @@ import numpy as np
 
 from ._pointwise import Pointwise
 from ._samples import sampler
-from .arithmetic import mul_scalar
+from .arithmetic_core import mul_scalar
 from .backward_ops import SigmoidBackward
 
 _rand = sampler(low=0.2, high=1.4, seed=7)
