@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._api import method, public
+from .._api import FUNCTIONS, method, public
 from .._tensor import Tensor, _make
 from ._util import promote, wrap
 from .arithmetic_core import (  # noqa: F401  (re-exported: other modules import these from here)
@@ -101,19 +101,6 @@ true_divide = public("true_divide", method=True)(div)
 
 
 @public(method=True)
-def neg(input) -> Tensor:
-    return Neg.apply(input)
-
-
-negative = public("negative", method=True)(neg)
-
-
-@public(method=True)
-def reciprocal(input) -> Tensor:
-    return Reciprocal.apply(input)
-
-
-@public(method=True)
 def pow(input, exponent) -> Tensor:
     if not isinstance(input, Tensor):
         return RPow.apply(exponent, base=input)
@@ -177,7 +164,7 @@ Tensor.__truediv__ = _operator(Div)
 Tensor.__rtruediv__ = _rtruediv
 Tensor.__pow__ = pow
 Tensor.__rpow__ = _rpow
-Tensor.__neg__ = neg
+Tensor.__neg__ = FUNCTIONS["neg"]  # generated from Neg's attributes
 
 
 def _inplace(cls):

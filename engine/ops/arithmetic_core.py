@@ -13,6 +13,7 @@ import numpy as np
 
 from .._op import Op
 from .._tensor import Tensor, _make
+from ._pointwise import BinaryPointwise
 from ._samples import sampler
 from ._util import float_dtype_for, sum_to
 
@@ -20,8 +21,12 @@ _rand = sampler(low=0.5, high=1.5)
 
 
 class _Binary(Op):
+    """Binary arithmetic: the hand-written wrappers in ``arithmetic`` promote (``out_dtype``) and the
+    forward casts its result, bit for bit as before (no input casting by ``Op.promote``)."""
+
     abstract = True
     inputs = ("self", "other")
+    promote = None
     out_dtype = None
 
     def _cast(self, out):
@@ -137,7 +142,9 @@ def mul_scalar(t: Tensor, number) -> Tensor:
     return MulScalar.apply(t, other=number)
 
 
-class Mul(_Binary):
+class Mul(_Binary, BinaryPointwise):
+    """``a * b``: its partial derivatives are the other factor; the pointwise base makes vjp and jvp."""
+
     node_name = "MulBackward0"
     aten = "aten::mul"
     saves = ("self", "other")
@@ -147,12 +154,11 @@ class Mul(_Binary):
         out = a * b
         return out if self.out_dtype is None else self._cast(out)
 
-    def vjp(self, grad):
-        a, b = self.saved
-        ra, rb = self.next_functions
-        ga = sum_to(grad * b, a._data.shape) if ra[0] is not None else None
-        gb = sum_to(grad * a, b._data.shape) if rb[0] is not None else None
-        return ga, gb
+    def d_self(self, a, b, r):
+        return b
+
+    def d_other(self, a, b, r):
+        return a
 
     def vjp_arrays(self, grad):
         # vjp on arrays for a first-order backward: the numpy operations vjp's engine ops run.
@@ -164,11 +170,6 @@ class Mul(_Binary):
         ga = _grad_for(grad * b, self, 0) if ra[0] is not None else None
         gb = _grad_for(grad * a, self, 1) if rb[0] is not None else None
         return ga, gb
-
-    def jvp(self, tangents):
-        ta, tb = tangents
-        a, b = self.fw_inputs
-        return _add_tangents(ta * b if ta is not None else None, tb * a if tb is not None else None)
 
     def rule(self) -> str:
         return "grad_self = grad · other;  grad_other = grad · self"
@@ -235,6 +236,8 @@ class Div(_Binary):
 class Neg(Op):
     node_name = "NegBackward0"
     aten = "aten::neg"
+    # neg_ / negative_ are hand-written (inplace.py, and the method in arithmetic): no inplace here.
+    function, method, aliases = "neg", True, ("negative",)
 
     def forward(self, a):
         if a.dtype == np.bool_:
@@ -261,6 +264,7 @@ class Neg(Op):
 class Reciprocal(Op):
     node_name = "ReciprocalBackward0"
     aten = "aten::reciprocal"
+    function, method = "reciprocal", True  # reciprocal_ is in inplace.py
     saves_result = True
 
     def forward(self, a):
