@@ -1,26 +1,27 @@
 """The op base class and the one choke point every differentiable op goes through.
 
-Adding an op means writing one subclass of :class:`Op` in one file under ``engine/ops``::
+An op is one subclass of :class:`Op`; for elementwise ops the bases in ``ops/_pointwise.py`` derive
+the rules from the local derivative, and class attributes declare the public surface::
 
-    class Sin(Op):
+    class Sin(Pointwise):
         node_name = "SinBackward0"      # PyTorch's grad_fn name
         aten = "aten::sin"              # the profiler's name for the forward
+        function, method, inplace = "sin", True, True   # engine.sin, Tensor.sin, sin_ (via apply_)
         saves = ("self",)               # inputs the rules need (exposed as grad_fn._saved_self)
 
-        def forward(self, x):           # numpy in, numpy out
+        def forward(self, x):           # numpy in (int inputs already the default float), numpy out
             return np.sin(x)
 
-        def vjp(self, grad):            # reverse rule, written with engine ops so it can be differentiated
-            (x,) = self.saved
-            return (grad * x.cos(),)
+        def d_input(self, x, result):   # local derivative, in engine ops: vjp = grad·d, jvp = ṫ·d
+            return x.cos()
 
-        def jvp(self, tangents):        # forward rule: tangent of the output from tangents of the inputs
-            (x,) = self.fw_inputs
-            return tangents[0] * x.cos()
-
-Defining the class registers it in ``Op.registry``; the gradient tests iterate that registry using
-``samples()``. ``apply`` handles grad mode, graph edges, saved-tensor versions, forward-mode tangents,
-the profiler, anomaly mode and the module/source bookkeeping -- nothing else has to.
+An op outside the bases writes ``vjp(grad)`` (reverse rule, engine ops so it can be differentiated
+again) and ``jvp(tangents)`` (forward rule) itself. Defining the class registers it in
+``Op.registry`` (the gradient tests iterate it using ``samples()``) and, when it declares
+``function``, generates its functions, methods, in-place forms and aliases (``_api.expose``; dtype
+promotion from ``promote``). ``apply`` handles grad mode, graph edges, saved-tensor versions,
+forward-mode tangents, the profiler, anomaly mode and the module/source bookkeeping -- nothing
+else has to.
 """
 
 from __future__ import annotations
