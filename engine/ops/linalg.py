@@ -195,6 +195,8 @@ def _check_mm(a: Tensor, b: Tensor) -> None:
     _check_same_dtype(a, b)
 
 
+# Hand-written wrappers: PyTorch checks ranks, shapes and dtypes first, with messages of its own per op
+# (and addmm/matmul take keywords / dispatch on the ranks), which a generated function cannot say.
 @public(method=True)
 def mm(input, mat2):
     _check_mm(input, mat2)
