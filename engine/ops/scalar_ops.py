@@ -8,8 +8,6 @@ overload, so their graphs show these nodes.
 
 from __future__ import annotations
 
-import numpy as np
-
 from .._op import Op
 from ._samples import uniform
 
