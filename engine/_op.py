@@ -26,15 +26,21 @@ else has to.
 
 from __future__ import annotations
 
-import re
 import sys
 import traceback
 
 import numpy as np
 
 from ._api import expose
-from ._dtype import _NUMPY_TO_DTYPE
 from ._graph import FREED_MESSAGE, Node
+from ._op_messages import (  # noqa: F401  (broadcast_error, _modified_message, _TYPE_NAMES: imported from here)
+    _TYPE_NAMES,
+    _modified_message,
+    _multi_view_message,
+    _torch_error,
+    broadcast_error,
+)
+from ._op_write import _write_into
 from ._overlap import check_no_partial_overlap
 from ._promotion import float_dtype_for
 from ._state import PROFILER, SEQUENCE, STATE
@@ -477,49 +483,6 @@ def _unread_saves(node: Op, need: tuple) -> None:
     node._saved_versions = tuple(versions)
 
 
-def _write_into(target: Tensor, out, cls=None) -> None:
-    data = target._data
-    out = np.asarray(out)
-    if out.dtype != data.dtype and not np.can_cast(out.dtype, data.dtype, "same_kind"):
-        src = _NUMPY_TO_DTYPE[out.dtype].name.capitalize()
-        dst = _NUMPY_TO_DTYPE[data.dtype].name.capitalize()
-        names = {"Float32": "Float", "Float64": "Double", "Int64": "Long", "Int32": "Int"}
-        raise RuntimeError(
-            f"result type {names.get(src, src)} can't be cast to the desired output type {names.get(dst, dst)}"
-        )
-    if out.shape != data.shape:
-        try:
-            np.broadcast_to(out, data.shape)
-        except ValueError:
-            raise RuntimeError(
-                f"output with shape {list(data.shape)} doesn't match the broadcast shape {list(out.shape)}"
-            ) from None
-    if not data.flags.writeable:
-        data = _writable_target(data, getattr(cls, "fills", False))
-    data[...] = out
-
-
-def _writable_target(data: np.ndarray, fills: bool) -> np.ndarray:
-    """Write access to a read-only numpy view (an ``expand``), refused like PyTorch where elements share memory.
-
-    PyTorch lets ``fill_``/``zero_`` (ops with ``fills = True``: one value for every element) write into
-    overlapping memory; any other in-place op on an expanded tensor is an error.
-    """
-    overlaps = any(s == 0 and n > 1 for s, n in zip(data.strides, data.shape))
-    if overlaps and not fills:
-        raise RuntimeError(
-            "unsupported operation: more than one element of the written-to tensor refers to a single memory "
-            "location. Please clone() the tensor before performing the operation."
-        )
-    root = data
-    while isinstance(root.base, np.ndarray):
-        root = root.base
-    if not (root.flags.writeable and root.flags.c_contiguous):
-        raise ValueError("assignment destination is read-only")
-    offset = data.__array_interface__["data"][0] - root.__array_interface__["data"][0]
-    return np.ndarray(data.shape, data.dtype, buffer=root, offset=offset, strides=data.strides)
-
-
 def _forward_ad(node: Op, inputs: tuple, result) -> None:
     tangents = [t._fw_grad for t in inputs]
     if all(t is None for t in tangents):
@@ -537,73 +500,3 @@ def _user_frame():
     if f is None:
         return None
     return (f.f_code.co_filename, f.f_lineno)
-
-
-def _torch_error(cls, inputs: tuple, error: Exception) -> Exception:
-    """The exception PyTorch raises where numpy raised ``error`` (the op's one translation point).
-
-    A non-tensor where a tensor input belongs is PyTorch's argument-parser TypeError; numpy's
-    broadcast failure is PyTorch's size-mismatch RuntimeError. Anything else is left as it is.
-    """
-    for i, t in enumerate(inputs):
-        if not isinstance(t, Tensor):
-            op_name = (cls.aten or cls.node_name).rsplit(":", 1)[-1]
-            arg = cls.inputs[i] if i < len(cls.inputs) else f"tensors[{i}]"
-            return TypeError(f"{op_name}(): argument '{arg}' (position {i + 1}) must be Tensor, not {type(t).__name__}")
-    if isinstance(error, ValueError):
-        # numpy's value errors (shapes that do not broadcast, int ** negative int) are PyTorch's
-        # RuntimeErrors; the broadcast one with PyTorch's wording.
-        shapes = [t._data.shape for t in inputs]
-        return RuntimeError(broadcast_error(shapes) or str(error))
-    return error
-
-
-def broadcast_error(shapes: list) -> str | None:
-    """PyTorch's message for shapes that do not broadcast (``None`` when they do)."""
-    n = max((len(s) for s in shapes), default=0)
-    padded = [(1,) * (n - len(s)) + tuple(s) for s in shapes]
-    for a_i in range(len(padded)):
-        for b_i in range(a_i + 1, len(padded)):
-            a, b = padded[a_i], padded[b_i]
-            for d in range(n - 1, -1, -1):
-                if a[d] != b[d] and a[d] != 1 and b[d] != 1:
-                    return (
-                        f"The size of tensor a ({a[d]}) must match the size of tensor b ({b[d]}) at non-singleton "
-                        f"dimension {d}"
-                    )
-    return None
-
-
-def _multi_view_message(t: Tensor) -> str:
-    return (
-        f"Output {t._output_nr} of {t._multi_view} is a view and is being modified inplace. This view is the "
-        "output of a function that returns multiple views. Such functions do not allow the output views to "
-        "be modified inplace. You should replace the inplace operation by an out-of-place one."
-    )
-
-
-_TYPE_NAMES = {
-    np.dtype(np.float32): "torch.FloatTensor",
-    np.dtype(np.float64): "torch.DoubleTensor",
-    np.dtype(np.int64): "torch.LongTensor",
-    np.dtype(np.int32): "torch.IntTensor",
-    np.dtype(np.bool_): "torch.BoolTensor",
-    np.dtype(np.float16): "torch.HalfTensor",
-}
-
-
-def _modified_message(t: Tensor, expected: int) -> str:
-    desc = f"[{_TYPE_NAMES.get(t._data.dtype, 'torch.Tensor')} [{', '.join(map(str, t._data.shape))}]]"
-    where = ""
-    if t.grad_fn is not None:
-        # PyTorch names the forward function: the node name without its "Backward<N>" suffix.
-        # (MulBackward0 -> Mul, PowBackward1 -> Pow1, as PyTorch prints them.)
-        forward_name = re.sub(r"Backward(\d+)$", lambda m: "" if m.group(1) == "0" else m.group(1), t.grad_fn.name())
-        where = f", which is output {t._output_nr} of {forward_name},"
-    return (
-        "one of the variables needed for gradient computation has been modified by an inplace "
-        f"operation: {desc}{where} is at version {t._vc[0]}; expected version {expected} instead. "
-        "Hint: enable anomaly detection to find the operation that failed to compute its gradient, "
-        "with torch.autograd.set_detect_anomaly(True, check_nan=False)."
-    )
-
