@@ -5,7 +5,7 @@
 Each case is written once against PyTorch's API (``CASES``: a call on tensors built from the
 recorded input lists); the recorder stores, per dtype, the output values and dtype, the node names
 (``type(grad_fn).__name__`` and ``grad_fn.name()``), every input's gradient for a random upstream
-gradient, and for error cases the exception type and message. ``tests/engine/test_pointwise_parity.py``
+gradient (and the top of the create_graph gradient's graph), and for error cases the exception type and message. ``tests/engine/test_pointwise_parity.py``
 replays the same cases on the engine.
 """
 
@@ -69,9 +69,14 @@ def run_case(torch, expr: str, a_values, b_values, differentiable: bool, dtype_n
         upstream = torch.tensor(
             np.random.default_rng(len(expr)).uniform(-1, 1, tuple(out.shape)).round(3).tolist(), dtype=dtype
         )
-        ga, gb = torch.autograd.grad(out, (a, b), upstream)
+        ga, gb = torch.autograd.grad(out, (a, b), upstream, create_graph=True)
         record["upstream"] = upstream.tolist()
         record["grads"] = [ga.tolist(), gb.tolist()]
+        # The create_graph gradient's node and its inputs' nodes: the second-order graph's top.
+        record["grad_graph"] = [
+            [type(g.grad_fn).__name__, [type(f).__name__ if f is not None else None for f, _ in g.grad_fn.next_functions]]
+            for g in (ga, gb)
+        ]
     return record
 
 

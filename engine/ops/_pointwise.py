@@ -7,7 +7,11 @@ such ops write ``denominator(x, result)`` instead, and the base divides in both 
 
 A binary op writes ``d_self(a, b, result)`` and ``d_other(a, b, result)``; the base multiplies each
 by the gradient, sums it back to that input's shape (broadcasting undone in ``sum_to``), skips the
-inputs that need no gradient, and makes ``jvp = ṫa · d_self + ṫb · d_other``.
+inputs that need no gradient, and makes ``jvp = ṫa · d_self + ṫb · d_other``. With a shared
+``denominator(a, b, result)`` the two are numerators: ``grad · d_self / denominator`` (PyTorch's
+``grad * self / result`` for hypot, a DivBackward0 under create_graph) and
+``jvp = (ṫa · d_self + ṫb · d_other) / denominator``; a shared ``scale(a, b, result)`` multiplies
+instead (PyTorch's ``grad * other * recip`` for atan2). Either is computed once per backward.
 
 ``x``/``a``/``b`` are the saved inputs (``saves``), ``result`` the saved output (``saves_result``);
 what is not saved arrives as None, so each op saves exactly what its PyTorch formula reads.
@@ -66,6 +70,8 @@ class BinaryPointwise(Op):
     inputs = ("self", "other")
     saves = ("self", "other")
     promote = "binary"
+    denominator = None
+    scale = None
 
     def d_self(self, a: Tensor, b: Tensor, result: Tensor | None) -> Tensor:  # pragma: no cover - abstract
         raise NotImplementedError(f"{self.node_name} declares no derivative for self")
@@ -78,8 +84,13 @@ class BinaryPointwise(Op):
         r = self.result if self.saves_result else None
         ra, rb = self.next_functions
         (sa, _), (sb, _) = self._in_meta
-        ga = sum_to(grad * self.d_self(a, b, r), sa) if ra[0] is not None else None
-        gb = sum_to(grad * self.d_other(a, b, r), sb) if rb[0] is not None else None
+        den = self.denominator(a, b, r) if self.denominator is not None else None
+        scale = self.scale(a, b, r) if self.scale is not None else None
+        ga = gb = None
+        if ra[0] is not None:
+            ga = sum_to(_shared(grad * self.d_self(a, b, r), den, scale), sa)
+        if rb[0] is not None:
+            gb = sum_to(_shared(grad * self.d_other(a, b, r), den, scale), sb)
         return ga, gb
 
     def jvp(self, tangents):
@@ -90,4 +101,14 @@ class BinaryPointwise(Op):
         if tb is not None:
             term = tb * self.d_other(a, b, r)
             out = term if out is None else out + term
-        return out
+        den = self.denominator(a, b, r) if self.denominator is not None else None
+        return _shared(out, den, self.scale(a, b, r) if self.scale is not None else None)
+
+
+def _shared(t: Tensor, den: Tensor | None, scale: Tensor | None) -> Tensor:
+    """``t`` divided by the shared denominator / multiplied by the shared scale, when there is one."""
+    if den is not None:
+        t = t / den
+    if scale is not None:
+        t = t * scale
+    return t

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._pointwise import BinaryPointwise, zero_where
+from .._tensor import _make
+from ._pointwise import BinaryPointwise
 from ._samples import sampler
 from .unary_rounding import type_name
 
@@ -29,11 +30,17 @@ class Atan2(BinaryPointwise):
     def forward(self, a, b):
         return np.arctan2(a, b)
 
+    # PyTorch's atan2_backward: grad * other * recip and grad * -self * recip, recip computed once.
     def d_self(self, a, b, r):
-        return b * _reciprocal_norm2(a, b)
+        return b
 
     def d_other(self, a, b, r):
-        return -a * _reciprocal_norm2(a, b)
+        return -a
+
+    def scale(self, a, b, r):
+        """1 / (a² + b²), 0 where both are 0 (PyTorch masks that point: atan2's gradient there is 0)."""
+        norm2 = a * a + b * b
+        return norm2.reciprocal().masked_fill(_make(norm2._data == 0), 0)  # MaskedFillBackward0, as PyTorch
 
     def rule(self) -> str:
         return "grad_self = grad · other / (self² + other²);  grad_other = −grad · self / (self² + other²)"
@@ -42,12 +49,6 @@ class Atan2(BinaryPointwise):
     def samples():
         signs = np.array([[1.0, -1.0, 1.0], [-1.0, 1.0, -1.0]])
         return [((_rand(2, 3) * signs, _rand(2, 3)), {}), ((_rand(2, 3), -_rand(3)), {})]
-
-
-def _reciprocal_norm2(a, b):
-    """1 / (a² + b²), 0 where both are 0 (PyTorch masks that point: atan2's gradient there is 0)."""
-    norm2 = a * a + b * b
-    return zero_where(norm2._data == 0, norm2.reciprocal())
 
 
 class Hypot(BinaryPointwise):
@@ -65,11 +66,15 @@ class Hypot(BinaryPointwise):
                 raise NotImplementedError(f'"hypot_cpu" not implemented for \'{type_name(x)}\'')
         return np.hypot(a, b)
 
+    # PyTorch: grad * self / result (DivBackward0 under create_graph), so a shared denominator.
     def d_self(self, a, b, r):
-        return a / r
+        return a
 
     def d_other(self, a, b, r):
-        return b / r
+        return b
+
+    def denominator(self, a, b, r):
+        return r
 
     def rule(self) -> str:
         return "grad_self = grad · self / result;  grad_other = grad · other / result"

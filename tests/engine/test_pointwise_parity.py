@@ -39,10 +39,12 @@ def test_values_nodes_and_gradients_match_pytorch(name, dtype_name):
     if case["differentiable"]:
         assert [type(out.grad_fn).__name__, out.grad_fn.name()] == want["node"]
         upstream = engine.tensor(want["upstream"], dtype=dtype)
-        grads = engine.autograd.grad(out, (a, b), upstream)
-        for got, expected in zip(grads, want["grads"]):
+        grads = engine.autograd.grad(out, (a, b), upstream, create_graph=True)
+        for got, expected, graph in zip(grads, want["grads"], want["grad_graph"]):
             assert got.dtype == dtype
-            np.testing.assert_allclose(got.numpy(), np.array(expected), **TOLERANCE[dtype_name])
+            np.testing.assert_allclose(got.detach().numpy(), np.array(expected), **TOLERANCE[dtype_name])
+            assert type(got.grad_fn).__name__ == graph[0]
+            assert [type(f).__name__ if f is not None else None for f, _ in got.grad_fn.next_functions] == graph[1]
 
 
 @pytest.mark.parametrize("expr", sorted(DATA["dtype_cases"]))
