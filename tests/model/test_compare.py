@@ -9,7 +9,14 @@ import numpy as np
 import pytest
 
 from gradviz.kernel import KernelClient
-from gradviz.model.compare import BackendRun, badges, collect_run, compare_runs, match_nodes, walk_order
+from gradviz.model.compare import (
+    BackendRun,
+    badges,
+    collect_run,
+    compare_runs,
+    match_nodes,
+    walk_order,
+)
 from gradviz.model.compare_values import TOLERANCES, relative_difference, tolerance
 
 
