@@ -111,6 +111,7 @@ class ComparePanel(QWidget):
         self.differences: list[NodeDifference] = []
         self.runs = None  # (engine BackendRun, torch BackendRun) of the last comparison
         self.compared_script: str | None = None
+        self.summary = ""  # the comparison's outcome, as the status line says it
         self.job: Job | None = None
         self._client: KernelClient | None = None  # the kernel the comparison is using
         self._run_text: str | None = None  # the script of the run whose graph is drawn
@@ -168,6 +169,7 @@ class ComparePanel(QWidget):
                     self._client = None
             return script, runs[0], runs[1]
 
+        self.summary = ""
         self.status.setText("Running the script under the engine, then under PyTorch…")
         self.table.setRowCount(0)
         job = Job(work, "run-both")
@@ -207,16 +209,18 @@ class ComparePanel(QWidget):
         failed = [f"{run.backend}: {run.error}" for run in self.runs if run.error]
         if failed:
             self.differences = []
+            self.summary = ""
             self.status.setText("Could not compare: " + "; ".join(failed))
             self._fill_table()
             self._mark_scene()
             return
         self.differences = compare_runs(engine, torch)
-        self.status.setText(f"{len(self.differences)} node(s) differ between engine and PyTorch "
-                            f"({len(engine.document.get('nodes', []))} engine nodes, "
-                            f"{len(torch.document.get('nodes', []))} PyTorch nodes)."
-                            if self.differences else
-                            "engine and PyTorch agree: same names, shapes, dtypes and gradients at every node.")
+        self.summary = (f"{len(self.differences)} node(s) differ between engine and PyTorch "
+                        f"({len(engine.document.get('nodes', []))} engine nodes, "
+                        f"{len(torch.document.get('nodes', []))} PyTorch nodes)."
+                        if self.differences else
+                        "engine and PyTorch agree: same names, shapes, dtypes and gradients at every node.")
+        self.status.setText(self.summary)
         self._fill_table()
         self._mark_scene()
 
@@ -272,9 +276,10 @@ class ComparePanel(QWidget):
             set_badges(scene, self.node_badges())
         other = "engine" if self.shown_backend() == "torch" else "torch"
         self.switch_button.setText(f"Show the {BACKEND_TEXT[other]} graph")
-        if self.runs is not None and not self._graph_is_compared() and self.workspace.result is not None:
-            self.status.setText(self.status.text().split("  (")[0]
-                                + "  (The graph shown is not the compared script's: Run under both again.)")
+        if self.summary:
+            stale = self.workspace.result is not None and not self._graph_is_compared()
+            self.status.setText(self.summary + ("  (The graph shown is not the compared script's: "
+                                                "Run under both again to mark it.)" if stale else ""))
 
     def _on_row_clicked(self, row: int, _column: int) -> None:
         self.show_row(row)

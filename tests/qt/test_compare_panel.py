@@ -129,7 +129,14 @@ def test_one_row_per_node_badges_on_both_graphs_and_rows_select(qtbot, window):
     qtbot.waitUntil(lambda: window.workspace.last_attempt is not None and not window.is_busy(), timeout=TIMEOUT)
     _wait_drawn(qtbot, window)
     qtbot.waitUntil(lambda: window.scene.compare_badges == {}, timeout=10000)
-    assert table.rowCount() == 6 and "not the compared script" in window.findChild(QWidget, "compareStatus").text()
+    status = window.findChild(QWidget, "compareStatus")
+    assert table.rowCount() == 6 and "not the compared script" in status.text()
+    # Back to the compared script: marked again, and the status says so no more.
+    window.editor.setPlainText(PLANTED_SCRIPT)
+    window.findChild(QAction, "actionRun").trigger()
+    qtbot.waitUntil(lambda: not window.is_busy() and window.scene is not None
+                    and bool(window.scene.compare_badges), timeout=TIMEOUT)
+    assert "not the compared script" not in status.text() and status.text().startswith("6 node(s) differ")
 
 
 def test_a_script_both_backends_agree_on_marks_nothing(qtbot, window):
