@@ -16,8 +16,10 @@ import numpy as np
 from .._api import public
 from .._op import Op
 from .._tensor import Tensor, _make
+from ._bilinear_base import product_rule
 from ._util import sum_to
 from .arithmetic import mul_scalar
+from .linalg import Bmm
 from .softmax import Softmax
 from ._samples import sampler
 from .._factories import default_generator
@@ -51,13 +53,10 @@ class Baddbmm(Op):
     def jvp(self, tangents):
         tc, ta, tb = tangents
         c, a, b = self.fw_inputs
-        out = a.bmm(b) * 0
+        out = product_rule(Bmm.product, a, b, ta, tb)  # the bilinear part: ṫa·b + a·ṫb
+        out = a.bmm(b) * 0 if out is None else out * self.alpha  # zeros: the output's shape for tc alone
         if tc is not None:
             out = out + tc * self.beta
-        if ta is not None:
-            out = out + ta.bmm(b) * self.alpha
-        if tb is not None:
-            out = out + a.bmm(tb) * self.alpha
         return out
 
     def rule(self) -> str:
