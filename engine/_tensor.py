@@ -15,6 +15,7 @@ from . import _dtype
 from ._dtype import _NUMPY_TO_DTYPE
 from ._state import STATE
 from ._graph import AccumulateGrad
+from ._layout import is_contiguous_as
 
 NONLEAF_GRAD_WARNING = (
     "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute "
@@ -154,8 +155,10 @@ class Tensor:
         strides = tuple(s // self._data.itemsize for s in self._data.strides)
         return strides if dim is None else strides[_wrap_dim_no_scalar(dim, self._data.ndim)]
 
-    def is_contiguous(self) -> bool:
-        return bool(self._data.flags.c_contiguous)
+    def is_contiguous(self, memory_format=None) -> bool:
+        if memory_format is None:
+            return bool(self._data.flags.c_contiguous)
+        return is_contiguous_as(self._data, memory_format)
 
     def data_ptr(self) -> int:
         return self._data.__array_interface__["data"][0]
