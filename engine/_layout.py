@@ -3,8 +3,8 @@
 
 ``preserve_format`` (the default) keeps the input's strides exactly when the input is
 non-overlapping and dense (a transposed or channels-last tensor gives a transposed or channels-last
-result); otherwise it falls back to ``suggest_memory_format``: channels-last when the input's strides
-are ordered like channels-last (``is_channels_last_strides_2d/3d``), else contiguous. The engine keeps
+result); otherwise (a slice with a step, a broadcast) it infers dense strides keeping the dims' order
+in memory (ATen's ``infer_dense_strides``). The engine keeps
 numpy's strides as the tensor's strides, so a layout is just an array with the right strides.
 """
 
@@ -33,27 +33,35 @@ def is_non_overlapping_and_dense(shape: tuple, strides: tuple) -> bool:
     return True
 
 
-def _is_channels_last_strides(shape: tuple, strides: tuple, order: tuple) -> bool:
-    """PyTorch's ``is_channels_last_strides_2d/3d``: the dims, innermost first in ``order``, have
-    non-decreasing strides; an N×C×1×1 tensor with equal N and C strides is not channels-last."""
-    if strides[1] == 0:
-        return False
-    minimum = 0
-    for d in order:
-        if shape[d] == 0 or strides[d] < minimum:
-            return False
-        if d == 0 and minimum == strides[1]:
-            return False
-        minimum = strides[d] * (shape[d] if shape[d] > 1 else 1)
-    return True
+def infer_dense_strides(shape: tuple, strides: tuple) -> tuple:
+    """Dense strides keeping the dims' order in memory (ATen's ``infer_dense_strides``): the dims
+    insertion-sorted innermost first by stride (equal strides: the smaller size first), a stride-0
+    (broadcast) dim comparing as ambiguous so it stays where contiguous order puts it."""
+    def should_swap(d0: int, d1: int) -> int:
+        s0, s1 = strides[d0], strides[d1]
+        if s0 == 0 or s1 == 0:
+            return 0
+        if s0 != s1:
+            return 1 if s0 > s1 else -1
+        return 1 if shape[d0] > shape[d1] else 0
 
-
-def suggest_memory_format(shape: tuple, strides: tuple):
-    if len(shape) == 4 and _is_channels_last_strides(shape, strides, (1, 3, 2, 0)):
-        return channels_last
-    if len(shape) == 5 and _is_channels_last_strides(shape, strides, (1, 4, 3, 2, 0)):
-        return channels_last_3d
-    return contiguous_format
+    ndim = len(shape)
+    perm = list(range(ndim - 1, -1, -1))  # innermost first, as contiguous order has it
+    for i in range(1, ndim):
+        d1 = i
+        for d0 in range(i - 1, -1, -1):
+            comparison = should_swap(perm[d0], perm[d1])
+            if comparison > 0:
+                perm[d0], perm[d1] = perm[d1], perm[d0]
+                d1 = d0
+            elif comparison < 0:
+                break
+    out, step = [0] * ndim, 1
+    for d in perm:
+        out[d] = step
+        if shape[d] > 1:
+            step *= shape[d]
+    return tuple(out)
 
 
 def _channels_last_strides(shape: tuple) -> tuple:
@@ -82,7 +90,7 @@ def empty_like_array(x: np.ndarray, dtype, memory_format=None) -> np.ndarray:
             return np.zeros(shape, dtype=dtype)
         if is_non_overlapping_and_dense(shape, strides):
             return _with_strides(shape, strides, dtype)
-        memory_format = suggest_memory_format(shape, strides)
+        return _with_strides(shape, infer_dense_strides(shape, strides), dtype)
     if memory_format is channels_last or memory_format is channels_last_3d:
         want = 4 if memory_format is channels_last else 5
         if len(shape) != want:
