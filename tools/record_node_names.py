@@ -143,6 +143,19 @@ double("pack_padded_sequence_backward_backward",
        "torch.nn.utils.rnn.pack_padded_sequence(x, torch.tensor([3, 2]), batch_first=True).data * 1", (2, 3, 2))
 case("copy_", "x = leaf(3)\na = torch.zeros(3, dtype=torch.float64)\na.copy_(x * 2)\nout = a\ninputs = [x]")
 
+# ---- sliding windows, series and sub-pixel ops (nodefixture branch) -----------------------------------------
+case("unfold", "x = leaf(2, 7)\nout = x.unfold(1, 3, 2) * 1\ninputs = [x]")
+case("roll", "x = leaf(3, 4)\nout = torch.roll(x, (1, -2), (0, 1))\ninputs = [x]")
+case("roll_flat", "x = leaf(3, 4)\nout = x.roll(5)\ninputs = [x]")
+case("std_mean", "x = leaf(3, 4)\ns, m = torch.std_mean(x, dim=1)\nout = s * 2 + m\ninputs = [x]")
+case("var_mean", "x = leaf(3, 4)\nv, m = torch.var_mean(x, 0, keepdim=True, correction=0)\nout = v + m * m\ninputs = [x]")
+case("std_mean_only_std", "x = leaf(2, 5)\nout = torch.std_mean(x)[0]\ninputs = [x]")
+case("diff", "x = leaf(3, 5)\nout = torch.diff(x, n=2, dim=1, prepend=x[:, :1] * 2)\ninputs = [x]")
+case("pixel_shuffle", "x = leaf(2, 8, 2, 3)\nout = torch.nn.functional.pixel_shuffle(x, 2)\ninputs = [x]")
+case("pixel_unshuffle", "x = leaf(1, 2, 4, 6)\nout = torch.nn.functional.pixel_unshuffle(x, 2)\ninputs = [x]")
+double("unfold_backward_backward", "x.unfold(0, 3, 2) * 1", (7,))
+double("pixel_shuffle_backward_backward", "F.pixel_shuffle(x, 2)", (1, 4, 2, 2))
+
 
 def main() -> None:
     import torch
