@@ -177,6 +177,48 @@ err("one tensor only", lambda: torch.einsum(a))
 err("wrong count", lambda: torch.einsum(a, [0], [0]))
 """)
 
+# ---- what the new programs needed: pixel shuffle, unfold, roll, diff, std_mean, orthogonal_ ---------------
+case("pixel_shuffle_modules_and_errors", """
+m, u = torch.nn.PixelShuffle(3), torch.nn.PixelUnshuffle(2)
+rec("reprs", [repr(m), repr(u), m.upscale_factor, u.downscale_factor])
+x = torch.arange(2 * 18 * 2 * 2.).reshape(2, 18, 2, 2)
+rec("shuffle", m(x))
+rec("unshuffle", u(torch.arange(48.).reshape(3, 4, 4)))
+rec("round trip", torch.equal(F.pixel_unshuffle(F.pixel_shuffle(x, 3), 3), x))
+err("2-d input", lambda: F.pixel_shuffle(torch.ones(4, 4), 2))
+err("channels not divisible", lambda: F.pixel_shuffle(torch.ones(1, 5, 2, 2), 2))
+err("height not divisible", lambda: F.pixel_unshuffle(torch.ones(1, 1, 3, 4), 2))
+err("width not divisible", lambda: F.pixel_unshuffle(torch.ones(1, 1, 4, 3), 2))
+""")
+case("unfold_roll_diff_std_mean", """
+x = torch.arange(24.).reshape(2, 3, 4)
+w = x.unfold(2, 2, 1)
+rec("unfold", w)
+rec("unfold shares storage", (w.data_ptr() == x.data_ptr(), w.unfold(1, 2, 2).shape))
+rec("unfold 0-d", torch.tensor(3.).unfold(0, 1, 1))
+err("window too big", lambda: x.unfold(1, 4, 1))
+err("step 0", lambda: x.unfold(1, 2, 0))
+rec("roll", [torch.roll(x, 1), torch.roll(x, (1, 2), (0, -1)), x.roll(-1, 1)])
+err("roll shifts and dims", lambda: torch.roll(x, (1, 2), 0))
+rec("diff", [torch.diff(x), torch.diff(x, dim=0), torch.diff(x, n=3, dim=2), torch.diff(x, append=x[..., :1])])
+rec("diff bool", torch.diff(torch.tensor([True, False, False, True])))
+rec("diff n=0", torch.diff(x, n=0))
+err("diff 0-d", lambda: torch.diff(torch.tensor(1.)))
+rec("std_mean", [torch.std_mean(x), torch.std_mean(x, 1), torch.std_mean(x, (0, 2), keepdim=True),
+                 torch.std_mean(x, unbiased=False), torch.std_mean(x, dim=1, correction=2)])
+rec("var_mean", [torch.var_mean(x), torch.var_mean(x, -1, keepdim=True), torch.var_mean(x, False)])
+""")
+case("init_orthogonal", """
+for shape in [(4, 4), (3, 5), (6, 2), (4, 2, 3, 3)]:
+    t = torch.empty(*shape)
+    r = torch.nn.init.orthogonal_(t, gain=2.0)
+    flat = t.reshape(shape[0], -1)
+    gram = flat @ flat.t() if shape[0] <= flat.shape[1] else flat.t() @ flat
+    rec(f"{shape} is the same tensor", r is t)
+    rec(f"{shape} gram is 4 I", torch.allclose(gram, 4 * torch.eye(gram.shape[0]), atol=1e-4))
+err("1-d", lambda: torch.nn.init.orthogonal_(torch.empty(3)))
+""")
+
 
 def main() -> None:
     import torch

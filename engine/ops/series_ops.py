@@ -36,7 +36,8 @@ def unfold_view(x: np.ndarray, cfg: UnfoldCfg) -> np.ndarray:
     n = x.shape[d] if x.ndim else 1
     count = (n - cfg.size) // cfg.step + 1
     if x.ndim == 0:
-        return np.lib.stride_tricks.as_strided(x, (cfg.size,), (0,), writeable=x.flags.writeable)
+        # PyTorch gives a 0-d input the window dim with stride 1 (its size is 1 anyway).
+        return np.lib.stride_tricks.as_strided(x, (cfg.size,), (x.itemsize,), writeable=x.flags.writeable)
     shape = list(x.shape)
     strides = list(x.strides)
     shape[d], strides[d] = count, x.strides[d] * cfg.step
