@@ -219,6 +219,28 @@ for shape in [(4, 4), (3, 5), (6, 2), (4, 2, 3, 3)]:
 err("1-d", lambda: torch.nn.init.orthogonal_(torch.empty(3)))
 """)
 
+case("embedding_bag_module_and_errors", """
+bag = torch.nn.EmbeddingBag(10, 3, mode="sum", padding_idx=-1)
+rec("reprs", [repr(bag), repr(torch.nn.EmbeddingBag(5, 2, mode="max", max_norm=1.0, include_last_offset=True)),
+              repr(torch.nn.EmbeddingBag(4, 2, norm_type=1.0, scale_grad_by_freq=True))])
+rec("attributes", [bag.padding_idx, bag.mode, bag.include_last_offset, bag.sparse, list(bag.state_dict())])
+rec("padding row is zero", bag.weight[9].abs().sum().item() == 0)
+w = torch.arange(30.).reshape(10, 3)
+rec("empty bags", F.embedding_bag(torch.tensor([1, 2, 3]), w, torch.tensor([0, 0, 3, 3])))
+rec("mean", F.embedding_bag(torch.tensor([1, 2, 3, 9]), w, torch.tensor([0, 1])))
+rec("max", F.embedding_bag(torch.tensor([1, 2, 3, 9]), w, torch.tensor([0, 1]), mode="max"))
+frozen = torch.nn.EmbeddingBag.from_pretrained(w)
+rec("from_pretrained", [frozen.weight.requires_grad, frozen.mode, frozen(torch.tensor([[0, 1]]))])
+err("1-d without offsets", lambda: F.embedding_bag(torch.tensor([1, 2]), w))
+err("2-d with offsets", lambda: F.embedding_bag(torch.tensor([[1, 2]]), w, torch.tensor([0])))
+err("3-d input", lambda: F.embedding_bag(torch.tensor([[[1]]]), w))
+err("bad mode", lambda: F.embedding_bag(torch.tensor([1, 2]), w, torch.tensor([0]), mode="foo"))
+err("weights with mean", lambda: F.embedding_bag(torch.tensor([1, 2]), w, torch.tensor([0]), per_sample_weights=torch.ones(2)))
+err("index out of range", lambda: F.embedding_bag(torch.tensor([1, 20]), w, torch.tensor([0])))
+err("first offset", lambda: F.embedding_bag(torch.tensor([1, 2]), w, torch.tensor([1])))
+err("float indices", lambda: F.embedding_bag(torch.tensor([1., 2.]), w, torch.tensor([0])))
+""")
+
 
 def main() -> None:
     import torch

@@ -156,6 +156,14 @@ case("pixel_unshuffle", "x = leaf(1, 2, 4, 6)\nout = torch.nn.functional.pixel_u
 double("unfold_backward_backward", "x.unfold(0, 3, 2) * 1", (7,))
 double("pixel_shuffle_backward_backward", "F.pixel_shuffle(x, 2)", (1, 4, 2, 2))
 
+case("embedding_bag_mean_padding", "w = leaf(6, 3)\nout = torch.nn.functional.embedding_bag(torch.tensor([1, 2, 4, 5, 4, 3]), w, "
+     "torch.tensor([0, 2, 2]), padding_idx=4)\ninputs = [w]")
+case("embedding_bag_sum_weights_last_offset", "w = leaf(6, 3)\np = leaf(6, seed=2)\n"
+     "out = torch.nn.functional.embedding_bag(torch.tensor([1, 2, 4, 5, 4, 3]), w, torch.tensor([0, 3, 6]), mode='sum', "
+     "per_sample_weights=p, include_last_offset=True)\ninputs = [w, p]")
+case("embedding_bag_max_2d", "w = leaf(6, 3)\nout = torch.nn.functional.embedding_bag(torch.tensor([[1, 2, 4], [5, 4, 0]]), w, "
+     "mode='max')\ninputs = [w]")
+
 
 def main() -> None:
     import torch

@@ -128,5 +128,6 @@ __all__ += ["AdaptiveAvgPool3d", "AvgPool3d", "BatchNorm3d", "Bilinear", "Consta
             "MaxPool3d", "ReflectionPad3d", "ReplicationPad3d", "ZeroPad3d"]
 from .layers3d import AdaptiveMaxPool3d  # noqa: E402  (nodefixture)
 from .pixelshuffle import PixelShuffle, PixelUnshuffle  # noqa: E402  (nodefixture)
+from .sparse import EmbeddingBag  # noqa: E402  (nodefixture)
 
-__all__ += ["AdaptiveMaxPool3d", "PixelShuffle", "PixelUnshuffle"]
+__all__ += ["AdaptiveMaxPool3d", "EmbeddingBag", "PixelShuffle", "PixelUnshuffle"]
