@@ -84,8 +84,8 @@ class AdaptiveMaxPool3D(Op):
         return values, flat
 
     def vjp(self, grad, _):
-        self.saved  # noqa: B018 - checks the saved input's version, as PyTorch does
-        return (AdaptiveMaxPool3DScatter.apply(grad, cfg=Scatter3(self.indices, self._in_meta[0][0])),)
+        (x,) = self.saved  # checks the saved input's version, as PyTorch does
+        return (AdaptiveMaxPool3DScatter.apply(grad, x, cfg=Scatter3(self.indices, self._in_meta[0][0])),)
 
     @property
     def _saved_result1(self):

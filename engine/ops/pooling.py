@@ -18,7 +18,7 @@ import numpy as np
 
 from .._op import Op
 from .._tensor import _make
-from ._linear_map import LinearMap, Separable, pair, separable_adjoint, separable_forward
+from ._linear_map import InputAdjoint, LinearMap, Separable, pair, separable_adjoint, separable_forward
 from ._windows import out_size
 from ._samples import distinct
 
@@ -74,7 +74,7 @@ def _gather(x: np.ndarray, cfg: Scatter) -> np.ndarray:
     return picked.reshape(cfg.flat.shape)
 
 
-class PoolScatter(LinearMap):
+class PoolScatter(InputAdjoint):
     """max_pool's input gradient: each output gradient added at its window's arg-max."""
 
     node_name = "MaxPool2DWithIndicesBackwardBackward0"
@@ -192,8 +192,8 @@ class MaxPool2DWithIndices(Op):
     scatter = PoolScatter  # the op of the input gradient
 
     def vjp(self, grad, _):
-        self.saved  # noqa: B018 - checks the saved input's version, as PyTorch does
-        return (self.scatter.apply(grad, cfg=self._cfg()),)
+        (x,) = self.saved  # checks the saved input's version, as PyTorch does
+        return (self.scatter.apply(grad, x, cfg=self._cfg()),)
 
     @property
     def _saved_result1(self):
@@ -285,7 +285,7 @@ class AvgPool2D(LinearMap):
         ]
 
 
-class AvgPool2DAdjoint(LinearMap):
+class AvgPool2DAdjoint(InputAdjoint):
     node_name = "AvgPool2DBackwardBackward0"
     aten = "aten::avg_pool2d_backward"
 
@@ -338,7 +338,7 @@ class AdaptiveAvgPool2D(LinearMap):
         return _separable_sample((2, 2, 5, 7), True)
 
 
-class AdaptiveAvgPool2DAdjoint(LinearMap):
+class AdaptiveAvgPool2DAdjoint(InputAdjoint):
     node_name = "AdaptiveAvgPool2DBackwardBackward0"
     aten = "aten::_adaptive_avg_pool2d_backward"
 

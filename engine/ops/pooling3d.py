@@ -18,7 +18,7 @@ import numpy as np
 
 from .._op import Op
 from .._tensor import _make
-from ._linear_map import LinearMap, pair
+from ._linear_map import InputAdjoint, LinearMap, pair
 from ._windows import out_size
 from .pooling import Window, averaging_matrix
 from ._samples import distinct
@@ -92,7 +92,7 @@ def _scatter_sample():
     return Scatter3(flat, (1, 3, 3, 3))
 
 
-class Pool3DScatter(LinearMap):
+class Pool3DScatter(InputAdjoint):
     node_name = "MaxPool3DWithIndicesBackwardBackward0"
     aten = "aten::max_pool3d_with_indices_backward"
 
@@ -160,8 +160,8 @@ class MaxPool3DWithIndices(Op):
         return values, flat
 
     def vjp(self, grad, _):
-        self.saved  # noqa: B018 - checks the saved input's version, as PyTorch does
-        return (Pool3DScatter.apply(grad, cfg=Scatter3(self.indices, self._in_meta[0][0])),)
+        (x,) = self.saved  # checks the saved input's version, as PyTorch does
+        return (Pool3DScatter.apply(grad, x, cfg=Scatter3(self.indices, self._in_meta[0][0])),)
 
     @property
     def _saved_result1(self):
@@ -249,7 +249,7 @@ class AvgPool3D(LinearMap):
                                                         False, None)})]
 
 
-class AvgPool3DAdjoint(LinearMap):
+class AvgPool3DAdjoint(InputAdjoint):
     node_name = "AvgPool3DBackwardBackward0"
     aten = "aten::avg_pool3d_backward"
 
@@ -300,7 +300,7 @@ class AdaptiveAvgPool3D(LinearMap):
         return [((_rand(1, 2, 5, 4, 3),), {"cfg": Adaptive3((5, 4, 3), (2, 3, 1))})]
 
 
-class AdaptiveAvgPool3DAdjoint(LinearMap):
+class AdaptiveAvgPool3DAdjoint(InputAdjoint):
     node_name = "AdaptiveAvgPool3DBackwardBackward0"
     aten = "aten::_adaptive_avg_pool3d_backward"
 

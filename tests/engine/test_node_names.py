@@ -34,6 +34,7 @@ def test_engine_matches_pytorch_node_names_and_values(case):
     assert got["grad_fn"] == case["grad_fn"]
     assert got["grad_fn_name"] == case["grad_fn_name"]
     assert got["names"] == case["names"]
+    assert got["root_edges"] == case["root_edges"]
     assert got["dtype"] == case["dtype"]
     assert _close(got["out"], case["out"]), (got["out"], case["out"])
     assert ("grads" in got) == ("grads" in case)
