@@ -3,21 +3,19 @@
 
 Region ``i`` of an axis of size ``n`` pooled to ``m`` spans ``[floor(i·n/m), ceil((i+1)·n/m))``
 (``adaptive_bounds``). All regions are gathered at once, padded to the longest with -inf, and one
-arg-max picks the first maximum (PyTorch's strict ``>`` scan; a NaN wins). The reverse rule scatters
-the gradient to the arg-max positions -- max_pool3d's scatter, under PyTorch's name for the adaptive
-backward -- and its reverse rule gathers again, so gradients of any order are exact.
+arg-max picks the first maximum (PyTorch's strict ``>`` scan; a NaN wins). The rules are max
+pooling's (the 2-D op's with ``nd = 3``): the gradient scattered to the arg-max positions -- under
+PyTorch's name for the adaptive backward -- whose own reverse rule gathers again.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .._op import Op
-from .._tensor import _make
 from ._linear_map import pair
 from ._samples import distinct
-from .pooling import _region_index
-from .pooling3d import Pool3DGather, Pool3DScatter, Scatter3
+from .pooling import MaxPool2DWithIndices, _region_index
+from .pooling3d import Pool3DGather, Pool3DScatter
 
 ND = 3
 
@@ -26,8 +24,7 @@ def adaptive_max3d(x: np.ndarray, out_dhw: tuple) -> tuple:
     """(values, flat arg-max positions in each input volume), both shaped (…, *out_dhw)."""
     lead, sizes = x.shape[:-ND], x.shape[-ND:]
     planes = int(np.prod(lead, dtype=np.int64))
-    regions = [_region_index(n, m) for n, m in zip(sizes, out_dhw)]  # per axis: (out, k) index, valid
-    (di, dok), (hi, hok), (wi, wok) = regions
+    (di, dok), (hi, hok), (wi, wok) = (_region_index(n, m) for n, m in zip(sizes, out_dhw))
     kd, kh, kw = di.shape[1], hi.shape[1], wi.shape[1]
     # (P, od, kd, oh, kh, ow, kw) by broadcasting the three index grids.
     d = di[:, :, None, None, None, None]
@@ -46,8 +43,11 @@ def adaptive_max3d(x: np.ndarray, out_dhw: tuple) -> tuple:
     values = np.take_along_axis(blocks, arg[..., None], axis=-1)[..., 0]
     a, rest = np.divmod(arg, kh * kw)
     b, c = np.divmod(rest, kw)
-    pick = lambda index, k, shape: np.take_along_axis(  # noqa: E731 - the position along one axis
-        np.broadcast_to(index.reshape(shape), (planes, od, oh, ow, index.shape[1])), k[..., None], -1)[..., 0]
+
+    def pick(index, k, shape):  # the position along one axis of each chosen entry
+        grid = np.broadcast_to(index.reshape(shape), (planes, od, oh, ow, index.shape[1]))
+        return np.take_along_axis(grid, k[..., None], -1)[..., 0]
+
     pd = pick(di, a, (1, od, 1, 1, kd))
     ph = pick(hi, b, (1, 1, oh, 1, kh))
     pw = pick(wi, c, (1, 1, 1, ow, kw))
@@ -70,30 +70,17 @@ class AdaptiveMaxPool3DGather(Pool3DGather):
 pair(AdaptiveMaxPool3DScatter, AdaptiveMaxPool3DGather)
 
 
-class AdaptiveMaxPool3D(Op):
+class AdaptiveMaxPool3D(MaxPool2DWithIndices):
     node_name = "AdaptiveMaxPool3DBackward0"
     aten = "aten::adaptive_max_pool3d"
-    saves = ("self",)
-    num_outputs = 2
-    nondiff_outputs = (1,)
-    smooth = False
+    nd = 3
+    scatter = AdaptiveMaxPool3DScatter
+    gather = AdaptiveMaxPool3DGather
 
     def forward(self, x):
         values, flat = adaptive_max3d(x, self.output_size)
         self.indices = flat
         return values, flat
-
-    def vjp(self, grad, _):
-        (x,) = self.saved  # checks the saved input's version, as PyTorch does
-        return (AdaptiveMaxPool3DScatter.apply(grad, x, cfg=Scatter3(self.indices, self._in_meta[0][0])),)
-
-    @property
-    def _saved_result1(self):
-        return _make(self.indices)
-
-    def jvp(self, tangents):
-        cfg = Scatter3(self.indices, self.fw_inputs[0]._data.shape)
-        return AdaptiveMaxPool3DGather.apply(tangents[0], cfg=cfg), None
 
     def rule(self) -> str:
         return "grad_input[argmax of each adaptive region] += grad   (other positions get 0)"
