@@ -168,6 +168,9 @@ case("embedding_bag_sum_weights_last_offset", "w = leaf(6, 3)\np = leaf(6, seed=
 case("embedding_bag_max_2d", "w = leaf(6, 3)\nout = torch.nn.functional.embedding_bag(torch.tensor([[1, 2, 4], [5, 4, 0]]), w, "
      "mode='max')\ninputs = [w]")
 
+case("full_backward_hook", "m = torch.nn.Tanh()\nm.register_full_backward_hook(lambda mod, gin, gout: None)\n"
+     "x = leaf(2, 3)\nout = m(x * 2)\ninputs = [x]")
+
 
 def main() -> None:
     import torch
