@@ -351,6 +351,10 @@ for name in ["fill_", "copy_"]:
     y.fill_(src[0]) if name == "fill_" else y.copy_(src)
     y.backward(torch.tensor([inf, 1.0, -inf]))
     rec(name, [x.grad, src.grad])
+a = torch.tensor([[inf, 1.0], [0.0, 2.0]], requires_grad=True)
+b = torch.tensor([[1.0, 1.0], [3.0, -1.0], [0.5, 0.5]], requires_grad=True)
+torch.cdist(a, b, p=0).sum().backward()
+rec('cdist p=0 at an inf input', [a.grad, b.grad])
 fwad = torch.autograd.forward_ad
 with fwad.dual_level():
     a = fwad.make_dual(torch.tensor([0.0, 2.0, -1.0]), torch.tensor([1.0, 1.0, 1.0]))

@@ -16,7 +16,7 @@ import numpy as np
 from .._api import public
 from .._op import Op
 from .._tensor import Tensor
-from ._util import sum_to
+from ._util import fresh_zeros_like, sum_to
 from ._samples import sampler
 
 
@@ -86,13 +86,13 @@ class Cdist(Op):
 
     def vjp(self, grad):
         x1, x2 = self.saved
+        p = self.p
+        if p == 0:  # _cdist_backward returns zeros_like(x1): diff * 0 would be nan at an inf input
+            return fresh_zeros_like(x1), fresh_zeros_like(x2)
         diff = x1.unsqueeze(-2) - x2.unsqueeze(-3)
         g = grad.unsqueeze(-1)
         dist = self.result.unsqueeze(-1)
-        p = self.p
-        if p == 0:
-            local = diff * 0
-        elif p == 1:
+        if p == 1:
             local = g * diff.sign()
         elif math.isinf(p):
             local = g * diff.sign() * (diff.abs() == dist).to(diff.dtype)
