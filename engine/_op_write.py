@@ -43,8 +43,14 @@ def _writable_target(data: np.ndarray, fills: bool) -> np.ndarray:
             "location. Please clone() the tensor before performing the operation."
         )
     root = data
-    while isinstance(root.base, np.ndarray):
-        root = root.base
+    while True:
+        base = root.base
+        if not isinstance(base, np.ndarray):
+            # as_strided views (diagonal) hang off a DummyArray whose .base is the real array
+            base = getattr(base, "base", None)
+            if not isinstance(base, np.ndarray):
+                break
+        root = base
     if not (root.flags.writeable and root.flags.c_contiguous):
         raise ValueError("assignment destination is read-only")
     offset = data.__array_interface__["data"][0] - root.__array_interface__["data"][0]

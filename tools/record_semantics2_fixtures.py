@@ -432,6 +432,21 @@ rec('float32 zero ** -0.5', z.float() ** -0.5)
 """)
 
 
+# ---- new ops from the breadth branches (fresh seed 21) ---------------------------------------------
+case("diff_of_order_0_is_a_copy_and_fill_into_an_expanded_diagonal", """
+x = torch.tensor([1.75, -0.5], requires_grad=True)
+r = x.diff(0)  # n = 0: zeros_like(self).copy_(self), prepend/append ignored
+rec('diff n=0', [r, node(r), r is x, x.diff(n=0, prepend=torch.tensor([5.0]))])
+r.sum().backward()
+rec('x.grad', x.grad)
+i = torch.tensor([[0, 0], [0, 4], [1, 1]])
+i.diagonal(-1).expand(2, 2).zero_()
+f = torch.tensor([[0.0, 0.0], [0.0, 4.0], [1.0, 1.0]])
+f.diagonal(-1).expand(2, 2).fill_(2.0)
+rec('zero_/fill_ through an expanded diagonal', [i, f])
+""")
+
+
 def _harness():
     spec = importlib.util.spec_from_file_location("record_torch_fixtures", HERE / "record_torch_fixtures.py")
     module = importlib.util.module_from_spec(spec)

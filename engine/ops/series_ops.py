@@ -16,7 +16,7 @@ import numpy as np
 
 from .._api import public
 from .._op import Op
-from .._tensor import Tensor, _wrap_dim
+from .._tensor import Tensor, _make, _wrap_dim
 from ._linear_map import LinearMap, pair
 from ._samples import distinct
 from .views import narrow
@@ -158,6 +158,10 @@ def diff(input: Tensor, n: int = 1, dim: int = -1, prepend=None, append=None) ->
     if n < 0:
         raise RuntimeError(f"order must be non-negative but got {n}")
     d = _wrap_dim(dim, input._data.ndim)
+    if n == 0:
+        # ATen's diff_helper: zeros_like(self).copy_(self), ignoring prepend/append. A new tensor
+        # whose node is CopyBackwards, never the input itself.
+        return _make(np.zeros_like(input._data)).copy_(input)
     x = input
     if prepend is not None or append is not None:
         parts = [t for t in (prepend, input, append) if t is not None]
