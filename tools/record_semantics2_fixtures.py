@@ -446,6 +446,17 @@ f.diagonal(-1).expand(2, 2).fill_(2.0)
 rec('zero_/fill_ through an expanded diagonal', [i, f])
 """)
 
+case("reducing_an_empty_dim", """
+# max/min/argmax/argmin/amax/amin refuse an empty reduced dim (IndexError); logsumexp gives -inf
+e = torch.ones(0, 2)
+d = torch.ones(3, 3, 1).diagonal(-3)  # shape (1, 0): the fuzzer's way to an empty dim (seed 24)
+for name, fn in [("max", lambda: d.max(1, keepdim=True)), ("min", lambda: torch.ones(2, 0).min(dim=-1)),
+                 ("argmax", lambda: e.argmax(0)), ("argmin", lambda: torch.ones(2, 0).argmin(-1, keepdim=True)),
+                 ("amax", lambda: torch.ones(2, 0).amax((0, -1))), ("amin", lambda: torch.ones(0, 2, 0).amin((2, 0)))]:
+    err(name, fn)
+rec('ok', [d.max(0), e.max(1), e.logsumexp(0), torch.ones(2, 0).logsumexp(1, keepdim=True), torch.ones(0, 3).logsumexp((0, 1))])
+""")
+
 
 def _harness():
     spec = importlib.util.spec_from_file_location("record_torch_fixtures", HERE / "record_torch_fixtures.py")

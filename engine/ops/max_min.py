@@ -185,6 +185,16 @@ max_return = _return_type("max")
 min_return = _return_type("min")
 
 
+def _check_reduced_dims_nonempty(name: str, x: np.ndarray, dims, wrap: bool) -> None:
+    """PyTorch refuses to reduce an empty dim with max/min/argmax/argmin/amax/amin (IndexError). It
+    names the dim wrapped for max/min/arg*, as given for amax/amin (its checks differ)."""
+    if x.ndim == 0:
+        return
+    for d in dims:
+        if x.shape[_wrap_dim(d, x.ndim)] == 0:
+            raise IndexError(f"{name}(): Expected reduction dim {_wrap_dim(d, x.ndim) if wrap else d} to have non-zero size.")
+
+
 def _extremum(name: str, full_cls, dim_cls, result_type, input, dim, keepdim, other):
     if isinstance(dim, Tensor):  # max(a, b) is the elementwise maximum
         dim, other = None, dim
@@ -197,6 +207,7 @@ def _extremum(name: str, full_cls, dim_cls, result_type, input, dim, keepdim, ot
                 "Specify the reduction dim with the 'dim' argument."
             )
         return full_cls.apply(input)
+    _check_reduced_dims_nonempty(name, input._data, (dim,), True)
     values, indices = dim_cls.apply(input, dim=dim, keepdim=keepdim)
     return result_type(values, indices)
 
@@ -222,6 +233,7 @@ def _amax_call(cls, name: str, input, dim, keepdim):
             f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
             "Specify the reduction dim with the 'dim' argument."
         )
+    _check_reduced_dims_nonempty(name, input._data, dim, False)
     return cls.apply(input, dim=dim, keepdim=keepdim)
 
 
@@ -251,6 +263,7 @@ def _arg_extremum(name: str, fn, input, dim, keepdim):
 
         return _nondiff(f"aten::{name}", run, input)
     d = _wrap_dim(dim, x.ndim)
+    _check_reduced_dims_nonempty(name, x, (d,), True)
     return _nondiff(
         f"aten::{name}",
         lambda a: np.asarray(fn(a, axis=d, keepdims=keepdim) if a.ndim else np.zeros((), np.int64), dtype=np.int64),

@@ -126,7 +126,10 @@ class Logsumexp(_LocalGradReduction):
         self.dims = normalize_dims(self.dim, x.ndim)
         if not self.dims:
             return x.copy()
-        m = np.max(x, axis=self.dims, keepdims=True) if x.size else np.zeros(x.shape, x.dtype)
+        if x.size:
+            m = np.max(x, axis=self.dims, keepdims=True)
+        else:  # an empty input: log(sum over nothing) = -inf, in the reduced (keepdim) shape
+            m = np.zeros([1 if i in self.dims else n for i, n in enumerate(x.shape)], x.dtype)
         m = np.where(np.isfinite(m), m, 0)
         with np.errstate(divide="ignore"):
             out = np.log(np.sum(np.exp(x - m), axis=self.dims, keepdims=True)) + m
