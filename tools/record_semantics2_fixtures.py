@@ -454,6 +454,12 @@ for name, fn in [("max", lambda: d.max(1, keepdim=True)), ("min", lambda: torch.
                  ("argmax", lambda: e.argmax(0)), ("argmin", lambda: torch.ones(2, 0).argmin(-1, keepdim=True)),
                  ("amax", lambda: torch.ones(2, 0).amax((0, -1))), ("amin", lambda: torch.ones(0, 2, 0).amin((2, 0)))]:
     err(name, fn)
+x = torch.ones(1, 0, dtype=torch.float64, requires_grad=True)  # seed 31: x0[..., 1:] of a 1-element row
+for name in ["softmax", "log_softmax"]:
+    for dim in [-1, 0]:
+        r = getattr(x, name)(dim)
+        r.sum().backward()
+        rec(f"{name} over dim {dim} of an empty tensor", [r, node(r), x.grad])
 rec('ok', [d.max(0), e.max(1), e.logsumexp(0), torch.ones(2, 0).logsumexp(1, keepdim=True), torch.ones(0, 3).logsumexp((0, 1))])
 """)
 

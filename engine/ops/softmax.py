@@ -34,7 +34,7 @@ class _SoftmaxBase(Op):
             last = x.ndim == 0 or self.dim in (-1, x.ndim - 1)
             kernel = f"{self.kernel}_lastdim_kernel_impl" if last else f"{self.kernel}_kernel_impl"
             raise NotImplementedError(f"\"{kernel}\" not implemented for '{_type_name(x)}'")
-        if x.ndim == 0:
+        if x.ndim == 0 or x.size == 0:  # an empty input has an empty result (numpy's max refuses it)
             return x - x
         m = np.max(x, axis=self.dim, keepdims=True)
         m = np.where(np.isfinite(m), m, 0)  # an all -inf row stays nan-free until exp
