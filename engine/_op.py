@@ -325,6 +325,12 @@ class Op(Node):
             from .ops.inplace import rebase_views
 
             rebase_views(target, None)
+        if target._alias_of is not None:
+            # A detach()ed alias: for the storage's other owner this write is untracked (its views
+            # re-read it, AsStridedBackward0), even though the alias itself now has history.
+            from .ops.inplace import rebase_after_untracked_write
+
+            rebase_after_untracked_write(target)
         return target
 
 

@@ -463,6 +463,26 @@ for name in ["softmax", "log_softmax"]:
 rec('ok', [d.max(0), e.max(1), e.logsumexp(0), torch.ones(2, 0).logsumexp(1, keepdim=True), torch.ones(0, 3).logsumexp((0, 1))])
 """)
 
+case("tracked_write_through_a_detached_alias_regenerates_the_views", """
+# seed 31: v2 = v1.detach(); v2.sub_(x0) is tracked for v2 (x0 needs grad) but untracked for the
+# storage's owner, so its views (v1 = x0.t()) re-read it: AsStridedBackward0
+x0 = torch.tensor(2.0, dtype=torch.float64, requires_grad=True)
+v1 = x0.t()
+v2 = v1.detach()
+v3 = v1.exp()
+v2.sub_(x0)
+rec('nodes', [node(v1), node(v2), v1, v2])
+v2.backward(gradient=torch.ones_like(v2) * 0.5)
+rec('x0.grad', x0.grad)
+y = torch.tensor([1.0, 2.0], requires_grad=True)
+w = y[0]
+d = y.detach()
+d.mul_(y)
+rec('row view after d.mul_(y)', [node(w), node(d), w, d])
+w.backward()
+rec('y.grad', y.grad)
+""")
+
 
 def _harness():
     spec = importlib.util.spec_from_file_location("record_torch_fixtures", HERE / "record_torch_fixtures.py")
