@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QApplication, QGraphicsView
 
 import engine as torch
 from gradviz.kernel.graph_builder import GraphModel
-from gradviz.kernel.stepper import Stepper
+from gradviz.kernel.engine_stepping import EngineStepper
 from gradviz.model.layout import compute_layout
 from gradviz.qt.graph_scene import GraphScene
 from gradviz.qt.stepper_panel import StepperPanel
@@ -44,7 +44,7 @@ def main() -> int:
     view = QGraphicsView(scene)
     view.resize(1200, 800)
     view.show()
-    stepper = Stepper(root)
+    stepper = EngineStepper(root)
     panel = StepperPanel()
     panel.set_stepper(stepper)
     panel.moved.connect(lambda: scene.apply_step_state(stepper))

@@ -93,11 +93,11 @@ def step_event(model: GraphModel, step) -> dict:
     return event
 
 
-def step_state(model: GraphModel, stepper, state_of=None, leaf_type=Tensor) -> dict:
+def step_state(model: GraphModel, stepper) -> dict:
     """Where backward is, for every node of the model: what a view needs to colour the graph and
-    label its edges and leaves (gradients as arrays). The torch backend passes its own ``state_of``
-    (one bulk lookup) and leaf tensor type; everything else is the same for both backends."""
-    state_of = state_of or stepper.state_of
+    label its edges and leaves (gradients as arrays), and the current node's detail for the
+    Backward panel's table (:func:`current_detail`). The same for both backends."""
+    all_states = stepper.states()
     graph = model.graph
     states: dict[str, str] = {}
     waiting: dict[str, int] = {}
@@ -106,18 +106,19 @@ def step_state(model: GraphModel, stepper, state_of=None, leaf_type=Tensor) -> d
     leaf_grads: dict[str, np.ndarray] = {}
     for node_id, attrs in graph.nodes(data=True):
         obj = attrs.get("obj")
-        if attrs.get("kind") == "grad_fn" and obj is not None:
-            state = state_of(obj)
+        kind = attrs.get("kind")
+        if kind == "grad_fn" and obj is not None:
+            state = all_states.get(obj, "pending")
             states[node_id] = state
             if state == "waiting":
                 waiting[node_id] = stepper.waiting_count(obj)
             index = stepper.step_index(obj)
             if index is not None:
                 step_index[node_id] = index
-                for i, g in enumerate(stepper.step_of(obj).sent):
+                for i, g in enumerate(stepper.history[index].sent):
                     if g is not None:
                         edge_grads[(node_id, i)] = contiguous(g._data)
-        elif attrs.get("kind") == "tensor" and isinstance(obj, leaf_type):
+        elif kind == "tensor" and obj is not None:
             g = stepper.leaf_grad(obj)
             if g is not None:
                 leaf_grads[node_id] = contiguous(g._data)
@@ -134,7 +135,31 @@ def step_state(model: GraphModel, stepper, state_of=None, leaf_type=Tensor) -> d
         "leaf_grads": leaf_grads,
         "pause_reason": stepper.pause_reason,
         "note": stepper.note,
+        "detail": current_detail(model, stepper),
     }
+
+
+def current_detail(model: GraphModel, stepper) -> dict | None:
+    """The current node's gradients for the Backward panel's table, as summaries (shape, norm, the
+    values of a small one) with a reference for the full array: each gradient that arrived from a
+    parent (``contributions``: summed before the node ran when there are several), and for a
+    leaf or ``retain_grad()`` tensor its ``.grad`` before and after the step (``writes``)."""
+    node = stepper.current_node
+    if node is None:
+        return None
+    contributions = []
+    for parent, index, g in stepper.contributions(node):
+        parent_id = model.id_of(parent)
+        contributions.append({"from": parent_id, "index": index, "grad": tensor_summary(g),
+                              "ref": f"edge:{parent_id}:{index}" if parent_id is not None else None})
+    writes = []
+    for w in stepper.writes_of(node):
+        tensor_id = model.id_of(w.tensor)  # None for a retain_grad() tensor: not a node of the graph
+        drawn = tensor_id is not None
+        writes.append({"tensor": tensor_id, "before": tensor_summary(w.before), "after": tensor_summary(w.after),
+                       "before_ref": f"before:{tensor_id}" if drawn else None,
+                       "after_ref": f"node:{tensor_id}.grad" if drawn else None})
+    return {"node": model.id_of(node), "contributions": contributions, "writes": writes}
 
 
 def saved_tensors(node) -> list[tuple[str, object]]:

@@ -20,6 +20,7 @@ from .torch_stepping import RecordedGrad, TorchStepper, to_numpy
 topology = documents.topology
 graph_document = documents.graph_document
 step_event = documents.step_event
+step_state = documents.step_state
 
 
 def build_model(root, namespace: dict, tensors: dict, max_nodes: int | None = None, tracker=None) -> GraphModel:
@@ -31,21 +32,12 @@ def new_stepper(root, gradient, zero_grad: bool, model: GraphModel) -> TorchStep
     for _, attrs in model.graph.nodes(data=True):
         source = attrs.get("source")
         if source and attrs.get("obj") is not None:
-            filename, line = source
-            stepper.sources[attrs["obj"]] = f"line {line}" if filename.startswith("<") else f"{filename}:{line}"
+            stepper.sources[attrs["obj"]] = source
     return stepper
 
 
 def _array(value):
     return value._data if isinstance(value, RecordedGrad) else to_numpy(value)
-
-
-def step_state(model: GraphModel, stepper: TorchStepper) -> dict:
-    """Where the replayed backward is, for every node of the model (documents.step_state, with the
-    replay's states looked up in one pass)."""
-    all_states = stepper.states()
-    return documents.step_state(model, stepper, state_of=lambda obj: all_states.get(obj, "pending"),
-                                leaf_type=torch.Tensor)
 
 
 PARAM_TEXT_LIMIT = 200  # a saved non-tensor value is shown as its repr, cut to this length

@@ -24,7 +24,8 @@ import engine  # noqa: F401
 from gradviz.kernel import documents, protocol
 from gradviz.kernel.execution import ScriptExited, live_threads, run_script
 from gradviz.kernel.job_ops import JobOps
-from gradviz.kernel.stepping import KernelStepper
+from gradviz.kernel.engine_stepping import EngineStepper
+from gradviz.kernel.stepping import Stepper
 
 
 class KernelError(Exception):
@@ -51,7 +52,7 @@ class _EngineDocuments:
 
     @staticmethod
     def new_stepper(root, gradient, zero_grad, model):
-        return KernelStepper(root, None if gradient is None else np.asarray(gradient), zero_grad=zero_grad)
+        return EngineStepper(root, None if gradient is None else np.asarray(gradient), zero_grad=zero_grad)
 
 
 class Kernel(JobOps):  # JobOps: training, profiler and Jacobian requests
@@ -61,7 +62,7 @@ class Kernel(JobOps):  # JobOps: training, profiler and Jacobian requests
         self.tensors: dict = {}
         self.models: dict = {}  # root name -> GraphModel
         self.model = None  # the graph the node ids of the last answers refer to
-        self.stepper: KernelStepper | None = None
+        self.stepper: Stepper | None = None
         self.stepper_root: str | None = None
         self.ran = False
         self.backend = "engine"
@@ -204,7 +205,7 @@ class Kernel(JobOps):  # JobOps: training, profiler and Jacobian requests
         return self.docs.tensor_payload(ref, tensor)
 
     # ---- stepping ---------------------------------------------------------------------------
-    def _need_stepper(self) -> KernelStepper:
+    def _need_stepper(self) -> Stepper:
         if self.stepper is None:
             raise KernelError("backward has not been started: call step_start(root) first")
         return self.stepper
