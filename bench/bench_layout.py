@@ -251,8 +251,8 @@ def grad_labels_over_nodes(name: str) -> str:
         from PySide6.QtCore import Qt
         from PySide6.QtWidgets import QApplication
 
-        from gradviz.model.graph_model import display_graph
         from gradviz.kernel.engine_stepping import EngineStepper
+        from gradviz.model.graph_model import display_graph
         from gradviz.qt.graph_scene import GraphScene, ModuleBoxItem, NodeItem
     except ImportError:
         return "-"

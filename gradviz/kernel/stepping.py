@@ -22,30 +22,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 from psygnal import Signal
 
-IMPLICIT_GRAD_MESSAGE = "grad can be implicitly created only for scalar outputs"
-
-
-def implicit_ones_note(shape) -> str:
-    """Why a non-scalar root is stepped with v = ones (PyTorch would refuse to guess)."""
-    return (
-        f"The root has shape {list(shape)}, not a single number. PyTorch's root.backward() would "
-        f"fail with \"{IMPLICIT_GRAD_MESSAGE}\": a vector output needs the vector v of a "
-        "vector-Jacobian product, as in root.backward(v). The stepper uses v = ones "
-        "(root.backward(torch.ones_like(root))), which gives the gradient of root.sum()."
-    )
-
-
-def source_text(source) -> str:
-    """``file:line`` of a forward call from ``(filename, line)``, or '' when it was not recorded."""
-    if not source:
-        return ""
-    filename, line = source[0], source[1]
-    if not filename or filename.startswith("<"):
-        return f"line {line}"  # the editor's buffer: the line number is what the user needs
-    return f"{filename}:{line}"
+from gradviz.kernel.step_messages import (
+    IMPLICIT_GRAD_MESSAGE,
+    accumulation_note,
+    clean_note,
+    gradient_reason,
+    implicit_ones_note,
+    source_text,
+)
 
 
 @dataclass(slots=True)
@@ -70,11 +56,6 @@ class Written:
     tensor: object
     before: object
     after: object
-
-
-def _is_finite(g) -> bool:
-    data = g._data
-    return data.dtype.kind not in "fc" or bool(np.isfinite(data).all())
 
 
 class Stepper:
@@ -172,25 +153,14 @@ class Stepper:
     @property
     def accumulation_note(self) -> str | None:
         """Said when leaves already hold a ``.grad`` this backward adds to."""
-        if self.zero_grad:
-            return None
         held = [t for t, g in self._found.values() if g is not None and t.grad_fn is None]
-        if not held:
-            return None
-        return (f"{len(held)} leaf tensor(s) already hold a .grad from an earlier backward; "
-                "without zero_grad() this backward adds to it (gradients accumulate).")
+        return accumulation_note(len(held)) if held and not self.zero_grad else None
 
     @property
     def clean_note(self) -> str | None:
         """Said when ``zero_grad`` set aside ``.grad`` values an earlier backward left."""
-        if not self.zero_grad:
-            return None
         set_aside = [t for t, g in self._found.values() if g is not None]
-        if not set_aside:
-            return None
-        return (f"The script's own backward already set .grad of {len(set_aside)} tensor(s); stepping "
-                "starts from a clean .grad, so it shows that backward alone (the script's values "
-                "come back when you leave this graph).")
+        return clean_note(len(set_aside)) if set_aside and self.zero_grad else None
 
     # ---- queries at the current position ---------------------------------------------------------
     @property
@@ -439,27 +409,13 @@ class Stepper:
 
     # ---- breakpoints -----------------------------------------------------------------------------
     def check_breakpoint(self, step) -> str | None:
-        """Why execution should pause after ``step``, or None."""
-        node = step.node
-        if node in self.breakpoints:
-            return f"breakpoint on {self.describe(node)}"
+        """Why execution should pause after ``step``, or None (gradient rules: :mod:`.breakpoints`)."""
+        if step.node in self.breakpoints:
+            return f"breakpoint on {self.describe(step.node)}"
         if not (self.break_on_nan or self.break_on_zero or self.norm_threshold is not None):
             return None  # the common case, checked once per step: nothing else to look at
-        where = self.describe(node)
-        grads = step.sent if step.sent else step.received
-        for i, g in enumerate(grads):
-            if g is None:
-                continue
-            if self.break_on_nan and not _is_finite(g):
-                kind = "NaN" if np.isnan(g._data).any() else "Inf"
-                return f"{kind} in the gradient {where} sent to input {i}"
-            if self.norm_threshold is not None:
-                norm = float(np.linalg.norm(np.asarray(g._data, dtype=np.float64).ravel()))
-                if norm > self.norm_threshold:
-                    return f"gradient norm {norm:.4g} > {self.norm_threshold:g} sent by {where} to input {i}"
-            if self.break_on_zero and g._data.size and not np.any(g._data):
-                return f"gradient exactly zero sent by {where} to input {i} (a dead ReLU?)"
-        return None
+        return gradient_reason(step, self.describe(step.node), self.break_on_nan, self.break_on_zero,
+                               self.norm_threshold)
 
 
 __all__ = ["Stepper", "Frontier", "Written", "IMPLICIT_GRAD_MESSAGE", "implicit_ones_note", "source_text"]

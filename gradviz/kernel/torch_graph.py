@@ -22,7 +22,12 @@ from collections import deque
 
 import torch
 
-from gradviz.kernel.graph_builder import GraphModel, GraphReader, attach_variable_names, tensor_names
+from gradviz.kernel.graph_builder import (
+    GraphModel,
+    GraphReader,
+    attach_variable_names,
+    tensor_names,
+)
 
 
 def _output_meta(node) -> tuple[tuple | None, str | None]:

@@ -13,10 +13,10 @@ import pytest
 from engine.autograd import iter_backward
 from engine.autograd.graph import revive_freed
 from gradviz.kernel import KernelClient
+from gradviz.kernel.engine_stepping import EngineStepper
 from gradviz.kernel.graph_builder import GraphModel, attach_variable_names, tensor_names
 from gradviz.kernel.replica import GraphReplica, StepSnapshot, with_positions
 from gradviz.kernel.session import Session
-from gradviz.kernel.engine_stepping import EngineStepper
 from gradviz.model.export import to_dot, to_json
 from gradviz.model.layout import compute_layout
 

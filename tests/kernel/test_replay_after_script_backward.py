@@ -5,8 +5,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gradviz.kernel.session import Session
 from gradviz.kernel.engine_stepping import EngineStepper
+from gradviz.kernel.session import Session
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "resources" / "examples" / "01_simple_example.py"
 

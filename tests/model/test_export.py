@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 import engine as torch
-from gradviz.kernel.graph_builder import GraphModel, attach_variable_names, tensor_names
 from gradviz.kernel.engine_stepping import EngineStepper
+from gradviz.kernel.graph_builder import GraphModel, attach_variable_names, tensor_names
 from gradviz.model.export import (
     FULL_VALUES_LIMIT,
     dot_quote,

@@ -6,8 +6,8 @@ import pytest
 from PySide6.QtCore import QSettings, Qt
 
 import engine as torch
-from gradviz.kernel.graph_builder import GraphModel
 from gradviz.kernel.engine_stepping import EngineStepper
+from gradviz.kernel.graph_builder import GraphModel
 from gradviz.model.grouping import PAGE_NODES, group_graph
 from gradviz.model.layout import compute_layout
 from gradviz.qt.graph_scene import GraphScene
