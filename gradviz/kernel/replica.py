@@ -110,6 +110,8 @@ class StepSnapshot:
         self._index = state["step_index"]
         self._edges = state["edge_grads"]
         self._leaves = state["leaf_grads"]
+        # The current node's gradients for the Backward panel's table (documents.current_detail).
+        self.detail: dict | None = state.get("detail")
 
     def state_of(self, node_id: str) -> str:
         return self._states.get(node_id, "pending")

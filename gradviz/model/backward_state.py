@@ -122,6 +122,13 @@ class BackwardState:
     def leaf_grad(self, node_id: str):
         return self.snapshot.leaf_grad(node_id) if self.snapshot is not None else None
 
+    def current_detail(self) -> dict | None:
+        """The current node's gradients as the kernel summarised them: ``received`` and ``sent``
+        (``{"grad": summary, "ref"}``), ``contributions`` (``{"from", "index", "grad", "ref"}``, one
+        per gradient that arrived) and ``writes`` (``{"tensor", "before", "after", "before_ref",
+        "after_ref"}`` for each ``.grad`` the step wrote); None before backward."""
+        return self.snapshot.detail if self.snapshot is not None else None
+
     def current_event(self) -> dict | None:
         """The kernel's step event of the current node (received/sent summaries), when known."""
         if self.snapshot is None or self.position < 0:
