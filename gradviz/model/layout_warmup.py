@@ -27,6 +27,7 @@ MODULES = (
 )
 
 _started = threading.Event()
+_thread: threading.Thread | None = None
 
 
 def warm_up() -> None:
@@ -42,9 +43,20 @@ def warm_up() -> None:
 def warm_up_in_background() -> threading.Thread | None:
     """Start :func:`warm_up` on a daemon thread, once per process; the thread (None if an earlier
     call started it already)."""
+    global _thread
     if _started.is_set():
         return None
     _started.set()
-    thread = threading.Thread(target=warm_up, name="gradviz-layout-warm-up", daemon=True)
-    thread.start()
-    return thread
+    _thread = threading.Thread(target=warm_up, name="gradviz-layout-warm-up", daemon=True)
+    _thread.start()
+    return _thread
+
+
+def wait_for_warm_up(timeout: float | None = None) -> bool:
+    """Block until the background warm-up (if one was started) has ended; False on timeout. The
+    window waits for it when it shuts down, so no thread of the app outlives it."""
+    thread = _thread
+    if thread is None:
+        return True
+    thread.join(timeout)
+    return not thread.is_alive()

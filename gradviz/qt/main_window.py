@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 
 from gradviz.model import workspace_graph
 from gradviz.model.layout import LAYOUTS
-from gradviz.model.layout_warmup import warm_up_in_background
+from gradviz.model.layout_warmup import wait_for_warm_up, warm_up_in_background
 from gradviz.model.workspace import Workspace
 
 from .backend_selector import install_backend_selector
@@ -608,6 +608,7 @@ class MainWindow(QMainWindow):
             panel.wait(10)
         self.compare_panel.shutdown()  # its two kernels, and the torch check (issue 12)
         self.backend_selector.torch_check.job.wait(15)
+        wait_for_warm_up(15)  # the layout's imports (started when the first window opened)
 
     # ---- files ---------------------------------------------------------------------------------
     def _fill_examples_menu(self) -> None:
