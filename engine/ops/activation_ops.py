@@ -13,15 +13,14 @@ from .._op import Op
 from .._tensor import Tensor
 from ._util import sum_to
 from .nn_ops import Elu, _Activation, _mask
+from ._samples import sampler
 
 # SELU's constants (Klambauer et al.), as PyTorch spells them.
 SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
 
 
-def _rand(*shape, low=-4.0, high=4.0, seed=0):
-    x = np.random.default_rng(seed + 71 + sum(shape)).uniform(low, high, shape)
-    return x
+_rand = sampler(low=-4.0, high=4.0, seed=71)
 
 
 def _away_from(x: np.ndarray, points, gap=0.1) -> np.ndarray:

@@ -8,10 +8,10 @@ from .._api import method, public
 from .._op import Op
 from .._tensor import Tensor, _make
 from ._util import float_dtype_for, promote, sum_to, wrap
+from ._samples import sampler
 
 
-def _rand(*shape):
-    return np.random.default_rng(sum(shape) + len(shape)).uniform(0.5, 1.5, shape)
+_rand = sampler(low=0.5, high=1.5)
 
 
 class _Binary(Op):

@@ -13,10 +13,10 @@ import numpy as np
 
 from .._op import Op
 from .._tensor import _make
+from ._samples import sampler
 
 
-def _rand(*shape, low=-1.0, high=1.0, seed=0):
-    return np.random.default_rng(seed + 31 * len(shape) + sum(shape)).uniform(low, high, shape)
+_rand = sampler(seed=31)
 
 
 def _needs(node: Op, i: int) -> bool:

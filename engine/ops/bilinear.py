@@ -12,10 +12,10 @@ import numpy as np
 
 from .._op import Op
 from .._tensor import Tensor
+from ._samples import sampler
 
 
-def _rand(*shape, seed=0):
-    return np.random.default_rng(seed + 71 + sum(shape)).uniform(-1, 1, shape)
+_rand = sampler(seed=71)
 
 
 class Trilinear(Op):

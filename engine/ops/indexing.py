@@ -20,10 +20,10 @@ from .._state import STATE
 from .._tensor import Tensor, _make, _wrap_dim
 from ._util import sum_to, wrap
 from .shape import _ViewOp, _view_result, unsqueeze
+from ._samples import sampler
 
 
-def _rand(*shape):
-    return np.random.default_rng(11 + sum(shape)).uniform(-1, 1, shape)
+_rand = sampler(seed=11)
 
 
 def _dims_before(dim: int) -> tuple:

@@ -18,10 +18,10 @@ from .._tensor import Tensor, _make
 from ._util import sum_to
 from .indexing import Index, IndexPutImpl, _zero_where
 from .unary import ZeroGradient
+from ._samples import sampler
 
 
-def _rand(*shape):
-    return np.random.default_rng(17 + sum(shape)).uniform(-1, 1, shape)
+_rand = sampler(seed=17)
 
 
 # ---- in-place ops ---------------------------------------------------------------------------------------

@@ -15,10 +15,10 @@ from .._op import Op
 from .._tensor import Tensor, _make, _wrap_dim
 from .indexing import narrow, select
 from .shape import _view_result, permute
+from ._samples import sampler
 
 
-def _rand(*shape):
-    return np.random.default_rng(23 + sum(shape)).uniform(-1, 1, shape)
+_rand = sampler(seed=23)
 
 
 def _is_legacy_empty(shape: tuple) -> bool:

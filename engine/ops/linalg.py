@@ -8,10 +8,10 @@ from .._api import public
 from .._op import Op
 from .._tensor import Tensor
 from ._util import promote, sum_to
+from ._samples import sampler
 
 
-def _rand(*shape):
-    return np.random.default_rng(5 + sum(shape)).uniform(-1, 1, shape)
+_rand = sampler(seed=5)
 
 
 def _dtype_name(t: Tensor) -> str:

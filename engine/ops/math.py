@@ -13,10 +13,10 @@ from .._api import method, public
 from .._op import Op
 from .._tensor import Tensor, _make
 from ._util import promote, promote_all, sum_to, wrap
+from ._samples import sampler
 
 
-def _rand(*shape, low=-1.0, high=1.0, seed=0):
-    return np.random.default_rng(seed + 17 * len(shape) + sum(shape)).uniform(low, high, shape)
+_rand = sampler()
 
 
 def _const(mask: np.ndarray, like: Tensor) -> Tensor:

@@ -17,6 +17,7 @@ from .._op import Op
 from .._tensor import Tensor, _make
 from ._util import float_dtype_for, normalize_dims
 from .reduction import _LocalGradReduction
+from ._samples import sampler
 
 _MISSING = object()
 _SQRT_HALF = math.sqrt(0.5)
@@ -24,8 +25,7 @@ _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 _TANH_GELU_K = math.sqrt(2.0 / math.pi)
 
 
-def _rand(*shape, low=-2.0, high=2.0, seed=0):
-    return np.random.default_rng(seed + 31 + sum(shape)).uniform(low, high, shape)
+_rand = sampler(low=-2.0, high=2.0, seed=31)
 
 
 def _mask(values, like: Tensor) -> Tensor:

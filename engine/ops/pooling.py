@@ -20,12 +20,10 @@ from .._op import Op
 from .._tensor import _make
 from ._linear_map import LinearMap, Separable, pair, separable_adjoint, separable_forward
 from ._windows import out_size
+from ._samples import distinct
 
 
-def _rand(*shape, seed=0):
-    # Distinct values: a max pool is not differentiable where two window entries tie.
-    rng = np.random.default_rng(seed + 41 + sum(shape))
-    return rng.permutation(np.prod(shape)).reshape(shape) * 0.1 + rng.uniform(-0.02, 0.02, shape)
+_rand = distinct
 
 
 def _planes(shape) -> tuple:

@@ -21,13 +21,12 @@ from .._tensor import _make
 from ._linear_map import LinearMap, pair
 from ._windows import out_size
 from .pooling import Window, averaging_matrix
+from ._samples import distinct
 
 ND = 3
 
 
-def _rand(*shape, seed=0):
-    rng = np.random.default_rng(seed + 59 + sum(shape))  # distinct values: no ties in a max window
-    return rng.permutation(np.prod(shape)).reshape(shape) * 0.1 + rng.uniform(-0.02, 0.02, shape)
+_rand = distinct
 
 
 def pool_grid(sizes, win: Window) -> tuple:

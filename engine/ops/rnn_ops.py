@@ -19,10 +19,11 @@ from .._op import Op
 from .._state import STATE
 from .._tensor import Tensor, _make
 from .joining import Split, cat, stack
+from ._samples import uniform
 
 
 def _rand(*shape, seed=0, scale=1.0):
-    return np.random.default_rng(seed + 91 + sum(shape)).uniform(-scale, scale, shape)
+    return uniform(*shape, low=-scale, high=scale, seed=seed)
 
 
 class UnsafeSplit(Split):

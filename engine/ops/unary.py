@@ -10,10 +10,10 @@ from .._api import method, public
 from .._op import Op
 from .._tensor import _make
 from ._util import float_dtype_for
+from ._samples import sampler
 
 
-def _rand(*shape, low=0.2, high=1.4):
-    return np.random.default_rng(7 + sum(shape)).uniform(low, high, shape)
+_rand = sampler(low=0.2, high=1.4, seed=7)
 
 
 def _f(x):
