@@ -189,14 +189,16 @@ class GraphPart(GroupingPart):
             job.report(0.0, "reading the graph")
             # The topology is all the picture needs; the document is fetched if something reads it.
             answer = self.kernel.graph(name, max_nodes=MAX_MODEL_NODES, document=False)
-            replica = GraphReplica(answer, fetch_document=lambda: self.kernel.graph(name)["document"])
             # The kernel starts backward (under torch: one recorded real backward) while this
-            # process groups and lays the graph out: two processes, so the two overlap.
-            starting = _InThread(lambda: self._start_backward(name, replica=replica), "gradviz-step-start")
+            # process rebuilds, groups and lays the graph out: two processes, so the two overlap.
+            starting = _InThread(lambda: self._start_backward(name), "gradviz-step-start")
             try:
+                replica = GraphReplica(answer, fetch_document=lambda: self.kernel.graph(name)["document"])
                 drawn = self._lay_out(job, replica, grouping, method, started, new_root=True)
             finally:
                 backward, error = starting.result()
+            if backward is not None:
+                backward.clean_note = self._clean_note(replica)
             return drawn, backward, error
 
         return self._start_graph_job(work, "graph")
