@@ -13,8 +13,9 @@ from .._api import public
 from .._op import Op
 from .._tensor import _wrap_dim
 from .compare import _nondiff
-from .indexing import Gather, ScatterAdd, _zeros_like_meta
-from .reduction import _return_type
+from ._index_util import _zeros_like_meta
+from .gather_scatter import Gather, ScatterAdd
+from .max_min import _return_type
 from ._util import normalize_dims
 from ._samples import distinct
 
