@@ -267,7 +267,7 @@ class Kernel(JobOps):  # JobOps: training, profiler and Jacobian requests
         return self._moved([])
 
     def op_step_state(self) -> dict:
-        return self.docs.step_state(self.model, self._need_stepper())
+        return protocol.pack_step_state(self.docs.step_state(self.model, self._need_stepper()))
 
 
 def _gradient_from_text(text: str, root, namespace: dict, backend: str):
