@@ -460,6 +460,7 @@ for name in ["softmax", "log_softmax"]:
         r = getattr(x, name)(dim)
         r.sum().backward()
         rec(f"{name} over dim {dim} of an empty tensor", [r, node(r), x.grad])
+rec('pow_ of a topk result (seed 41)', kind_of(lambda: torch.tensor(0.75).pow_(torch.tensor([1.0, 2.0]).topk(0))))
 rec('ok', [d.max(0), e.max(1), e.logsumexp(0), torch.ones(2, 0).logsumexp(1, keepdim=True), torch.ones(0, 3).logsumexp((0, 1))])
 """)
 

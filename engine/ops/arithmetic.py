@@ -212,6 +212,8 @@ def neg_(self):
 def pow_(self, exponent):
     if isinstance(exponent, Tensor):
         return Pow.apply_(self, exponent)
+    if not isinstance(exponent, (int, float)):  # a tuple (topk's result) is PyTorch's TypeError too
+        raise TypeError(f"pow_(): exponent must be a Tensor or a number, got {type(exponent).__name__}")
     return PowScalar.apply_(self, exponent=exponent)
 
 
