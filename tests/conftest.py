@@ -34,7 +34,9 @@ def _collect_garbage_on_the_main_thread(request):
     collected on a timer in the GUI thread); the tests do the same: collect here, and keep automatic
     collection off in Qt tests.
     """
-    qt_test = "qt" in request.node.path.parts
+    # Qt tests: those under tests/qt, and any other that asks for pytest-qt's qtbot or qapp (an
+    # in-process image export, the app's export beside the CLI's).
+    qt_test = "qt" in request.node.path.parts or not {"qtbot", "qapp"}.isdisjoint(request.fixturenames)
     if "engine" in request.node.path.parts:
         # Engine tests make no widgets and start no threads: nothing for them to protect.
         yield
