@@ -8,6 +8,16 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # Under `pytest -n auto` there is one worker per core already. numpy's OpenBLAS and torch would
+    # each start a thread per core in every worker (and in every kernel and child process, which
+    # inherit this environment), and OpenBLAS's threads spin while they wait: two workers on two
+    # cores ran the engine tests 4x slower than one. One thread each (set before numpy or torch is
+    # imported; a value the caller set wins). Kernels and the test process still agree on torch's
+    # thread count, which bit-for-bit comparisons of their float32 sums rely on.
+    for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(_variable, "1")
+
 
 def _collect_and_freeze() -> None:
     """A full collection, then everything that survived it is moved to the collector's permanent
