@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import math as _math
+import warnings as _warnings
 
 from . import _dtype
 from ._dtype import (
@@ -65,9 +66,7 @@ from ._serialization import load, save  # noqa: E402
 def _quiet_float_warnings() -> None:
     # PyTorch computes 1/0 = inf and 0/0 = nan silently; numpy warns from inside our forward rules.
     # Only numpy's floating-point messages raised from engine modules are silenced.
-    import warnings
-
-    warnings.filterwarnings(
+    _warnings.filterwarnings(
         "ignore",
         message=r"(overflow|divide by zero|invalid value|underflow) encountered",
         category=RuntimeWarning,

@@ -15,8 +15,8 @@ size-1 dims are dropped by a ``view``.
 
 from __future__ import annotations
 
-from .ops.joining import movedim
 from .ops.linalg import bmm
+from .ops.reorder import movedim
 from .ops.shape import reshape
 
 ELLIPSIS = -1

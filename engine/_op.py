@@ -1,39 +1,48 @@
 """The op base class and the one choke point every differentiable op goes through.
 
-Adding an op means writing one subclass of :class:`Op` in one file under ``engine/ops``::
+An op is one subclass of :class:`Op`; for elementwise ops the bases in ``ops/_pointwise.py`` derive
+the rules from the local derivative, and class attributes declare the public surface::
 
-    class Sin(Op):
+    class Sin(Pointwise):
         node_name = "SinBackward0"      # PyTorch's grad_fn name
         aten = "aten::sin"              # the profiler's name for the forward
+        function, method, inplace = "sin", True, True   # engine.sin, Tensor.sin, sin_ (via apply_)
         saves = ("self",)               # inputs the rules need (exposed as grad_fn._saved_self)
 
-        def forward(self, x):           # numpy in, numpy out
+        def forward(self, x):           # numpy in (int inputs already the default float), numpy out
             return np.sin(x)
 
-        def vjp(self, grad):            # reverse rule, written with engine ops so it can be differentiated
-            (x,) = self.saved
-            return (grad * x.cos(),)
+        def d_input(self, x, result):   # local derivative, in engine ops: vjp = grad·d, jvp = ṫ·d
+            return x.cos()
 
-        def jvp(self, tangents):        # forward rule: tangent of the output from tangents of the inputs
-            (x,) = self.fw_inputs
-            return tangents[0] * x.cos()
-
-Defining the class registers it in ``Op.registry``; the gradient tests iterate that registry using
-``samples()``. ``apply`` handles grad mode, graph edges, saved-tensor versions, forward-mode tangents,
-the profiler, anomaly mode and the module/source bookkeeping -- nothing else has to.
+An op outside the bases writes ``vjp(grad)`` (reverse rule, engine ops so it can be differentiated
+again) and ``jvp(tangents)`` (forward rule) itself. Defining the class registers it in
+``Op.registry`` (the gradient tests iterate it using ``samples()``) and, when it declares
+``function``, generates its functions, methods, in-place forms and aliases (``_api.expose``; dtype
+promotion from ``promote``). ``apply`` handles grad mode, graph edges, saved-tensor versions,
+forward-mode tangents, the profiler, anomaly mode and the module/source bookkeeping -- nothing
+else has to.
 """
 
 from __future__ import annotations
 
-import re
 import sys
 import traceback
 
 import numpy as np
 
-from ._dtype import _NUMPY_TO_DTYPE
+from ._api import expose
 from ._graph import FREED_MESSAGE, Node
+from ._op_messages import (  # noqa: F401  (broadcast_error, _modified_message, _TYPE_NAMES: imported from here)
+    _TYPE_NAMES,
+    _modified_message,
+    _multi_view_message,
+    _torch_error,
+    broadcast_error,
+)
+from ._op_write import _write_into
 from ._overlap import check_no_partial_overlap
+from ._promotion import float_dtype_for
 from ._state import PROFILER, SEQUENCE, STATE
 from ._tensor import Tensor, _make, prime_instance_layout
 
@@ -61,6 +70,20 @@ class Op(Node):
     # For the gradient tests: is the op smooth enough for a second-order check.
     smooth = True
     registry: dict = {}
+    # The public surface the class declares; defining the class registers it (``_api.expose``):
+    # ``function = "sin"`` makes engine.sin, ``method = True`` Tensor.sin, ``inplace = True`` sin_ as a
+    # function and method (``"method"``: method only), ``aliases`` the same under other names.
+    function: str | None = None
+    method = False
+    inplace: bool | str = False
+    aliases: tuple = ()
+    # How the inputs' dtypes combine: None (as they are), "binary" (PyTorch's promotion, the result
+    # in ``out_dtype``), "float" (that, then integer/bool in the default float: sin, atan2).
+    promote: str | None = None
+    # Whether the generated binary function wraps a Python number as the second tensor (``add``
+    # does; ``atan2``/``hypot`` are Tensor-only in PyTorch and refuse one with its TypeError).
+    numbers = True
+    out_dtype = None
     # Per-node values set by Op.apply when they exist; the class defaults keep nodes without them small.
     _saved: tuple = ()
     _result = None
@@ -83,6 +106,10 @@ class Op(Node):
         if cls._save_need is not None and len(cls.inputs) == 2 and cls._save_idx == (0, 1):
             cls._save_masks = tuple(sum(1 << j for j in users) for users in cls._save_need)
         prime_instance_layout(cls, _NODE_ATTRIBUTES)
+        if cls.promote is not None and "forward" in cls.__dict__:
+            cls.forward = _promoting_forward(cls.forward, len(cls.inputs))
+        if cls.__dict__.get("function"):
+            expose(cls)
 
     # ---- to be written by each op -------------------------------------------------------------
     def forward(self, *arrays):  # pragma: no cover - abstract
@@ -297,6 +324,29 @@ class Op(Node):
         return target
 
 
+def _promoting_forward(forward, arity: int):
+    """``forward`` seeing its inputs in the dtype the op computes in (``Op.promote``).
+
+    One input: integer/bool arrays become the default float (sin of an int tensor is float32, and
+    ``sin_`` on one fails naming Float as PyTorch does). Two inputs: both in ``out_dtype`` when the
+    public function set one, as TensorIterator casts operands to the common dtype first.
+    """
+    if arity == 1:
+        def promoted(self, x):
+            return forward(self, x if x.dtype.kind == "f" else x.astype(float_dtype_for(x)))
+    else:
+        def promoted(self, *arrays):
+            dt = self.out_dtype
+            if dt is not None:
+                arrays = [a.astype(dt, copy=False) for a in arrays]
+            return forward(self, *arrays)
+
+    promoted.__name__ = promoted.__qualname__ = forward.__name__
+    promoted.__doc__ = forward.__doc__
+    promoted.__wrapped__ = forward
+    return promoted
+
+
 _NO_EDGE = (None, 0)
 # What _connect and the backward set on a node, first in every Op class's shared key table.
 _NODE_ATTRIBUTES = ("next_functions", "_in_meta", "_seq", "_saved", "_saved_versions", "module", "source",
@@ -433,49 +483,6 @@ def _unread_saves(node: Op, need: tuple) -> None:
     node._saved_versions = tuple(versions)
 
 
-def _write_into(target: Tensor, out, cls=None) -> None:
-    data = target._data
-    out = np.asarray(out)
-    if out.dtype != data.dtype and not np.can_cast(out.dtype, data.dtype, "same_kind"):
-        src = _NUMPY_TO_DTYPE[out.dtype].name.capitalize()
-        dst = _NUMPY_TO_DTYPE[data.dtype].name.capitalize()
-        names = {"Float32": "Float", "Float64": "Double", "Int64": "Long", "Int32": "Int"}
-        raise RuntimeError(
-            f"result type {names.get(src, src)} can't be cast to the desired output type {names.get(dst, dst)}"
-        )
-    if out.shape != data.shape:
-        try:
-            np.broadcast_to(out, data.shape)
-        except ValueError:
-            raise RuntimeError(
-                f"output with shape {list(data.shape)} doesn't match the broadcast shape {list(out.shape)}"
-            ) from None
-    if not data.flags.writeable:
-        data = _writable_target(data, getattr(cls, "fills", False))
-    data[...] = out
-
-
-def _writable_target(data: np.ndarray, fills: bool) -> np.ndarray:
-    """Write access to a read-only numpy view (an ``expand``), refused like PyTorch where elements share memory.
-
-    PyTorch lets ``fill_``/``zero_`` (ops with ``fills = True``: one value for every element) write into
-    overlapping memory; any other in-place op on an expanded tensor is an error.
-    """
-    overlaps = any(s == 0 and n > 1 for s, n in zip(data.strides, data.shape))
-    if overlaps and not fills:
-        raise RuntimeError(
-            "unsupported operation: more than one element of the written-to tensor refers to a single memory "
-            "location. Please clone() the tensor before performing the operation."
-        )
-    root = data
-    while isinstance(root.base, np.ndarray):
-        root = root.base
-    if not (root.flags.writeable and root.flags.c_contiguous):
-        raise ValueError("assignment destination is read-only")
-    offset = data.__array_interface__["data"][0] - root.__array_interface__["data"][0]
-    return np.ndarray(data.shape, data.dtype, buffer=root, offset=offset, strides=data.strides)
-
-
 def _forward_ad(node: Op, inputs: tuple, result) -> None:
     tangents = [t._fw_grad for t in inputs]
     if all(t is None for t in tangents):
@@ -493,73 +500,3 @@ def _user_frame():
     if f is None:
         return None
     return (f.f_code.co_filename, f.f_lineno)
-
-
-def _torch_error(cls, inputs: tuple, error: Exception) -> Exception:
-    """The exception PyTorch raises where numpy raised ``error`` (the op's one translation point).
-
-    A non-tensor where a tensor input belongs is PyTorch's argument-parser TypeError; numpy's
-    broadcast failure is PyTorch's size-mismatch RuntimeError. Anything else is left as it is.
-    """
-    for i, t in enumerate(inputs):
-        if not isinstance(t, Tensor):
-            op_name = (cls.aten or cls.node_name).rsplit(":", 1)[-1]
-            arg = cls.inputs[i] if i < len(cls.inputs) else f"tensors[{i}]"
-            return TypeError(f"{op_name}(): argument '{arg}' (position {i + 1}) must be Tensor, not {type(t).__name__}")
-    if isinstance(error, ValueError):
-        # numpy's value errors (shapes that do not broadcast, int ** negative int) are PyTorch's
-        # RuntimeErrors; the broadcast one with PyTorch's wording.
-        shapes = [t._data.shape for t in inputs]
-        return RuntimeError(broadcast_error(shapes) or str(error))
-    return error
-
-
-def broadcast_error(shapes: list) -> str | None:
-    """PyTorch's message for shapes that do not broadcast (``None`` when they do)."""
-    n = max((len(s) for s in shapes), default=0)
-    padded = [(1,) * (n - len(s)) + tuple(s) for s in shapes]
-    for a_i in range(len(padded)):
-        for b_i in range(a_i + 1, len(padded)):
-            a, b = padded[a_i], padded[b_i]
-            for d in range(n - 1, -1, -1):
-                if a[d] != b[d] and a[d] != 1 and b[d] != 1:
-                    return (
-                        f"The size of tensor a ({a[d]}) must match the size of tensor b ({b[d]}) at non-singleton "
-                        f"dimension {d}"
-                    )
-    return None
-
-
-def _multi_view_message(t: Tensor) -> str:
-    return (
-        f"Output {t._output_nr} of {t._multi_view} is a view and is being modified inplace. This view is the "
-        "output of a function that returns multiple views. Such functions do not allow the output views to "
-        "be modified inplace. You should replace the inplace operation by an out-of-place one."
-    )
-
-
-_TYPE_NAMES = {
-    np.dtype(np.float32): "torch.FloatTensor",
-    np.dtype(np.float64): "torch.DoubleTensor",
-    np.dtype(np.int64): "torch.LongTensor",
-    np.dtype(np.int32): "torch.IntTensor",
-    np.dtype(np.bool_): "torch.BoolTensor",
-    np.dtype(np.float16): "torch.HalfTensor",
-}
-
-
-def _modified_message(t: Tensor, expected: int) -> str:
-    desc = f"[{_TYPE_NAMES.get(t._data.dtype, 'torch.Tensor')} [{', '.join(map(str, t._data.shape))}]]"
-    where = ""
-    if t.grad_fn is not None:
-        # PyTorch names the forward function: the node name without its "Backward<N>" suffix.
-        # (MulBackward0 -> Mul, PowBackward1 -> Pow1, as PyTorch prints them.)
-        forward_name = re.sub(r"Backward(\d+)$", lambda m: "" if m.group(1) == "0" else m.group(1), t.grad_fn.name())
-        where = f", which is output {t._output_nr} of {forward_name},"
-    return (
-        "one of the variables needed for gradient computation has been modified by an inplace "
-        f"operation: {desc}{where} is at version {t._vc[0]}; expected version {expected} instead. "
-        "Hint: enable anomaly detection to find the operation that failed to compute its gradient, "
-        "with torch.autograd.set_detect_anomaly(True, check_nan=False)."
-    )
-

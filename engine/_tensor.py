@@ -13,8 +13,10 @@ import numpy as np
 
 from . import _dtype
 from ._dtype import _NUMPY_TO_DTYPE
-from ._state import STATE
 from ._graph import AccumulateGrad
+from ._state import STATE
+from ._tensor_pickle import rebuild_tensor
+from ._tensor_str import format_tensor
 
 NONLEAF_GRAD_WARNING = (
     "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute "
@@ -161,6 +163,7 @@ class Tensor:
         return self._data.__array_interface__["data"][0]
 
     def type(self, dtype=None):
+        # lazy: _op builds on Tensor (a true two-way dependency)
         from ._op import _TYPE_NAMES
 
         if dtype is None:
@@ -352,8 +355,6 @@ class Tensor:
         return iter(self.unbind(0))  # as PyTorch: the rows are unbind's outputs (UnbindBackward0)
 
     def __repr__(self, *, tensor_contents=None) -> str:
-        from ._tensor_str import format_tensor
-
         d = self.dtype
         return format_tensor(
             self._data,
@@ -387,13 +388,12 @@ class Tensor:
     def __reduce_ex__(self, protocol):
         # Picklable like PyTorch's tensors (values, dtype, requires_grad; a leaf again, no .grad), so
         # whole modules can be saved with torch.save and loaded with weights_only=False.
-        from ._tensor_pickle import rebuild_tensor
-
         data = np.ascontiguousarray(self._data)
         return (rebuild_tensor, (type(self), data.tobytes(), data.dtype.name, data.shape, bool(self._requires_grad)))
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None) -> None:
         """Compute the gradient of this tensor w.r.t. graph leaves (see engine.autograd.backward)."""
+        # lazy: engine.autograd builds on Tensor (a true two-way dependency)
         from .autograd import backward
 
         backward(self, gradient, retain_graph, create_graph, inputs=inputs)

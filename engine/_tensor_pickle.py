@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 
 def rebuild_tensor(cls, raw: bytes, dtype_name: str, shape: tuple, requires_grad: bool):
-    import numpy as np
-
+    # lazy: _tensor imports this module (for __reduce_ex__), and engine.nn builds on Tensor
     from ._tensor import _make
 
     # np.dtype(name) is numpy's canonical dtype object, which the engine compares by identity.

@@ -58,6 +58,7 @@ class ExportRequest:
     collapse: str | int = "auto"  # "auto" | "none" | "all" | depth (gradviz/model/grouping.py)
     fold: bool = True
     params: str = "full"  # "full" | "compact"
+    gradient: str | None = None  # --gradient: v of root.backward(v), an expression in the script
 
 
 # ---- argument parsing --------------------------------------------------------------------------
@@ -189,6 +190,11 @@ def build_export_parser() -> argparse.ArgumentParser:
     parser.add_argument("--params", choices=("full", "compact"), default="full",
                         help="compact: draw each AccumulateGrad and its leaf (a parameter) as a badge "
                         "on the op that uses it, with the name and shape; full: as nodes (default)")
+    parser.add_argument("--gradient", metavar="V", default=None,
+                        help="with --steps: the gradient vector v of root.backward(v), a Python "
+                        "expression evaluated in the script's namespace (e.g. 'torch.ones(3, 4)', "
+                        "'[0.1, 1.0, 0.0001]', 'ones'); needed only for a root that is not a single "
+                        "number (default there: ones, the gradient of root.sum())")
     parser.add_argument("--timeout", type=_timeout_arg, default=60.0, metavar="SECONDS",
                         help="stop the script (and write nothing, exit 1) after this many seconds "
                         "(default 60)")
@@ -208,8 +214,11 @@ def parse_export_args(argv: list[str]) -> ExportRequest:
         )
     if not script.is_file():
         raise _usage_error(f"no such script: {script}")
+    if args.gradient is not None and args.steps is None:
+        raise _usage_error("--gradient is the v of a backward: give --steps too")
     return ExportRequest(script, output, fmt, args.root, args.steps, args.layout, args.scale, args.theme,
-                         args.timeout, args.backend, args.collapse, args.fold == "on", args.params)
+                         args.timeout, args.backend, args.collapse, args.fold == "on", args.params,
+                         args.gradient)
 
 
 # ---- the export pipeline (gradviz/export_job.py: the script runs in a kernel process) ----------

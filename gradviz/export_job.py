@@ -170,7 +170,8 @@ def run_in_kernel(request, usage_error) -> tuple[dict, StepSnapshot | None, str,
             if request.steps is not None:
                 # From a clean .grad, as the app steps: the exported leaves show what this backward
                 # sent (2·cos(a) for the tutorial), not that added to the script's own backward.
-                started = kernel.step_start(root_name, zero_grad=True)
+                started = kernel.step_start(root_name, gradient=request.gradient,
+                                            zero_grad=True)
                 if started.get("note"):
                     notes.append(started["note"])
                 wanted = None if request.steps < 0 else request.steps

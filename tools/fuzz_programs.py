@@ -180,7 +180,7 @@ class Gen:
         shape = self.vars[v][0]
         nd = len(shape)
         choice = self.pick(("index", "transpose", "reshape", "view", "expand", "unsqueeze", "squeeze", "slice", "t"))
-        if choice == "index" and nd:
+        if choice == "index" and nd and shape[0]:  # an empty first dim (argwhere of nothing) has no index
             return f"{v}[{self.integer(-shape[0], shape[0] - 1)}]"
         if choice == "slice" and nd:
             return f"{v}[..., {self.pick(('::2', '1:', ':1', 'None'))}]"

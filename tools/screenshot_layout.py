@@ -1,10 +1,13 @@
 """Screenshots of the app on issue 13's layout benchmark models, to look at.
 
-    xvfb-run -a -s "-screen 0 1920x1080x24" env PYTHONPATH=. python tools/screenshot_layout.py OUT [--steps 6] [SCRIPT ...]
+    xvfb-run -a -s "-screen 0 1920x1080x24" env PYTHONPATH=. python tools/screenshot_layout.py OUT [--steps 6]
+        [--collapse DEPTH] [--params compact] [SCRIPT ...]
 
 For each model (``bench/layout_models/*.py`` and the tutorial examples 01, 02, 08, 09) the window
 runs the script and saves ``OUT/<name>-0.png`` (the graph after the run), ``-<steps>.png`` (after
 that many backward steps: gradient labels on the edges, badges) and ``-end.png`` (backward done).
+``--collapse DEPTH`` draws every module that deep as one node and ``--params compact`` parameters as
+badges (the names get ``-d<DEPTH>`` / ``-compact``).
 """
 
 from __future__ import annotations
@@ -41,6 +44,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out")
     parser.add_argument("--steps", type=int, default=6)
+    parser.add_argument("--collapse", type=int, default=None, help="collapse modules to this depth")
+    parser.add_argument("--params", choices=("full", "compact"), default="full")
     parser.add_argument("files", nargs="*", help="scripts to shoot instead of the benchmark models")
     args = parser.parse_intermixed_args()
     os.makedirs(args.out, exist_ok=True)
@@ -55,9 +60,16 @@ def main() -> None:
     try:
         for path in args.files or MODELS:
             name = os.path.splitext(os.path.basename(path))[0]
+            name += (f"-d{args.collapse}" if args.collapse is not None else "") + ("-compact" if args.params == "compact" else "")
             with open(path, encoding="utf-8") as handle:
                 window.editor.setPlainText(handle.read())
             window.action_run.trigger()
+            wait(app, lambda: not window.is_busy() and window.scene is not None)
+            window.set_compact_params(args.params == "compact")
+            if args.collapse is not None:
+                window.collapse_to_depth(args.collapse)
+            else:
+                window.expand_all()
             wait(app, lambda: not window.is_busy() and window.scene is not None)
             window.action_fit.trigger()
             wait(app, lambda: True)

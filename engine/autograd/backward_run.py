@@ -14,10 +14,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._graph import AccumulateGrad, Node
 from .._state import PROFILER, STATE
 from .._tensor import Tensor, _make
-from .._graph import AccumulateGrad, Node
-from .._op import Op
+from .node_io import (
+    _accumulate_into,
+    _check_nan,
+    _fill_zeros,
+    _num_outputs,
+    _quiet_numpy,
+    _run_profiled,
+    _validate,
+)
 
 
 class _EmptyCapture(dict):
@@ -433,123 +441,3 @@ class BackwardRun:
 
     def captured_grads(self) -> list:
         return self._captured
-
-
-def _run_profiled(run: BackwardRun, node: Node, prof):
-    """Run one node inside the profiler's ranges, named as PyTorch names them."""
-    name = "torch::autograd::AccumulateGrad" if isinstance(node, AccumulateGrad) else node.name()
-    outer = prof._op_start("autograd::engine::evaluate_function: " + name, ())
-    inner = prof._op_start(name, ())
-    try:
-        return run._run(node)
-    finally:
-        prof._op_end(inner)
-        prof._op_end(outer)
-
-
-def _quiet_numpy():
-    # PyTorch never warns about inf/nan arithmetic in backward; numpy would (0/0 in a rule, log(0)).
-    return np.errstate(divide="ignore", invalid="ignore", over="ignore")
-
-
-def _num_outputs(node: Node) -> int:
-    meta = node._out_meta
-    return len(meta) if meta is not None else 1
-
-
-def _fill_zeros(node: Node, received: tuple) -> tuple:
-    meta = node._out_meta
-    return tuple(
-        g if g is not None else _make(np.zeros(shape, dtype=dt)) for g, (shape, dt) in zip(received, meta)
-    )
-
-
-def _validate(node: Node, sent) -> tuple:
-    """Cast gradients to their input's dtype and check shapes, as PyTorch's engine does."""
-    meta = node._in_meta
-    for g, (shape, dt) in zip(sent, meta):
-        if g is not None and (g._data.shape != shape or g._data.dtype != dt):
-            break
-    else:
-        return tuple(sent)  # the common case: every gradient already has its input's shape and dtype
-    out = list(sent)
-    for i, g in enumerate(out):
-        if g is None:
-            continue
-        shape, dt = meta[i]
-        if g._data.shape != shape:
-            if g._data.size == int(np.prod(shape)) and not shape:
-                out[i] = g.reshape(())
-            else:
-                raise RuntimeError(
-                    f"Function {node.name()} returned an invalid gradient at index {i} - got "
-                    f"{list(g._data.shape)} but expected shape compatible with {list(shape)}"
-                )
-        if g._data.dtype != dt:
-            out[i] = out[i].to(_dtype_of(dt))
-    return tuple(out)
-
-
-def _dtype_of(np_dtype):
-    from .._dtype import _NUMPY_TO_DTYPE
-
-    return _NUMPY_TO_DTYPE[np_dtype]
-
-
-def _accumulate_into(t: Tensor, g: Tensor, create_graph: bool, owned: bool = False) -> None:
-    """``t.grad += g`` with PyTorch's rules: the first write keeps its own copy, later ones add in place."""
-    if g._data.dtype != t._data.dtype:
-        g = g.to(t.dtype)
-    old = t._grad
-    if old is None:
-        if create_graph and g._requires_grad:
-            # PyTorch stores a copy made by copy_() into fresh storage: grad_fn=<CopyBackwards>.
-            t._grad = CopyBackwards.apply(_make(np.zeros_like(g._data)), g)
-        elif owned and g._data.flags.owndata:
-            t._grad = g
-        else:
-            t._grad = _make(np.array(g._data, copy=True))
-    elif create_graph or old._requires_grad:
-        t._grad = old + g
-    else:
-        np.add(old._data, g._data, out=old._data, casting="unsafe")
-        old._vc[0] += 1
-
-
-class CopyBackwards(Op):
-    """``dst.copy_(src)``: the node on a leaf's first ``.grad`` under ``create_graph=True``."""
-
-    node_name = "CopyBackwards"
-    aten = "aten::copy_"
-    inputs = ("self", "src")
-
-    def name(self) -> str:
-        # A C++-only node: PyTorch reports its qualified name (repr says <CopyBackwards ...>).
-        return "torch::autograd::CopyBackwards"
-
-    def forward(self, dst, src):
-        return np.array(src, dtype=dst.dtype, copy=True)
-
-    def vjp(self, grad):
-        return None, grad
-
-    def jvp(self, tangents):
-        return tangents[1]
-
-    def rule(self) -> str:
-        return "grad_src = grad  (the overwritten destination gets none)"
-
-
-def _check_nan(node: Node, sent) -> None:
-    for i, g in enumerate(sent):
-        if g is not None and g._data.dtype.kind == "f" and np.isnan(g._data).any():
-            import warnings
-
-            if node._anomaly_trace:
-                warnings.warn(
-                    f"Error detected in {node.name()}. Traceback of forward call that caused the error:\n"
-                    + node._anomaly_trace,
-                    UserWarning,
-                    stacklevel=3,
-                )
-            raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th output.")

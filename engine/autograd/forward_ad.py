@@ -6,6 +6,7 @@ from collections import namedtuple
 
 from .._state import STATE
 from .._tensor import Tensor, _make
+from ..ops.shape import View
 
 UnpackedDualTensor = namedtuple("UnpackedDualTensor", ["primal", "tangent"])
 
@@ -40,8 +41,6 @@ def make_dual(tensor: Tensor, tangent: Tensor, *, level=None) -> Tensor:
             f"this is not supported. Tensor is of size {list(tensor._data.shape)} while the given forward "
             f"gradient is of size {list(tangent._data.shape)}."
         )
-    from ..ops.shape import View
-
     dual = View.apply(tensor, shape=tensor._data.shape) if tensor._requires_grad else _make(tensor._data)
     dual._vc = tensor._vc
     dual._fw_grad = tangent

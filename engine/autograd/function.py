@@ -24,11 +24,17 @@ its edges, sequence number and bookkeeping come from the same ``_connect`` the b
 
 from __future__ import annotations
 
+import functools
+import warnings
+
 import numpy as np
 
 from .._graph import FREED_MESSAGE, Node
+from .._op import _connect, _modified_message
 from .._state import STATE
 from .._tensor import Tensor, _make
+from .forward_ad import _LEVELS
+from .grad_mode import no_grad
 
 __all__ = ["Function", "FunctionCtx", "BackwardCFunction", "once_differentiable"]
 
@@ -67,8 +73,6 @@ class FunctionCtx:
         saved = self._saved_tensors_raw
         if saved is None:
             return ()
-        from .._op import _modified_message
-
         for t, version in zip(saved, self._saved_tensor_versions):
             if t is not None and t._vc[0] != version:
                 raise RuntimeError(_modified_message(t, version))
@@ -169,8 +173,6 @@ class Function(metaclass=_FunctionMeta):
     """Base class for custom differentiable operations (see the module docstring)."""
 
     def __init__(self, *args, **kwargs) -> None:
-        import warnings
-
         warnings.warn(
             f"{self.__class__} should not be instantiated. Methods on autograd functions are all static, "
             "so you should invoke them on the class itself. Instantiating an autograd function will raise "
@@ -207,9 +209,6 @@ class Function(metaclass=_FunctionMeta):
     @classmethod
     def apply(cls, *args, **kwargs):
         """Run ``forward`` without recording, then attach one node for the whole call."""
-        from .._op import _connect
-        from .grad_mode import no_grad
-
         ctx = cls._backward_cls.__new__(cls._backward_cls)
         tensor_inputs = tuple(a for a in args if isinstance(a, Tensor))
         ctx._arg_is_tensor = tuple(isinstance(a, Tensor) for a in args)
@@ -276,8 +275,6 @@ class Function(metaclass=_FunctionMeta):
 
 def _attach_function_tangents(cls, ctx, args: tuple, tangents: list, outs) -> None:
     """Forward mode through a custom Function: its ``jvp`` gives the outputs' tangents."""
-    from .forward_ad import _LEVELS
-
     # Tensor inputs without a tangent get zeros, as PyTorch materializes them for jvp.
     filled = [
         t if t is not None or not isinstance(a, Tensor) else _make(np.zeros_like(a._data))
@@ -302,10 +299,6 @@ def _attach_function_tangents(cls, ctx, args: tuple, tangents: list, outs) -> No
 
 def once_differentiable(fn):
     """Decorator for ``backward``: run it without building a graph (no double backward through it)."""
-    import functools
-
-    from .grad_mode import no_grad
-
     @functools.wraps(fn)
     def wrapper(ctx, *args):
         with no_grad():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import warnings
 
 from .._state import STATE
 
@@ -14,8 +15,6 @@ class _GradModeContext:
     def __call__(self, func):
         if inspect.isclass(func):
             # PyTorch still accepts a class (deprecated): the result constructs it inside the mode.
-            import warnings
-
             warnings.warn(
                 "Decorating classes is deprecated and will be disabled in future versions. You should only "
                 "decorate functions or methods. To preserve the current behavior of class decoration, you can "
@@ -165,8 +164,6 @@ class detect_anomaly:  # noqa: N801
         self.check_nan = check_nan
 
     def __enter__(self) -> None:
-        import warnings
-
         warnings.warn(
             "Anomaly Detection has been enabled. This mode will increase the runtime and should only be "
             "enabled for debugging.",

@@ -19,6 +19,8 @@ from typing import Callable, Sequence
 import numpy as np
 
 from .._tensor import Tensor, _make
+from . import forward_ad as fwAD
+from . import grad as autograd_grad
 
 
 class GradcheckError(RuntimeError):
@@ -70,8 +72,6 @@ def numerical_jacobian(func: Callable, inputs: tuple, eps: float = 1e-6) -> list
 
 def analytical_jacobian(func: Callable, inputs: tuple) -> list:
     """Reverse mode: one ``autograd.grad`` per output element; same layout as :func:`numerical_jacobian`."""
-    from . import grad as autograd_grad
-
     inputs = _as_tuple(inputs)
     diff = _diff_inputs(inputs)
     diff_tensors = [inputs[i] for i in diff]
@@ -97,8 +97,6 @@ def analytical_jacobian(func: Callable, inputs: tuple) -> list:
 
 def forward_jacobian(func: Callable, inputs: tuple) -> list:
     """Forward mode: one dual-number pass per input element; same layout as :func:`numerical_jacobian`."""
-    from . import forward_ad as fwAD
-
     inputs = _as_tuple(inputs)
     diff = _diff_inputs(inputs)
     sizes = None
@@ -233,8 +231,6 @@ def gradgradcheck(
     The backward is run with ``create_graph=True``; random grad_outputs (requiring grad) are made
     when none are given, as PyTorch does.
     """
-    from . import grad as autograd_grad
-
     inputs = _as_tuple(inputs)
     diff = _diff_inputs(inputs)
     outputs = _float_outputs(_call(func, inputs))

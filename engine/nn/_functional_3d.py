@@ -8,14 +8,12 @@ and padding checks, then ``pool3d_shape_check``), with its messages.
 from __future__ import annotations
 
 from .._tensor import Tensor
-from ..ops.pooling import Window
+from ..ops._pool_nd import AvgWindow, Window, pool_grid
 from ..ops.pooling3d import (
     Adaptive3,
     AdaptiveAvgPool3D,
     AvgPool3D,
-    AvgWindow3,
     MaxPool3DWithIndices,
-    pool_grid,
 )
 from ._functional_conv import _conv, ntuple
 
@@ -104,7 +102,7 @@ def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
                divisor_override=None) -> Tensor:
     win, given = _window("avg_pool3d", kernel_size, stride, padding, 1, ceil_mode)
     _check(input, win, True, divisor_override)
-    cfg = AvgWindow3(win, bool(count_include_pad), divisor_override, tuple(input.shape))
+    cfg = AvgWindow(win, bool(count_include_pad), divisor_override, tuple(input.shape))
     return AvgPool3D.apply(input, cfg=cfg, kernel_size=win.kernel, stride=given, padding=win.padding,
                            ceil_mode=win.ceil_mode, count_include_pad=bool(count_include_pad),
                            divisor_override=divisor_override)

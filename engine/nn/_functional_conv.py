@@ -12,6 +12,7 @@ import warnings
 from .._tensor import Tensor
 from ..ops.conv import convolution, squeeze_dim
 from ..ops.resample import Col2Im, Columns, Im2Col
+from . import functional as F  # the module, not its names: functional imports this file at its end
 
 _DTYPE_WORDS = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int"}
 
@@ -143,12 +144,10 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, nd, transposed
                     "of the input be created (Triggered internally at /__w/pytorch/pytorch/aten/src/ATen/native/Convolution.cpp:1101.)",
                     stacklevel=3,
                 )
-                from .functional import pad
-
                 pads = []
                 for e in reversed(extra):
                     pads += [0, e]
-                input = pad(input, tuple(pads))
+                input = F.pad(input, tuple(pads))
         else:
             raise RuntimeError(f"Invalid padding string: '{padding}'")
     else:

@@ -14,6 +14,7 @@ import numpy as np
 from .._tensor import Tensor, _make
 from ..ops.attention import baddbmm, scaled_dot_product_attention
 from ..ops.joining import cat
+from . import functional as F  # the module, not its names: functional imports this file at its end
 
 
 def _canonical_mask(mask: Tensor | None, dtype) -> Tensor | None:
@@ -28,8 +29,6 @@ def _canonical_mask(mask: Tensor | None, dtype) -> Tensor | None:
 
 
 def _linear(x: Tensor, w: Tensor, b: Tensor | None) -> Tensor:
-    from . import functional as F
-
     return F.linear(x, w, b)
 
 
@@ -84,8 +83,6 @@ def _check_shapes(query, key, value, key_padding_mask, attn_mask, num_heads) -> 
 
 def _pad_masks(attn_mask, key_padding_mask) -> tuple:
     """A zero column at the end of each mask (F.pad(mask, (0, 1)) as PyTorch), for an appended key."""
-    from . import functional as F
-
     return (None if attn_mask is None else F.pad(attn_mask, (0, 1)),
             None if key_padding_mask is None else F.pad(key_padding_mask, (0, 1)))
 
@@ -181,8 +178,6 @@ def multi_head_attention_forward(
     if not training:
         dropout_p = 0.0
     if need_weights:
-        from . import functional as F
-
         e = q.shape[-1]
         q_scaled = q * math.sqrt(1.0 / float(e))
         if attn_mask is not None:

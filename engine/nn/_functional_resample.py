@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import warnings
 
+from .._factories import empty
 from .._tensor import Tensor
 from ..ops import separable3d as _s3  # 3-D padding and upsampling (nnbreadth)
 from ..ops._linear_map import Separable
@@ -33,6 +34,7 @@ from ..ops.resample import (
     selection_matrix,
 )
 from . import _functional_3d as _f3
+from ._functional_pool import adaptive_avg_pool1d, adaptive_avg_pool2d
 
 _INDEX = {"reflect": reflect_index, "replicate": replicate_index}
 _OPS = {("reflect", 1): ReflectionPad1D, ("reflect", 2): ReflectionPad2D,
@@ -92,8 +94,6 @@ def _pad_circular(input: Tensor, pad: tuple) -> Tensor:
     """PyTorch's own recipe (aten::_pad_circular), so the graph is the same chain of CopySlices and
     SliceBackward0: copy the input into the middle of an empty tensor, then each padded border from
     the opposite side of that tensor, last dimension first."""
-    from .._factories import empty
-
     in_shape = tuple(input.shape)
     ndim = len(in_shape)
     n_padded = len(pad) // 2
@@ -198,8 +198,6 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
         mats = [linear_matrix(spatial[i], out[i], ac, scales[i]) for i in range(n)]
         op = UpsampleLinear1D if n == 1 else UpsampleBilinear2D
     elif mode == "area":
-        from ._functional_pool import adaptive_avg_pool1d, adaptive_avg_pool2d
-
         return adaptive_avg_pool1d(input, out[0]) if n == 1 else adaptive_avg_pool2d(input, out)
     elif mode in ("linear", "bilinear"):
         want = {"linear": "3D", "bilinear": "4D"}[mode]

@@ -19,25 +19,11 @@ from ..autograd.grad_mode import no_grad
 from ..ops.arithmetic import mul_scalar
 from ..ops.scalar_ops import add_scalar, sub_scalar
 from . import _more_losses as L
-from ._loss_ops import MEAN, NONE, SUM, DivScalar
+from ._loss_ops import MEAN, NONE, SUM, DivScalar, _class_weight_view, _reduction_enum
+from ._loss_ops import _reduce_tensor as _reduce  # ATen's apply_loss_reduction: mean() / sum() / unchanged
 from ._norm_functional import pairwise_distance
 
 _NAMES = {NONE: "none", MEAN: "mean", SUM: "sum"}
-
-
-def _enum(reduction: str, size_average=None, reduce=None) -> int:
-    from .functional import _reduction_enum
-
-    return _reduction_enum(reduction, size_average, reduce)
-
-
-def _reduce(t: Tensor, reduction: int) -> Tensor:
-    """ATen's apply_loss_reduction: mean() / sum() / unchanged."""
-    if reduction == MEAN:
-        return t.mean()
-    if reduction == SUM:
-        return t.sum()
-    return t
 
 
 def _size_warning(input: Tensor, target: Tensor) -> None:
@@ -62,7 +48,7 @@ def smooth_l1_loss(
     input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean", beta: float = 1.0
 ) -> Tensor:
     _size_warning(input, target)
-    red = _enum(reduction, size_average, reduce)
+    red = _reduction_enum(reduction, size_average, reduce)
     input, target = _broadcast(input, target)
     if beta == 0.0:
         # PyTorch switches to l1_loss here (MeanBackward0 <- AbsBackward0 <- SubBackward0).
@@ -76,7 +62,7 @@ def huber_loss(
     input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0, weight: Tensor | None = None
 ) -> Tensor:
     _size_warning(input, target)
-    red = _enum(reduction)
+    red = _reduction_enum(reduction)
     input, target = _broadcast(input, target)
     if weight is None:
         return L.HuberLoss.apply(input, target, reduction=red, delta=delta)
@@ -90,7 +76,7 @@ def kl_div(
 ) -> Tensor:
     """Σ target · (log target − input), ATen's composite; 'batchmean' divides the sum by the batch size."""
     if size_average is not None or reduce is not None:
-        red = _enum(reduction, size_average, reduce)
+        red = _reduction_enum(reduction, size_average, reduce)
     else:
         if reduction == "mean":
             warnings.warn(
@@ -99,7 +85,7 @@ def kl_div(
                 "'mean' will be changed to behave the same as 'batchmean' in the next major release.",
                 stacklevel=2,
             )
-        red = SUM if reduction == "batchmean" else _enum(reduction)
+        red = SUM if reduction == "batchmean" else _reduction_enum(reduction)
     if log_target:
         losses = target.exp() * (target - input)
     else:
@@ -114,7 +100,7 @@ def margin_ranking_loss(
     input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0, size_average=None, reduce=None,
     reduction: str = "mean",
 ) -> Tensor:
-    red = _enum(reduction, size_average, reduce)
+    red = _reduction_enum(reduction, size_average, reduce)
     if input1.dim() != input2.dim() or input1.dim() != target.dim():
         raise RuntimeError(
             "margin_ranking_loss : All input tensors should have same dimension but got sizes: "
@@ -129,7 +115,7 @@ def cosine_embedding_loss(
     reduction: str = "mean",
 ) -> Tensor:
     """1 − cos(x1, x2) where target = 1, max(0, cos − margin) where target = −1 (ATen's composite)."""
-    red = _enum(reduction, size_average, reduce)
+    red = _reduction_enum(reduction, size_average, reduce)
     targ_dim = target.dim()
     if targ_dim not in (0, 1):
         raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
@@ -163,7 +149,7 @@ def triplet_margin_loss(
     anchor: Tensor, positive: Tensor, negative: Tensor, margin: float = 1.0, p: float = 2, eps: float = 1e-6,
     swap: bool = False, size_average=None, reduce=None, reduction: str = "mean",
 ) -> Tensor:
-    red = _enum(reduction, size_average, reduce)
+    red = _reduction_enum(reduction, size_average, reduce)
     if margin <= 0:
         raise ValueError(f"margin must be greater than 0, got {margin}")
     a, pd, nd = anchor.dim(), positive.dim(), negative.dim()
@@ -185,7 +171,7 @@ def poisson_nll_loss(
     reduce=None, reduction: str = "mean",
 ) -> Tensor:
     if size_average is not None or reduce is not None:
-        reduction = _NAMES[_enum(reduction, size_average, reduce)]
+        reduction = _NAMES[_reduction_enum(reduction, size_average, reduce)]
     if reduction not in ("none", "mean", "sum"):
         raise ValueError(reduction + " is not a valid value for reduction")
     if log_input:
@@ -198,7 +184,7 @@ def poisson_nll_loss(
             stirling = t * np.log(t) - t + 0.5 * np.log(2 * np.pi * t)
         stirling = np.where(t <= 1, 0, stirling).astype(t.dtype)
         loss = loss + _make(stirling) if not target.requires_grad else loss + _stirling_tensor(target)
-    return _reduce(loss, _enum(reduction))
+    return _reduce(loss, _reduction_enum(reduction))
 
 
 def _stirling_tensor(target: Tensor) -> Tensor:
@@ -239,11 +225,9 @@ def gaussian_nll_loss(
     return loss
 
 
-# This module is imported from the end of ``functional`` (after its cross_entropy is defined), which
-# then re-binds ``cross_entropy`` to the wrapper below that adds label smoothing.
+# This module is imported from the end of ``functional`` (after its log_softmax and nll_loss are
+# defined), which re-exports the cross_entropy below.
 from . import functional as _functional  # noqa: E402
-
-_plain_cross_entropy = _functional.cross_entropy
 
 
 def cross_entropy(
@@ -256,13 +240,15 @@ def cross_entropy(
     reduction: str = "mean",
     label_smoothing: float = 0.0,
 ) -> Tensor:
-    """Cross entropy of logits against class indices or class probabilities, with label smoothing."""
+    """Cross entropy of logits against class indices or class probabilities, with label smoothing:
+    ``nll_loss(log_softmax(input, class_dim), target)`` for class indices without smoothing."""
     # As in ATen, a floating target means class probabilities only when its shape is the input's;
     # otherwise it takes the class-index path, whose checks raise PyTorch's dtype/rank errors.
     probabilities = target.is_floating_point() and target.shape == input.shape
+    red = _reduction_enum(reduction, size_average, reduce)
     if label_smoothing == 0.0 and not probabilities:
-        return _plain_cross_entropy(input, target, weight, size_average, ignore_index, reduce, reduction)
-    red = _enum(reduction, size_average, reduce)
+        logp = _functional.log_softmax(input, 1 if input.dim() >= 2 else 0)
+        return _functional.nll_loss(logp, target, weight, ignore_index=ignore_index, reduction=_NAMES[red])
     if not 0.0 <= label_smoothing <= 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
     if probabilities:
@@ -273,8 +259,6 @@ def cross_entropy(
 def _probability_cross_entropy(input: Tensor, target: Tensor, weight, red: int, label_smoothing: float) -> Tensor:
     """ATen's cross_entropy_loss_prob_target: −Σ log_softmax · target (· weight), 'mean' dividing by
     the number of positions (numel / C, a number: DivBackward1)."""
-    from .functional import _class_weight_view, log_softmax
-
     class_dim = 1 if input.dim() >= 2 else 0
     n_classes = input.shape[class_dim]
     if target.shape != input.shape:
@@ -285,7 +269,7 @@ def _probability_cross_entropy(input: Tensor, target: Tensor, weight, red: int, 
         else:
             smoothed = target._data * (1 - label_smoothing) + label_smoothing / n_classes
             target = _make(smoothed.astype(target._data.dtype))
-    logp = log_softmax(input, class_dim)
+    logp = _functional.log_softmax(input, class_dim)
     weighted = logp * target
     if weight is not None:
         weighted = weighted * _class_weight_view(weight, input, class_dim)
@@ -301,12 +285,10 @@ def _cross_entropy_with_smoothing(
     input: Tensor, target: Tensor, weight, ignore_index: int, red: int, label_smoothing: float
 ) -> Tensor:
     """ATen's cross_entropy_loss_label_smoothing for class indices: (1 − ε)·nll + ε/C · smooth loss."""
-    from .functional import _class_weight_view, log_softmax, nll_loss
-
     class_dim = 1 if input.dim() >= 2 else 0
     n_classes = input.shape[class_dim]
-    logp = log_softmax(input, class_dim)
-    nll = nll_loss(logp, target, weight, ignore_index=ignore_index, reduction=_NAMES[red])
+    logp = _functional.log_softmax(input, class_dim)
+    nll = _functional.nll_loss(logp, target, weight, ignore_index=ignore_index, reduction=_NAMES[red])
     ignore_mask = target == ignore_index
     if weight is not None:
         smooth = -(logp * _class_weight_view(weight, input, class_dim)).sum(class_dim)

@@ -35,6 +35,27 @@ def _reduce_tensor(t: Tensor, reduction: int) -> Tensor:
     return t
 
 
+_REDUCTIONS = {"none": NONE, "mean": MEAN, "sum": SUM}
+
+
+def _reduction_enum(reduction: str, size_average=None, reduce=None) -> int:
+    """PyTorch's reduction argument (and the legacy size_average/reduce pair) as 0/1/2."""
+    if size_average is not None or reduce is not None:
+        size_average = True if size_average is None else size_average
+        reduce = True if reduce is None else reduce
+        reduction = "mean" if (size_average and reduce) else ("sum" if reduce else "none")
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    return _REDUCTIONS[reduction]
+
+
+def _class_weight_view(weight: Tensor, input: Tensor, class_dim: int) -> Tensor:
+    """A per-class weight viewed so it broadcasts along ``class_dim`` of ``input``."""
+    shape = [1] * input.dim()
+    shape[class_dim] = weight.shape[0]
+    return weight.reshape(tuple(shape))
+
+
 def _const(value, like: Tensor | np.ndarray) -> Tensor:
     """A constant (no-grad) tensor in ``like``'s dtype, for use inside rules."""
     dt = like._data.dtype if isinstance(like, Tensor) else like.dtype
@@ -188,15 +209,33 @@ class NllLoss(Op):
         ]
 
 
-class BinaryCrossEntropy(Op):
-    """``-weight·(t·log x + (1−t)·log(1−x))`` with the logs clamped at −100 like PyTorch."""
+class _WeightedTargetLoss(Op):
+    """A loss of (self, target) with an optional per-element weight (the two BCE ops): the reverse
+    rule scales by weight and the mean's 1/numel, the forward rule weights and reduces the tangent."""
 
-    node_name = "BinaryCrossEntropyBackward0"
-    aten = "aten::binary_cross_entropy"
     inputs = ("self", "target")
     saves = ("self", "target")
     reduction = MEAN
     weight = None
+
+    def _finish(self, g: Tensor, x: Tensor) -> Tensor:
+        if self.weight is not None:
+            g = g * self.weight
+        if self.reduction == MEAN:
+            g = g / x.numel()
+        return sum_to(g, x._data.shape)
+
+    def _reduce_tangent(self, out: Tensor) -> Tensor:
+        if self.weight is not None:
+            out = out * self.weight
+        return _reduce_tensor(out, self.reduction)
+
+
+class BinaryCrossEntropy(_WeightedTargetLoss):
+    """``-weight·(t·log x + (1−t)·log(1−x))`` with the logs clamped at −100 like PyTorch."""
+
+    node_name = "BinaryCrossEntropyBackward0"
+    aten = "aten::binary_cross_entropy"
 
     def forward(self, x, t):
         if ((x < 0) | (x > 1)).any():
@@ -208,13 +247,6 @@ class BinaryCrossEntropy(Op):
         if self.weight is not None:
             losses = losses * self.weight._data
         return _reduce(losses.astype(x.dtype, copy=False), self.reduction)
-
-    def _finish(self, g: Tensor, x: Tensor) -> Tensor:
-        if self.weight is not None:
-            g = g * self.weight
-        if self.reduction == MEAN:
-            g = g / x.numel()
-        return sum_to(g, x._data.shape)
 
     def vjp(self, grad):
         x, t = self.saved
@@ -239,9 +271,7 @@ class BinaryCrossEntropy(Op):
         if tt is not None:
             term = tt * ((1 - x).log() - x.log())
             out = term if out is None else out + term
-        if self.weight is not None:
-            out = out * self.weight
-        return _reduce_tensor(out, self.reduction)
+        return self._reduce_tangent(out)
 
     def rule(self) -> str:
         return "grad_self = grad·weight·(self − target) / max(self·(1 − self), 1e-12);  grad_target = grad·weight·(log(1−self) − log self)"
@@ -255,15 +285,11 @@ class BinaryCrossEntropy(Op):
         ] + [((r.uniform(0.2, 0.8, (4, 3)), r.uniform(0, 1, (4, 3))), {"weight": weight})]
 
 
-class BinaryCrossEntropyWithLogits(Op):
+class BinaryCrossEntropyWithLogits(_WeightedTargetLoss):
     """``(1−t)·x − (1 + (pos_weight−1)·t)·log σ(x)``, times weight: BCE on logits, stable for large |x|."""
 
     node_name = "BinaryCrossEntropyWithLogitsBackward0"
     aten = "aten::binary_cross_entropy_with_logits"
-    inputs = ("self", "target")
-    saves = ("self", "target")
-    reduction = MEAN
-    weight = None
     pos_weight = None
 
     def forward(self, x, t):
@@ -281,13 +307,6 @@ class BinaryCrossEntropyWithLogits(Op):
     @staticmethod
     def _log_sigmoid(x: Tensor) -> Tensor:
         return -((-x).relu() + (-(x.abs())).exp().log1p())
-
-    def _finish(self, g: Tensor, x: Tensor) -> Tensor:
-        if self.weight is not None:
-            g = g * self.weight
-        if self.reduction == MEAN:
-            g = g / x.numel()
-        return sum_to(g, x._data.shape)
 
     def _d_self(self, x: Tensor, t: Tensor) -> Tensor:
         if self.pos_weight is not None:
@@ -316,9 +335,7 @@ class BinaryCrossEntropyWithLogits(Op):
         if tt is not None:
             term = tt * self._d_target(x)
             out = term if out is None else out + term
-        if self.weight is not None:
-            out = out * self.weight
-        return _reduce_tensor(out, self.reduction)
+        return self._reduce_tangent(out)
 
     def rule(self) -> str:
         return "grad_self = grad·weight·((pos_weight·t + 1 − t)·σ(self) − pos_weight·t);  grad_target = grad·weight·((1 − pos_weight)·log σ(self) − self)"

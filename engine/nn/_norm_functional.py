@@ -7,6 +7,8 @@ same elementary ops PyTorch's ATen code uses so the graph shows the same node na
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from .._factories import default_generator
@@ -14,7 +16,7 @@ from .._tensor import Size, Tensor, _make
 from ..autograd.grad_mode import no_grad
 from ..ops.embedding import Embedding, embedding_renorm_
 from ..ops.feature_norm import NativeBatchNorm, NativeGroupNorm
-from ..ops.reduction import Norm
+from ..ops.norms import Norm
 from ..ops.scalar_ops import add_scalar
 
 
@@ -216,8 +218,6 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
     _check_p(p)
     nd = input.dim()
     if nd not in (3, 4):
-        import warnings
-
         warnings.warn(
             f"dropout2d: Received a {nd}-D input to dropout2d, which is deprecated and will result in an error "
             "in a future release. To retain the behavior and silence this warning, please use dropout instead. "
@@ -226,8 +226,6 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
             stacklevel=2,
         )
     if nd == 3:
-        import warnings
-
         warnings.warn(
             "dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D dropout behavior is "
             "desired - input is interpreted as shape (N, C, L), where C is the channel dim. This behavior will "

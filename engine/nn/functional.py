@@ -10,11 +10,10 @@ import numpy as np
 from .._api import FUNCTIONS
 from .._factories import default_generator
 from .._tensor import Tensor, _make
+from ..ops._util import promote_all
 from ..ops.shape import Squeeze, _view_result
 from . import _loss_ops
-from ._loss_ops import MEAN, NONE, SUM
-
-_REDUCTIONS = {"none": NONE, "mean": MEAN, "sum": SUM}
+from ._loss_ops import MEAN, NONE, SUM, _class_weight_view, _reduction_enum  # noqa: F401  (F._reduction_enum: nn.modules.loss)
 
 
 def _engine(name: str):
@@ -27,17 +26,6 @@ def _engine(name: str):
     if fn is None:
         raise NotImplementedError(f"engine.{name} is not available in this build of the engine")
     return fn
-
-
-def _reduction_enum(reduction: str, size_average=None, reduce=None) -> int:
-    """PyTorch's reduction argument (and the legacy size_average/reduce pair) as 0/1/2."""
-    if size_average is not None or reduce is not None:
-        size_average = True if size_average is None else size_average
-        reduce = True if reduce is None else reduce
-        reduction = "mean" if (size_average and reduce) else ("sum" if reduce else "none")
-    if reduction not in _REDUCTIONS:
-        raise ValueError(f"{reduction} is not a valid value for reduction")
-    return _REDUCTIONS[reduction]
 
 
 # ---- linear ------------------------------------------------------------------------------------
@@ -180,8 +168,6 @@ def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, redu
         )
         shape = np.broadcast_shapes(input._data.shape, target._data.shape)
         input, target = input.expand(shape), target.expand(shape)
-    from ..ops._util import promote_all
-
     dt = promote_all(input, target)
     if dt is not None:
         return _loss_ops.MseLoss.apply(input, target, reduction=red, out_dtype=dt)
@@ -254,44 +240,6 @@ def _type_word(t: Tensor) -> str:
     return words.get(t.dtype.name, t.dtype.name.capitalize())
 
 
-def cross_entropy(
-    input: Tensor,
-    target: Tensor,
-    weight: Tensor | None = None,
-    size_average=None,
-    ignore_index: int = -100,
-    reduce=None,
-    reduction: str = "mean",
-    label_smoothing: float = 0.0,
-) -> Tensor:
-    """``nll_loss(log_softmax(input, class_dim), target)`` for class indices; PyTorch's composite
-    ``-(log_softmax · target).sum(class_dim)`` for class probabilities."""
-    red = _reduction_enum(reduction, size_average, reduce)
-    if label_smoothing != 0.0:
-        raise NotImplementedError("engine's cross_entropy does not support label_smoothing yet")
-    class_dim = 1 if input.dim() >= 2 else 0
-    logp = log_softmax(input, class_dim)
-    # Class probabilities only when the shapes agree; any other target takes the class-index path,
-    # whose checks give PyTorch's errors (a float target of another shape is a dtype error there).
-    if target.is_floating_point() and target.shape == input.shape:
-        weighted = logp * target if weight is None else logp * target * _class_weight_view(weight, input, class_dim)
-        if red == NONE:
-            return -(weighted.sum(class_dim))
-        total = -(weighted.sum())
-        if red == SUM:
-            return total
-        batch = input.shape[0] if input.dim() >= 2 else 1
-        return _loss_ops.DivScalar.apply(total, other=batch)
-    reduction_name = {NONE: "none", MEAN: "mean", SUM: "sum"}[red]
-    return nll_loss(logp, target, weight, ignore_index=ignore_index, reduction=reduction_name)
-
-
-def _class_weight_view(weight: Tensor, input: Tensor, class_dim: int) -> Tensor:
-    shape = [1] * input.dim()
-    shape[class_dim] = weight.shape[0]
-    return weight.reshape(tuple(shape))
-
-
 def binary_cross_entropy(
     input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None, reduce=None, reduction: str = "mean"
 ) -> Tensor:
@@ -328,8 +276,8 @@ def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
 
 
 # ---- norm branch: normalisation, embedding, distances, more activations and losses ---------------
-# elu and cross_entropy are re-bound: elu(inplace=True) gets PyTorch's EluBackward1 node, and the new
-# cross_entropy adds label_smoothing (it calls the one above); threshold is bound by assignment
+# elu is re-bound: elu(inplace=True) gets PyTorch's EluBackward1 node; cross_entropy (class indices,
+# probabilities, label_smoothing) lives with the other composite losses; threshold is bound by assignment
 # because softplus's `threshold` parameter would shadow an imported name.
 from ._activation_functional import (  # noqa: E402,F401,F811
     celu,

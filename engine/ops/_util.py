@@ -6,23 +6,8 @@ import numpy as np
 
 from .. import _dtype
 from .._dtype import _NUMPY_TO_DTYPE
-from .._tensor import Tensor, _make
-
-
-def wrap(value, like: Tensor) -> Tensor:
-    """A Python number (or numpy array) as a tensor that can meet ``like`` in an op, no grad."""
-    if isinstance(value, Tensor):
-        return value
-    if isinstance(value, (bool, int, float)):
-        dt = _dtype.scalar_dtype(value, _NUMPY_TO_DTYPE[like._data.dtype])
-        return _make(np.array(value, dtype=dt.numpy))
-    if isinstance(value, np.ndarray):
-        return _make(value)
-    if isinstance(value, np.generic):
-        return _make(np.asarray(value))
-    raise TypeError(
-        f"unsupported operand type: expected a Tensor or a number, got {type(value).__name__}"
-    )
+from .._promotion import float_dtype_for, promote, wrap  # noqa: F401  (re-exported: the ops import them from here)
+from .._tensor import Tensor, _make, _wrap_dim
 
 
 def as_tensor_arg(value, name: str = "input") -> Tensor:
@@ -36,15 +21,6 @@ def as_tensor_arg(value, name: str = "input") -> Tensor:
     raise TypeError(f"{name} (): argument '{name}' must be Tensor, not {type(value).__name__}")
 
 
-def promote(a: Tensor, b: Tensor):
-    """The numpy dtype PyTorch's promotion gives ``a op b``, or None when both already agree."""
-    da, db = a._data.dtype, b._data.dtype
-    if da is db:
-        return None
-    rt = _dtype.result_type(_NUMPY_TO_DTYPE[da], a._data.ndim, _NUMPY_TO_DTYPE[db], b._data.ndim)
-    return rt.numpy
-
-
 def promote_all(*tensors: Tensor):
     """The numpy dtype PyTorch's promotion gives an op over all ``tensors`` (0-d ones only win a
     higher category), or None when they all agree. numpy alone would let a 0-d float64 win."""
@@ -56,11 +32,6 @@ def promote_all(*tensors: Tensor):
         dt = _dtype.result_type(dt, nd, _NUMPY_TO_DTYPE[t._data.dtype], t._data.ndim)
         nd = max(nd, t._data.ndim)
     return dt.numpy
-
-
-def float_dtype_for(x: np.ndarray):
-    """Integer/bool inputs of float functions (sin, exp, division) compute in the default float type."""
-    return x.dtype if x.dtype.kind == "f" else _dtype.DEFAULTS.float_dtype.numpy
 
 
 def sum_to(grad: Tensor, shape: tuple) -> Tensor:
@@ -86,8 +57,6 @@ def sum_to(grad: Tensor, shape: tuple) -> Tensor:
 
 def normalize_dims(dim, ndim: int) -> tuple:
     """``dim`` (int, tuple or None) as a sorted tuple of non-negative axes; None means all."""
-    from .._tensor import _wrap_dim
-
     if dim is None:
         return tuple(range(ndim))
     if isinstance(dim, int):

@@ -1,7 +1,8 @@
 """More activation ops: mish, hardswish, hardsigmoid, celu, threshold, glu and prelu's kernel.
 
-Pointwise ones follow ``nn_ops._Activation``: ``grad · f'(x)`` in both modes, with ``f'`` written
-in engine ops. PyTorch names the in-place forms of elu/celu/threshold differently (they save the
+Pointwise ones are ``_pointwise.Pointwise`` classes: a forward and ``d_input`` (f'(x), in engine
+ops); the base makes ``grad · f'(x)`` and ``tangent · f'(x)`` (selecting 0 in flat regions where
+PyTorch's kernel does, ``selects_zero``). PyTorch names the in-place forms of elu/celu/threshold differently (they save the
 result): ``EluBackward1``, ``CeluBackward1``, ``ThresholdBackward1``; their rules are the same here.
 """
 
@@ -9,19 +10,20 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._api import FUNCTIONS
 from .._op import Op
 from .._tensor import Tensor
+from ._pointwise import Pointwise
+from ._samples import sampler
 from ._util import sum_to
-from .nn_ops import Elu, _Activation, _mask
+from .nn_ops import Elu, _mask
 
 # SELU's constants (Klambauer et al.), as PyTorch spells them.
 SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
 
 
-def _rand(*shape, low=-4.0, high=4.0, seed=0):
-    x = np.random.default_rng(seed + 71 + sum(shape)).uniform(low, high, shape)
-    return x
+_rand = sampler(low=-4.0, high=4.0, seed=71)
 
 
 def _away_from(x: np.ndarray, points, gap=0.1) -> np.ndarray:
@@ -31,6 +33,14 @@ def _away_from(x: np.ndarray, points, gap=0.1) -> np.ndarray:
     return x
 
 
+class _Activation(Pointwise):
+    """An activation of ``nn.functional`` (its wrapper is there): saves its input, no dtype promotion."""
+
+    abstract = True
+    promote = None
+    saves = ("self",)
+
+
 class Mish(_Activation):
     node_name = "MishBackward0"
     aten = "aten::mish"
@@ -38,7 +48,7 @@ class Mish(_Activation):
     def forward(self, x):
         return (x * np.tanh(np.logaddexp(0, x))).astype(x.dtype, copy=False)
 
-    def local_grad(self, x):
+    def d_input(self, x, r):
         t = x.exp().log1p().tanh()  # tanh(softplus(x))
         return t + x * x.sigmoid() * (1 - t * t)
 
@@ -59,7 +69,7 @@ class Hardswish(_Activation):
     def forward(self, x):
         return (x * np.clip(x + 3, 0, 6) / 6).astype(x.dtype, copy=False)
 
-    def local_grad(self, x):
+    def d_input(self, x, r):
         # PyTorch: 0 below −3, x/3 + 1/2 on [−3, 3], 1 above 3.
         xd = x._data
         inside = _mask((xd >= -3) & (xd <= 3), x)
@@ -82,7 +92,7 @@ class Hardsigmoid(_Activation):
     def forward(self, x):
         return (np.clip(x + 3, 0, 6) / 6).astype(x.dtype, copy=False)
 
-    def local_grad(self, x):
+    def d_input(self, x, r):
         xd = x._data
         # PyTorch's kernel spells the slope 1.0f / 6.0f, a float32 constant even for double tensors.
         return _mask(((xd > -3) & (xd < 3)) * float(np.float32(1.0) / np.float32(6.0)), x)
@@ -130,7 +140,7 @@ class Threshold(_Activation):
     def forward(self, x):
         return np.where(x > self.threshold, x, np.asarray(self.value, dtype=x.dtype)).astype(x.dtype, copy=False)
 
-    def local_grad(self, x):
+    def d_input(self, x, r):
         return _mask(x._data > self.threshold, x)
 
     def rule(self) -> str:
@@ -185,8 +195,7 @@ class Glu(Op):
 
 
 def _cat(tensors, dim):
-    from .._api import FUNCTIONS
-
+    # Looked up by name: ``cat`` lives in the joining ops, which load after this file.
     return FUNCTIONS["cat"](list(tensors), dim)
 
 
@@ -246,7 +255,7 @@ class Softshrink(_Activation):
         lam = self.lambd
         return np.where(x > lam, x - lam, np.where(x < -lam, x + lam, 0)).astype(x.dtype, copy=False)
 
-    def local_grad(self, x):
+    def d_input(self, x, r):
         return _mask(np.abs(x._data) > self.lambd, x)
 
     def rule(self) -> str:

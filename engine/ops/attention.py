@@ -16,13 +16,16 @@ import numpy as np
 from .._api import public
 from .._op import Op
 from .._tensor import Tensor, _make
+from ._bilinear_base import product_rule
 from ._util import sum_to
 from .arithmetic import mul_scalar
-from .nn_ops import Softmax
+from .linalg import Bmm
+from .softmax import Softmax
+from ._samples import sampler
+from .._factories import default_generator
 
 
-def _rand(*shape, seed=0):
-    return np.random.default_rng(seed + 73 + sum(shape)).uniform(-1.0, 1.0, shape)
+_rand = sampler(seed=73)
 
 
 class Baddbmm(Op):
@@ -50,13 +53,10 @@ class Baddbmm(Op):
     def jvp(self, tangents):
         tc, ta, tb = tangents
         c, a, b = self.fw_inputs
-        out = a.bmm(b) * 0
+        out = product_rule(Bmm.product, a, b, ta, tb)  # the bilinear part: ṫa·b + a·ṫb
+        out = a.bmm(b) * 0 if out is None else out * self.alpha  # zeros: the output's shape for tc alone
         if tc is not None:
             out = out + tc * self.beta
-        if ta is not None:
-            out = out + ta.bmm(b) * self.alpha
-        if tb is not None:
-            out = out + a.bmm(tb) * self.alpha
         return out
 
     def rule(self) -> str:
@@ -238,8 +238,6 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
         scores = scores + _make(mask)
     probs = SafeSoftmax.apply(scores, dim=scores.dim() - 1)
     if dropout_p > 0.0:
-        from .._factories import default_generator
-
         keep = default_generator.rng.random(probs._data.shape, dtype=np.float32) >= dropout_p
         probs = probs * _make((keep / (1.0 - dropout_p)).astype(probs._data.dtype))
     return probs.matmul(value)

@@ -13,32 +13,33 @@ import numpy as np
 
 from .._op import Op
 from .._tensor import _make
+from ._math_util import _add, _needs
+from ._samples import sampler
+
+_rand = sampler(seed=31)
 
 
-def _rand(*shape, low=-1.0, high=1.0, seed=0):
-    return np.random.default_rng(seed + 31 * len(shape) + sum(shape)).uniform(low, high, shape)
+class _OutputBackward(Op):
+    """A backward kernel of ``(grad_output, output)``: grad_output's gradient reads the output, the
+    output's reads both (derivatives.yaml's ``*_backward_backward`` formulas)."""
+
+    inputs = ("grad_output", "output")
+    saves = ("grad_output", "output")
+    saves_for = {"grad_output": ("output",), "output": ("grad_output", "output")}
 
 
-def _needs(node: Op, i: int) -> bool:
-    return node.next_functions[i][0] is not None
+class _SoftmaxFamilyBackward(_OutputBackward):
+    """The softmax and log_softmax kernels: both sum over ``self.dim`` (a 0-d tensor has no dim)."""
+
+    def _sum(self, t):
+        return t.sum(dim=self.dim, keepdim=True) if t._data.ndim else t
 
 
-def _add(a, b):
-    if a is None:
-        return b
-    if b is None:
-        return a
-    return a + b
-
-
-class TanhBackward(Op):
+class TanhBackward(_OutputBackward):
     """``tanh_backward(grad_output, output) = grad_output · (1 − output²)``."""
 
     node_name = "TanhBackwardBackward0"
     aten = "aten::tanh_backward"
-    inputs = ("grad_output", "output")
-    saves = ("grad_output", "output")
-    saves_for = {"grad_output": ("output",), "output": ("grad_output", "output")}
 
     def forward(self, go, r):
         return go * (1 - r * r)
@@ -62,14 +63,11 @@ class TanhBackward(Op):
         return [((_rand(2, 3), _rand(2, 3, low=-0.9, high=0.9, seed=1)), {})]
 
 
-class SigmoidBackward(Op):
+class SigmoidBackward(_OutputBackward):
     """``sigmoid_backward(grad_output, output) = grad_output · output · (1 − output)``."""
 
     node_name = "SigmoidBackwardBackward0"
     aten = "aten::sigmoid_backward"
-    inputs = ("grad_output", "output")
-    saves = ("grad_output", "output")
-    saves_for = {"grad_output": ("output",), "output": ("grad_output", "output")}
 
     def forward(self, go, r):
         return go * (r * (1 - r))
@@ -93,22 +91,16 @@ class SigmoidBackward(Op):
         return [((_rand(2, 3), _rand(2, 3, low=0.1, high=0.9, seed=2)), {})]
 
 
-class SoftmaxBackwardData(Op):
+class SoftmaxBackwardData(_SoftmaxFamilyBackward):
     """``_softmax_backward_data(grad_output, output, dim) = output · (grad_output − Σ_dim grad_output · output)``."""
 
     node_name = "SoftmaxBackwardDataBackward0"
     aten = "aten::_softmax_backward_data"
-    inputs = ("grad_output", "output")
-    saves = ("grad_output", "output")
-    saves_for = {"grad_output": ("output",), "output": ("grad_output", "output")}
 
     def forward(self, go, r):
         if r.ndim == 0:
             return go * r - go * r * r
         return r * (go - np.sum(go * r, axis=self.dim, keepdims=True))
-
-    def _sum(self, t):
-        return t.sum(dim=self.dim, keepdim=True) if t._data.ndim else t
 
     def vjp(self, grad):
         go, r = self.saved
@@ -138,22 +130,16 @@ class SoftmaxBackwardData(Op):
         return [((_rand(2, 3), r / r.sum(1, keepdims=True)), {"dim": 1})]
 
 
-class LogSoftmaxBackwardData(Op):
+class LogSoftmaxBackwardData(_SoftmaxFamilyBackward):
     """``_log_softmax_backward_data(grad_output, output, dim) = grad_output − exp(output) · Σ_dim grad_output``."""
 
     node_name = "LogSoftmaxBackwardDataBackward0"
     aten = "aten::_log_softmax_backward_data"
-    inputs = ("grad_output", "output")
-    saves = ("grad_output", "output")
-    saves_for = {"grad_output": ("output",), "output": ("grad_output", "output")}
 
     def forward(self, go, r):
         if r.ndim == 0:
             return go - np.exp(r) * go
         return go - np.exp(r) * np.sum(go, axis=self.dim, keepdims=True)
-
-    def _sum(self, t):
-        return t.sum(dim=self.dim, keepdim=True) if t._data.ndim else t
 
     def vjp(self, grad):
         go, r = self.saved

@@ -12,10 +12,11 @@ import numpy as np
 
 from .._op import Op
 from .._tensor import Tensor
+from ._samples import sampler
+from .._einsum import einsum
 
 
-def _rand(*shape, seed=0):
-    return np.random.default_rng(seed + 71 + sum(shape)).uniform(-1, 1, shape)
+_rand = sampler(seed=71)
 
 
 class Trilinear(Op):
@@ -30,8 +31,6 @@ class Trilinear(Op):
         return np.einsum("bi,kij,bj->bk", x1, w, x2, optimize=True)
 
     def vjp(self, grad):
-        from .._einsum import einsum
-
         x1, w, x2 = self.saved
         return (einsum("bk,kij,bj->bi", grad, w, x2), einsum("bk,bi,bj->kij", grad, x1, x2),
                 einsum("bk,kij,bi->bj", grad, w, x1))

@@ -17,10 +17,10 @@ from .._api import public
 from .._op import Op
 from .._tensor import Tensor
 from ._util import sum_to
+from ._samples import sampler
 
 
-def _rand(*shape, seed=0):
-    return np.random.default_rng(seed + 83 + sum(shape)).uniform(-1, 1, shape)
+_rand = sampler(seed=83)
 
 
 def _safe_ratio(grad: Tensor, dist: Tensor) -> Tensor:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._api import method, public
-from .._op import Op
+from .._op import Op, broadcast_error
 from .._state import PROFILER
 from .._tensor import Tensor, _make
 from ._util import promote, sum_to, wrap
@@ -19,8 +19,6 @@ def _nondiff(aten: str, fn, *tensors: Tensor) -> Tensor:
     try:
         out = _make(np.asarray(fn(*[t._data for t in tensors])))
     except ValueError:  # shapes that do not broadcast: PyTorch's message, as Op.apply gives it
-        from .._op import broadcast_error
-
         raise RuntimeError(broadcast_error([t._data.shape for t in tensors]) or "shape mismatch") from None
     if prof is not None:
         prof._op_end(token)

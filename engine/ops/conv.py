@@ -21,10 +21,10 @@ from .._tensor import Tensor, _make
 from . import _conv3d
 from ._windows import grid_of
 from .shape import Squeeze, _view_result
+from ._samples import sampler
 
 
-def _rand(*shape, seed=0):
-    return np.random.default_rng(seed + 17 + sum(shape)).uniform(-1, 1, shape)
+_rand = sampler(seed=17)
 
 
 # ---- numpy kernels ---------------------------------------------------------------------------------

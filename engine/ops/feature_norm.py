@@ -18,10 +18,10 @@ import numpy as np
 from .._op import Op
 from .._state import STATE
 from .._tensor import Tensor, _make
+from ._samples import sampler
 
 
-def _rand(*shape, seed=0, low=-2.0, high=2.0):
-    return np.random.default_rng(seed + 97 + sum(shape)).uniform(low, high, shape)
+_rand = sampler(low=-2.0, high=2.0, seed=97)
 
 
 def _channel_shape(ndim: int, channels: int) -> tuple:

@@ -12,10 +12,10 @@ import numpy as np
 from .._api import public
 from .._op import Op
 from .._tensor import Tensor, _make
+from ._samples import sampler
 
 
-def _rand(*shape, seed=0):
-    return np.random.default_rng(seed + 57 + sum(shape)).uniform(-2.0, 2.0, shape)
+_rand = sampler(low=-2.0, high=2.0, seed=57)
 
 
 class NativeLayerNorm(Op):

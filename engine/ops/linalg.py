@@ -7,11 +7,12 @@ import numpy as np
 from .._api import public
 from .._op import Op
 from .._tensor import Tensor
+from ._bilinear_base import Bilinear, product_rule
+from ._samples import sampler
 from ._util import promote, sum_to
+from .shape import Squeeze, UnsafeView, _view_result
 
-
-def _rand(*shape):
-    return np.random.default_rng(5 + sum(shape)).uniform(-1, 1, shape)
+_rand = sampler(seed=5)
 
 
 def _dtype_name(t: Tensor) -> str:
@@ -25,30 +26,23 @@ def _check_same_dtype(a: Tensor, b: Tensor) -> None:
         )
 
 
-class Mm(Op):
+class Mm(Bilinear):
     node_name = "MmBackward0"
     aten = "aten::mm"
     inputs = ("self", "mat2")
-    saves = ("self", "mat2")
-    saves_for = {"self": ("mat2",), "mat2": ("self",)}
 
     def forward(self, a, b):
         return a @ b
 
-    def vjp(self, grad):
-        a, b = self.saved
-        ra, rb = self.next_functions
-        return (grad.mm(b.t()) if ra[0] is not None else None, a.t().mm(grad) if rb[0] is not None else None)
+    @staticmethod
+    def product(a, b):
+        return a.mm(b)
 
-    def jvp(self, tangents):
-        ta, tb = tangents
-        a, b = self.fw_inputs
-        out = None
-        if ta is not None:
-            out = ta.mm(b)
-        if tb is not None:
-            out = a.mm(tb) if out is None else out + a.mm(tb)
-        return out
+    def grad_first(self, grad, b):
+        return grad.mm(b.t())
+
+    def grad_second(self, grad, a):
+        return a.t().mm(grad)
 
     def rule(self) -> str:
         return "grad_self = grad · mat2ᵀ;  grad_mat2 = selfᵀ · grad"
@@ -91,14 +85,12 @@ class Addmm(Op):
     def jvp(self, tangents):
         tb, t1, t2 = tangents
         m1, m2 = self.fw_inputs[1], self.fw_inputs[2]
-        out = None
-        for term in (
-            (tb * self.beta).expand(self.fw_result._data.shape) if tb is not None else None,
-            t1.mm(m2) * self.alpha if t1 is not None else None,
-            m1.mm(t2) * self.alpha if t2 is not None else None,
-        ):
-            if term is not None:
-                out = term if out is None else out + term
+        out = product_rule(Mm.product, m1, m2, t1, t2)
+        if out is not None and self.alpha != 1:
+            out = out * self.alpha
+        if tb is not None:
+            bias = (tb * self.beta).expand(self.fw_result._data.shape)
+            out = bias if out is None else bias + out
         return out
 
     def rule(self) -> str:
@@ -109,30 +101,23 @@ class Addmm(Op):
         return [((_rand(4), _rand(2, 3), _rand(3, 4)), {}), ((_rand(2, 4), _rand(2, 3), _rand(3, 4)), {"beta": 0.5, "alpha": 2.0})]
 
 
-class Mv(Op):
+class Mv(Bilinear):
     node_name = "MvBackward0"
     aten = "aten::mv"
     inputs = ("self", "vec")
-    saves = ("self", "vec")
-    saves_for = {"self": ("vec",), "vec": ("self",)}
 
     def forward(self, m, v):
         return m @ v
 
-    def vjp(self, grad):
-        m, v = self.saved
-        rm, rv = self.next_functions
-        gm = grad.unsqueeze(1).mm(v.unsqueeze(0)) if rm[0] is not None else None
-        gv = m.t().mv(grad) if rv[0] is not None else None
-        return gm, gv
+    @staticmethod
+    def product(a, b):
+        return a.mv(b)
 
-    def jvp(self, tangents):
-        tm, tv = tangents
-        m, v = self.fw_inputs
-        out = tm.mv(v) if tm is not None else None
-        if tv is not None:
-            out = m.mv(tv) if out is None else out + m.mv(tv)
-        return out
+    def grad_first(self, grad, v):
+        return grad.unsqueeze(1).mm(v.unsqueeze(0))
+
+    def grad_second(self, grad, m):
+        return m.t().mv(grad)
 
     def rule(self) -> str:
         return "grad_self = grad ⊗ vec;  grad_vec = selfᵀ · grad"
@@ -142,29 +127,24 @@ class Mv(Op):
         return [((_rand(2, 3), _rand(3)), {})]
 
 
-class Dot(Op):
+class Dot(Bilinear):
     node_name = "DotBackward0"
     aten = "aten::dot"
     inputs = ("self", "tensor")
-    saves = ("self", "tensor")
-    saves_for = {"self": ("tensor",), "tensor": ("self",)}
 
     def forward(self, a, b):
         # A BLAS dot accumulates from +0, so PyTorch never returns -0. (numpy's dot can).
         return np.dot(a, b) + 0.0 if a.dtype.kind == "f" else np.dot(a, b)
 
-    def vjp(self, grad):
-        a, b = self.saved
-        ra, rb = self.next_functions
-        return (grad * b if ra[0] is not None else None, grad * a if rb[0] is not None else None)
+    @staticmethod
+    def product(a, b):
+        return a.dot(b)
 
-    def jvp(self, tangents):
-        ta, tb = tangents
-        a, b = self.fw_inputs
-        out = ta.dot(b) if ta is not None else None
-        if tb is not None:
-            out = a.dot(tb) if out is None else out + a.dot(tb)
-        return out
+    def grad_first(self, grad, b):
+        return grad * b
+
+    def grad_second(self, grad, a):
+        return grad * a
 
     def rule(self) -> str:
         return "grad_self = grad · tensor;  grad_tensor = grad · self"
@@ -174,32 +154,25 @@ class Dot(Op):
         return [((_rand(3), _rand(3)), {})]
 
 
-class Bmm(Op):
+class Bmm(Bilinear):
     """Batched (broadcasting) matrix product of tensors with at least 3 dims."""
 
     node_name = "BmmBackward0"
     aten = "aten::bmm"
     inputs = ("self", "mat2")
-    saves = ("self", "mat2")
-    saves_for = {"self": ("mat2",), "mat2": ("self",)}
 
     def forward(self, a, b):
         return np.matmul(a, b)
 
-    def vjp(self, grad):
-        a, b = self.saved
-        ra, rb = self.next_functions
-        ga = sum_to(grad.matmul(b.transpose(-1, -2)), a._data.shape) if ra[0] is not None else None
-        gb = sum_to(a.transpose(-1, -2).matmul(grad), b._data.shape) if rb[0] is not None else None
-        return ga, gb
+    @staticmethod
+    def product(a, b):
+        return a.matmul(b)
 
-    def jvp(self, tangents):
-        ta, tb = tangents
-        a, b = self.fw_inputs
-        out = ta.matmul(b) if ta is not None else None
-        if tb is not None:
-            out = a.matmul(tb) if out is None else out + a.matmul(tb)
-        return out
+    def grad_first(self, grad, b):
+        return sum_to(grad.matmul(b.transpose(-1, -2)), self._in_meta[0][0])
+
+    def grad_second(self, grad, a):
+        return sum_to(a.transpose(-1, -2).matmul(grad), self._in_meta[1][0])
 
     def rule(self) -> str:
         return "grad_self = grad · mat2ᵀ;  grad_mat2 = selfᵀ · grad  (per batch)"
@@ -222,6 +195,8 @@ def _check_mm(a: Tensor, b: Tensor) -> None:
     _check_same_dtype(a, b)
 
 
+# Hand-written wrappers: PyTorch checks ranks, shapes and dtypes first, with messages of its own per op
+# (and addmm/matmul take keywords / dispatch on the ranks), which a generated function cannot say.
 @public(method=True)
 def mm(input, mat2):
     _check_mm(input, mat2)
@@ -316,8 +291,6 @@ def matmul(input, other):
         return _squeeze_first(out, "SqueezeBackward4")
     if da == 2 and db == 2:
         return mm(input, other)
-    from .shape import UnsafeView
-
     if da == 3 and db == 3 and input._data.shape[0] != other._data.shape[0]:
         # PyTorch's shortcut: a 3-D operand with a batch of one that requires grad is squeezed, so the
         # other is folded into an mm (its gradient then needs no sum over a broadcast batch).
@@ -365,8 +338,6 @@ def matmul(input, other):
 
 
 def _squeeze_first(t: Tensor, node_name: str) -> Tensor:
-    from .shape import Squeeze, _view_result
-
     return _view_result(Squeeze.apply(t, out_shape=t._data.shape[1:], node_name=node_name), t)
 
 

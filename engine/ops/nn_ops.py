@@ -1,9 +1,7 @@
-"""Ops networks are made of: softmax, log_softmax, logsumexp and the activation functions.
+"""The activation functions networks are made of: leaky_relu, elu, gelu, silu, softplus, hardtanh, logsigmoid.
 
-softmax / log_softmax / logsumexp are ``engine.<name>`` and ``Tensor.<name>`` as in PyTorch. The
-activations (leaky_relu, elu, gelu, silu, softplus, hardtanh, logsigmoid) are plain functions here
-for ``engine.nn.functional`` to expose; PyTorch has no ``torch.<name>`` for most of them.
-All forwards subtract the maximum (or split by sign) so large inputs do not overflow exp().
+They are plain functions here for ``engine.nn.functional`` to expose; PyTorch has no
+``torch.<name>`` for most of them. The forwards split by sign so large inputs do not overflow exp().
 """
 
 from __future__ import annotations
@@ -12,20 +10,18 @@ import math
 
 import numpy as np
 
-from .._api import public
 from .._op import Op
 from .._tensor import Tensor, _make
-from ._util import float_dtype_for, normalize_dims
-from .reduction import _LocalGradReduction
+from ._index_util import _zero_where
+from ._samples import sampler
+from .compare import where
+from .unary import Erf, Sigmoid
 
-_MISSING = object()
+
+_rand = sampler(low=-2.0, high=2.0, seed=31)
 _SQRT_HALF = math.sqrt(0.5)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 _TANH_GELU_K = math.sqrt(2.0 / math.pi)
-
-
-def _rand(*shape, low=-2.0, high=2.0, seed=0):
-    return np.random.default_rng(seed + 31 + sum(shape)).uniform(low, high, shape)
 
 
 def _mask(values, like: Tensor) -> Tensor:
@@ -37,146 +33,6 @@ def _type_name(x: np.ndarray) -> str:
     return {"int64": "Long", "int32": "Int", "bool": "Bool", "int16": "Short", "uint8": "Byte"}.get(
         x.dtype.name, x.dtype.name
     )
-
-
-# ---- softmax family --------------------------------------------------------------------------------
-
-
-class _SoftmaxBase(Op):
-    abstract = True
-    saves_result = True
-    kernel = "softmax"
-
-    def _shifted(self, x: np.ndarray) -> np.ndarray:
-        if x.dtype.kind != "f":
-            last = x.ndim == 0 or self.dim in (-1, x.ndim - 1)
-            kernel = f"{self.kernel}_lastdim_kernel_impl" if last else f"{self.kernel}_kernel_impl"
-            raise NotImplementedError(f"\"{kernel}\" not implemented for '{_type_name(x)}'")
-        if x.ndim == 0:
-            return x - x
-        m = np.max(x, axis=self.dim, keepdims=True)
-        m = np.where(np.isfinite(m), m, 0)  # an all -inf row stays nan-free until exp
-        return x - m
-
-
-class Softmax(_SoftmaxBase):
-    node_name = "SoftmaxBackward0"
-    aten = "aten::_softmax"
-
-    def forward(self, x):
-        e = np.exp(self._shifted(x))
-        if x.ndim == 0:
-            return e
-        return e / np.sum(e, axis=self.dim, keepdims=True)
-
-    def vjp(self, grad):
-        from .backward_ops import SoftmaxBackwardData
-
-        # PyTorch's rule is the kernel _softmax_backward_data (its node under create_graph)
-        return (SoftmaxBackwardData.apply(grad, self.result, dim=self.dim),)
-
-    def jvp(self, tangents):
-        r = self.fw_result
-        t = tangents[0]
-        return r * (t - (t * r).sum(dim=self.dim, keepdim=True))
-
-    def rule(self) -> str:
-        return f"grad_input = result · (grad − Σ_dim{self.dim}(grad · result))"
-
-    @staticmethod
-    def samples():
-        return [((_rand(2, 3, 4),), {"dim": 1}), ((_rand(3, 4),), {"dim": -1})]
-
-
-class LogSoftmax(_SoftmaxBase):
-    node_name = "LogSoftmaxBackward0"
-    aten = "aten::_log_softmax"
-    kernel = "log_softmax"
-
-    def forward(self, x):
-        s = self._shifted(x)
-        if x.ndim == 0:
-            return s
-        return s - np.log(np.sum(np.exp(s), axis=self.dim, keepdims=True))
-
-    def vjp(self, grad):
-        from .backward_ops import LogSoftmaxBackwardData
-
-        # PyTorch's rule is the kernel _log_softmax_backward_data (its node under create_graph)
-        return (LogSoftmaxBackwardData.apply(grad, self.result, dim=self.dim),)
-
-    def jvp(self, tangents):
-        r = self.fw_result
-        t = tangents[0]
-        return t - (r.exp() * t).sum(dim=self.dim, keepdim=True)
-
-    def rule(self) -> str:
-        return f"grad_input = grad − exp(result) · Σ_dim{self.dim} grad"
-
-    @staticmethod
-    def samples():
-        return [((_rand(2, 3, 4),), {"dim": 2}), ((_rand(3, 4),), {"dim": 0})]
-
-
-def _softmax_call(cls, name: str, input: Tensor, dim, dtype) -> Tensor:
-    if dim is _MISSING:
-        raise TypeError(f'{name}() missing 1 required positional arguments: "dim"')
-    if dtype is not None:
-        input = input.to(dtype)
-    from .._tensor import _wrap_dim
-
-    d = _wrap_dim(dim, input._data.ndim)
-    return cls.apply(input, dim=d)
-
-
-@public(method=True)
-def softmax(input: Tensor, dim=_MISSING, dtype=None) -> Tensor:
-    """exp(x) / Σ exp(x) along ``dim`` (computed with the maximum subtracted, so it never overflows)."""
-    return _softmax_call(Softmax, "softmax", input, dim, dtype)
-
-
-@public(method=True)
-def log_softmax(input: Tensor, dim=_MISSING, dtype=None) -> Tensor:
-    """log(softmax(x)) along ``dim``, computed as x − max − log Σ exp(x − max)."""
-    return _softmax_call(LogSoftmax, "log_softmax", input, dim, dtype)
-
-
-class Logsumexp(_LocalGradReduction):
-    node_name = "LogsumexpBackward0"
-    aten = "aten::logsumexp"
-
-    def forward(self, x):
-        x = x if x.dtype.kind == "f" else x.astype(float_dtype_for(x))
-        self.dims = normalize_dims(self.dim, x.ndim)
-        if not self.dims:
-            return x.copy()
-        m = np.max(x, axis=self.dims, keepdims=True) if x.size else np.zeros(x.shape, x.dtype)
-        m = np.where(np.isfinite(m), m, 0)
-        with np.errstate(divide="ignore"):
-            out = np.log(np.sum(np.exp(x - m), axis=self.dims, keepdims=True)) + m
-        return out if self.keepdim else out.reshape([s for i, s in enumerate(x.shape) if i not in self.dims])
-
-    def local_grad(self, x, r):
-        return (x - r).exp()
-
-    def rule(self) -> str:
-        return f"grad_input = grad · exp(input − result)   (softmax over dim {self.dim})"
-
-    @staticmethod
-    def samples():
-        x = _rand(2, 3, 4)
-        return [((x,), {"dim": (1,)}), ((x,), {"dim": (0, 2), "keepdim": True})]
-
-
-@public(method=True)
-def logsumexp(input: Tensor, dim=_MISSING, keepdim: bool = False) -> Tensor:
-    """log Σ exp(x) over ``dim``, stable for large inputs."""
-    if dim is _MISSING:
-        raise TypeError('logsumexp() missing 1 required positional arguments: "dim"')
-    if isinstance(dim, int):
-        dim = (dim,)
-    # An empty dim list reduces over every dim in PyTorch's logsumexp (unlike an identity reduction).
-    return Logsumexp.apply(input, dim=tuple(dim) or tuple(range(input._data.ndim)), keepdim=keepdim)
 
 
 # ---- activations -----------------------------------------------------------------------------------
@@ -198,8 +54,6 @@ class _Activation(Op):
         (x,) = self.saved
         lg = self.local_grad(x)
         if self.selects_zero:
-            from .indexing import _zero_where
-
             return (_zero_where(np.broadcast_to(lg._data == 0, grad._data.shape), grad * lg),)
         return (grad * lg,)
 
@@ -242,8 +96,6 @@ class Elu(_Activation):
         return (self.scale * np.where(x > 0, x, neg)).astype(x.dtype, copy=False)
 
     def local_grad(self, x):
-        from .compare import where
-
         # elu_backward selects by (x <= 0): nan inputs take the positive branch (gradient scale),
         # and a large positive x never meets the overflowing exp.
         neg_part = (x * self.input_scale).exp() * (self.scale * self.alpha * self.input_scale)
@@ -262,8 +114,6 @@ class Gelu(_Activation):
         if self.approximate == "tanh":
             inner = _TANH_GELU_K * (x + 0.044715 * x**3)
             return 0.5 * x * (1 + np.tanh(inner))
-        from .unary import Erf
-
         return 0.5 * x * (1 + Erf.forward(None, x * _SQRT_HALF))
 
     def local_grad(self, x):
@@ -291,8 +141,6 @@ class Silu(_Activation):
     aten = "aten::silu"
 
     def forward(self, x):
-        from .unary import Sigmoid
-
         return x * Sigmoid.forward(None, x)
 
     def local_grad(self, x):

@@ -12,68 +12,16 @@ are linear maps paired with their adjoints (``_linear_map``).
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 import numpy as np
 
 from .._op import Op
 from .._tensor import _make
 from ._linear_map import LinearMap, Separable, pair, separable_adjoint, separable_forward
-from ._windows import out_size
+from ._pool_nd import AvgWindow, Scatter, Window, _avg_adjoint, _avg_forward, _gather, _max_windows, _planes, _scatter, pool_grid  # noqa: F401  (Window, pool_grid: nn)
+from ._samples import distinct
 
 
-def _rand(*shape, seed=0):
-    # Distinct values: a max pool is not differentiable where two window entries tie.
-    rng = np.random.default_rng(seed + 41 + sum(shape))
-    return rng.permutation(np.prod(shape)).reshape(shape) * 0.1 + rng.uniform(-0.02, 0.02, shape)
-
-
-def _planes(shape) -> tuple:
-    """(N·C, H, W) view sizes of a 3-D or 4-D input."""
-    return (int(np.prod(shape[:-2])),) + tuple(shape[-2:])
-
-
-class Window(NamedTuple):
-    kernel: tuple
-    stride: tuple
-    padding: tuple
-    dilation: tuple
-    ceil_mode: bool
-
-
-def pool_grid(hw, win: Window) -> tuple:
-    return tuple(out_size(hw[i], win.kernel[i], win.stride[i], win.padding[i], win.dilation[i], win.ceil_mode) for i in range(2))
-
-
-def _extra(hw, grid, win: Window) -> tuple:
-    """Padding beyond the right/bottom edge that ceil_mode's last window reaches into."""
-    return tuple(
-        max(0, (grid[i] - 1) * win.stride[i] + win.dilation[i] * (win.kernel[i] - 1) + 1 - hw[i] - 2 * win.padding[i])
-        for i in range(2)
-    )
-
-
-# ---- max pooling -----------------------------------------------------------------------------------
-
-
-class Scatter(NamedTuple):
-    """Where each output element's gradient goes: flat positions in the (N·C, H·W) input planes."""
-
-    flat: np.ndarray  # int64, shape of the pooled output
-    in_shape: tuple
-
-
-def _scatter(g: np.ndarray, cfg: Scatter) -> np.ndarray:
-    planes, h, w = _planes(cfg.in_shape)
-    positions = (cfg.flat.reshape(planes, -1) + (np.arange(planes) * (h * w))[:, None]).ravel()
-    out = np.bincount(positions, weights=g.ravel(), minlength=planes * h * w)
-    return out.astype(g.dtype, copy=False).reshape(cfg.in_shape)
-
-
-def _gather(x: np.ndarray, cfg: Scatter) -> np.ndarray:
-    planes, h, w = _planes(cfg.in_shape)
-    picked = np.take_along_axis(x.reshape(planes, h * w), cfg.flat.reshape(planes, -1), axis=1)
-    return picked.reshape(cfg.flat.shape)
+_rand = distinct
 
 
 class PoolScatter(LinearMap):
@@ -117,62 +65,6 @@ class AdaptivePoolScatter(PoolScatter):
     aten = "aten::adaptive_max_pool2d_backward"
 
 
-def _hwp(x: np.ndarray, padding, fill, extra) -> np.ndarray:
-    """(…, H, W) -> padded, contiguous (H', W', planes): the planes innermost, so each strided
-    window slice below moves long contiguous runs instead of rows of W."""
-    planes, h, w = _planes(x.shape)
-    (ph, pw), (eh, ew) = padding, extra
-    t = np.ascontiguousarray(x.reshape(planes, h, w).transpose(1, 2, 0))
-    if ph or pw or eh or ew:
-        t = np.pad(t, ((ph, ph + eh), (pw, pw + ew), (0, 0)), constant_values=fill)
-    return t
-
-
-def _offset_slices(win: Window, grid):
-    """(i, j, slice rows, slice cols) of the window entry (i, j) for every output position."""
-    (kh, kw), (sh, sw), (dh, dw) = win.kernel, win.stride, win.dilation
-    for i in range(kh):
-        for j in range(kw):
-            yield i, j, slice(i * dh, i * dh + sh * (grid[0] - 1) + 1, sh), slice(j * dw, j * dw + sw * (grid[1] - 1) + 1, sw)
-
-
-def _max_windows(x: np.ndarray, win: Window):
-    """(values, flat arg-max positions) of every window of a (…, H, W) input.
-
-    One vectorised pass per kernel offset (kh·kw of them, never one per pixel). As in PyTorch's
-    kernel a later entry wins when it is greater or NaN, so ties keep the first maximum.
-    """
-    shape = x.shape
-    _, h, w = _planes(shape)
-    grid = pool_grid((h, w), win)
-    fill = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
-    xt = _hwp(x, win.padding, fill, _extra((h, w), grid, win))
-    check_nan = x.dtype.kind == "f" and bool(np.isnan(xt).any())
-    kw = win.kernel[1]
-    best = arg = None
-    offsets = []  # flat offset in the input plane of each window entry
-    for i, j, rows, cols in _offset_slices(win, grid):
-        offsets.append(i * win.dilation[0] * w + j * win.dilation[1])
-        v = xt[rows, cols]
-        if best is None:
-            best = v.copy()
-            arg = np.zeros(best.shape, dtype=np.int16 if win.kernel[0] * kw < 32767 else np.int64)
-            continue
-        better = v > best
-        if check_nan:
-            better |= np.isnan(v)
-        np.maximum(best, v, out=best)  # NaN propagates like PyTorch's max
-        # arg = where(better, o, arg), in plain arithmetic (masked writes are several times slower)
-        arg += better * (arg.dtype.type(i * kw + j) - arg)
-    origin = (np.arange(grid[0]) * win.stride[0] - win.padding[0])[:, None] * w + (
-        np.arange(grid[1]) * win.stride[1] - win.padding[1]
-    )[None, :]
-    out_shape = shape[:-2] + grid
-    values = np.ascontiguousarray(best.transpose(2, 0, 1)).reshape(out_shape)
-    flat = (np.take(np.asarray(offsets, dtype=np.int64), arg.transpose(2, 0, 1)) + origin).reshape(out_shape)
-    return values, flat
-
-
 class MaxPool2DWithIndices(Op):
     """``aten::max_pool2d_with_indices``: (values, int64 indices into each input plane)."""
 
@@ -189,9 +81,11 @@ class MaxPool2DWithIndices(Op):
         return values, flat.astype(np.int64, copy=False)
 
     def _cfg(self) -> Scatter:
-        return Scatter(self.indices, self._in_meta[0][0])
+        return Scatter(self.indices, self._in_meta[0][0], self.nd)
 
+    nd = 2  # spatial dims (MaxPool3DWithIndices: 3)
     scatter = PoolScatter  # the op of the input gradient
+    gather = PoolGather  # the op of the forward-mode tangent
 
     def vjp(self, grad, _):
         self.saved  # noqa: B018 - checks the saved input's version, as PyTorch does
@@ -202,7 +96,7 @@ class MaxPool2DWithIndices(Op):
         return _make(self.indices)
 
     def jvp(self, tangents):
-        return PoolGather.apply(tangents[0], cfg=Scatter(self.indices, self.fw_inputs[0]._data.shape)), None
+        return self.gather.apply(tangents[0], cfg=Scatter(self.indices, self.fw_inputs[0]._data.shape, self.nd)), None
 
     def rule(self) -> str:
         return "grad_input[argmax of each window] += grad   (other positions get 0)"
@@ -217,54 +111,6 @@ class MaxPool2DWithIndices(Op):
 
 
 # ---- average pooling -------------------------------------------------------------------------------
-
-
-class AvgWindow(NamedTuple):
-    win: Window
-    count_include_pad: bool
-    divisor_override: int | None
-    in_shape: tuple
-
-
-def _divisors(hw, grid, cfg: AvgWindow) -> np.ndarray:
-    """PyTorch's divisor for each output position (window size clipped to padded/real input)."""
-    if cfg.divisor_override:
-        return np.full(grid, float(cfg.divisor_override))
-    win = cfg.win
-    sizes = []
-    for i in range(2):
-        start = np.arange(grid[i]) * win.stride[i] - win.padding[i]
-        end = np.minimum(start + win.kernel[i], hw[i] + win.padding[i])
-        padded = end - start
-        real = np.minimum(end, hw[i]) - np.maximum(start, 0)
-        sizes.append(padded if cfg.count_include_pad else real)
-    return sizes[0][:, None] * sizes[1][None, :]
-
-
-def _avg_forward(x: np.ndarray, cfg: AvgWindow) -> np.ndarray:
-    _, h, w = _planes(x.shape)
-    win = cfg.win
-    grid = pool_grid((h, w), win)
-    xt = _hwp(x, win.padding, 0.0, _extra((h, w), grid, win))
-    total = None
-    for _i, _j, rows, cols in _offset_slices(win, grid):
-        total = xt[rows, cols].copy() if total is None else np.add(total, xt[rows, cols], out=total)
-    total /= _divisors((h, w), grid, cfg).astype(x.dtype)[:, :, None]
-    return np.ascontiguousarray(total.transpose(2, 0, 1)).reshape(x.shape[:-2] + grid)
-
-
-def _avg_adjoint(g: np.ndarray, cfg: AvgWindow) -> np.ndarray:
-    in_shape = cfg.in_shape
-    planes, h, w = _planes(in_shape)
-    win = cfg.win
-    grid = pool_grid((h, w), win)
-    extra = _extra((h, w), grid, win)
-    ph, pw = win.padding
-    share = _hwp(g, (0, 0), 0.0, (0, 0)) / _divisors((h, w), grid, cfg).astype(g.dtype)[:, :, None]
-    acc = np.zeros((h + 2 * ph + extra[0], w + 2 * pw + extra[1], planes), dtype=g.dtype)
-    for _i, _j, rows, cols in _offset_slices(win, grid):
-        acc[rows, cols] += share
-    return np.ascontiguousarray(acc[ph : ph + h, pw : pw + w].transpose(2, 0, 1)).reshape(in_shape)
 
 
 class AvgPool2D(LinearMap):
@@ -365,7 +211,7 @@ def _region_index(size: int, out: int):
 
 def _adaptive_max(x: np.ndarray, out_hw) -> tuple:
     """Every adaptive region gathered at once (padded with -inf to the longest), then one arg-max."""
-    planes, h, w = _planes(x.shape)
+    planes, (h, w) = _planes(x.shape, 2)
     (rows, row_ok), (cols, col_ok) = _region_index(h, out_hw[0]), _region_index(w, out_hw[1])
     kh, kw = rows.shape[1], cols.shape[1]
     blocks = x.reshape(planes, h, w)[:, rows[:, :, None, None], cols[None, None, :, :]]  # (P, oh, kh, ow, kw)

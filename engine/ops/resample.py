@@ -15,10 +15,10 @@ import numpy as np
 
 from ._linear_map import LinearMap, Separable, pair, separable_adjoint, separable_forward
 from ._windows import col2im, im2col
+from ._samples import sampler
 
 
-def _rand(*shape, seed=0):
-    return np.random.default_rng(seed + 59 + sum(shape)).uniform(-1, 1, shape)
+_rand = sampler(seed=59)
 
 
 # ---- im2col / col2im -------------------------------------------------------------------------------

@@ -18,11 +18,12 @@ from .._api import public
 from .._op import Op
 from .._state import STATE
 from .._tensor import Tensor, _make
-from .joining import Split, cat, stack
+from .joining import Split, cat, chunk_size_checked, split_size_checked, stack
+from ._samples import uniform
 
 
 def _rand(*shape, seed=0, scale=1.0):
-    return np.random.default_rng(seed + 91 + sum(shape)).uniform(-scale, scale, shape)
+    return uniform(*shape, low=-scale, high=scale, seed=seed)
 
 
 class UnsafeSplit(Split):
@@ -43,16 +44,12 @@ class UnsafeSplit(Split):
 
 @public(method=True)
 def unsafe_chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:
-    from .joining import chunk_size_checked
-
     d, split_size = chunk_size_checked(input, chunks, dim)
     return UnsafeSplit.apply(input, dim=d, split_size=split_size)
 
 
 @public(method=True)
 def unsafe_split(input: Tensor, split_size: int, dim: int = 0) -> tuple:
-    from .joining import split_size_checked
-
     d, split_size = split_size_checked(input, split_size, dim)
     return UnsafeSplit.apply(input, dim=d, split_size=split_size)
 

@@ -13,13 +13,14 @@ from .._api import public
 from .._op import Op
 from .._tensor import _wrap_dim
 from .compare import _nondiff
-from .indexing import Gather, ScatterAdd, _zeros_like_meta
-from .reduction import _return_type
+from ._index_util import _zeros_like_meta
+from .gather_scatter import Gather, ScatterAdd
+from .max_min import _return_type
 from ._util import normalize_dims
+from ._samples import distinct
 
 
-def _rand(*shape):
-    return np.random.default_rng(29 + int(np.prod(shape))).permutation(int(np.prod(shape))).reshape(shape) / 7.0
+_rand = distinct
 
 
 def _order(x: np.ndarray, axis: int, descending: bool) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""Shape ops: view/reshape, transpose/permute/t, expand, (un)squeeze, clone, dtype conversion.
+"""Shape views: view/reshape, flatten, transpose/permute/t, expand, (un)squeeze.
 
 Views share numpy storage (and the version counter) with their base, like PyTorch's views, so an
 in-place change through one is seen through the other.
@@ -13,15 +13,16 @@ import weakref
 import numpy as np
 
 from .. import _dtype
-from .._memory_format import numpy_order
 from .._api import method, public
 from .._op import Op
 from .._state import STATE
 from .._tensor import Tensor, _wrap_dim
+from ._samples import sampler
+from ._util import sum_to
+from .copies import Clone
 
 
-def _rand(*shape):
-    return np.random.default_rng(3 + sum(shape)).uniform(-1, 1, shape)
+_rand = sampler(seed=3)
 
 
 def _infer_shape(shape, numel: int) -> tuple:
@@ -163,8 +164,6 @@ class Expand(_ViewOp):
         return np.broadcast_to(x, self.shape)
 
     def vjp(self, grad):
-        from ._util import sum_to
-
         return (sum_to(grad, self._in_meta[0][0]),)
 
     def jvp(self, tangents):
@@ -220,57 +219,6 @@ class Squeeze(_ViewOp):
     @staticmethod
     def samples():
         return [((_rand(2, 1, 3),), {"out_shape": (2, 3)})]
-
-
-def _preserving_copy(x: np.ndarray) -> np.ndarray:
-    """A copy laid out as PyTorch's ``preserve_format`` lays it out: dense, its dims in the input's
-    stride order (a transposed input stays transposed); C order when a dim is broadcast (stride 0)."""
-    strides = [st for st, n in zip(x.strides, x.shape) if n > 1]
-    if x.ndim < 2 or x.flags.c_contiguous or 0 in strides:
-        return x.copy()
-    order = sorted(range(x.ndim), key=lambda d: -abs(x.strides[d]) if x.shape[d] > 1 else 0)
-    if order == list(range(x.ndim)):
-        return x.copy()
-    return np.ascontiguousarray(x.transpose(order)).transpose(np.argsort(order))
-
-
-class Clone(Op):
-    node_name = "CloneBackward0"
-    aten = "aten::clone"
-    order = "K"  # "K": PyTorch's preserve_format (clone's default); "C" for contiguous() and reshape
-
-    def forward(self, x):
-        return _preserving_copy(x) if self.order == "K" else x.copy()
-
-    def vjp(self, grad):
-        return (grad,)
-
-    def jvp(self, tangents):
-        return tangents[0].clone()
-
-    def rule(self) -> str:
-        return "grad_input = grad"
-
-    @staticmethod
-    def samples():
-        return [((_rand(2, 3),), {})]
-
-
-class ToCopy(Op):
-    node_name = "ToCopyBackward0"
-    aten = "aten::_to_copy"
-
-    def forward(self, x):
-        return x.astype(self.dtype.numpy)
-
-    def vjp(self, grad):
-        return (grad.to(_dtype.from_numpy(self._in_meta[0][1])),)
-
-    def jvp(self, tangents):
-        return tangents[0].to(self.dtype)
-
-    def rule(self) -> str:
-        return f"grad_input = grad converted back to the input's dtype"
 
 
 # ---- public functions ------------------------------------------------------------------------------
@@ -466,54 +414,3 @@ def squeeze(input, dim=None):
     out_shape = tuple(s for i, s in enumerate(shape) if not (i in dims and s == 1))
     node_name = "SqueezeBackward1" if isinstance(dim, int) else "SqueezeBackward2"
     return _view_result(Squeeze.apply(input, out_shape=out_shape, node_name=node_name), input)
-
-
-@public(method=True)
-def clone(input, *, memory_format=None):
-    return Clone.apply(input, order=numpy_order(memory_format))
-
-
-@method("contiguous")
-def contiguous(self, memory_format=None):
-    if self._data.flags.c_contiguous:
-        return self
-    return Clone.apply(self, order="C")
-
-
-@method("to")
-def to(self, *args, dtype=None, **kwargs):
-    """``to(dtype)`` (a ToCopyBackward0 node when the dtype changes); devices other than cpu raise."""
-    for a in args:
-        if isinstance(a, _dtype.dtype):
-            dtype = a
-        elif isinstance(a, Tensor):
-            dtype = a.dtype
-        elif a is not None and str(a) != "cpu":
-            raise RuntimeError(f"engine runs on the CPU only; cannot move a tensor to {a!r}")
-    device = kwargs.get("device")
-    if device is not None and str(device) != "cpu":
-        raise RuntimeError(f"engine runs on the CPU only; cannot move a tensor to {device!r}")
-    if dtype is None or _dtype.from_numpy(self._data.dtype) is dtype:
-        return self
-    if not dtype.is_floating_point and self._requires_grad:
-        from .._tensor import _make
-
-        return _make(self._data.astype(dtype.numpy))
-    return ToCopy.apply(self, dtype=dtype)
-
-
-def _caster(dt):
-    def cast(self, memory_format=None):
-        return to(self, dt)
-
-    return cast
-
-
-for _name, _dt in {
-    "float": _dtype.float32, "double": _dtype.float64, "half": _dtype.float16, "long": _dtype.int64,
-    "int": _dtype.int32, "bool": _dtype.bool_, "short": _dtype.int16, "byte": _dtype.uint8,
-}.items():
-    method(_name)(_caster(_dt))
-
-method("cpu")(lambda self, *a, **k: self)
-method("type_as")(lambda self, other: to(self, other.dtype))

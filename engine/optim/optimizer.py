@@ -8,7 +8,7 @@ from typing import Any, Callable, Iterable
 
 from .._tensor import Tensor
 from ..autograd.grad_mode import enable_grad, no_grad
-from ..nn.modules.module import _zero_grad, typename
+from ..nn.modules._module_util import _zero_grad, typename
 from . import _step_hooks
 
 

@@ -269,8 +269,8 @@ class TorchStepper:
             out[node] = needed - arrived
         return out
 
-    def states(self) -> dict:
-        """``node -> state`` for every node (as :meth:`state_of` says, computed all at once)."""
+    def state_labels(self) -> np.ndarray:
+        """Every node's state, as :meth:`state_of` says, in the order of :attr:`_order`."""
         p = self.position
         run_at = self._run_at
         labels = np.full(len(self._order), "pending", dtype=object)
@@ -278,7 +278,11 @@ class TorchStepper:
         labels[self._ready_at <= p] = "ready"
         labels[run_at <= p] = "done"
         labels[run_at == p] = "current"
-        return dict(zip(self._order, labels.tolist()))
+        return labels
+
+    def states(self) -> dict:
+        """``node -> state`` for every node (as :meth:`state_of` says, computed all at once)."""
+        return dict(zip(self._order, self.state_labels().tolist()))
 
     def waiting_count(self, node) -> int:
         arrived, needed = self._arrived(node)

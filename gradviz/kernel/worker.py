@@ -293,13 +293,13 @@ def _gradient_from_text(text: str, root, namespace: dict, backend: str):
     """v for ``root.backward(v)`` from the user's text, as an array (KernelError when unusable)."""
     from .gradient_vector import GradientVectorError, parse_gradient
 
-    if backend != "engine":
-        import ast
+    if backend != "engine":  # the same rules, with the real torch (imported in this kernel only)
+        from .torch_gradient_vector import parse_torch_gradient
 
-        try:  # under torch only literal numbers are taken (the engine's evaluator builds engine tensors)
-            return np.asarray(ast.literal_eval(text.strip()), dtype=np.float64)
-        except (ValueError, SyntaxError) as exc:
-            raise KernelError(f"v = {text.strip()} is not a list of numbers: {exc}") from None
+        try:
+            return parse_torch_gradient(text, root, namespace)
+        except GradientVectorError as exc:
+            raise KernelError(str(exc)) from None
     try:
         value = parse_gradient(text, root, namespace)
     except GradientVectorError as exc:

@@ -162,16 +162,25 @@ def _layered(graph: nx.DiGraph, report: _Reporter) -> Positions:
     accumulators = {node for node, name in graph.nodes(data="name") if str(name or "").endswith("AccumulateGrad")}
     # A weight's transpose (Linear's TBackward0) hangs between its AccumulateGrad and the consumer.
     transposes = {node for node, name in graph.nodes(data="name") if name in ("TBackward0", "TransposeBackward0")}
+    # Nodes drawn bigger than a plain box (compact-parameter badges, a fold's cards): the layout
+    # keeps module boxes, and routes, clear of what the scene draws (issue 13).
+    extents = drawn_extents(graph)
     xy, routes = layered_positions(dag, report, modules, accumulators=accumulators, transposes=transposes,
-                                   main=main_path(dag) if dag is graph else [])
+                                   main=main_path(dag) if dag is graph else [], node_extents=extents)
     positions = Positions()
     for node in graph.nodes:
         positions[node] = xy[node]
     half = NODE_SIZE[1] / 2
+    # How far below its centre a row reaches: a node's badge strip hangs under its box.
+    below: dict = {}
+    for node, (_, _, _, bottom) in extents.items():
+        y = xy[node][1]
+        below[y] = max(below.get(y, half), bottom / _SLOT_Y)
     for (u, v), route in routes.items():
         # A bend holds its row's height, as a node does: the line passes the row straight down
-        # beside the row's nodes and turns only between rows, so it never cuts a node's corner.
-        route = [(x, y + dy) for x, y in route for dy in (-half, half)]
+        # beside the row's nodes and turns only between rows, so it never cuts a node's corner
+        # (nor the badge strip under one).
+        route = [(x, y + dy) for x, y in route for dy in (-half, below.get(y, half))]
         # Edges reversed to break cycles are stored in the graph's own direction.
         if graph.has_edge(u, v):
             positions.routes[(u, v)] = route
@@ -182,6 +191,18 @@ def _layered(graph: nx.DiGraph, report: _Reporter) -> Positions:
 
     route_around_obstacles(graph, positions)
     return positions
+
+
+_SLOT_Y = 92.0  # px per y unit (scene_geometry.SLOT_Y; imported lazily there, it imports this module)
+
+
+def drawn_extents(graph: nx.DiGraph) -> dict:
+    """node -> (left, top, right, bottom) px around its centre, for the nodes the scene draws
+    bigger than a plain box (:func:`gradviz.model.scene_geometry.node_extent`: badges, cards)."""
+    from .scene_geometry import node_extent
+
+    return {node: node_extent(data) for node, data in graph.nodes(data=True)
+            if data.get("badges") or data.get("kind") in ("fold", "module")}
 
 
 # ---- overlap removal for force layouts -----------------------------------------------------------
@@ -254,11 +275,13 @@ def edge_polylines(graph: nx.DiGraph, positions: dict) -> list[list[tuple[float,
     routes = getattr(positions, "routes", {})
     layered = getattr(positions, "method", "layered") == "layered"  # as the scene assumes
     half = NODE_SIZE[1] / 2
+    # A node with compact-parameter badges sends its edges from below the badge strip.
+    bottoms = {node: extent[3] / _SLOT_Y for node, extent in drawn_extents(graph).items()}
     lines = []
     for u, v in graph.edges:
         (ux, uy), (vx, vy) = positions[u], positions[v]
         if layered and vy > uy:
-            lines.append([(ux, uy + half), *routes.get((u, v), ()), (vx, vy - half)])
+            lines.append([(ux, uy + bottoms.get(u, half)), *routes.get((u, v), ()), (vx, vy - half)])
         else:
             lines.append([positions[u], *routes.get((u, v), ()), positions[v]])
     return lines

@@ -7,19 +7,27 @@ numbers describe the picture the app and ``gradviz export`` draw.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import networkx as nx
 
-from .layout import NODE_SIZE, count_crossings, edge_polylines
+from .layout import count_crossings, edge_polylines
+from .scene_geometry import (
+    NODE_H,
+    NODE_W,
+    SLOT_X,
+    SLOT_Y,
+    TITLE_H,
+    module_boxes,
+    module_members,
+    node_extent,
+    title_text_rect,
+)
 
-# The scene's pixels per layout unit and module box padding (gradviz/qt/graph_scene.py: SLOT_X,
-# SLOT_Y, and ``pad = 10 + 8 * nesting depth below``, plus a 16 px title strip on top per level, so
-# nested titles do not overprint). Repeated
-# here because the model layer does not import Qt.
-SLOT = (190.0, 92.0)
-NODE_PX = (NODE_SIZE[0] * SLOT[0], NODE_SIZE[1] * SLOT[1])
-BOX_PAD, BOX_PAD_PER_LEVEL, TITLE_H = 10.0, 8.0, 16.0
+# The scene's pixels per layout unit, node box and module box geometry: one source for the scene,
+# the layout and these measures (gradviz/model/scene_geometry.py).
+SLOT = (SLOT_X, SLOT_Y)
+NODE_PX = (NODE_W, NODE_H)
 
 
 @dataclass
@@ -34,37 +42,35 @@ class Drawing:
     # The edges as drawn, sampled into polylines (None: the polylines are the drawn lines, as for
     # dot's sampled splines). Ours: the scene's S-curves from box bottom to box top.
     curves: list | None = None
+    # node -> (left, top, right, bottom) px around its centre where it is drawn bigger than
+    # ``node_size`` (ours: compact-parameter badges below the box, a fold's stacked cards).
+    extents: dict = field(default_factory=dict)
+
+    def node_rect(self, node) -> tuple[float, float, float, float]:
+        """The node as drawn (px), badges and cards included."""
+        x, y = self.positions[node]
+        extent = self.extents.get(node)
+        if extent is None:
+            w, h = self.node_size
+            return x - w / 2, y - h / 2, x + w / 2, y + h / 2
+        return x + extent[0], y + extent[1], x + extent[2], y + extent[3]
 
 
 def module_paths(graph: nx.DiGraph) -> dict:
     """Every module path present (parents of nested paths included) -> its member nodes."""
-    members: dict = {}
-    for node, module in graph.nodes(data="module"):
-        if module:
-            parts = module.split(".")
-            for i in range(1, len(parts) + 1):
-                members.setdefault(".".join(parts[:i]), []).append(node)
-    return members
+    return module_members(graph)
 
 
 def scene_drawing(graph: nx.DiGraph, positions) -> Drawing:
-    """Our layout as the scene draws it: units scaled to pixels, module boxes padded alike."""
+    """Our layout as the scene draws it: units scaled to pixels, module boxes as the scene
+    draws them (:func:`gradviz.model.scene_geometry.module_boxes`)."""
     sx, sy = SLOT
     pixels = {n: (x * sx, y * sy) for n, (x, y) in positions.items()}
     polylines = [[(x * sx, y * sy) for x, y in line] for line in edge_polylines(graph, positions)]
-    w, h = NODE_PX
-    members = module_paths(graph)
-    boxes = {}
-    for path, nodes in members.items():
-        depth = path.count(".")
-        nested = max((p.count(".") for p in members if p.startswith(path + ".")), default=depth) - depth
-        pad = BOX_PAD + BOX_PAD_PER_LEVEL * nested
-        xs = [pixels[n][0] for n in nodes]
-        ys = [pixels[n][1] for n in nodes]
-        boxes[path] = (min(xs) - w / 2 - pad, min(ys) - h / 2 - pad - TITLE_H * (1 + nested),
-                       max(xs) + w / 2 + pad, max(ys) + h / 2 + pad)
+    extents = {n: node_extent(data) for n, data in graph.nodes(data=True)
+               if data.get("badges") or data.get("kind") in ("fold", "module")}
     curves = [_scene_curve(line) for line in polylines]
-    return Drawing(pixels, polylines, boxes, curves=curves)
+    return Drawing(pixels, polylines, module_boxes(graph, pixels), curves=curves, extents=extents)
 
 
 def _scene_curve(line: list, per_piece: int = 8) -> list:
@@ -92,8 +98,7 @@ def crossings(graph: nx.DiGraph, drawing: Drawing) -> int:
 
 def bounds(drawing: Drawing) -> tuple[float, float, float, float]:
     """The picture's extent: every node box, module box and edge point."""
-    w, h = drawing.node_size
-    rects = [(x - w / 2, y - h / 2, x + w / 2, y + h / 2) for x, y in drawing.positions.values()]
+    rects = [drawing.node_rect(n) for n in drawing.positions]
     rects += list(drawing.boxes.values())
     # Edges too (a long edge routed outside every box widens the picture).
     rects += [(x, y, x, y) for line in drawing.polylines for x, y in line]
@@ -143,12 +148,25 @@ def nodes_under_boxes(graph: nx.DiGraph, drawing: Drawing) -> list[tuple[str, ob
     """(module, node) for every node box reaching into a module box it does not belong to
     (it would sit on the box's border or under its title: a label over a node)."""
     members = {path: set(nodes) for path, nodes in module_paths(graph).items()}
-    w, h = drawing.node_size
+    rects = {node: drawing.node_rect(node) for node in drawing.positions}
     found = []
     for path, box in sorted(drawing.boxes.items()):
-        for node, (x, y) in drawing.positions.items():
-            if node not in members[path] and _intersect((x - w / 2, y - h / 2, x + w / 2, y + h / 2), box):
+        for node, rect in rects.items():
+            if node not in members[path] and _intersect(rect, box):
                 found.append((path, node))
+    return found
+
+
+def overlapping_nodes(drawing: Drawing) -> list[tuple]:
+    """Pairs of nodes whose drawn rectangles (badge strips and fold cards included) overlap."""
+    rects = sorted((drawing.node_rect(n), n) for n in drawing.positions)
+    found = []
+    for i, (a, na) in enumerate(rects):
+        for b, nb in rects[i + 1:]:
+            if b[0] >= a[2]:
+                break  # sorted by left edge: nothing further right can reach back
+            if _intersect(a, b):
+                found.append((na, nb))
     return found
 
 
@@ -224,7 +242,7 @@ def edges_through_nodes(graph: nx.DiGraph, drawing: Drawing) -> list[tuple[tuple
     """(edge, node) for every drawn edge that runs through the box of a node other than its ends."""
     w, h = drawing.node_size
     lines = drawing.curves if drawing.curves is not None else drawing.polylines
-    rects = {n: (x - w / 2, y - h / 2, x + w / 2, y + h / 2) for n, (x, y) in drawing.positions.items()}
+    rects = {n: drawing.node_rect(n) for n in drawing.positions}
     found = []
     for (u, v), line in zip(graph.edges, lines):
         xs = [p[0] for p in line]
@@ -246,4 +264,17 @@ def overprinted_titles(drawing: Drawing) -> list[tuple[str, str]]:
         for inner, (il, it, ir, _) in sorted(drawing.boxes.items()):
             if inner.startswith(outer + ".") and _intersect((ol, ot, orr, ot + TITLE_H), (il, it, ir, it + TITLE_H)):
                 found.append((outer, inner))
+    return found
+
+
+def edges_over_titles(graph: nx.DiGraph, drawing: Drawing) -> list[tuple[tuple, str]]:
+    """(edge, module) for every drawn edge that runs sideways over a module's title text (its own
+    modules' too: a line may pass a title strip going straight down, beside the text)."""
+    lines = drawing.curves if drawing.curves is not None else drawing.polylines
+    titles = {path: title_text_rect(path, box) for path, box in drawing.boxes.items()}
+    found = []
+    for edge, line in zip(graph.edges, lines):
+        for path, rect in sorted(titles.items()):
+            if any(a[0] != b[0] and _segment_enters(a, b, rect) for a, b in zip(line, line[1:])):
+                found.append((edge, path))
     return found

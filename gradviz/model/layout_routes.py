@@ -32,6 +32,7 @@ def route_around_obstacles(graph: nx.DiGraph, positions) -> int:
     """Add bend points to ``positions.routes`` so no drawn edge crosses a foreign module box or
     node; returns how many edge pieces were rerouted."""
     from .layout_quality import SLOT, module_paths, scene_drawing
+    from .scene_geometry import title_text_rect
 
     if graph.number_of_nodes() > MAX_NODES or not hasattr(positions, "routes"):
         return 0
@@ -44,9 +45,12 @@ def route_around_obstacles(graph: nx.DiGraph, positions) -> int:
             paths_of.setdefault(node, set()).add(path)
     names = list(drawing.positions)
     boxes = sorted(drawing.boxes)
-    rects = [(x - w / 2, y - h / 2, x + w / 2, y + h / 2) for x, y in drawing.positions.values()]
+    rects = [drawing.node_rect(n) for n in names]  # badge strips included
     rects += [drawing.boxes[b] for b in boxes]
-    owners = names + [("box", b) for b in boxes]
+    # Title texts too, even of the edge's own boxes: a line may cross a title strip going down,
+    # but not run sideways over the module's name.
+    rects += [title_text_rect(b, drawing.boxes[b]) for b in boxes]
+    owners = names + [("box", b) for b in boxes] + [("title", b) for b in boxes]
     grid = np.array(rects, dtype=float).reshape(-1, 4)
     grown = CLEARANCE * np.array([-1.0, -1.0, 1.0, 1.0])
     sx, sy = SLOT
@@ -56,10 +60,13 @@ def route_around_obstacles(graph: nx.DiGraph, positions) -> int:
         if qy <= py:
             continue  # drawn straight (a side branch in its consumer's row): nothing to route
         own = paths_of.get(u, set()) | paths_of.get(v, set())
-        keep = np.array([o not in (u, v) and not (isinstance(o, tuple) and o[1] in own) for o in owners])
+        keep = np.array([o not in (u, v) and not (isinstance(o, tuple) and o[0] == "box" and o[1] in own)
+                         for o in owners])
         obstacles = grid[keep]
         route = [(x * sx, y * sy) for x, y in positions.routes.get((u, v), ())]
-        points = [(px, py + h / 2), *route, (qx, qy - h / 2)]
+        # From the bottom of the upper node (below its badge strip) to the top of the lower one.
+        drop = drawing.extents[u][3] if u in drawing.extents else h / 2
+        points = [(px, py + drop), *route, (qx, qy - h / 2)]
         new_points = [points[0]]
         changed = False
         for a, b in zip(points, points[1:]):

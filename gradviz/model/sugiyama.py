@@ -50,7 +50,7 @@ class Dummy(tuple):
 
 def layered_positions(dag: nx.DiGraph, report: Report, modules: dict | None = None, *,
                       accumulators: set | None = None, transposes: set = frozenset(),
-                      main: list | None = None) -> tuple[dict, dict]:
+                      main: list | None = None, node_extents: dict | None = None) -> tuple[dict, dict]:
     """``(positions, routes)`` for an acyclic ``dag``.
 
     ``modules`` maps nodes to dotted module paths ("encoder.0"); nodes of one module are kept
@@ -63,7 +63,9 @@ def layered_positions(dag: nx.DiGraph, report: Report, modules: dict | None = No
 
     ``accumulators`` (AccumulateGrad nodes) mark parameter branches, drawn beside their consumer;
     ``main`` (the main gradient path) is kept one vertical line. Both apply to graphs small enough
-    for the linear-program placement (:mod:`gradviz.model.sugiyama_place`).
+    for the linear-program placement (:mod:`gradviz.model.sugiyama_place`). ``node_extents``
+    (node -> (left, top, right, bottom) px as the scene draws it, where not a plain box: compact
+    parameter badges, a fold's cards) give module boxes room from the rows above and below.
     """
     from . import sugiyama_place as place
 
@@ -74,14 +76,14 @@ def layered_positions(dag: nx.DiGraph, report: Report, modules: dict | None = No
         if branches:
             dag = dag.copy()
             dag.remove_nodes_from([n for pair in branches.values() for chain in pair for n in chain])
-    result = _layered(dag, report, modules, main or [], branches)
+    result = _layered(dag, report, modules, main or [], branches, node_extents or {})
     if branches and not any((modules or {}).values()):
         # Without module boxes nothing is pushed apart by branches below their consumer: keep
         # whichever drawing is smaller (a 6-node chain is smaller as one column).
         def quiet(_fraction: float, _message: str) -> None:
             report(0.96, "comparing parameter placements")
 
-        plain = _layered(full, quiet, modules, main or [], {})
+        plain = _layered(full, quiet, modules, main or [], {}, node_extents or {})
         with_branches = _with_branches(result, branches, full)
         if _area(plain[0]) < _area(with_branches[0]):
             return plain
@@ -111,7 +113,8 @@ def _with_branches(result: tuple, branches: dict, full: nx.DiGraph) -> tuple[dic
     return result
 
 
-def _layered(dag: nx.DiGraph, report: Report, modules: dict | None, main: list, branches: dict) -> tuple[dict, dict]:
+def _layered(dag: nx.DiGraph, report: Report, modules: dict | None, main: list, branches: dict,
+             node_extents: dict) -> tuple[dict, dict]:
     report(0.0, "layering")
     rank = _ranks(dag)
     paths = _module_paths(dag, modules or {})
@@ -120,6 +123,7 @@ def _layered(dag: nx.DiGraph, report: Report, modules: dict | None, main: list, 
     for consumer, (right, left) in branches.items():
         net.extents[net.index[consumer]] = (len(left) * GAP_NODE, len(right) * GAP_NODE)
     net.main = [n for n in main if n in net.index]
+    net.node_extents = {net.index[n]: e for n, e in node_extents.items() if n in net.index}
     best = _drawing(net, report)
     if net.trunks and net.real <= COMPARE_MAX_NODES:
         # Keep the best found: the same drawing with the trunks' edges as straight lines (the
@@ -129,6 +133,7 @@ def _layered(dag: nx.DiGraph, report: Report, modules: dict | None, main: list, 
 
         other = _Network(dag, rank, trunks=False, paths=paths)
         other.extents, other.main = net.extents[:other.real] + [(0.0, 0.0)] * (len(other.nodes) - other.real), net.main
+        other.node_extents = {other.index[n]: e for n, e in node_extents.items() if n in other.index}
         straight = _drawing(other, quiet)
         if _drawn_crossings(dag, *straight) < _drawn_crossings(dag, *best):
             best = straight

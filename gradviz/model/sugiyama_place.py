@@ -221,43 +221,64 @@ def _global_order(net, levels: list[list[int]]) -> list[int]:
 
 
 def stacked_rows(net, xs: list[float], extents, pitch: float = 1.0) -> list[float]:
-    """y of every rank: one unit per rank, plus room where a module box ends on one rank and a
-    box that is neither inside nor around it starts on the next, in an overlapping x range (their
-    padding and title strip need more than one row's gap)."""
-    boxes: dict = {}
+    """y of every rank: ``pitch`` units per rank, plus room wherever a module box's title strip
+    (or its bottom padding) would otherwise reach into a row above (below) over something that is
+    not inside the box: a node (with its compact-parameter badges, ``net.node_extents``: network
+    index -> (left, top, right, bottom) px from its centre) or another box. Measured as the scene
+    draws it (:mod:`gradviz.model.scene_geometry`); two nodes always fit in a row's pitch."""
+    from .scene_geometry import (
+        CLEARANCE,
+        NODE_H,
+        NODE_W,
+        SLOT_X,
+        SLOT_Y,
+        box_padding,
+        box_top_room,
+        nesting,
+    )
+
+    node_extents = getattr(net, "node_extents", None) or {}
+    plain = (-NODE_W / 2, -NODE_H / 2, NODE_W / 2, NODE_H / 2)
+    # Per rank: what reaches up from it and down from it, as (x from, x to (units), reach (px)).
+    node_ups: list[list] = [[] for _ in range(net.depth)]
+    node_downs: list[list] = [[] for _ in range(net.depth)]
+    boxes: dict = {}  # path -> [left, right, top rank, bottom rank, up reach, down reach]
     for i in range(net.real):
+        left, top, right, bottom = node_extents.get(i, plain)
+        lo, hi, rank = xs[i] + left / SLOT_X - extents[i][0], xs[i] + right / SLOT_X + extents[i][1], net.rank[i]
+        node_ups[rank].append((lo, hi, -top))
+        node_downs[rank].append((lo, hi, bottom))
         path = net.path[i]
         for j in range(1, len(path) + 1):
-            l, r, top, bottom = boxes.get(path[:j], (np.inf, -np.inf, np.inf, -np.inf))
-            boxes[path[:j]] = (min(l, xs[i] - NODE_HALF - extents[i][0]), max(r, xs[i] + NODE_HALF + extents[i][1]),
-                               min(top, net.rank[i]), max(bottom, net.rank[i]))
-    extra = [0.0] * (net.depth + 1)
-    for a, (la, ra, _, bottom) in boxes.items():
-        for b, (lb, rb, top, _) in boxes.items():
-            related = a[:len(b)] == b or b[:len(a)] == a
-            # x ranges as drawn: with the scene's padding (px / 190 px per unit).
-            pa, pb = _scene_pad(boxes, a) / 190, _scene_pad(boxes, b) / 190
-            if top == bottom + 1 and not related and la - pa < rb + pb and lb - pb < ra + pa:
-                # Scene pixels: half a node and the lower padding of a, half a node, the padding
-                # and the 16 px title strips of b (one per level), 6 px between; a unit is 92 px.
-                need = 23 + _scene_pad(boxes, a) + 23 + _scene_top(boxes, b) + 6 - 92 * pitch
-                extra[top] = max(extra[top], need / 92)
-    ys, acc = [], 0.0
-
-    for r in range(net.depth):
-        acc += extra[r]
-        ys.append(round(pitch * r + acc, 6))
+            box = boxes.setdefault(path[:j], [np.inf, -np.inf, rank, rank, -top, bottom])
+            box[0], box[1] = min(box[0], lo), max(box[1], hi)
+            if rank <= box[2]:
+                box[4] = max(box[4], -top) if rank == box[2] else -top
+                box[2] = rank
+            if rank >= box[3]:
+                box[5] = max(box[5], bottom) if rank == box[3] else bottom
+                box[3] = rank
+    levels = nesting([".".join(p) for p in boxes])
+    box_ups: list[list] = [[] for _ in range(net.depth)]
+    box_downs: list[list] = [[] for _ in range(net.depth)]
+    for path, (lo, hi, top, bottom, up, down) in boxes.items():
+        nested = levels[".".join(path)]
+        pad = box_padding(nested)
+        box_ups[top].append((lo - pad / SLOT_X, hi + pad / SLOT_X, up + box_top_room(nested)))
+        box_downs[bottom].append((lo - pad / SLOT_X, hi + pad / SLOT_X, down + pad))
+    reach = max((r for rows in (node_ups, node_downs, box_ups, box_downs) for row in rows for *_, r in row), default=0)
+    ys: list[float] = []
+    for t in range(net.depth):
+        y = ys[-1] + pitch if ys else 0.0
+        for s in range(t - 1, -1, -1):
+            if (y - ys[s]) * SLOT_Y >= 2 * reach + CLEARANCE:
+                break  # nothing reaches that far
+            # Every such pair is foreign: a box that ends above rank t holds nothing on it, and a
+            # box that starts on rank t holds nothing above it.
+            for uppers, lowers in ((node_downs[s], box_ups[t]), (box_downs[s], node_ups[t]), (box_downs[s], box_ups[t])):
+                for lu, hu, down in uppers:
+                    for ll, hl, up in lowers:
+                        if lu < hl and ll < hu:
+                            y = max(y, ys[s] + (down + up + CLEARANCE) / SLOT_Y)
+        ys.append(round(y, 6))
     return ys
-
-
-def _scene_pad(boxes: dict, path: tuple) -> float:
-    """The scene's padding of a module box (px): 10 + 8 per nesting level below it."""
-    below = max(len(p) for p in boxes if p[:len(path)] == path) - len(path)
-    return 10 + 8 * below
-
-
-def _scene_top(boxes: dict, path: tuple) -> float:
-    """The scene's room above a module box's top node (px): its padding and a 16 px title strip
-    per level (its own and one for each level nested inside, so titles never overprint)."""
-    below = max(len(p) for p in boxes if p[:len(path)] == path) - len(path)
-    return _scene_pad(boxes, path) + 16 * (1 + below)

@@ -99,6 +99,7 @@ class GraphPart(GroupingPart):
         self.backward: BackwardState | None = None
         self.step_error: str | None = None
         self.breakpoints: set[str] = set()
+        self.run_to_target: str | None = None  # the node the last Run-to went for
         self.break_on_nan = False
         self.break_on_zero = False
         self.norm_threshold: float | None = None
@@ -343,6 +344,7 @@ class GraphPart(GroupingPart):
 
     def run_to(self, node_id: str) -> bool:
         self.stop_continue()
+        self.run_to_target = node_id
         return self._move(lambda: self.kernel.run_to(node_id))
 
     def toggle_breakpoint(self, node_id: str) -> bool:

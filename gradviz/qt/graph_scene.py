@@ -24,15 +24,25 @@ from PySide6.QtWidgets import (
 
 from gradviz.model.backward_state import grad_summary
 from gradviz.model.graph_model import GraphModel, shape_text
-from gradviz.model.layout import NODE_SIZE
+from gradviz.model.scene_geometry import (
+    FOLD_CARD_OFFSET,
+    NODE_H,
+    NODE_W,
+    PARAM_BADGE_H,
+    PARAM_BADGE_TOP,
+    SLOT_X,
+    SLOT_Y,
+    TITLE_H,
+    module_boxes,
+    node_extent,
+)
 
 from .edge_label_spots import BoxGeometry, label_spots
 from .theme import Theme, get_theme
 
-SLOT_X = 190.0
-SLOT_Y = 92.0
-NODE_W = NODE_SIZE[0] * SLOT_X
-NODE_H = NODE_SIZE[1] * SLOT_Y
+# SLOT_X/SLOT_Y (px per layout unit), NODE_W x NODE_H (a node box), module boxes and the badge
+# strips come from gradviz/model/scene_geometry.py, which the layout sizes rows by: the scene
+# draws exactly what the layout made room for.
 # Height of the strip above a node box where its state badge goes (below, for a leaf tensor).
 BADGE_H = 15.0
 # A leaf's .grad badge may be this much wider than its box (it is centred under it).
@@ -52,12 +62,10 @@ EDGE_LABEL_WIDTH = 150.0
 # own gradient label.
 PARALLEL_GAP = 22.0
 LABEL_BOX = BoxGeometry(NODE_W, NODE_H, BADGE_H)
-# Compact parameters: badges in a strip below the consuming node, one each side of the edge that
-# leaves its bottom centre; a third and later one are counted in the second ("+2 more").
-PARAM_BADGE_H = 14.0
+# Compact parameters: badges in a strip below the consuming node (PARAM_BADGE_H tall), one each
+# side of the edge that leaves its bottom centre; a third and later one are counted in the second
+# ("+2 more"). A folded run is drawn as a stack of cards FOLD_CARD_OFFSET apart.
 PARAM_BADGE_GAP = 8.0
-# A folded run is drawn as a stack of cards this far apart (px).
-FOLD_CARD_OFFSET = 4.0
 
 
 class NodeItem(QGraphicsItem):
@@ -90,8 +98,9 @@ class NodeItem(QGraphicsItem):
         # or for a leaf tensor below it, wider than the box (see _badge_local_rect); parameter
         # badges and a fold's stacked cards reach outside the box too.
         rect = self._rect
-        if self.kind == "fold":
-            rect = rect.adjusted(0, -2 * FOLD_CARD_OFFSET, 2 * FOLD_CARD_OFFSET, 0)
+        if self.kind in ("fold", "module"):
+            cards = 2 if self.kind == "fold" else 1
+            rect = rect.adjusted(0, -cards * FOLD_CARD_OFFSET, cards * FOLD_CARD_OFFSET, 0)
         if self.param_badges:
             rect = rect.adjusted(0, 0, 0, PARAM_BADGE_H + 3)
         if self.state_badge:
@@ -103,7 +112,7 @@ class NodeItem(QGraphicsItem):
         """``(badge or None for "+N more", rect in item coordinates, text)`` of each drawn badge."""
         if not self.param_badges:
             return []
-        top = self._rect.bottom() + 2
+        top = self._rect.bottom() + PARAM_BADGE_TOP
         half = NODE_W / 2 - PARAM_BADGE_GAP
         texts = [self._badge_text(b) for b in self.param_badges[:2]]
         if len(self.param_badges) > 2:
@@ -198,24 +207,16 @@ class NodeItem(QGraphicsItem):
             painter.drawRect(self._rect)
             return
         radius = 4.0 if self.kind in ("grad_fn", "fold") else 12.0 if self.kind in ("tensor", "constant") else 2.0
-        if self.kind == "fold":
-            # A stack of cards: the run's repetitions behind the front one.
-            for k in (2, 1):
+        if self.kind in ("fold", "module"):
+            # A stack of cards: a fold's repetitions (two) or a collapsed module's insides (one)
+            # behind the front one (scene_geometry.node_extent counts them in the node's size).
+            for k in (2, 1) if self.kind == "fold" else (1,):
                 shift = QPointF(k * FOLD_CARD_OFFSET, -k * FOLD_CARD_OFFSET)
                 painter.drawRoundedRect(self._rect.translated(shift), radius, radius)
         painter.drawRoundedRect(self._rect, radius, radius)
-        if self.kind == "module":
-            # A stacked look for a collapsed module.
-            painter.drawLine(self._rect.topLeft() + QPointF(4, -4), self._rect.topRight() + QPointF(4, -4))
         painter.setPen(QColor(text))
         rect = self._rect.adjusted(6, 3, -6, -3)
-        title_font = _font(9.0, bold=self.kind != "constant")
-        if self.kind in ("fold", "module"):
-            # "MulBackward0 × 19,998" and "blocks.0 · Block" are read whole: shrink before eliding.
-            size = 9.0
-            while size > 6.5 and QFontMetricsF(_font(size, True)).horizontalAdvance(self.title) > rect.width():
-                size -= 0.5
-            title_font = _font(size, bold=True)
+        title_font = _font(self._title_size(rect.width()), bold=self.kind != "constant")
         painter.setFont(title_font)
         metrics = QFontMetricsF(title_font)
         title = metrics.elidedText(self.title, Qt.TextElideMode.ElideMiddle, rect.width())
@@ -254,11 +255,32 @@ class NodeItem(QGraphicsItem):
             painter.setPen(QColor(self.theme.text))
             painter.drawText(pill, Qt.AlignmentFlag.AlignCenter, text)
 
+    def _title_size(self, width: float) -> float:
+        """The title's font size: 9 pt, smaller (to 6 pt for a fold or a collapsed module, whose
+        ``blocks.0 · Block`` is read whole, 7 pt for the rest) before it is elided, so
+        ``NativeLayerNormBackward0`` and ``model.fc1.weight`` stay whole. Measured once."""
+        size = getattr(self, "_fitted_title_size", None)
+        if size is None:
+            bold = self.kind != "constant"
+            smallest = 6.0 if self.kind in ("fold", "module") else 7.0
+            size = 9.0
+            while size > smallest and QFontMetricsF(_font(size, bold)).horizontalAdvance(self.title) > width:
+                size -= 0.5
+            self._fitted_title_size = size
+        return size
+
     def _paint_param_badges(self, painter: QPainter) -> None:
-        font = _font(7.0)
-        painter.setFont(font)
-        metrics = QFontMetricsF(font)
         for _badge, rect, text in self.param_badge_rects():
+            # "◆ weight 16×16" is a little wider than half a node at 7 pt: a smaller font before
+            # an ellipsis (the shape is what the badge is for).
+            size = 7.0
+            while size > 6.0 and QFontMetricsF(_font(size)).horizontalAdvance(text) > rect.width() - 6:
+                size -= 0.5
+            if QFontMetricsF(_font(size)).horizontalAdvance(text) > rect.width() - 6:
+                text = text.removeprefix("◆ ")  # the pill itself marks it a parameter
+            font = _font(size)
+            painter.setFont(font)
+            metrics = QFontMetricsF(font)
             text = metrics.elidedText(text, Qt.TextElideMode.ElideRight, rect.width() - 6)
             width = metrics.horizontalAdvance(text) + 8
             # The left pill hugs the centre from the left, the right one from the right.
@@ -314,7 +336,7 @@ class ModuleBoxItem(QGraphicsItem):
     def shape(self) -> QPainterPath:
         # Only the title strip reacts to the mouse, so clicks inside the box still reach the nodes.
         path = QPainterPath()
-        path.addRect(QRectF(self._rect.left(), self._rect.top(), self._rect.width(), 20))
+        path.addRect(QRectF(self._rect.left(), self._rect.top(), self._rect.width(), TITLE_H))
         return path
 
     def mouseDoubleClickEvent(self, event) -> None:
@@ -393,6 +415,8 @@ class GraphScene(QGraphicsScene):
             p = self._scene_pos(u)
             q = self._scene_pos(v)
             bends = [QPointF(x * SLOT_X, y * SLOT_Y) for x, y in routes.get((u, v), ())]
+            # A node with compact-parameter badges sends its edges from below the badge strip.
+            drop = node_extent(self.graph.nodes[u])[3]
             constant = bool(data.get("constant"))
             key = (int(p.x() // EDGE_TILE), int(p.y() // EDGE_TILE), constant)
             paths = tiles.setdefault(key, [QPainterPath(), QPainterPath()])
@@ -400,7 +424,7 @@ class GraphScene(QGraphicsScene):
             for index in _edge_indices(data):
                 dx, dy = self._parallel_offset(u, v, data, index)
                 shift = QPointF(dx, dy)
-                line, head = _edge_path(p + shift, q + shift, [b + shift for b in bends], vertical)
+                line, head = _edge_path(p + shift, q + shift, [b + shift for b in bends], vertical, drop)
                 paths[0].addPath(line)
                 paths[1].addPath(head)
         for (_, _, constant), (lines, heads) in sorted(tiles.items()):
@@ -438,26 +462,11 @@ class GraphScene(QGraphicsScene):
         return -dy / norm * along, dx / norm * along
 
     def _build_module_boxes(self) -> None:
-        """One box per module path around its members (nested boxes pad a little more)."""
-        members: dict[str, list[NodeItem]] = {}
-        for item in self.items_by_id.values():
-            module = item.data_.get("module") or ""
-            if item.kind == "module":
-                # A collapsed module sits inside its parent's box.
-                module = item.data_.get("module") or ""
-            parts = module.split(".") if module else []
-            for i in range(1, len(parts) + 1):
-                members.setdefault(".".join(parts[:i]), []).append(item)
-        for path, items in sorted(members.items()):
-            depth = path.count(".")
-            nested = max((p.count(".") for p in members if p.startswith(path + ".")), default=depth) - depth
-            pad = 10 + 8 * nested
-            rect = QRectF()
-            for item in items:
-                rect = rect.united(item.sceneBoundingRect())
-            # A title strip (16 px) per level: a nested box's title sits below its parent's, not on it.
-            rect = rect.adjusted(-pad, -pad - 16 * (1 + nested), pad, pad)
-            box = ModuleBoxItem(path, rect, self.theme, depth)
+        """One box per module path around its members, where the layout made room for it
+        (:func:`gradviz.model.scene_geometry.module_boxes`: padding, one title strip per level)."""
+        pixels = {node_id: (item.pos().x(), item.pos().y()) for node_id, item in self.items_by_id.items()}
+        for path, (left, top, right, bottom) in sorted(module_boxes(self.graph, pixels).items()):
+            box = ModuleBoxItem(path, QRectF(left, top, right - left, bottom - top), self.theme, path.count("."))
             self.addItem(box)
             self._module_items.append(box)
 
@@ -813,14 +822,21 @@ def _edge_indices(data: dict) -> tuple[int, ...]:
     return (int(data.get("input_index", 0) or 0),)
 
 
-def _edge_path(p: QPointF, q: QPointF, bends: list[QPointF], vertical: bool) -> tuple[QPainterPath, QPainterPath]:
-    """The edge line from node p to node q (through bends) and its arrowhead at q."""
+def _edge_path(p: QPointF, q: QPointF, bends: list[QPointF], vertical: bool,
+               drop: float = NODE_H / 2) -> tuple[QPainterPath, QPainterPath]:
+    """The edge line from node p to node q (through bends) and its arrowhead at q; a downward
+    edge starts ``drop`` px below p's centre (its box's bottom, or its badge strip's)."""
     line = QPainterPath()
     if vertical and q.y() > p.y():
-        start = QPointF(p.x(), p.y() + NODE_H / 2)
+        start = QPointF(p.x(), p.y() + drop)
         end = QPointF(q.x(), q.y() - NODE_H / 2 - 1)
         points = [start, *bends, end]
-        line.moveTo(start)
+        if drop > NODE_H / 2:
+            # Below a badge strip: straight down from the box between the two badges first.
+            line.moveTo(QPointF(p.x(), p.y() + NODE_H / 2))
+            line.lineTo(start)
+        else:
+            line.moveTo(start)
         for a, b in zip(points, points[1:]):
             mid = (a.y() + b.y()) / 2
             line.cubicTo(QPointF(a.x(), mid), QPointF(b.x(), mid), b)

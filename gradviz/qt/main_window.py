@@ -103,6 +103,7 @@ class MainWindow(QMainWindow):
         self.theme_name = str(self.settings.value("theme", "light"))
         self.scene: GraphScene | None = None
         self._drawn_shown = None  # the workspace's DrawnGraph the scene shows (None: nothing)
+        self._centre_after_layout = None  # a node a breakpoint revealed, centred once it is drawn
         self._awaiting_outcome = False
         self._match_index = -1
         self.menus: dict[str, object] = {}
@@ -857,6 +858,11 @@ class MainWindow(QMainWindow):
         self.layout_selector.setCurrentText(drawn.method)
         self.layout_selector.blockSignals(False)
         self._build_scene(fit=True)
+        revealed, self._centre_after_layout = self._centre_after_layout, None
+        if revealed in self.scene.items_by_id:
+            # The group a breakpoint stopped in is open now: centre the node that is current.
+            self.scene.select_node(revealed)
+            self.view.centre_on_node(revealed)
         parts = [f"{self.scene.node_count():,} nodes drawn ({drawn.seconds:.2f} s)"]
         if drawn.collapsed:
             parts.append(f"{len(drawn.collapsed)} module(s) collapsed — double-click to expand")
@@ -983,9 +989,11 @@ class MainWindow(QMainWindow):
                 self.view.centre_on_node(current)
             elif self.backward_tools.stepper_panel.animate.isChecked():
                 self.view.ensureVisible(scene.items_by_id[current], 40, 40)
-        elif paused and current is not None:
-            # A breakpoint inside a collapsed module or a fold: open it (issue 13).
-            self.workspace.reveal_node(current)
+        elif ((paused or current == self.workspace.run_to_target) and current is not None
+              and self.workspace.reveal_node(current)):
+            # A breakpoint (or Run-to) stopped inside a collapsed module or a fold: open it (issue
+            # 13), and once the graph is laid out again show the node there (_on_graph_changed).
+            self._centre_after_layout = current
         self._mark_source_line(current, reveal=paused)
         if paused:
             self.status_label.setText(f"Backward paused: {backward.pause_reason}")

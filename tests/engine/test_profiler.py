@@ -11,7 +11,7 @@ import pytest
 
 import engine as torch
 from engine._state import PROFILER
-from engine.autograd import profiler
+from engine.autograd import profiler, profiler_util
 
 
 def tutorial_loop(n=1000):
@@ -56,9 +56,9 @@ def test_table_layout_matches_pytorch():
 
 
 def test_time_formatting_units():
-    assert profiler._format_time(12.3456) == "12.346us"
-    assert profiler._format_time(2129.0) == "2.129ms"
-    assert profiler._format_time(3_500_000.0) == "3.500s"
+    assert profiler_util._format_time(12.3456) == "12.346us"
+    assert profiler_util._format_time(2129.0) == "2.129ms"
+    assert profiler_util._format_time(3_500_000.0) == "3.500s"
 
 
 def test_record_function_nests_and_self_time_excludes_children():

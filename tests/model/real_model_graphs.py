@@ -126,3 +126,32 @@ REAL_MODEL_RUNS = {
 
 def _with_model(root, namespace) -> tuple[GraphModel, object]:
     return _model(root, namespace), root
+
+
+NESTED_SCRIPT = """\
+import torch
+from torch import nn
+class Block(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 4)
+    def forward(self, x):
+        return x + torch.tanh(self.fc(x))
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.blocks = nn.Sequential(Block(), Block())
+    def forward(self, x):
+        return self.blocks(x)
+model = Net()
+loss = model(torch.randn(3, 4)).sum()
+"""
+
+
+def nested_modules() -> nx.DiGraph:
+    """Modules three deep (``blocks.1.fc``) right under the root op, which belongs to none: the
+    outer box's three title strips reach up towards the root's row."""
+    from gradviz.kernel.session import Session
+
+    namespace = Session().run_sync(NESTED_SCRIPT, "<nested modules>").namespace
+    return _graph(namespace["loss"], {"model": namespace["model"]})

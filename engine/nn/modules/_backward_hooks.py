@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import warnings
 
-from ...autograd.function import Function
+from ..._state import STATE
 from ..._tensor import Tensor
-
+from ...autograd.function import Function
 
 _NO_INPUT_GRAD_WARNING = (
     "Full backward hook is firing when gradients are computed with respect to module outputs since no inputs "
@@ -89,8 +89,6 @@ class _HookRun:
 
 def call_with_backward_hooks(module, args: tuple, kwargs: dict, call):
     """Run ``call(args, kwargs)`` (forward with its forward hooks) between the two identity nodes."""
-    from ..._state import STATE
-
     if not STATE.grad_enabled:
         return call(args, kwargs)
     n_inputs = sum(isinstance(a, Tensor) for a in args)

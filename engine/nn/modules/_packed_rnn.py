@@ -16,6 +16,7 @@ from ..._factories import zeros
 from ...ops import rnn_ops
 from ...ops.joining import cat, stack
 from .. import functional as F
+from ..utils.rnn import PackedSequence
 
 
 def _cell(mode: str, gi, hidden: list, w_hh, b_hh, w_hr) -> list:
@@ -70,8 +71,6 @@ def _permute(states: list, permutation) -> list:
 
 def forward_packed(module, packed, states: list | None, labels: list) -> tuple:
     """``module`` an RNNBase; returns (PackedSequence of the last layer's outputs, final states)."""
-    from ..utils.rnn import PackedSequence
-
     data, batch_sizes, sorted_indices, unsorted_indices = packed
     # PyTorch's LSTM.forward checks padded input only: a packed one meets its first error inside the
     # computation (addmm's or broadcasting's message), as here.

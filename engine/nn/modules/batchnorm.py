@@ -9,12 +9,11 @@ Training mode normalises by the batch's statistics and updates ``running_mean``/
 from __future__ import annotations
 
 from ... import _dtype
-from ..._factories import empty, ones, tensor, zeros
+from ..._factories import ones, tensor, zeros
 from ..._tensor import Tensor
 from ...autograd.grad_mode import no_grad
-from .. import init
 from .._norm_functional import batch_norm
-from ..parameter import Parameter
+from ._affine import register_affine, reset_affine
 from .module import Module
 
 
@@ -37,15 +36,7 @@ class _NormBase(Module):
         self.momentum = momentum
         self.affine = affine
         self.track_running_stats = track_running_stats
-        if affine:
-            self.weight = Parameter(empty(num_features, dtype=dtype))
-            if bias:
-                self.bias = Parameter(empty(num_features, dtype=dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        register_affine(self, affine, num_features, bias, dtype)
         if track_running_stats:
             self.register_buffer("running_mean", zeros(num_features, dtype=dtype))
             self.register_buffer("running_var", ones(num_features, dtype=dtype))
@@ -65,10 +56,7 @@ class _NormBase(Module):
 
     def reset_parameters(self) -> None:
         self.reset_running_stats()
-        if self.affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+        reset_affine(self, self.affine)
 
     def _check_input_dim(self, input: Tensor) -> None:  # pragma: no cover - abstract
         raise NotImplementedError

@@ -6,7 +6,8 @@ import operator
 from collections import OrderedDict
 from typing import Any, Iterable, Iterator, Mapping
 
-from .module import Module, _addindent, _tree_changed
+from ._module_util import _addindent
+from .module import Module, _tree_changed
 
 
 def _index(idx: int, size: int) -> int:

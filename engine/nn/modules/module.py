@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 import threading
-from collections import OrderedDict, namedtuple
+from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any, Callable, Iterator
 
@@ -18,6 +18,15 @@ from ..._state import STATE
 from ..._tensor import Tensor
 from ...autograd.grad_mode import no_grad
 from ..parameter import Parameter
+from ._backward_hooks import call_with_backward_hooks
+from ._module_util import (
+    RemovableHandle,
+    _addindent,
+    _cast_floating,
+    _IncompatibleKeys,
+    _zero_grad,
+    typename,
+)
 
 # ---- module-path bookkeeping ------------------------------------------------------------------
 
@@ -36,64 +45,6 @@ _TREE_VERSION = [0]
 
 def _tree_changed() -> None:
     _TREE_VERSION[0] += 1
-
-
-def typename(obj: Any) -> str:
-    """PyTorch's ``torch.typename``: ``'torch.FloatTensor'`` for tensors, else module.qualname."""
-    if isinstance(obj, Tensor):
-        return obj.type()
-    module = getattr(obj, "__module__", "") or ""
-    qualname = getattr(obj, "__qualname__", None) or type(obj).__qualname__
-    if not hasattr(obj, "__qualname__"):
-        module = type(obj).__module__
-    if module in ("", "builtins"):
-        return qualname
-    return f"{module}.{qualname}"
-
-
-def _addindent(text: str, num_spaces: int) -> str:
-    """Indent every line but the first (how PyTorch nests child reprs)."""
-    lines = text.split("\n")
-    if len(lines) == 1:
-        return text
-    first = lines.pop(0)
-    return first + "\n" + "\n".join(" " * num_spaces + line for line in lines)
-
-
-class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
-    """What ``load_state_dict`` returns: the keys that were missing and unexpected."""
-
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        if not self.missing_keys and not self.unexpected_keys:
-            return "<All keys matched successfully>"
-        return super().__repr__()
-
-    __str__ = __repr__
-
-
-class RemovableHandle:
-    """Returned by the module hook registrations; ``remove()`` unregisters the hook."""
-
-    _next_id = itertools.count()
-
-    def __init__(self, *hooks_dicts: dict) -> None:
-        self.id = next(RemovableHandle._next_id)
-        self._dicts = hooks_dicts
-
-    def remove(self) -> None:
-        for d in self._dicts:
-            if isinstance(d, set):
-                d.discard(self.id)
-            else:
-                d.pop(self.id, None)
-
-    def __enter__(self) -> "RemovableHandle":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.remove()
 
 
 def _forward_unimplemented(self, *args: Any) -> None:
@@ -586,8 +537,6 @@ class Module:
 
     def _call_with_hooks(self, args: tuple, kwargs: dict) -> Any:
         if self.__dict__.get("_backward_hooks") or self.__dict__.get("_backward_pre_hooks"):
-            from ._backward_hooks import call_with_backward_hooks
-
             return call_with_backward_hooks(self, args, kwargs, self._call_forward_hooks)
         return self._call_forward_hooks(args, kwargs)
 
@@ -657,28 +606,3 @@ class Module:
             else:
                 text += "\n  " + "\n  ".join(lines) + "\n"
         return text + ")"
-
-
-def _cast_floating(t: Tensor, dtype: _dtype.dtype) -> Tensor:
-    """``t`` converted to ``dtype`` when it is floating point (integer buffers keep their type)."""
-    if not t.is_floating_point() or t._data.dtype == dtype.numpy:
-        return t
-    from ..._tensor import _make
-
-    return _make(t._data.astype(dtype.numpy))
-
-
-def _zero_grad(p: Tensor, set_to_none: bool) -> None:
-    """PyTorch's per-parameter zero_grad: drop the grad, or detach it and fill it with zeros in place."""
-    g = p._grad
-    if g is None:
-        return
-    if set_to_none:
-        p._grad = None
-        return
-    if g.grad_fn is not None:
-        g.detach_()
-    else:
-        g._requires_grad = False
-    g._data[...] = 0
-    g._vc[0] += 1

@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from ... import _dtype
 from ..._tensor import Tensor, _make
 from .. import functional as F
 from .. import init
@@ -47,8 +48,6 @@ def _relu_or_gelu(activation) -> int:
 
 def generate_square_subsequent_mask(sz: int, device=None, dtype=None) -> Tensor:
     """The float causal mask: 0 on and below the diagonal, -inf above (PyTorch's helper)."""
-    from ... import _dtype
-
     dt = (dtype or _dtype.get_default_dtype()).numpy
     return _make(np.triu(np.full((sz, sz), -np.inf), 1).astype(dt))
 
