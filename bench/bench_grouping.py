@@ -53,7 +53,8 @@ def kernel_side_cpu(n: int) -> float:
     """CPU seconds of what the kernel does for an image export of the chain, run in this process."""
     import pickle
 
-    from gradviz.kernel.documents import build_model, topology
+    from gradviz.kernel.documents import topology
+    from gradviz.kernel.engine_documents import build_model
     from gradviz.kernel.session import Session
 
     started = time.process_time()

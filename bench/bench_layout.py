@@ -251,8 +251,8 @@ def grad_labels_over_nodes(name: str) -> str:
         from PySide6.QtCore import Qt
         from PySide6.QtWidgets import QApplication
 
+        from gradviz.kernel.engine_stepping import EngineStepper
         from gradviz.model.graph_model import display_graph
-        from gradviz.kernel.stepper import Stepper
         from gradviz.qt.graph_scene import GraphScene, ModuleBoxItem, NodeItem
     except ImportError:
         return "-"
@@ -262,7 +262,7 @@ def grad_labels_over_nodes(name: str) -> str:
     model, root = REAL_MODEL_RUNS[name]()
     graph = display_graph(model)[0]
     scene = GraphScene(model, compute_layout(graph, "layered"), display=graph)
-    stepper = Stepper(root)
+    stepper = EngineStepper(root)
     over = 0
     while not stepper.at_end:
         stepper.step()

@@ -65,7 +65,32 @@ def _parse(equation: str, n_operands: int) -> tuple:
     return terms, out
 
 
-def einsum(equation, *operands):
+def _sublist_label(n) -> str:
+    if n is Ellipsis:
+        return "..."
+    if isinstance(n, int) and 0 <= n < 52:
+        return _name(n)
+    raise ValueError("einsum(): subscript in subscript list is not within the valid range [0, 52)")
+
+
+def _from_sublists(args: tuple) -> tuple:
+    """The sublist form ``einsum(a, [0, 1], b, [1, 2], [0, 2])`` -> ``("AB,BC->AC", (a, b))``: operands
+    interleaved with their subscript lists (ints 0-51 name A-Z, a-z; ``...`` the ellipsis), then an
+    optional output list (the argument count is then odd), as torch.functional.einsum converts it."""
+    equation = ",".join("".join(_sublist_label(n) for n in sub) for sub in args[1::2])
+    if len(args) % 2 == 1:
+        return equation + "->" + "".join(_sublist_label(n) for n in args[-1]), args[:-1:2]
+    return equation, args[::2]
+
+
+def einsum(*args):
+    if len(args) < 2:
+        raise ValueError("einsum(): must specify the equation string and at least one operand, "
+                         "or at least one operand and its subscripts list")
+    if isinstance(args[0], str):
+        equation, operands = args[0], args[1:]
+    else:
+        equation, operands = _from_sublists(args)
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     if not operands:

@@ -8,6 +8,7 @@ import numpy as np
 
 from . import _dtype
 from ._api import public
+from ._layout import fill_like
 from ._tensor import Tensor, _make
 
 
@@ -218,9 +219,19 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False) -> T
 
 def _like(fn):
     def like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None, **kw):
-        return fn(input._data.shape, dtype=dtype or input.dtype, requires_grad=requires_grad, **kw)
+        out = fn(input._data.shape, dtype=dtype or input.dtype, requires_grad=requires_grad, **kw)
+        return _laid_out_like(out, input, memory_format)
 
     return like
+
+
+def _laid_out_like(out: Tensor, input: Tensor, memory_format) -> Tensor:
+    """``out`` (a fresh C-ordered tensor) re-laid as PyTorch's ``memory_format`` rule lays out a
+    tensor like ``input`` (preserve_format: a transposed or channels-last input keeps its strides)."""
+    if memory_format is None and (input._data.flags.c_contiguous or input._data.ndim < 2):
+        return out  # the common case: nothing to re-lay
+    out._data = fill_like(input._data, out._data, memory_format)
+    return out
 
 
 zeros_like = public("zeros_like")(_like(zeros))
@@ -230,7 +241,8 @@ empty_like = public("empty_like")(_like(empty))
 
 @public()
 def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False, memory_format=None):
-    return full(input._data.shape, fill_value, dtype=dtype or input.dtype, requires_grad=requires_grad)
+    out = full(input._data.shape, fill_value, dtype=dtype or input.dtype, requires_grad=requires_grad)
+    return _laid_out_like(out, input, memory_format)
 
 
 @public()
@@ -318,18 +330,21 @@ def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False)
 
 
 @public()
-def rand_like(input, *, dtype=None, requires_grad=False, **kw) -> Tensor:
-    return rand(input._data.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+def rand_like(input, *, dtype=None, requires_grad=False, memory_format=None, **kw) -> Tensor:
+    out = rand(input._data.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+    return _laid_out_like(out, input, memory_format)
 
 
 @public()
-def randn_like(input, *, dtype=None, requires_grad=False, **kw) -> Tensor:
-    return randn(input._data.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+def randn_like(input, *, dtype=None, requires_grad=False, memory_format=None, **kw) -> Tensor:
+    out = randn(input._data.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+    return _laid_out_like(out, input, memory_format)
 
 
 @public()
-def randint_like(input, low=0, high=None, *, dtype=None, requires_grad=False, **kw) -> Tensor:
-    return randint(low, high, input._data.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+def randint_like(input, low=0, high=None, *, dtype=None, requires_grad=False, memory_format=None, **kw) -> Tensor:
+    out = randint(low, high, input._data.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+    return _laid_out_like(out, input, memory_format)
 
 
 @public()

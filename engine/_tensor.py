@@ -14,6 +14,7 @@ import numpy as np
 from . import _dtype
 from ._dtype import _NUMPY_TO_DTYPE
 from ._graph import AccumulateGrad
+from ._layout import is_contiguous_as
 from ._state import STATE
 from ._tensor_pickle import rebuild_tensor
 from ._tensor_str import format_tensor
@@ -156,8 +157,10 @@ class Tensor:
         strides = tuple(s // self._data.itemsize for s in self._data.strides)
         return strides if dim is None else strides[_wrap_dim_no_scalar(dim, self._data.ndim)]
 
-    def is_contiguous(self) -> bool:
-        return bool(self._data.flags.c_contiguous)
+    def is_contiguous(self, memory_format=None) -> bool:
+        if memory_format is None:
+            return bool(self._data.flags.c_contiguous)
+        return is_contiguous_as(self._data, memory_format)
 
     def data_ptr(self) -> int:
         return self._data.__array_interface__["data"][0]

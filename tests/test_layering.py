@@ -17,7 +17,8 @@ KERNEL_CLIENT_MODULES = ("gradviz.kernel", "gradviz.kernel.client", "gradviz.ker
                          "gradviz.kernel.process", "gradviz.kernel.protocol", "gradviz.kernel.replica",
                          "gradviz.kernel.backends")
 KERNEL_SIDE_MODULES = ("gradviz.kernel.worker", "gradviz.kernel.execution", "gradviz.kernel.stepping",
-                       "gradviz.kernel.documents", "gradviz.kernel.session", "gradviz.kernel.stepper",
+                       "gradviz.kernel.documents", "gradviz.kernel.session", "gradviz.kernel.engine_stepping",
+                       "gradviz.kernel.engine_documents", "gradviz.kernel.step_messages",
                        "gradviz.kernel.graph_builder", "gradviz.kernel.gradient_vector",
                        # the torch backend (issue 12): imported in a torch kernel only
                        "gradviz.kernel.torch_run", "gradviz.kernel.torch_graph",

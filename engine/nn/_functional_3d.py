@@ -1,4 +1,5 @@
-"""``F.conv3d``, ``F.conv_transpose3d``, ``F.max_pool3d``, ``F.avg_pool3d``, ``F.adaptive_avg_pool3d``.
+"""``F.conv3d``, ``F.conv_transpose3d``, ``F.max_pool3d``, ``F.avg_pool3d``, ``F.adaptive_avg_pool3d``,
+``F.adaptive_max_pool3d``.
 
 Convolutions share ``F.conv2d``'s checks and its one ``ConvolutionBackward0`` node. The pooling
 checks run in ATen's order (argument arity, input rank, the per-dim output size with its stride
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 from .._tensor import Tensor
 from ..ops._pool_nd import AvgWindow, Window, pool_grid
+from ..ops.adaptive_max3d import AdaptiveMaxPool3D
 from ..ops.pooling3d import (
     Adaptive3,
     AdaptiveAvgPool3D,
@@ -119,3 +121,35 @@ def adaptive_avg_pool3d(input, output_size) -> Tensor:
     if out == (1, 1, 1):  # PyTorch takes a mean here (MeanBackward1)
         return input.mean((-1, -2, -3), keepdim=True)
     return AdaptiveAvgPool3D.apply(input, cfg=Adaptive3(spatial, out))
+
+
+def adaptive_max_pool3d(input, output_size, return_indices=False):
+    """Max over each adaptive region of (N, C, D, H, W) or (C, D, H, W) input (AdaptiveMaxPool3DBackward0);
+    ``return_indices`` also gives each maximum's flat index into its D·H·W volume."""
+    if not isinstance(output_size, int):
+        # torch.nn.functional's _list_with_default: None keeps the input's size along that dim.
+        if input.dim() <= len(output_size):
+            raise ValueError(f"Input dimension should be at least {len(output_size) + 1}")
+        output_size = [input.shape[i - len(output_size)] if s is None else s for i, s in enumerate(output_size)]
+    if input.dim() not in (4, 5):
+        raise RuntimeError(f"adaptive_max_pool3d(): Expected 4D or 5D tensor, but got: {list(input.shape)}")
+    sizes = (output_size,) * 3 if isinstance(output_size, int) else tuple(int(s) for s in output_size)
+    if len(sizes) != 3:
+        raise RuntimeError("adaptive_max_pool3d(): internal error: output_size.size() must be 3")
+    for d in range(1, input.dim()):
+        if input.shape[d] == 0:
+            raise RuntimeError("adaptive_max_pool3d(): Expected input to have non-zero size for non-batch "
+                               f"dimensions, but input has sizes {list(input.shape)} with dimension {d} being empty")
+    if not input.dtype.is_floating_point:
+        raise NotImplementedError(f"\"adaptive_max_pool3d_cpu\" not implemented for '{_TYPE_NAME[str(input.dtype)]}'")
+    out, indices = AdaptiveMaxPool3D.apply(input, output_size=sizes)
+    return (out, indices) if return_indices else out
+
+
+def adaptive_max_pool3d_with_indices(input, output_size, return_indices=False):
+    return adaptive_max_pool3d(input, output_size, True)
+
+
+# ATen's scalar type names in "not implemented for" messages.
+_TYPE_NAME = {"torch.int64": "Long", "torch.int32": "Int", "torch.int16": "Short", "torch.int8": "Char",
+              "torch.uint8": "Byte", "torch.bool": "Bool"}

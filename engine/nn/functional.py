@@ -344,3 +344,6 @@ from ._functional_3d import (  # noqa: E402,F401
     adaptive_avg_pool3d, avg_pool3d, conv3d, conv_transpose3d, max_pool3d, max_pool3d_with_indices,
 )
 from ..ops.bilinear import bilinear  # noqa: E402,F401  (nnbreadth branch)
+from ._functional_3d import adaptive_max_pool3d, adaptive_max_pool3d_with_indices  # noqa: E402,F401  (nodefixture)
+from ..ops.pixel_shuffle import pixel_shuffle, pixel_unshuffle  # noqa: E402,F401  (nodefixture)
+from ._functional_embedding_bag import embedding_bag  # noqa: E402,F401  (nodefixture)

@@ -19,3 +19,4 @@ from . import bilinear  # noqa: F401  (F.bilinear's _trilinear: nnbreadth branch
 from . import cdist  # noqa: F401  (torch.cdist: nnbreadth branch)
 from . import separable3d  # noqa: F401  (3-D padding and upsampling: nnbreadth branch)
 from . import pointwise_binary  # noqa: F401  (atan2, hypot: opbase branch)
+from . import embedding_bag, pixel_shuffle, series_ops  # noqa: F401  (embedding_bag, pixel_shuffle, unfold, roll, diff, std_mean: nodefixture branch)

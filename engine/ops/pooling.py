@@ -16,7 +16,7 @@ import numpy as np
 
 from .._op import Op
 from .._tensor import _make
-from ._linear_map import LinearMap, Separable, pair, separable_adjoint, separable_forward
+from ._linear_map import InputAdjoint, LinearMap, Separable, pair, separable_adjoint, separable_forward
 from ._pool_nd import AvgWindow, Scatter, Window, _avg_adjoint, _avg_forward, _gather, _max_windows, _planes, _scatter, pool_grid  # noqa: F401  (Window, pool_grid: nn)
 from ._samples import distinct
 
@@ -24,7 +24,7 @@ from ._samples import distinct
 _rand = distinct
 
 
-class PoolScatter(LinearMap):
+class PoolScatter(InputAdjoint):
     """max_pool's input gradient: each output gradient added at its window's arg-max."""
 
     node_name = "MaxPool2DWithIndicesBackwardBackward0"
@@ -88,8 +88,8 @@ class MaxPool2DWithIndices(Op):
     gather = PoolGather  # the op of the forward-mode tangent
 
     def vjp(self, grad, _):
-        self.saved  # noqa: B018 - checks the saved input's version, as PyTorch does
-        return (self.scatter.apply(grad, cfg=self._cfg()),)
+        (x,) = self.saved  # checks the saved input's version, as PyTorch does
+        return (self.scatter.apply(grad, x, cfg=self._cfg()),)
 
     @property
     def _saved_result1(self):
@@ -133,7 +133,7 @@ class AvgPool2D(LinearMap):
         ]
 
 
-class AvgPool2DAdjoint(LinearMap):
+class AvgPool2DAdjoint(InputAdjoint):
     node_name = "AvgPool2DBackwardBackward0"
     aten = "aten::avg_pool2d_backward"
 
@@ -186,7 +186,7 @@ class AdaptiveAvgPool2D(LinearMap):
         return _separable_sample((2, 2, 5, 7), True)
 
 
-class AdaptiveAvgPool2DAdjoint(LinearMap):
+class AdaptiveAvgPool2DAdjoint(InputAdjoint):
     node_name = "AdaptiveAvgPool2DBackwardBackward0"
     aten = "aten::_adaptive_avg_pool2d_backward"
 

@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._linear_map import LinearMap, pair
+from ._linear_map import InputAdjoint, LinearMap, pair
 from ._pool_nd import AvgWindow, Scatter, Window, _avg_adjoint, _avg_forward
 from ._samples import distinct
 from .pooling import MaxPool2DWithIndices, PoolGather, PoolScatter, averaging_matrix
@@ -87,7 +87,7 @@ class AvgPool3D(LinearMap):
                                                         False, None)})]
 
 
-class AvgPool3DAdjoint(LinearMap):
+class AvgPool3DAdjoint(InputAdjoint):
     node_name = "AvgPool3DBackwardBackward0"
     aten = "aten::avg_pool3d_backward"
 
@@ -139,7 +139,7 @@ class AdaptiveAvgPool3D(LinearMap):
         return [((_rand(1, 2, 5, 4, 3),), {"cfg": Adaptive3((5, 4, 3), (2, 3, 1))})]
 
 
-class AdaptiveAvgPool3DAdjoint(LinearMap):
+class AdaptiveAvgPool3DAdjoint(InputAdjoint):
     node_name = "AdaptiveAvgPool3DBackwardBackward0"
     aten = "aten::_adaptive_avg_pool3d_backward"
 

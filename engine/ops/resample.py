@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._linear_map import LinearMap, Separable, pair, separable_adjoint, separable_forward
+from ._linear_map import InputAdjoint, LinearMap, Separable, pair, separable_adjoint, separable_forward
 from ._windows import col2im, im2col
 from ._samples import sampler
 
@@ -225,10 +225,23 @@ class _SeparableAdjoint(LinearMap):
         return [((_rand(2, 2, 6, 8),), {"cfg": Separable(rows, selection_matrix(cols, 5))})]
 
 
+class _SeparablePadAdjoint(InputAdjoint):
+    """A pad's backward: PyTorch's ``reflection/replication_pad*_backward`` also take ``self``."""
+
+    abstract = True
+
+    def forward(self, g):
+        return np.ascontiguousarray(separable_adjoint(g, self.cfg))
+
+    samples = _SeparableAdjoint.__dict__["samples"]
+
+
 def _separable_pair(name: str, aten: str, rule: str) -> type:
+    pad = name.startswith(("Reflection", "Replication"))  # pads save their input, as PyTorch does
     fwd = type(name, (_SeparableMap,), {"node_name": f"{name}Backward0", "aten": aten, "rule": lambda self: rule,
-                                        "__qualname__": name, "__module__": __name__})
-    adj = type(f"{name}Adjoint", (_SeparableAdjoint,), {"node_name": f"{name}BackwardBackward0", "aten": f"{aten}_backward",
+                                        "__qualname__": name, "__module__": __name__,
+                                        **({"saves": ("self",)} if pad else {})})
+    adj = type(f"{name}Adjoint", (_SeparablePadAdjoint if pad else _SeparableAdjoint,), {"node_name": f"{name}BackwardBackward0", "aten": f"{aten}_backward",
                                                          "__qualname__": f"{name}Adjoint", "__module__": __name__})
     pair(fwd, adj)
     return fwd

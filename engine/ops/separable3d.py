@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._linear_map import LinearMap, pair
+from ._linear_map import InputAdjoint, LinearMap, pair
 from .resample import linear_matrix, reflect_index, replicate_index, selection_matrix
 
 
@@ -59,10 +59,12 @@ def _make_pair(name: str, aten: str, rule: str, sample) -> type:
         (x,), params = sample()[0]
         return [((_apply(x, params["cfg"].mats, False),), params)]
 
+    pad = name.endswith("Pad3D")  # PyTorch's pad backward ops also take (and the pads save) the input
     fwd = type(name, (LinearMap,), {
         "node_name": f"{name}Backward0", "aten": aten, "forward": fwd_forward, "samples": staticmethod(sample),
-        "rule": lambda self: rule, "__qualname__": name, "__module__": __name__})
-    adj = type(f"{name}Adjoint", (LinearMap,), {
+        "rule": lambda self: rule, "__qualname__": name, "__module__": __name__,
+        **({"saves": ("self",)} if pad else {})})
+    adj = type(f"{name}Adjoint", (InputAdjoint if pad else LinearMap,), {
         "node_name": f"{name}BackwardBackward0", "aten": f"{aten}_backward", "forward": adj_forward,
         "samples": staticmethod(adj_samples), "__qualname__": f"{name}Adjoint", "__module__": __name__})
     pair(fwd, adj)

@@ -34,13 +34,15 @@ Design (issue 11):
   interpreter (tried in a throwaway kernel), with the reason when not. Under torch the graph is
   torch's own ``grad_fn`` graph (:mod:`.torch_graph`; module paths and lines noted while the script
   runs, :mod:`.torch_run`), and backward is ONE real ``backward()`` recorded with node and leaf
-  hooks, then replayed step by step (:mod:`.torch_stepping`); the answers have the engine path's
-  shapes (:mod:`.torch_documents`).
+  hooks, then replayed step by step (:mod:`.torch_stepping`). Both backends step with one
+  :class:`~.stepping.Stepper`, answer with one :class:`~.documents.Documents` and build the graph
+  with one walk (:mod:`.graph_builder`); :mod:`.engine_stepping`/:mod:`.engine_documents` and the
+  ``torch_*`` modules only say how their library is read.
 
 Layers: :mod:`.client`, :mod:`.backends`, :mod:`.messages`, :mod:`.process`, :mod:`.protocol` and
 :mod:`.replica` are the app's side and import neither engine, torch nor Qt; :mod:`.worker`,
-:mod:`.execution`, :mod:`.stepping` and :mod:`.documents` (engine) and the ``torch_*`` modules
-(torch) run in the kernel and are the only gradviz code that touches tensors.
+:mod:`.execution`, :mod:`.stepping`, :mod:`.documents`, the ``engine_*`` modules (engine) and the
+``torch_*`` modules (torch) run in the kernel and are the only gradviz code that touches tensors.
 """
 
 from .client import KernelClient, KernelRequestError, RunError, RunResult, TensorInfo

@@ -317,7 +317,7 @@ class KernelClient:
         return self._call("reset")
 
     def step_state(self) -> dict:
-        return self._call("step_state")
+        return protocol.unpack_step_state(self._call("step_state"))
 
 
     # ---- the analysis panels' requests (worker side: job_ops.py) -------------------------------

@@ -14,7 +14,7 @@ import numpy as np
 
 import engine
 from engine._tensor import Tensor, _make
-from gradviz.kernel.stepper import IMPLICIT_GRAD_MESSAGE
+from gradviz.kernel.stepping import IMPLICIT_GRAD_MESSAGE
 
 
 class GradientVectorError(ValueError):
@@ -49,7 +49,7 @@ def parse_gradient(text: str, root: Tensor, namespace: dict | None = None) -> Te
     engine and ``ones`` is ``torch.ones_like(root)`` unless the script defines those names itself.
     A Tensor is used as it is; a list, number or numpy array becomes a tensor of the root's dtype
     (a convenience: PyTorch's backward takes only tensors). The shape is not checked here:
-    :meth:`Stepper.set_gradient` applies PyTorch's own check and message.
+    the stepper (the engine's ``iter_backward``) applies PyTorch's own check and message.
 
     Raises :class:`GradientVectorError` for an empty text, an expression that fails or gives
     None, or a value that is not numbers.

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from .gradient_vector import GradientVectorError
-from .stepper import IMPLICIT_GRAD_MESSAGE
+from .step_messages import IMPLICIT_GRAD_MESSAGE
 from .torch_stepping import to_numpy
 
 

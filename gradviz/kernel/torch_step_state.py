@@ -19,6 +19,7 @@ import weakref
 import numpy as np
 import torch
 
+from .documents import current_detail
 from .protocol import contiguous
 
 
@@ -47,7 +48,7 @@ class StepStateIndex:
         self._step_indices: list[int] = []
         self._edges: list[tuple[tuple[str, int], np.ndarray]] = []
         self._edges_after: list[int] = []  # per entry of _step_pairs: len(_edges) once it ran
-        for step in stepper.history:
+        for step in stepper.recording:  # the whole replay, also the steps not taken yet
             node_id = id_of.get(step.node)
             if node_id is None:
                 continue
@@ -87,6 +88,7 @@ class StepStateIndex:
             "leaf_grads": leaf_grads,
             "pause_reason": stepper.pause_reason,
             "note": stepper.note,
+            "detail": current_detail(model, stepper),
         }
 
 

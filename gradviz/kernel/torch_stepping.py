@@ -11,12 +11,12 @@ hooks are removed and every leaf's ``.grad`` is put back to what it was before (
 ``zero_grad``, the recording starts from ``.grad = None``, as after ``optimizer.zero_grad()``), so
 the script's state is as it left it.
 
-:class:`TorchStepper` then replays the recording with the engine stepper's interface (Step, Step
-back, Continue, Run-to, breakpoints on nodes, NaN/Inf, norm and all-zero; the same
-done/current/ready/waiting/pending states). Torch's scheduler is not simulated: "ready" and
-"waiting" at a position come from the recorded order and the graph's dependency counts (a node is
-ready once every ``next_functions`` entry pointing at it belongs to a node that has run, and
-waiting while only some do; ready nodes are listed in the order torch ran them).
+:class:`TorchStepper` is the :class:`~gradviz.kernel.stepping.Stepper` whose steps are the
+recording's: Step, Step back, Continue, Run-to and the breakpoints are the same code as the
+engine's. Torch's scheduler is not simulated: "ready" and "waiting" at a position are what the
+recording shows (a node is ready once every ``next_functions`` entry pointing at it belongs to a
+node that has run, and waiting while only some do; ready nodes are listed in the order torch ran
+them).
 
 **Limits.** The recording needs the graph's buffers: a script that already called ``backward()``
 without ``retain_graph=True`` cannot be stepped (torch's own "backward through the graph a second
@@ -37,7 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from gradviz.kernel.stepper import IMPLICIT_GRAD_MESSAGE, Stepper
+from gradviz.kernel.stepping import Frontier, Stepper, implicit_ones_note
 
 from .torch_graph import walk_nodes
 
@@ -138,21 +138,17 @@ def record_backward(root, gradient, nodes: list, zero_grad: bool = False, retain
     return steps
 
 
-class TorchStepper:
-    """The engine KernelStepper's interface over a recorded torch backward (module docstring)."""
+class TorchStepper(Stepper):
+    """The steps of one recorded torch backward, replayed (module docstring).
 
-    check_breakpoint = Stepper.check_breakpoint
+    ``retained``: non-leaf tensors with ``retain_grad()`` in the graph, whose ``.grad`` is replayed
+    too. Leaf and retained gradients shown are the recorded ones; the tensors' real ``.grad`` stays
+    as the script left it.
+    """
 
     def __init__(self, root, gradient=None, *, zero_grad: bool = False, retained=()) -> None:
-        self.root = root
-        self.zero_grad = zero_grad
+        super().__init__(root, zero_grad)
         self.gradient, self.note = self._gradient_and_note(gradient)
-        self.breakpoints: set = set()
-        self.break_on_nan = False
-        self.break_on_zero = False
-        self.norm_threshold: float | None = None
-        self.pause_reason: str | None = None
-        self.interrupted = lambda: False
         self.sources: dict = {}  # node -> (filename, line), for describe(); set by the kernel
         root_fn = root.grad_fn
         if root_fn is None:
@@ -164,13 +160,14 @@ class TorchStepper:
             self._accumulator = root_fn  # keep it alive: backward(root) must find this one
         node_list = walk_nodes(root_fn)
         self.nodes = set(node_list)
-        # retain_grad() tensors: id -> (tensor, its .grad before the backward); kept alive here.
-        self._retained = {id(t): (t, None if t.grad is None else RecordedGrad(to_numpy(t.grad)))
-                          for t in retained}
-        self.history = record_backward(root, self.gradient, node_list, zero_grad, list(retained))
-        self._index = {step.node: step.index for step in self.history}
+        retained = list(retained)
+        self._retained_by: dict = {}
+        for t in retained:
+            self._retained_by.setdefault(t.grad_fn, []).append(t)
+        self.recording = record_backward(root, self.gradient, node_list, zero_grad, retained)
         self._analyse(node_list, root_fn)
-        self.position = -1
+        leaves = [n.variable for n in node_list if type(n).__name__ == "AccumulateGrad"]
+        self._begin(leaves + retained)
 
     def _gradient_and_note(self, gradient):
         root = self.root
@@ -178,99 +175,65 @@ class TorchStepper:
             return torch.as_tensor(np.asarray(gradient), dtype=root.dtype).to(root.device), None
         if root.numel() == 1:
             return None, None
-        note = (
-            f"The root has shape {list(root.shape)}, not a single number. PyTorch's "
-            f"root.backward() would fail with \"{IMPLICIT_GRAD_MESSAGE}\"; the stepper uses "
-            "v = ones (root.backward(torch.ones_like(root))), which gives the gradient of root.sum()."
-        )
-        return torch.ones_like(root), note
+        return torch.ones_like(root), implicit_ones_note(root.shape)
 
     def _analyse(self, node_list: list, root_fn) -> None:
-        """Per node: how many gradients it waits for (edges into it), and the step positions at
-        which they arrive (the steps of the nodes that point at it)."""
+        """Per node: the recorded positions at which its gradients arrive (the steps of the nodes
+        that point at it), as arrays, so the queue at a position is a few vector comparisons."""
+        run_at = {step.node: step.index for step in self.recording}
         arrivals: dict = {n: [] for n in node_list}
-        never = len(self.history) + len(node_list)  # a node that did not run sends nothing
+        never = len(self.recording) + len(node_list)  # a node that did not run sends nothing
         for node in node_list:
-            sent_at = self._index.get(node, never)
+            sent_at = run_at.get(node, never)
             for child, _ in node.next_functions:
                 if child is not None:
                     arrivals[child].append(sent_at)
         for times in arrivals.values():
             times.sort()
+        self._expected_counts = {n: len(t) for n, t in arrivals.items()}
         arrivals[root_fn] = [-1]  # the root's gradient is there before the first step
         self._arrivals = arrivals
-        # The same as arrays, so "which nodes are ready/waiting at position p" is one vector
-        # comparison per question instead of a Python loop over 5,000 nodes per Step.
         self._order = list(arrivals)
         big = np.iinfo(np.int64).max
-        self._run_at = np.array([self._index.get(n, big) for n in self._order], dtype=np.int64)
+        self._run_at = np.array([run_at.get(n, big) for n in self._order], dtype=np.int64)
         self._first_at = np.array([t[0] if t else big for t in arrivals.values()], dtype=np.int64)
         self._ready_at = np.array([t[-1] if t else big for t in arrivals.values()], dtype=np.int64)
-        # Leaf .grad per position: the recorded writes, after the value before the backward.
-        self._leaf_writes: dict[int, list] = {}
-        for step in self.history:
-            if step.leaf is not None:
-                self._leaf_writes.setdefault(id(step.leaf), []).append((step.index, step.leaf_grad))
-        self._leaf_before = {}
-        if not self.zero_grad:
-            for node in node_list:
-                if type(node).__name__ == "AccumulateGrad" and node.variable.grad is not None:
-                    self._leaf_before[id(node.variable)] = RecordedGrad(to_numpy(node.variable.grad))
+        self._cached: tuple[int, Frontier] | None = None
 
-    # ---- queries at the current position --------------------------------------------------------
-    @property
-    def current_step(self) -> TorchStep | None:
-        return self.history[self.position] if self.position >= 0 else None
+    # ---- the source: the recording ---------------------------------------------------------------
+    def _restart(self) -> None:
+        self._cursor = 0
 
-    @property
-    def current_node(self):
-        step = self.current_step
-        return step.node if step is not None else None
+    def _pull(self) -> TorchStep | None:
+        if self._cursor >= len(self.recording):
+            return None
+        step = self.recording[self._cursor]
+        self._cursor += 1
+        return step
 
-    @property
-    def at_end(self) -> bool:
-        return self.position == len(self.history) - 1
+    def _source_done(self) -> bool:
+        return self._cursor >= len(self.recording)
 
-    def step_index(self, node) -> int | None:
-        index = self._index.get(node)
-        return index if index is not None and index <= self.position else None
-
-    def _arrived(self, node) -> tuple[int, int]:
-        times = self._arrivals.get(node, ())
-        return bisect.bisect_right(times, self.position), len(times)
-
-    def state_of(self, node) -> str:
-        index = self.step_index(node)
-        if index is not None:
-            return "current" if index == self.position else "done"
-        arrived, needed = self._arrived(node)
-        if needed and arrived == needed:
-            return "ready"
-        return "waiting" if arrived else "pending"
-
-    def _not_run(self) -> np.ndarray:
-        return self._run_at > self.position
-
-    def ready_nodes(self) -> list:
-        """Nodes whose every gradient has arrived, in the order torch ran them."""
-        p = self.position
-        found = np.nonzero((self._ready_at <= p) & self._not_run())[0]
-        found = found[np.argsort(self._run_at[found], kind="stable")]
-        return [self._order[i] for i in found]
-
-    def waiting(self) -> dict:
-        """Nodes that received some gradients but not all: node -> gradients still to come."""
-        p = self.position
-        found = np.nonzero((self._first_at <= p) & (self._ready_at > p) & self._not_run())[0]
-        out = {}
-        for i in found:
+    def _frontier_at(self, position: int) -> Frontier:
+        cached = self._cached
+        if cached is not None and cached[0] == position:
+            return cached[1]
+        not_run = self._run_at > position
+        ready = np.nonzero((self._ready_at <= position) & not_run)[0]
+        ready = ready[np.argsort(self._run_at[ready], kind="stable")]
+        waiting = {}
+        for i in np.nonzero((self._first_at <= position) & (self._ready_at > position) & not_run)[0]:
             node = self._order[i]
-            arrived, needed = self._arrived(node)
-            out[node] = needed - arrived
-        return out
+            times = self._arrivals[node]
+            waiting[node] = len(times) - bisect.bisect_right(times, position)
+        frontier = Frontier(tuple(self._order[i] for i in ready), waiting)
+        self._cached = (position, frontier)
+        return frontier
 
     def state_labels(self) -> np.ndarray:
-        """Every node's state, as :meth:`state_of` says, in the order of :attr:`_order`."""
+        """Every node's state, as :meth:`state_of` says, in the order of :attr:`_order`: a few
+        vector comparisons over the recording instead of a question per node (a Step at 5,000
+        nodes; :mod:`.torch_step_state` builds on it)."""
         p = self.position
         run_at = self._run_at
         labels = np.full(len(self._order), "pending", dtype=object)
@@ -281,93 +244,33 @@ class TorchStepper:
         return labels
 
     def states(self) -> dict:
-        """``node -> state`` for every node (as :meth:`state_of` says, computed all at once)."""
+        """``node -> state`` for every node at once (the base's answer, from :meth:`state_labels`)."""
         return dict(zip(self._order, self.state_labels().tolist()))
 
-    def waiting_count(self, node) -> int:
-        arrived, needed = self._arrived(node)
-        return needed - arrived if 0 < arrived < needed and self.step_index(node) is None else 0
+    def _expected(self, node) -> int:
+        return self._expected_counts.get(node, 0)
 
-    def step_of(self, node) -> TorchStep | None:
-        index = self.step_index(node)
-        return self.history[index] if index is not None else None
+    def _writes(self, step: TorchStep) -> list:
+        out = []
+        if step.leaf is not None and step.leaf_grad is not None:
+            out.append((step.leaf, step.leaf_grad))
+        for tensor in self._retained_by.get(step.node, ()):
+            # torch's retains-grad hook adds what the node received for the tensor's output.
+            nr = tensor.output_nr
+            arrived = step.received[nr] if nr < len(step.received) else None
+            if arrived is None:
+                continue
+            entry = self._grads.get(id(tensor))
+            before = entry[1] if entry is not None else None
+            out.append((tensor, arrived if before is None else RecordedGrad(before._data + arrived._data)))
+        return out
 
-    def edge_gradient(self, parent, child_index: int):
-        step = self.step_of(parent)
-        if step is None or child_index >= len(step.sent):
-            return None
-        return step.sent[child_index]
+    def _read_grad(self, tensor):
+        return None if tensor.grad is None else RecordedGrad(to_numpy(tensor.grad))
 
-    def leaf_grad(self, tensor):
-        if id(tensor) in self._retained:
-            return self._retained_grad(tensor)
-        writes = self._leaf_writes.get(id(tensor), ())
-        latest = self._leaf_before.get(id(tensor))
-        for index, grad in writes:
-            if index > self.position:
-                break
-            latest = grad
-        return latest
+    def _initial_grad(self, tensor, found):
+        # zero_grad clears the leaves (optimizer.zero_grad()); a retained .grad is torch's to keep.
+        return found if tensor.grad_fn is not None else super()._initial_grad(tensor, found)
 
-    def _retained_grad(self, tensor):
-        """A retain_grad() tensor's .grad at the current position (module docstring)."""
-        _tensor, before = self._retained[id(tensor)]
-        step = self.step_of(tensor.grad_fn)
-        arrived = step.received[tensor.output_nr] if step is not None and tensor.output_nr < len(step.received) else None
-        if arrived is None:
-            return before
-        if before is None:
-            return arrived
-        return RecordedGrad(before._data + arrived._data)
-
-    def describe(self, node) -> str:
-        source = self.sources.get(node)
-        return f"{node.name()} (forward at {source})" if source else node.name()
-
-    # ---- moving ---------------------------------------------------------------------------------
-    def advance(self, max_steps: int | None = None, target=None, check: bool = True) -> list[TorchStep]:
-        self.pause_reason = None
-        taken: list[TorchStep] = []
-        while max_steps is None or len(taken) < max_steps:
-            if self.interrupted():
-                self.pause_reason = "stopped by the user"
-                break
-            if self.position + 1 >= len(self.history):
-                break
-            self.position += 1
-            step = self.history[self.position]
-            taken.append(step)
-            if target is not None and step.node is target:
-                break
-            if check:
-                reason = self.check_breakpoint(step)
-                if reason is not None:
-                    self.pause_reason = reason
-                    break
-        return taken
-
-    def step(self) -> TorchStep | None:
-        taken = self.advance(max_steps=1, check=False)
-        return taken[0] if taken else None
-
-    def continue_(self, max_steps: int | None = None, check: bool = True) -> list[TorchStep]:
-        return self.advance(max_steps=max_steps, check=check)
-
-    def run_to(self, node) -> list[TorchStep]:
-        if self.step_index(node) is not None:
-            self.position = self._index[node]
-            self.pause_reason = None
-            return []
-        return self.advance(target=node)
-
-    def step_back(self) -> None:
-        self.pause_reason = None
-        if self.position >= 0:
-            self.position -= 1
-
-    def reset(self) -> None:
-        self.pause_reason = None
-        self.position = -1
-
-    def restore_grads(self) -> None:
-        """Nothing to put back: the recording restored every ``.grad`` when it ended."""
+    def _source_of(self, node):
+        return self.sources.get(node)

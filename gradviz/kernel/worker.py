@@ -21,10 +21,11 @@ import threading
 import numpy as np
 
 import engine  # noqa: F401
-from gradviz.kernel import documents, protocol
+from gradviz.kernel import protocol
+from gradviz.kernel.engine_documents import EngineDocuments
 from gradviz.kernel.execution import ScriptExited, live_threads, run_script
 from gradviz.kernel.job_ops import JobOps
-from gradviz.kernel.stepping import KernelStepper
+from gradviz.kernel.stepping import Stepper
 
 
 class KernelError(Exception):
@@ -34,26 +35,6 @@ class KernelError(Exception):
 BACKENDS = ("engine", "torch")
 
 
-class _EngineDocuments:
-    """The engine backend's answers (:mod:`.documents`), with the torch backend's signatures."""
-
-    topology = staticmethod(documents.topology)
-    graph_document = staticmethod(documents.graph_document)
-    step_event = staticmethod(documents.step_event)
-    step_state = staticmethod(documents.step_state)
-    node_details = staticmethod(documents.node_details)
-    resolve_ref = staticmethod(documents.resolve_ref)
-    tensor_payload = staticmethod(documents.tensor_payload)
-
-    @staticmethod
-    def build_model(root, namespace, tensors, max_nodes=None, tracker=None):
-        return documents.build_model(root, namespace, tensors, max_nodes)
-
-    @staticmethod
-    def new_stepper(root, gradient, zero_grad, model):
-        return KernelStepper(root, None if gradient is None else np.asarray(gradient), zero_grad=zero_grad)
-
-
 class Kernel(JobOps):  # JobOps: training, profiler and Jacobian requests
     def __init__(self, conn) -> None:
         self.conn = conn
@@ -61,11 +42,11 @@ class Kernel(JobOps):  # JobOps: training, profiler and Jacobian requests
         self.tensors: dict = {}
         self.models: dict = {}  # root name -> GraphModel
         self.model = None  # the graph the node ids of the last answers refer to
-        self.stepper: KernelStepper | None = None
+        self.stepper: Stepper | None = None
         self.stepper_root: str | None = None
         self.ran = False
         self.backend = "engine"
-        self.docs = _EngineDocuments
+        self.docs = EngineDocuments()
         self.tracker = None  # torch backend: where each node was created (torch_run.CreationTracker)
         self.mode = "idle"  # "run" while user code runs: SIGINT interrupts it
         self.interrupt_requested = False
@@ -153,7 +134,7 @@ class Kernel(JobOps):  # JobOps: training, profiler and Jacobian requests
                 torch_run = importlib.import_module("gradviz.kernel.torch_run")
             except ImportError as exc:
                 raise KernelError(f"the torch backend needs PyTorch in the kernel's interpreter: {exc}") from None
-            self.docs = importlib.import_module("gradviz.kernel.torch_documents")
+            self.docs = importlib.import_module("gradviz.kernel.torch_documents").TorchDocuments()
             self.backend = "torch"
             scripts = torch_run.TorchScripts
         self.mode = "run"
@@ -204,7 +185,7 @@ class Kernel(JobOps):  # JobOps: training, profiler and Jacobian requests
         return self.docs.tensor_payload(ref, tensor)
 
     # ---- stepping ---------------------------------------------------------------------------
-    def _need_stepper(self) -> KernelStepper:
+    def _need_stepper(self) -> Stepper:
         if self.stepper is None:
             raise KernelError("backward has not been started: call step_start(root) first")
         return self.stepper
@@ -286,7 +267,7 @@ class Kernel(JobOps):  # JobOps: training, profiler and Jacobian requests
         return self._moved([])
 
     def op_step_state(self) -> dict:
-        return self.docs.step_state(self.model, self._need_stepper())
+        return protocol.pack_step_state(self.docs.step_state(self.model, self._need_stepper()))
 
 
 def _gradient_from_text(text: str, root, namespace: dict, backend: str):

@@ -9,6 +9,7 @@ Qt-free and engine-free: everything here is node ids, strings and numpy arrays.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 
 import numpy as np
@@ -48,6 +49,10 @@ class BackwardState:
         self.ready: list[str] = []
         self._changed: set[str] | None = None  # None: everything (first look)
         self._events: dict[int, dict] = {}  # step index -> event, as far as we have seen them
+        # update() runs on the Continue job's thread while the scene may be reading on the GUI
+        # thread: the snapshot and the changed set move together, so a change is never taken
+        # before its snapshot is in place, nor added to a set the scene has already taken.
+        self._lock = threading.Lock()
 
     # ---- updates from the kernel ----------------------------------------------------------------
     def update(self, state: Mapping, move: Mapping | None = None, incremental: bool = False) -> None:
@@ -57,28 +62,36 @@ class BackwardState:
         old = self.snapshot
         new = StepSnapshot(state)
         old_ready = self.ready
-        self.ready = list(state.get("ready") or [])
-        if move is not None:
-            self.last_steps = list(move.get("steps") or [])
-            for event in self.last_steps:
-                self._events[event["index"]] = event
+        ready = list(state.get("ready") or [])
+        steps = list(move.get("steps") or []) if move is not None else self.last_steps
+        touched: set | None = set()
         if old is None:
-            self._changed = None
-        elif self._changed is not None and incremental:
-            touched = {old.current_node, new.current_node, *old_ready, *self.ready, *old._waiting, *new._waiting}
-            touched.update(event.get("node") for event in self.last_steps)
+            touched = None
+        elif incremental:
+            touched = {old.current_node, new.current_node, *old_ready, *ready, *old._waiting, *new._waiting}
+            touched.update(event.get("node") for event in steps)
             touched.discard(None)
-            self._changed.update(touched)
-        elif self._changed is not None:
+        else:
             # Many steps at once (Continue, Reset): compare the states; set operations on the items
             # run in C (a few ms for 5,000 nodes), and only the nodes that changed are repainted.
             for old_map, new_map in ((old._states, new._states), (old._waiting, new._waiting)):
-                self._changed.update(key for key, _ in set(old_map.items()) ^ set(new_map.items()))
-        self.snapshot = new
+                touched.update(key for key, _ in set(old_map.items()) ^ set(new_map.items()))
+        with self._lock:
+            if move is not None:
+                self.last_steps = steps
+                for event in steps:
+                    self._events[event["index"]] = event
+            self.ready = ready
+            if touched is None:
+                self._changed = None
+            elif self._changed is not None:
+                self._changed.update(touched)
+            self.snapshot = new
 
     def take_changed(self):
         """Node ids whose look changed since the last call (None: repaint everything)."""
-        changed, self._changed = self._changed, set()
+        with self._lock:
+            changed, self._changed = self._changed, set()
         return changed
 
     # ---- the scene's questions ------------------------------------------------------------------
@@ -121,6 +134,13 @@ class BackwardState:
 
     def leaf_grad(self, node_id: str):
         return self.snapshot.leaf_grad(node_id) if self.snapshot is not None else None
+
+    def current_detail(self) -> dict | None:
+        """The current node's gradients as the kernel summarised them: ``received`` and ``sent``
+        (``{"grad": summary, "ref"}``), ``contributions`` (``{"from", "index", "grad", "ref"}``, one
+        per gradient that arrived) and ``writes`` (``{"tensor", "before", "after", "before_ref",
+        "after_ref"}`` for each ``.grad`` the step wrote); None before backward."""
+        return self.snapshot.detail if self.snapshot is not None else None
 
     def current_event(self) -> dict | None:
         """The kernel's step event of the current node (received/sent summaries), when known."""

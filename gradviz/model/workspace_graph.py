@@ -12,6 +12,7 @@ chunk running in the kernel).
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -36,6 +37,13 @@ MAX_MODEL_NODES = 200_000
 # Continue asks the kernel for at most this many steps per request, so Pause, progress and the
 # repaint come between chunks (2,000 steps of a 5,000-node backward take about 0.2 s in the kernel).
 CONTINUE_CHUNK = 2000
+# During Continue the view shows the latest state at most this often (s), and fetching and showing
+# intermediate states takes at most CONTINUE_REFRESH_SHARE of the time: the kernel's full state
+# (every node, every gradient) costs 0.1-0.3 s at 5,000 nodes, more than 2,000 steps, so one per
+# chunk would make Continue in the window several times slower than in the kernel. The state after
+# the last chunk is always fetched and shown, so the end of a Continue is exact.
+CONTINUE_REFRESH = 1 / 30
+CONTINUE_REFRESH_SHARE = 0.2
 
 
 @dataclass
@@ -52,6 +60,29 @@ class DrawnGraph:
     new_root: bool = True  # a new graph (fit it) rather than a relayout of the same one
     notes: list[str] = field(default_factory=list)
     grouping: object = None  # the gradviz.model.grouping.Grouping that made ``display``
+
+
+class _InThread:
+    """``work()`` on a thread of its own, started at once; :meth:`result` waits for its value (or
+    raises what it raised)."""
+
+    def __init__(self, work, name: str) -> None:
+        self._value = self._error = None
+
+        def main() -> None:
+            try:
+                self._value = work()
+            except BaseException as exc:  # noqa: BLE001 - handed to result()
+                self._error = exc
+
+        self._thread = threading.Thread(target=main, name=name, daemon=True)
+        self._thread.start()
+
+    def result(self):
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
 
 
 def matches_of(graph: nx.DiGraph, text: str) -> list[str]:
@@ -105,6 +136,7 @@ class GraphPart(GroupingPart):
         self.norm_threshold: float | None = None
         self._graph_job: Job | None = None
         self._continue_job: Job | None = None
+        self._refresh_seconds = 0.0  # what the last step_state fetch and update cost
 
     # ---- what is drawn --------------------------------------------------------------------------
     @property
@@ -155,9 +187,18 @@ class GraphPart(GroupingPart):
         def work(job: Job) -> tuple[DrawnGraph, BackwardState | None, str | None]:
             started = time.perf_counter()
             job.report(0.0, "reading the graph")
-            replica = GraphReplica(self.kernel.graph(name, max_nodes=MAX_MODEL_NODES))
-            drawn = self._lay_out(job, replica, grouping, method, started, new_root=True)
-            backward, error = self._start_backward(name, replica=replica)
+            # The topology is all the picture needs; the document is fetched if something reads it.
+            answer = self.kernel.graph(name, max_nodes=MAX_MODEL_NODES, document=False)
+            # The kernel starts backward (under torch: one recorded real backward) while this
+            # process rebuilds, groups and lays the graph out: two processes, so the two overlap.
+            starting = _InThread(lambda: self._start_backward(name), "gradviz-step-start")
+            try:
+                replica = GraphReplica(answer, fetch_document=lambda: self.kernel.graph(name)["document"])
+                drawn = self._lay_out(job, replica, grouping, method, started, new_root=True)
+            finally:
+                backward, error = starting.result()
+            if backward is not None:
+                backward.clean_note = self._clean_note(replica)
             return drawn, backward, error
 
         return self._start_graph_job(work, "graph")
@@ -313,8 +354,15 @@ class GraphPart(GroupingPart):
         return True
 
     def _refresh_backward(self, move: dict | None, incremental: bool = False) -> None:
+        started = time.perf_counter()
         self.backward.update(self.kernel.step_state(), move, incremental)
+        self._refresh_seconds = time.perf_counter() - started
         self.stepped.emit(self.backward)
+
+    def _refresh_due(self, since: float) -> bool:
+        """Whether Continue should show its progress now, ``since`` seconds after it last did."""
+        cost = self._refresh_seconds
+        return since >= max(CONTINUE_REFRESH, cost * (1 - CONTINUE_REFRESH_SHARE) / CONTINUE_REFRESH_SHARE)
 
     def _move(self, request, incremental: bool = False) -> bool:
         if self.backward is None:
@@ -369,18 +417,34 @@ class GraphPart(GroupingPart):
 
         def work(job: Job) -> None:
             left = max_steps
-            while True:
-                chunk = CONTINUE_CHUNK if left is None else min(CONTINUE_CHUNK, left)
-                move = self.kernel.continue_(breakpoints, max_steps=chunk, break_on_nan=self.break_on_nan,
-                                             break_on_zero=self.break_on_zero,
-                                             norm_threshold=self.norm_threshold, events=False)
-                self._refresh_backward(move)
-                ran = move.get("count", len(move["steps"]))
-                if left is not None:
-                    left -= ran
-                if move["at_end"] or move.get("pause_reason") or ran < chunk or left == 0:
-                    return
-                job.check()
+            shown = time.perf_counter()
+            unshown = None  # the last move whose state is not on display yet
+            try:
+                while True:
+                    chunk = CONTINUE_CHUNK if left is None else min(CONTINUE_CHUNK, left)
+                    move = self.kernel.continue_(breakpoints, max_steps=chunk, break_on_nan=self.break_on_nan,
+                                                 break_on_zero=self.break_on_zero,
+                                                 norm_threshold=self.norm_threshold, events=False)
+                    unshown = move
+                    ran = move.get("count", len(move["steps"]))
+                    if left is not None:
+                        left -= ran
+                    last = bool(move["at_end"] or move.get("pause_reason") or ran < chunk or left == 0)
+                    # Intermediate states are shown only when due (coalesced); the last one always.
+                    if last or self._refresh_due(time.perf_counter() - shown):
+                        self._refresh_backward(move)
+                        shown, unshown = time.perf_counter(), None
+                    if last:
+                        return
+                    job.check()
+            except BaseException:
+                # Paused (JobCancelled) or interrupted: show where backward stopped, not an older state.
+                if unshown is not None:
+                    try:
+                        self._refresh_backward(unshown)
+                    except Exception:  # noqa: BLE001 - the kernel is gone (Stop): the error below says so
+                        pass
+                raise
 
         job = Job(work, "continue")
         job.failed.connect(self._on_continue_failed)

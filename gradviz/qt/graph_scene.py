@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from gradviz.model.backward_state import grad_summary
 from gradviz.model.graph_model import GraphModel, shape_text
+from gradviz.model.group_progress import GroupProgress
 from gradviz.model.scene_geometry import (
     FOLD_CARD_OFFSET,
     NODE_H,
@@ -530,11 +531,14 @@ class GraphScene(QGraphicsScene):
             self.clear_step_state()
             return
         changed = stepper.take_changed() if hasattr(stepper, "take_changed") else None
+        progress = self._group_progress_counts()
         if getattr(self, "_step_stepper", None) is not stepper or changed is None:
             self._step_stepper = stepper
             ids = list(self.items_by_id)
+            progress.rebuild(stepper)
         else:
             ids = set()
+            progress.update((self.model.id_of(node) for node in changed), stepper)
             for node in changed:
                 node_id = self.model.id_of(node)
                 if node_id is not None and node_id not in self.graph:
@@ -672,23 +676,23 @@ class GraphScene(QGraphicsScene):
         graph = self.model.graph
         return graph.nodes[node_id].get("obj") if node_id in graph else None
 
+    def _group_progress_counts(self) -> GroupProgress:
+        """Per collapsed module and fold, the counts of its backward nodes' states (built once)."""
+        progress = self.__dict__.get("_progress")
+        if progress is None:
+            graph = self.model.graph
+            members = {
+                node_id: [(m, self._member_obj(m)) for m in item.data_.get("members") or ()
+                          if m in graph and graph.nodes[m].get("kind") == "grad_fn"]
+                for node_id, item in self.items_by_id.items() if item.kind in ("module", "fold")
+            }
+            progress = self._progress = GroupProgress(members)
+        return progress
+
     def _group_progress(self, item: NodeItem, stepper) -> tuple[str | None, str]:
-        """A collapsed module's or a fold's state and badge: "3/7 nodes done" of its backward nodes."""
-        graph = self.model.graph
-        states = [stepper.state_of(self._member_obj(m)) for m in item.data_.get("members") or ()
-                  if m in graph and graph.nodes[m].get("kind") == "grad_fn"]
-        if not states:
-            return None, ""
-        done = sum(s in ("done", "current") for s in states)
-        if "current" in states:
-            state = "current"
-        elif done == len(states):
-            state = "done"
-        elif done or "ready" in states:
-            state = "ready"
-        else:
-            return None, ""
-        return state, f"{done:,}/{len(states):,} nodes done"
+        """A collapsed module's or a fold's state and badge: "3/7 nodes done" of its backward nodes
+        (from counts that apply_step_state keeps current: O(1), not O(members), per step)."""
+        return self._group_progress_counts().progress(item.node_id)
 
     def _badge_norms(self, item: NodeItem, stepper) -> dict[str, float]:
         """‖grad‖ of each parameter badge's leaf, once known."""

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from gradviz.model import workspace_graph
 from gradviz.model.layout import LAYOUTS
+from gradviz.model.layout_warmup import wait_for_warm_up, warm_up_in_background
 from gradviz.model.workspace import Workspace
 
 from .backend_selector import install_backend_selector
@@ -83,6 +84,9 @@ class MainWindow(QMainWindow):
                  parent: QWidget | None = None, workspace: Workspace | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("mainWindow")
+        # The first layout would otherwise import scipy.optimize (over a second): do it now, on a
+        # thread, while the kernel starts and the script runs (gradviz/model/layout_warmup.py).
+        warm_up_in_background()
         self.settings = settings if settings is not None else QSettings("gradviz", "gradviz")
         if autosave_path is None:
             base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
@@ -605,6 +609,7 @@ class MainWindow(QMainWindow):
             panel.wait(10)
         self.compare_panel.shutdown()  # its two kernels, and the torch check (issue 12)
         self.backend_selector.torch_check.job.wait(15)
+        wait_for_warm_up(15)  # the layout's imports (started when the first window opened)
 
     # ---- files ---------------------------------------------------------------------------------
     def _fill_examples_menu(self) -> None:

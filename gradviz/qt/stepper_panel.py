@@ -32,8 +32,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gradviz.model.backward_state import grad_summary
-
 from .relay import on_gui_thread
 from .theme import current_theme
 
@@ -411,48 +409,76 @@ class StepperPanel(QWidget):
         self.queue.setText(queue)
 
     def _fill_table(self, current) -> None:
-        rows: list[tuple[str, str, str]] = []
+        """The current node's gradients: what arrived from each parent ("contribution", when
+        several are summed), what it received and sent, and for a leaf (or retain_grad() tensor)
+        its .grad before and after the step. Each gradient cell keeps the kernel reference of its
+        full array (``Qt.UserRole``) for ``workspace.tensor_values``."""
+        rows: list[tuple[str, str, dict | None, str | None]] = []
         b = self.backward
-        event = b.current_event() if b is not None else None
+        detail = b.current_detail() if b is not None else None
         replica = self.workspace.replica
-        if event is not None and replica is not None:
-            for nr, g in enumerate(event["received"]):
-                rows.append(("received", f"output {nr}", g_text(g)))
+        if detail is not None and replica is not None:
+            contributions = detail["contributions"]
+            if len(contributions) > 1:
+                for c in contributions:
+                    rows.append(("contribution", f"{self._name(c['from'])} [{c['index']}]", c["grad"], c["ref"]))
+            received = "sum received" if len(contributions) > 1 else "received"
+            for nr, r in enumerate(detail["received"]):
+                rows.append((received, f"output {nr}", r["grad"], r["ref"]))
             targets = {}
             if current in replica.graph:
                 for _, child, data in replica.graph.out_edges(current, data=True):
-                    if data.get("input_index") is not None:
-                        targets[data["input_index"]] = child
-            for i, g in enumerate(event["sent"]):
+                    for index in data.get("input_indices") or (data.get("input_index"),):
+                        if index is not None:
+                            targets[index] = child
+            for i, sent in enumerate(detail["sent"]):
                 target = self._name(targets[i]) if i in targets else "(no grad)"
-                rows.append(("sent", f"{target} [{i}]", g_text(g)))
-            leaf = event.get("leaf")
-            if leaf is not None:
-                rows.append(("leaf .grad", "", grad_summary(b.leaf_grad(leaf))))
+                rows.append(("sent", f"{target} [{i}]", sent["grad"], sent["ref"] if sent["grad"] else None))
+            for w in detail["writes"]:
+                name = f"{self._name(w['tensor'])}.grad" if w["tensor"] is not None else "retained .grad"
+                rows.append(("before", name, w["before"], w["before_ref"] if w["before"] else None))
+                rows.append(("after", name, w["after"], w["after_ref"] if w["after"] else None))
         self.table.setRowCount(len(rows))
-        for r, cells in enumerate(rows):
-            for c, text in enumerate(cells):
-                self.table.setItem(r, c, QTableWidgetItem(text))
+        for r, (kind, where, summary, ref) in enumerate(rows):
+            for c, text in enumerate((kind, where, g_text(summary))):
+                item = QTableWidgetItem(text)
+                if c == 2 and ref is not None:
+                    item.setData(Qt.UserRole, ref)
+                self.table.setItem(r, c, item)
         self.table.resizeColumnsToContents()
 
 
+# A gradient with at most this many elements is shown with its values, a larger one by shape and norm.
+VALUES_SHOWN = 8
+
+
 def g_text(summary) -> str:
-    """A step event's gradient summary (the kernel's ``tensor_summary`` dict, or None) as a label:
-    the value of a one-element gradient, else its shape and norm."""
+    """A gradient summary (the kernel's ``tensor_summary`` dict, or None) as a label: the value of a
+    one-element gradient, the values of a small one (``[1, 2]``), else its shape and norm."""
     if summary is None:
         return "None"
     shape = summary.get("shape") or []
     values = summary.get("values")
-    size = 1
-    for d in shape:
-        size *= int(d)
+    size = _size(shape)
     if size == 1 and values is not None:
         value = values
         while isinstance(value, list):
             value = value[0]
-        return f"{float(value):.4g}"
+        return _number(value)
+    if 1 < size <= VALUES_SHOWN and values is not None:
+        return _nested(values)
     norm = summary.get("norm")
     return f"{list(shape)} ‖g‖={float(norm):.3g}" if isinstance(norm, (int, float)) else str(list(shape))
+
+
+def _number(value) -> str:
+    return f"{float(value):.4g}" if isinstance(value, (int, float)) else str(value)  # "NaN", "Infinity"
+
+
+def _nested(values) -> str:
+    if isinstance(values, list):
+        return "[" + ", ".join(_nested(v) for v in values) + "]"
+    return _number(values)
 
 
 def _size(shape) -> int:

@@ -13,10 +13,10 @@ import pytest
 from engine.autograd import iter_backward
 from engine.autograd.graph import revive_freed
 from gradviz.kernel import KernelClient
+from gradviz.kernel.engine_stepping import EngineStepper
 from gradviz.kernel.graph_builder import GraphModel, attach_variable_names, tensor_names
 from gradviz.kernel.replica import GraphReplica, StepSnapshot, with_positions
 from gradviz.kernel.session import Session
-from gradviz.kernel.stepper import Stepper
 from gradviz.model.export import to_dot, to_json
 from gradviz.model.layout import compute_layout
 
@@ -139,7 +139,7 @@ def test_kernel_steps_match_the_in_process_stepper(client):
     """The kernel's BackwardRun-driven stepper and the app's Stepper give the same exported steps."""
     assert client.run(TUTORIAL, "tutorial.py").ok
     result, model = _in_process(TUTORIAL, "tutorial.py", "out")
-    stepper = Stepper(result.tensors["out"])
+    stepper = EngineStepper(result.tensors["out"])
     for _ in range(4):
         stepper.step()
     expected = to_json(model, None, stepper, root_name="out")

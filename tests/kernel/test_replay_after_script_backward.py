@@ -5,8 +5,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from gradviz.kernel.engine_stepping import EngineStepper
 from gradviz.kernel.session import Session
-from gradviz.kernel.stepper import Stepper
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "resources" / "examples" / "01_simple_example.py"
 
@@ -16,7 +16,7 @@ def test_stepping_replays_the_scripts_backward_and_accumulates():
     a, out = result.namespace["a"], result.namespace["out"]
     cos = 2 * np.cos(a.detach().numpy())
     np.testing.assert_allclose(a.grad.numpy(), cos, rtol=1e-5, atol=1e-6)  # the script's own backward
-    stepper = Stepper(out)
+    stepper = EngineStepper(out)
     stepper.continue_()
     assert stepper.history[-1].node.name() == "torch::autograd::AccumulateGrad"
     # A second backward without zero_grad adds to .grad, exactly like PyTorch would with retain_graph.

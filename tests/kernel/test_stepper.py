@@ -9,7 +9,8 @@ import pytest
 
 import engine as torch
 from engine.autograd import AccumulateGrad
-from gradviz.kernel.stepper import IMPLICIT_GRAD_MESSAGE, Stepper
+from gradviz.kernel.engine_stepping import EngineStepper
+from gradviz.kernel.stepping import IMPLICIT_GRAD_MESSAGE
 
 
 def tutorial_graph():
@@ -47,7 +48,7 @@ def engine_order(root, gradient=None) -> list:
 
 def test_accumulate_grad_step_writes_two_cos_a():
     a, out = tutorial_graph()
-    stepper = Stepper(out)
+    stepper = EngineStepper(out)
     expected = 2 * np.cos(a.detach().numpy())
     seen_write = False
     while (step := stepper.step()) is not None:
@@ -66,7 +67,7 @@ def test_accumulate_grad_step_writes_two_cos_a():
 def test_gradient_matches_finite_differences_float64():
     a = torch.tensor([0.3, -1.2, 2.0], dtype=torch.float64, requires_grad=True)
     out = (a.sin() * a + a).sum()
-    stepper = Stepper(out)
+    stepper = EngineStepper(out)
     stepper.continue_()
     x = a.detach().numpy()
     f = lambda v: float(np.sum(np.sin(v) * v + v))
@@ -77,7 +78,7 @@ def test_gradient_matches_finite_differences_float64():
 
 def test_step_back_restores_leaf_grad_and_states():
     a, out = tutorial_graph()
-    stepper = Stepper(out)
+    stepper = EngineStepper(out)
     stepper.continue_()
     final = a.grad.numpy().copy()
     acc = stepper.current_node
@@ -107,7 +108,7 @@ def test_step_back_then_forward_is_not_affected_by_in_place_accumulation():
     a = torch.tensor([1.0, 2.0], requires_grad=True)
     (a * 3).sum().backward()
     out = (a * a).sum()
-    stepper = Stepper(out)
+    stepper = EngineStepper(out)
     assert stepper.accumulation_note and "accumulate" in stepper.accumulation_note
     stepper.continue_()
     np.testing.assert_allclose(a.grad.numpy(), [3 + 2, 3 + 4])
@@ -121,7 +122,7 @@ def test_step_back_then_forward_is_not_affected_by_in_place_accumulation():
 
 def test_reset_restores_grads_and_starts_a_fresh_run():
     a, out = tutorial_graph()
-    stepper = Stepper(out)
+    stepper = EngineStepper(out)
     stepper.continue_()
     stepper.reset()
     assert a.grad is None and stepper.position == -1 and stepper.history == []
@@ -139,7 +140,7 @@ def test_order_equals_engine_backward_order():
     expected = engine_order(out)
     x.grad = None
     w.grad = None
-    stepper = Stepper(out)
+    stepper = EngineStepper(out)
     stepper.continue_()
     assert [s.node for s in stepper.history] == expected
     assert len(expected) == len(stepper.nodes)
@@ -149,7 +150,7 @@ def test_ready_order_matches_engine_queue():
     torch.manual_seed(1)
     x = torch.rand(3, requires_grad=True)
     out = (x.sin() * x.cos() + x.exp()).sum()
-    stepper = Stepper(out)
+    stepper = EngineStepper(out)
     while stepper.step() is not None:
         assert stepper.ready_nodes() == stepper.run.ready
     # And after stepping back, the predicted next node is the one that ran there.
@@ -163,7 +164,7 @@ def test_fan_in_contributions_and_waiting_count():
     x = torch.tensor([1.0, 2.0], requires_grad=True)
     y = x * 2  # y is used twice: its node is a fan-in point
     out = (y.sin() + y.exp()).sum()
-    stepper = Stepper(out)
+    stepper = EngineStepper(out)
     y_node = y.grad_fn
     assert stepper.waiting_count(y_node) == 2
     # Run until one of y's two consumers has run.
@@ -186,7 +187,7 @@ def test_fan_in_contributions_and_waiting_count():
 
 def test_edge_gradient_is_what_the_parent_sent():
     a, out = tutorial_graph()
-    stepper = Stepper(out)
+    stepper = EngineStepper(out)
     sin_node = out.grad_fn.next_functions[0][0].next_functions[0][0].next_functions[0][0]
     assert sin_node.name() == "SinBackward0"
     assert stepper.edge_gradient(sin_node, 0) is None
@@ -201,7 +202,7 @@ def test_breakpoint_on_nan_stops_at_the_node_that_sent_it():
     x = torch.tensor([0.0, 4.0], requires_grad=True)
     s = x.sqrt()  # d sqrt/dx at 0 is inf
     out = (s * 0.0 + s).sum()  # fine forward; the zero path gives 0 * inf = nan
-    stepper = Stepper(out)
+    stepper = EngineStepper(out)
     stepper.break_on_nan = True
     reasons = []
     stepper.paused_at_breakpoint.connect(reasons.append)
@@ -226,7 +227,7 @@ def test_breakpoint_reason_names_the_forward_source_line():
         out = y.sum()
     finally:
         STATE.record_source = old
-    stepper = Stepper(out)
+    stepper = EngineStepper(out)
     stepper.break_on_nan = True
     stepper.continue_()
     assert stepper.current_node is y.grad_fn
@@ -237,7 +238,7 @@ def test_breakpoint_reason_names_the_forward_source_line():
 
 def test_breakpoint_on_node_and_continue_reaches_end():
     a, out = tutorial_graph()
-    stepper = Stepper(out)
+    stepper = EngineStepper(out)
     mul = out.grad_fn.next_functions[0][0].next_functions[0][0]
     stepper.breakpoints.add(mul)
     finished = []
@@ -252,7 +253,7 @@ def test_breakpoint_on_node_and_continue_reaches_end():
 def test_breakpoint_on_zero_gradient_dead_relu():
     x = torch.tensor([-1.0, -2.0], requires_grad=True)
     out = (x.relu() * 3).sum()
-    stepper = Stepper(out)
+    stepper = EngineStepper(out)
     stepper.break_on_zero = True
     stepper.continue_()
     assert stepper.current_node.name() == "ReluBackward0"
@@ -262,7 +263,7 @@ def test_breakpoint_on_zero_gradient_dead_relu():
 def test_breakpoint_on_norm_threshold():
     x = torch.tensor([1.0, 2.0], requires_grad=True)
     out = (x * 100).sum()
-    stepper = Stepper(out)
+    stepper = EngineStepper(out)
     stepper.norm_threshold = 50.0
     stepper.continue_()
     assert stepper.current_node.name() == "MulBackward0"
@@ -274,12 +275,12 @@ def test_non_scalar_root_uses_ones_and_explains_why():
     y = x * x
     with pytest.raises(RuntimeError, match=IMPLICIT_GRAD_MESSAGE):
         y.backward()
-    stepper = Stepper(y)
+    stepper = EngineStepper(y)
     assert IMPLICIT_GRAD_MESSAGE in stepper.note
     stepper.continue_()
     np.testing.assert_allclose(x.grad.numpy(), [2, 4, 6])
     x.grad = None
-    stepper2 = Stepper(y, gradient=torch.tensor([1.0, 0.0, -1.0]))
+    stepper2 = EngineStepper(y, gradient=torch.tensor([1.0, 0.0, -1.0]))
     assert stepper2.note is None
     stepper2.continue_()
     np.testing.assert_allclose(x.grad.numpy(), [2, 0, -6])
@@ -288,7 +289,7 @@ def test_non_scalar_root_uses_ones_and_explains_why():
 def test_create_graph_keeps_grad_differentiable():
     x = torch.tensor([0.5, 1.5], dtype=torch.float64, requires_grad=True)
     out = (x**3).sum()
-    stepper = Stepper(out, create_graph=True)
+    stepper = EngineStepper(out, create_graph=True)
     stepper.continue_()
     g = x.grad
     assert g.grad_fn is not None
@@ -305,7 +306,7 @@ def test_retain_grad_tensors_follow_history():
     y = x * 3
     y.retain_grad()
     out = (y * y).sum()
-    stepper = Stepper(out)
+    stepper = EngineStepper(out)
     stepper.run_to(y.grad_fn)
     np.testing.assert_allclose(y.grad.numpy(), 2 * y.detach().numpy())
     stepper.step_back()
@@ -314,7 +315,7 @@ def test_retain_grad_tensors_follow_history():
 
 def test_signals_report_steps():
     a, out = tutorial_graph()
-    stepper = Stepper(out)
+    stepper = EngineStepper(out)
     events = []
     stepper.stepped.connect(lambda s: events.append(("step", s.index)))
     stepper.stepped_back.connect(lambda i: events.append(("back", i)))
@@ -327,10 +328,10 @@ def test_signals_report_steps():
 
 
 def test_take_changed_and_grad_summary():
-    from gradviz.kernel.stepper import grad_summary
+    from gradviz.model.backward_state import grad_summary
 
     a, out = tutorial_graph()
-    stepper = Stepper(out)
+    stepper = EngineStepper(out)
     assert stepper.take_changed() == set(stepper.nodes)
     assert stepper.take_changed() == set()
     stepper.step()

@@ -9,6 +9,8 @@ import torch
 
 from gradviz.kernel import torch_documents
 
+DOCS = torch_documents.TorchDocuments()
+
 SCRIPTS = {
     # A residual chain (the bench's graph, small), with a weight used at every block.
     "chain": ("h = torch.randn(4, 8, generator=gen)\nw = torch.randn(8, 8, generator=gen, requires_grad=True)\n"
@@ -43,17 +45,17 @@ def test_the_index_answers_as_asking_every_node_does(name, max_nodes):
     exec(source, namespace)
     tensors = {k: v for k, v in namespace.items() if isinstance(v, torch.Tensor)}
     root = namespace[root_name]
-    model = torch_documents.build_model(root, namespace, tensors, max_nodes=max_nodes)
-    stepper = torch_documents.new_stepper(root, None, name != "retained", model)
+    model = DOCS.build_model(root, namespace, tensors, max_nodes=max_nodes)
+    stepper = DOCS.new_stepper(root, None, name != "retained", model)
     positions = []
     while True:
         positions.append(stepper.position)
-        _same(torch_documents.step_state(model, stepper), torch_documents.step_state_by_asking(model, stepper))
+        _same(DOCS.step_state(model, stepper), torch_documents.step_state_by_asking(model, stepper))
         if stepper.step() is None:
             break
     assert positions == list(range(-1, len(stepper.history)))
     stepper.step_back()
     stepper.step_back()
-    _same(torch_documents.step_state(model, stepper), torch_documents.step_state_by_asking(model, stepper))
+    _same(DOCS.step_state(model, stepper), torch_documents.step_state_by_asking(model, stepper))
     stepper.reset()
-    _same(torch_documents.step_state(model, stepper), torch_documents.step_state_by_asking(model, stepper))
+    _same(DOCS.step_state(model, stepper), torch_documents.step_state_by_asking(model, stepper))

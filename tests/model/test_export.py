@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 import engine as torch
+from gradviz.kernel.engine_stepping import EngineStepper
 from gradviz.kernel.graph_builder import GraphModel, attach_variable_names, tensor_names
-from gradviz.kernel.stepper import Stepper
 from gradviz.model.export import (
     FULL_VALUES_LIMIT,
     dot_quote,
@@ -109,7 +109,7 @@ def test_json_source_is_file_and_line():
 def test_json_all_steps_leaves_match_engine_backward():
     stepped = _build(seed=3)
     model = _model(stepped)
-    stepper = Stepper(stepped["loss"])
+    stepper = EngineStepper(stepped["loss"])
     while stepper.step() is not None:
         pass
     doc = to_json(model, compute_layout(model.graph), stepper)
@@ -132,7 +132,7 @@ def test_json_all_steps_leaves_match_engine_backward():
 def test_json_partial_steps_only_list_what_ran():
     tensors = _build()
     model = _model(tensors)
-    stepper = Stepper(tensors["loss"])
+    stepper = EngineStepper(tensors["loss"])
     for _ in range(2):
         stepper.step()
     doc = to_json(model, None, stepper)
@@ -148,7 +148,7 @@ def test_json_nan_gradients_are_valid_json():
     a = torch.tensor([0.0, 1.0], requires_grad=True)
     root = (a.sqrt() * 0).sum()  # d/da sqrt(a) at 0 is inf; times 0 -> nan
     model = GraphModel.from_root(root, {id(a): "a"})
-    stepper = Stepper(root)
+    stepper = EngineStepper(root)
     while stepper.step() is not None:
         pass
     doc = to_json(model, None, stepper)

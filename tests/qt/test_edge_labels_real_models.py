@@ -12,9 +12,9 @@ import sys
 import pytest
 from PySide6.QtCore import Qt
 
+from gradviz.kernel.engine_stepping import EngineStepper
 from gradviz.model.graph_model import display_graph
 from gradviz.model.layout import compute_layout
-from gradviz.kernel.stepper import Stepper
 from gradviz.qt.graph_scene import NODE_H, GraphScene, ModuleBoxItem, NodeItem
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(__file__)), "model"))
@@ -25,7 +25,7 @@ def scene_and_stepper(name):
     model, root = REAL_MODEL_RUNS[name]()
     graph = display_graph(model)[0]
     scene = GraphScene(model, compute_layout(graph, "layered"), display=graph)
-    return scene, Stepper(root)
+    return scene, EngineStepper(root)
 
 
 def shown_labels(scene):

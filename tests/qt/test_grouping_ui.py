@@ -6,8 +6,8 @@ import pytest
 from PySide6.QtCore import QSettings, Qt
 
 import engine as torch
+from gradviz.kernel.engine_stepping import EngineStepper
 from gradviz.kernel.graph_builder import GraphModel
-from gradviz.kernel.stepper import Stepper
 from gradviz.model.grouping import PAGE_NODES, group_graph
 from gradviz.model.layout import compute_layout
 from gradviz.qt.graph_scene import GraphScene
@@ -165,7 +165,7 @@ def test_stepping_shows_progress_inside_a_fold(qtbot):
     grouping = group_graph(model.graph, model.root_id)
     scene = GraphScene(model, compute_layout(grouping.display), display=grouping.display)
     fold = scene.items_by_id[grouping.folds[0]["id"]]
-    stepper = Stepper(loss)
+    stepper = EngineStepper(loss)
     for _ in range(5):  # Sum, the first Mul, then 3 of the 18 folded Muls
         stepper.step()
     scene.apply_step_state(stepper)

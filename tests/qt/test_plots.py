@@ -10,7 +10,7 @@ import pytest
 import pytestqt  # noqa: E402,F401  (pytest-qt is a test dependency: fail loudly if it is missing)
 
 import engine as torch
-from gradviz.kernel.stepper import Stepper
+from gradviz.kernel.engine_stepping import EngineStepper
 from gradviz.qt.plots import HeatmapView, PlotsPanel
 
 
@@ -89,7 +89,7 @@ def test_gradient_plot_follows_the_stepper_to_two_cos_a(qtbot):
     panel = PlotsPanel()
     qtbot.addWidget(panel)
     panel.set_tensors(t)
-    stepper = Stepper(t["out"])
+    stepper = EngineStepper(t["out"])
     panel.attach_stepper(stepper)
     assert panel.gradient_name == "a"
     x, y = panel.grad_curve.getData()

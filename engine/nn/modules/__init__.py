@@ -126,3 +126,8 @@ from .bilinear import Bilinear  # noqa: E402
 
 __all__ += ["AdaptiveAvgPool3d", "AvgPool3d", "BatchNorm3d", "Bilinear", "ConstantPad3d", "Conv3d", "ConvTranspose3d",
             "MaxPool3d", "ReflectionPad3d", "ReplicationPad3d", "ZeroPad3d"]
+from .layers3d import AdaptiveMaxPool3d  # noqa: E402  (nodefixture)
+from .pixelshuffle import PixelShuffle, PixelUnshuffle  # noqa: E402  (nodefixture)
+from .sparse import EmbeddingBag  # noqa: E402  (nodefixture)
+
+__all__ += ["AdaptiveMaxPool3d", "EmbeddingBag", "PixelShuffle", "PixelUnshuffle"]

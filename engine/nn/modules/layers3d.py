@@ -1,4 +1,4 @@
-"""``nn.Conv3d``, ``nn.ConvTranspose3d``, ``nn.MaxPool3d``, ``nn.AvgPool3d``, ``nn.AdaptiveAvgPool3d``,
+"""``nn.Conv3d``, ``nn.ConvTranspose3d``, ``nn.MaxPool3d``, ``nn.AvgPool3d``, ``nn.AdaptiveAvgPool3d``, ``nn.AdaptiveMaxPool3d``,
 ``nn.BatchNorm3d`` and the 3-D padding layers: the 2-D classes with a third spatial dim (PyTorch's attributes and reprs)."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from .. import functional as F
 from .batchnorm import _BatchNorm
 from .conv import _Conv, _ConvTranspose
 from .padding import ConstantPad2d, ZeroPad2d, _ModePad
-from .pooling import AvgPool2d, _AdaptivePool, _MaxPoolNd
+from .pooling import AvgPool2d, _AdaptiveMaxPool, _AdaptivePool, _MaxPoolNd
 
 
 class Conv3d(_Conv):
@@ -47,6 +47,10 @@ class AvgPool3d(AvgPool2d):
 
 class AdaptiveAvgPool3d(_AdaptivePool):
     _fn = "adaptive_avg_pool3d"
+
+
+class AdaptiveMaxPool3d(_AdaptiveMaxPool):
+    _fn = "adaptive_max_pool3d"
 
 
 class BatchNorm3d(_BatchNorm):
