@@ -1,7 +1,9 @@
 """The ``gradviz`` command line: help, version, every export format, exit codes, no partial output.
 
-Image exports run in a child process without DISPLAY or QT_QPA_PLATFORM, which proves that
-``gradviz export`` needs no display; DOT/JSON and error cases run in-process through ``cli.main``.
+Each image format is exported at least once in a child process without DISPLAY or QT_QPA_PLATFORM,
+which proves that ``gradviz export`` needs no display; the other image tests (every example, the
+themes) and the DOT/JSON and error cases run in-process through ``cli.main`` (a child process costs
+seconds of interpreter, Qt and kernel start-up that those tests are not about).
 """
 
 from __future__ import annotations
@@ -394,10 +396,12 @@ def test_png_export_decodes_and_scales(script, tmp_path):
     assert _files(tmp_path) == {"tutorial.py", "one.png", "two.png"}
 
 
-def test_png_theme_sets_the_background(script, tmp_path):
+def test_png_theme_sets_the_background(qapp, capsys, script, tmp_path):
+    # In-process (qapp: a Qt test for conftest's garbage handling); the child process is
+    # test_png_export_decodes_and_scales.
     light, dark = tmp_path / "light.png", tmp_path / "dark.png"
-    assert run_cli("export", str(script), "-o", str(light), "--theme", "light").returncode == 0
-    assert run_cli("export", str(script), "-o", str(dark), "--theme", "dark").returncode == 0
+    assert cli.main(["export", str(script), "-o", str(light), "--theme", "light"]) == 0, capsys.readouterr().err
+    assert cli.main(["export", str(script), "-o", str(dark), "--theme", "dark"]) == 0, capsys.readouterr().err
     corner_light = read_png(light.read_bytes()).first_row[0]
     corner_dark = read_png(dark.read_bytes()).first_row[0]
     # The theme's background is opaque: written without an alpha channel, or with alpha 255.
@@ -455,18 +459,21 @@ def test_every_example_exports(capsys, tmp_path, example):
     read_dot(out.read_text())
 
 
-def test_examples_export_to_png(tmp_path):
-    examples = example_scripts()
-    if not examples:
-        pytest.skip("no bundled examples yet")
-    for example in examples:
-        out = tmp_path / f"{example.stem}.png"
-        done = run_cli("export", str(example), "-o", str(out))
-        # Issue 14: every shipped example exports a picture (exit 0), 07_high_level_api included.
-        assert done.returncode == 0, (example, done.stderr)
-        image = read_png(out.read_bytes())
-        # Issue 14 item 11: never an illegible sliver (05_profiler's long chain is folded).
-        assert 1 / 8 <= image.width / image.height <= 8, (example.name, image.width, image.height)
+def test_there_are_examples_to_export():
+    assert example_scripts(), "no bundled examples: the parametrised export test below would pass on none"
+
+
+@pytest.mark.parametrize("example", example_scripts(), ids=lambda p: p.name)
+def test_examples_export_to_png(qapp, capsys, tmp_path, example):
+    # In-process: the same pipeline as the child process of test_png_export_decodes_and_scales,
+    # without fourteen interpreter, Qt and kernel start-ups. (qapp: a Qt test for conftest.)
+    out = tmp_path / f"{example.stem}.png"
+    status = cli.main(["export", str(example), "-o", str(out)])
+    # Issue 14: every shipped example exports a picture (exit 0), 07_high_level_api included.
+    assert status == 0, (example, capsys.readouterr().err)
+    image = read_png(out.read_bytes())
+    # Issue 14 item 11: never an illegible sliver (05_profiler's long chain is folded).
+    assert 1 / 8 <= image.width / image.height <= 8, (example.name, image.width, image.height)
 
 
 # ---- the app's export and the CLI's agree ---------------------------------------------------------

@@ -11,6 +11,9 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+# One worker builds the wheel once for all of them (under `pytest -n auto --dist loadgroup`).
+pytestmark = pytest.mark.xdist_group("wheel")
+
 SKIP = shutil.ignore_patterns(".git", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache",
                               ".ruff_cache", "*.pyc", ".venv")
 
