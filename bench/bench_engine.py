@@ -290,7 +290,7 @@ def main() -> None:
         impls = make()
         t = median_times(impls, args.repeat)
 
-        def fmt(k):
+        def fmt(k, t=t):
             return f"{t[k] * 1e3:8.2f}ms" if k in t else f"{'-':>10}"
 
         r_np = t["engine"] / t["numpy"] if "engine" in t and "numpy" in t else float("nan")

@@ -224,7 +224,7 @@ def compare_real_models() -> None:
         path_xs = {round(positions[n][0], 6) for n in quality.main_path(graph)}
         straight = "straight" if len(path_xs) == 1 else f"{len(path_xs)} xs"
 
-        def both(measure, *args):
+        def both(measure, *args, ours=ours, theirs=theirs):
             return f"{len(measure(*args, ours)):>5} {len(measure(*args, theirs)):>6}"
 
         cells = [

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import sys
 
-from ._state import STATE
-
 FREED_MESSAGE = (
     "Trying to backward through the graph a second time (or directly access saved tensors after they "
     "have already been freed). Saved intermediate values of the graph are freed when you call "

@@ -24,7 +24,7 @@ def tiny_model(nn):
 
     class TinyModel(nn.Module):
         def __init__(self):
-            super(TinyModel, self).__init__()
+            super().__init__()
             self.linear1 = nn.Linear(100, 200)
             self.activation = nn.ReLU()
             self.linear2 = nn.Linear(200, 10)
@@ -44,7 +44,7 @@ def autograd_tiny_model(nn):
 
     class TinyModel(nn.Module):
         def __init__(self):
-            super(TinyModel, self).__init__()
+            super().__init__()
             self.layer1 = nn.Linear(1000, 100)
             self.relu = nn.ReLU()
             self.layer2 = nn.Linear(100, 10)

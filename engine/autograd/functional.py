@@ -17,7 +17,7 @@ How each is computed:
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

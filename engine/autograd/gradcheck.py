@@ -14,7 +14,7 @@ so the registry-driven gradient tests can reuse them.
 from __future__ import annotations
 
 import warnings
-from typing import Callable, Sequence
+from collections.abc import Callable
 
 import numpy as np
 

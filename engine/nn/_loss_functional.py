@@ -20,7 +20,9 @@ from ..ops.arithmetic import mul_scalar
 from ..ops.scalar_ops import add_scalar, sub_scalar
 from . import _more_losses as L
 from ._loss_ops import MEAN, NONE, SUM, DivScalar, _class_weight_view, _reduction_enum
-from ._loss_ops import _reduce_tensor as _reduce  # ATen's apply_loss_reduction: mean() / sum() / unchanged
+from ._loss_ops import (
+    _reduce_tensor as _reduce,  # ATen's apply_loss_reduction: mean() / sum() / unchanged
+)
 from ._norm_functional import pairwise_distance
 
 _NAMES = {NONE: "none", MEAN: "mean", SUM: "sum"}

@@ -321,7 +321,22 @@ from ._norm_functional import (  # noqa: E402,F401
 
 threshold = _threshold
 # ---- convolution, pooling, padding and resampling (implemented in their own files) --------------
+from ..ops.bilinear import bilinear  # noqa: E402,F401  (nnbreadth branch)
+from ..ops.pixel_shuffle import pixel_shuffle, pixel_unshuffle  # noqa: E402,F401  (nodefixture)
+
+# ---- 3-D convolution and pooling (nnbreadth branch) --------------------------------------------
+from ._functional_3d import (  # noqa: E402,F401  # noqa: E402,F401  (nodefixture)
+    adaptive_avg_pool3d,
+    adaptive_max_pool3d,
+    adaptive_max_pool3d_with_indices,
+    avg_pool3d,
+    conv3d,
+    conv_transpose3d,
+    max_pool3d,
+    max_pool3d_with_indices,
+)
 from ._functional_conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d, fold, unfold  # noqa: E402,F401
+from ._functional_embedding_bag import embedding_bag  # noqa: E402,F401  (nodefixture)
 from ._functional_pool import (  # noqa: E402,F401
     adaptive_avg_pool1d,
     adaptive_avg_pool2d,
@@ -337,13 +352,6 @@ from ._functional_pool import (  # noqa: E402,F401
     max_pool2d_with_indices,
 )
 from ._functional_resample import interpolate, pad, upsample, upsample_bilinear, upsample_nearest  # noqa: E402,F401
+
 # ---- sequence layers (LayerNorm, attention): defined in their own module ----------------------
 from ._functional_sequence import *  # noqa: E402,F401,F403
-# ---- 3-D convolution and pooling (nnbreadth branch) --------------------------------------------
-from ._functional_3d import (  # noqa: E402,F401
-    adaptive_avg_pool3d, avg_pool3d, conv3d, conv_transpose3d, max_pool3d, max_pool3d_with_indices,
-)
-from ..ops.bilinear import bilinear  # noqa: E402,F401  (nnbreadth branch)
-from ._functional_3d import adaptive_max_pool3d, adaptive_max_pool3d_with_indices  # noqa: E402,F401  (nodefixture)
-from ..ops.pixel_shuffle import pixel_shuffle, pixel_unshuffle  # noqa: E402,F401  (nodefixture)
-from ._functional_embedding_bag import embedding_bag  # noqa: E402,F401  (nodefixture)

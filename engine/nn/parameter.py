@@ -17,7 +17,7 @@ class Parameter(Tensor):
 
     _is_param = True
 
-    def __new__(cls, data: Tensor | None = None, requires_grad: bool = True) -> "Parameter":
+    def __new__(cls, data: Tensor | None = None, requires_grad: bool = True) -> Parameter:
         self = object.__new__(cls)
         if data is None:
             self._data = np.zeros((0,), dtype=_dtype.DEFAULTS.float_dtype.numpy)

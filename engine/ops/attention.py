@@ -14,16 +14,15 @@ import math
 import numpy as np
 
 from .._api import public
+from .._factories import default_generator
 from .._op import Op
 from .._tensor import Tensor, _make
 from ._bilinear_base import product_rule
+from ._samples import sampler
 from ._util import sum_to
 from .arithmetic import mul_scalar
 from .linalg import Bmm
 from .softmax import Softmax
-from ._samples import sampler
-from .._factories import default_generator
-
 
 _rand = sampler(seed=73)
 

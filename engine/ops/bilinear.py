@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._einsum import einsum
 from .._op import Op
 from .._tensor import Tensor
 from ._samples import sampler
-from .._einsum import einsum
-
 
 _rand = sampler(seed=71)
 

@@ -16,9 +16,8 @@ import numpy as np
 from .._api import public
 from .._op import Op
 from .._tensor import Tensor
-from ._util import fresh_zeros_like, sum_to
 from ._samples import sampler
-
+from ._util import fresh_zeros_like, sum_to
 
 _rand = sampler(seed=83)
 

@@ -19,10 +19,9 @@ from numpy.lib.stride_tricks import as_strided
 from .._op import Op
 from .._tensor import Tensor, _make
 from . import _conv3d
+from ._samples import sampler
 from ._windows import grid_of
 from .shape import Squeeze, _view_result
-from ._samples import sampler
-
 
 _rand = sampler(seed=17)
 

@@ -62,7 +62,7 @@ class ToCopy(Op):
         return tangents[0].to(self.dtype)
 
     def rule(self) -> str:
-        return f"grad_input = grad converted back to the input's dtype"
+        return "grad_input = grad converted back to the input's dtype"
 
 
 @public(method=True)

@@ -20,7 +20,6 @@ from .._state import STATE
 from .._tensor import Tensor, _make
 from ._samples import sampler
 
-
 _rand = sampler(low=-2.0, high=2.0, seed=97)
 
 

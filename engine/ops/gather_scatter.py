@@ -194,7 +194,7 @@ def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
     size = input._data.shape[d] if nd else 1
     bad = idx[(idx < -size) | (idx >= size)] if idx.size else idx
     if bad.size:
-        raise IndexError(f"index out of range in self")
+        raise IndexError("index out of range in self")
     return IndexSelect.apply(input, dim=d, index=idx % size if size else idx)
 
 
@@ -202,7 +202,7 @@ def _check_along_dim(input: Tensor, dim: int, index: np.ndarray, name: str) -> i
     nd = input._data.ndim
     d = _wrap_dim(dim, nd)
     if index.ndim != nd:
-        raise RuntimeError(f"Index tensor must have the same number of dimensions as input tensor")
+        raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
     size = input._data.shape[d] if nd else 1
     if index.size and (index.min() < -size or index.max() >= size):
         bad = index[(index < -size) | (index >= size)].flat[0]

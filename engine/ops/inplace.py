@@ -15,9 +15,8 @@ from .._op import Op, _connect, _write_into
 from .._state import STATE
 from .._tensor import Tensor, _make
 from ._index_util import _zero_where
-from .advanced_index import Index, IndexPutImpl
 from ._samples import sampler
-
+from .advanced_index import Index, IndexPutImpl
 
 _rand = sampler(seed=17)
 

@@ -13,10 +13,9 @@ from .._api import public
 from .._dtype import _NUMPY_TO_DTYPE
 from .._op import Op
 from .._tensor import Tensor, _make, _wrap_dim
-from .views import narrow, select
-from .shape import _view_result
 from ._samples import sampler
-
+from .shape import _view_result
+from .views import narrow, select
 
 _rand = sampler(seed=23)
 

@@ -14,7 +14,6 @@ from .._op import Op
 from .._tensor import Tensor, _make
 from ._samples import sampler
 
-
 _rand = sampler(low=-2.0, high=2.0, seed=57)
 
 

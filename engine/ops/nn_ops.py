@@ -17,7 +17,6 @@ from ._samples import sampler
 from .compare import where
 from .unary import Erf, Sigmoid
 
-
 _rand = sampler(low=-2.0, high=2.0, seed=31)
 _SQRT_HALF = math.sqrt(0.5)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
@@ -231,7 +230,7 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     """x · Φ(x), or its tanh approximation."""
     if approximate not in ("none", "tanh"):
-        raise RuntimeError(f"approximate argument must be either none or tanh.")
+        raise RuntimeError("approximate argument must be either none or tanh.")
     return Gelu.apply(input, approximate=approximate)
 
 

@@ -16,10 +16,27 @@ import numpy as np
 
 from .._op import Op
 from .._tensor import _make
-from ._linear_map import InputAdjoint, LinearMap, Separable, pair, separable_adjoint, separable_forward
-from ._pool_nd import AvgWindow, Scatter, Window, _avg_adjoint, _avg_forward, _gather, _max_windows, _planes, _scatter, pool_grid  # noqa: F401  (Window, pool_grid: nn)
+from ._linear_map import (
+    InputAdjoint,
+    LinearMap,
+    Separable,
+    pair,
+    separable_adjoint,
+    separable_forward,
+)
+from ._pool_nd import (  # noqa: F401  (Window, pool_grid: nn)
+    AvgWindow,
+    Scatter,
+    Window,
+    _avg_adjoint,
+    _avg_forward,
+    _gather,
+    _max_windows,
+    _planes,
+    _scatter,
+    pool_grid,
+)
 from ._samples import distinct
-
 
 _rand = distinct
 

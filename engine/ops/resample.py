@@ -13,10 +13,16 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._linear_map import InputAdjoint, LinearMap, Separable, pair, separable_adjoint, separable_forward
-from ._windows import col2im, im2col
+from ._linear_map import (
+    InputAdjoint,
+    LinearMap,
+    Separable,
+    pair,
+    separable_adjoint,
+    separable_forward,
+)
 from ._samples import sampler
-
+from ._windows import col2im, im2col
 
 _rand = sampler(seed=59)
 

@@ -18,8 +18,8 @@ from .._api import public
 from .._op import Op
 from .._state import STATE
 from .._tensor import Tensor, _make
-from .joining import Split, cat, chunk_size_checked, split_size_checked, stack
 from ._samples import uniform
+from .joining import Split, cat, chunk_size_checked, split_size_checked, stack
 
 
 def _rand(*shape, seed=0, scale=1.0):

@@ -12,13 +12,12 @@ import numpy as np
 from .._api import public
 from .._op import Op
 from .._tensor import _wrap_dim
-from .compare import _nondiff
 from ._index_util import _zeros_like_meta
+from ._samples import distinct
+from ._util import normalize_dims
+from .compare import _nondiff
 from .gather_scatter import Gather, ScatterAdd
 from .max_min import _return_type
-from ._util import normalize_dims
-from ._samples import distinct
-
 
 _rand = distinct
 

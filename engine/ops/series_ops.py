@@ -19,9 +19,9 @@ from .._op import Op
 from .._tensor import Tensor, _make, _wrap_dim
 from ._linear_map import LinearMap, pair
 from ._samples import distinct
-from .views import narrow
 from .joining import cat
 from .shape import _view_result
+from .views import narrow
 
 
 class UnfoldCfg(NamedTuple):

@@ -21,7 +21,6 @@ from ._samples import sampler
 from ._util import sum_to
 from .copies import Clone
 
-
 _rand = sampler(seed=3)
 
 

@@ -149,7 +149,7 @@ def _module_paths(dag: nx.DiGraph, modules: dict) -> dict:
 COMPARE_MAX_NODES = 1500
 
 
-def _drawing(net: "_Network", report: Report) -> tuple[dict, dict]:
+def _drawing(net: _Network, report: Report) -> tuple[dict, dict]:
     """Order and place the network: ``(positions, routes)`` of the real nodes and long edges."""
     report(0.1, "reducing crossings")
     levels = _order(net, report)
@@ -176,7 +176,7 @@ def _drawing(net: "_Network", report: Report) -> tuple[dict, dict]:
     return positions, routes
 
 
-def _main_links(net: "_Network") -> set:
+def _main_links(net: _Network) -> set:
     """Network links (a, b) along the main gradient path (through the bends of its long edges)."""
     links = set()
     main = getattr(net, "main", [])
@@ -195,7 +195,7 @@ def _drawn_crossings(dag: nx.DiGraph, positions: dict, routes: dict) -> int:
     return count_crossings(dag, positions, polylines)
 
 
-def _trunk_routes(net: "_Network", xs: list[float]) -> dict:
+def _trunk_routes(net: _Network, xs: list[float]) -> dict:
     """Routes of the edges running along trunks: a trunk's bends from where the edge joins it to
     where it leaves, without the bends inside vertical runs (an edge per trunk member repeating
     every rank of a trunk as long as the graph is deep would make the routes quadratic)."""
@@ -582,7 +582,7 @@ def _group_clusters(net: _Network, levels: list[list[int]], pos: list[int]) -> d
     for level in levels:
         width = len(level)
 
-        def sort_key(k: int) -> tuple:
+        def sort_key(k: int, level=level, width=width) -> tuple:
             path = net.path[level[k]]
             own = (((k + 0.5) / width, ()), 1, k)
             return (*(_cluster_element(keys, path[:j]) for j in range(1, len(path) + 1)), own)

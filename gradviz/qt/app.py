@@ -5,8 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from PySide6.QtWidgets import QApplication
 from pyqtgraph.util.garbage_collector import GarbageCollector
+from PySide6.QtWidgets import QApplication
 
 from .main_window import EXAMPLES_DIR, MainWindow
 

@@ -38,8 +38,8 @@ from gradviz.model.workspace import Workspace
 
 from .backend_selector import install_backend_selector
 from .backward_tools import install_backward_tools
-from .compare_panel import install_compare
 from .code_editor import CodeEditor
+from .compare_panel import install_compare
 from .export_dialog import install_export_actions
 from .graph_scene import GraphScene
 from .graph_view import GraphView

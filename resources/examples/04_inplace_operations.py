@@ -6,9 +6,9 @@ in an in-place operation." The tutorial shows the traceback; here the error is c
 so the script runs to the end.
 """
 
-import engine as torch
-
 import math
+
+import engine as torch
 
 a = torch.linspace(0., 2. * math.pi, steps=25, requires_grad=True)
 try:

@@ -158,7 +158,7 @@ def test_saved_tensors_freed_after_backward():
     y = MyExp.apply(x)
     y.sum().backward()
     with pytest.raises(RuntimeError, match="Trying to backward through the graph a second time"):
-        y.grad_fn.saved_tensors
+        _ = y.grad_fn.saved_tensors
 
 
 def test_mark_non_differentiable():

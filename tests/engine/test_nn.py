@@ -335,7 +335,7 @@ def test_attribute_registration_rules():
     assert str(info.value) == message
     kind, message = CASES["errors"]["getattr"]
     with pytest.raises(AttributeError) as info:
-        nn.Linear(2, 2).nonexistent
+        _ = nn.Linear(2, 2).nonexistent
     assert str(info.value) == message
     del m.sub
     assert [n for n, _ in m.named_parameters()] == ["w"]

@@ -106,9 +106,9 @@ def test_run_as_torch_aliases_torch_modules_to_the_engine_modules(tmp_path):
         "print(torch is engine, nn is engine.nn, F is engine.nn.functional,\n"
         "      DataLoader is engine.utils.data.DataLoader, 'torch' in sys.modules)\n"
     )
+    import os
     import subprocess
     import sys
-    import os
 
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     proc = subprocess.run([sys.executable, str(ROOT / "tools" / "run_as_torch.py"), str(script)],

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 import engine
-
 from tests.engine.test_parity import HARNESS, compare
 
 FIXTURE = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "semantics_cases.json"

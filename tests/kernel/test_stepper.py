@@ -70,7 +70,10 @@ def test_gradient_matches_finite_differences_float64():
     stepper = EngineStepper(out)
     stepper.continue_()
     x = a.detach().numpy()
-    f = lambda v: float(np.sum(np.sin(v) * v + v))
+
+    def f(v):
+        return float(np.sum(np.sin(v) * v + v))
+
     eps = 1e-6
     fd = np.array([(f(x + eps * e) - f(x - eps * e)) / (2 * eps) for e in np.eye(3)])
     np.testing.assert_allclose(a.grad.numpy(), fd, rtol=1e-6, atol=1e-8)

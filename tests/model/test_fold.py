@@ -32,7 +32,7 @@ def test_a_long_chain_is_folded_to_about_a_page():
     assert folded["n1999"][0] > folded["n0"][0]
     # A route inside one band is moved with it; one that would cross bands is dropped.
     assert len(folded.routes) < len(tall.routes) and folded.method == "layered"
-    for (u, v), route in folded.routes.items():
+    for (u, _v), route in folded.routes.items():
         assert all(folded[u][0] - 1 <= x <= folded[u][0] + 1 for x, _ in route)
 
 

@@ -3,7 +3,6 @@ in a kernel (the script's tensors never enter this process)."""
 
 from __future__ import annotations
 
-import sys
 import threading
 
 import pytest

@@ -278,7 +278,7 @@ def test_module_boxes_do_not_intersect(make):
         pl, pt, pr, pb = top[path.split(".")[0]]
         assert pl <= l and pt <= t and r <= pr and b <= pb
     # Each module's nodes are contiguous in every row: no outsider sits between two members.
-    for path, (l, t, r, b) in {**top, **inner}.items():
+    for path in {**top, **inner}:
         members = {n for n, m in graph.nodes(data="module") if m == path or (m or "").startswith(path + ".")}
         for node, (x, y) in positions.items():
             if node not in members:

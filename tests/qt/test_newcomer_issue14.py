@@ -5,7 +5,7 @@ import threading
 import numpy as np
 import pytest
 from PySide6.QtCore import QSettings, QTimer
-from PySide6.QtWidgets import QApplication, QCheckBox, QMessageBox, QToolButton
+from PySide6.QtWidgets import QApplication, QCheckBox, QToolButton
 
 from gradviz.kernel import KernelClient
 from gradviz.model.workspace import Workspace
@@ -364,7 +364,7 @@ def test_tools_menu_opens_each_analysis_dock(qtbot, window):
     for name, title in docks.items():
         window.docks[title].hide()
         window.findChild(type(window.action_run), name).trigger()
-        qtbot.waitUntil(lambda: not window.docks[title].visibleRegion().isEmpty(), timeout=2000)
+        qtbot.waitUntil(lambda: not window.docks[title].visibleRegion().isEmpty(), timeout=2000)  # noqa: B023  (waited on here)
     window.editor.setPlainText("x = torch.ones(3, requires_grad=True)\ny = (x * 2).sum()\n")
     window.findChild(type(window.action_run), "actionToolProfile").trigger()
     profiler = window.backward_tools.profiler
@@ -453,10 +453,9 @@ def test_plot_axes_never_read_x0_001(qtbot):
 
 
 def test_training_loss_ticks_are_whole_steps_and_the_profiler_table_shows_rows(qtbot):
+    from gradviz.model.training import TUTORIAL_TRAINING
     from gradviz.qt.profiler_panel import ProfilerPanel
     from gradviz.qt.training_panel import TrainingPanel
-
-    from gradviz.model.training import TUTORIAL_TRAINING
 
     profile_script = "x = torch.randn(2, 3, requires_grad=True)\nz = torch.ones(2, 3)\nfor _ in range(50):\n    z = (z / x).exp().sum() * x\n"
 
@@ -501,7 +500,7 @@ def test_switching_layout_refits_the_graph(qtbot, window):
     run_and_wait(qtbot, window, WIDE)
     for method in ("spring", "shell", "kamada-kawai"):
         window.findChild(type(window.layout_selector), "layoutSelector").setCurrentText(method)
-        qtbot.waitUntil(lambda: not window.is_busy() and window.positions.method == method, timeout=20000)
+        qtbot.waitUntil(lambda: not window.is_busy() and window.positions.method == method, timeout=20000)  # noqa: B023
         qtbot.wait(100)  # Qt shows or hides the scroll bars on the next event-loop turns
         view = window.view
         assert _all_nodes_in_view(window), (method, view.viewport().rect(), view.current_scale(), view.sceneRect(),

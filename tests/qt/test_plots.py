@@ -6,7 +6,6 @@ import math
 
 import numpy as np
 import pytest
-
 import pytestqt  # noqa: E402,F401  (pytest-qt is a test dependency: fail loudly if it is missing)
 
 import engine as torch

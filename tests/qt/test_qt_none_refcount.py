@@ -17,7 +17,7 @@ def test_void_qt_calls_keep_none_refcount(qtbot):
         widget.setToolTip("warm")
     before = sys.getrefcount(None)
     calls = 3000
-    for i in range(calls):
+    for _ in range(calls):
         widget.setToolTip("tip")
         widget.setObjectName("w")
     after = sys.getrefcount(None)

@@ -64,12 +64,12 @@ class ParameterList(Module):
     def __iter__(self):
         return iter(self[i] for i in range(self._size))
 
-    def append(self, value) -> "ParameterList":
+    def append(self, value) -> ParameterList:
         self._size += 1
         self[self._size - 1] = value
         return self
 
-    def extend(self, values) -> "ParameterList":
+    def extend(self, values) -> ParameterList:
         for v in values:
             self.append(v)
         return self

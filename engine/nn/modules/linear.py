@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ... import _dtype
 from ..._factories import empty
 from ..._tensor import Tensor
 from .. import functional as F

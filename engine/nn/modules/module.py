@@ -10,8 +10,8 @@ from __future__ import annotations
 import itertools
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
 
 from ... import _dtype
 from ..._state import STATE
@@ -127,7 +127,7 @@ class Module:
         else:
             self._non_persistent_buffers_set.add(name)
 
-    def add_module(self, name: str, module: "Module | None") -> None:
+    def add_module(self, name: str, module: Module | None) -> None:
         """Add a child module under ``name``."""
         if not isinstance(module, Module) and module is not None:
             raise TypeError(f"{typename(module)} is not a Module subclass")
@@ -225,7 +225,7 @@ class Module:
         return sorted(k for k in set(keys) if not k[0].isdigit())
 
     # ---- lookup -----------------------------------------------------------------------------------
-    def get_submodule(self, target: str) -> "Module":
+    def get_submodule(self, target: str) -> Module:
         """The module at dotted path ``target`` ('' is this module)."""
         if target == "":
             return self
@@ -264,18 +264,18 @@ class Module:
             sub = prefix + ("." if prefix else "") + name
             yield from module.named_modules(memo, sub, remove_duplicate)
 
-    def modules(self) -> Iterator["Module"]:
+    def modules(self) -> Iterator[Module]:
         for _, module in self.named_modules():
             yield module
 
-    def named_children(self) -> Iterator[tuple[str, "Module"]]:
+    def named_children(self) -> Iterator[tuple[str, Module]]:
         seen = set()
         for name, module in self._modules.items():
             if module is not None and module not in seen:
                 seen.add(module)
                 yield name, module
 
-    def children(self) -> Iterator["Module"]:
+    def children(self) -> Iterator[Module]:
         for _, module in self.named_children():
             yield module
 
@@ -306,7 +306,7 @@ class Module:
             yield buf
 
     # ---- modes and bulk changes --------------------------------------------------------------------
-    def train(self, mode: bool = True) -> "Module":
+    def train(self, mode: bool = True) -> Module:
         if not isinstance(mode, bool):
             raise ValueError("training mode is expected to be boolean")
         self.training = mode
@@ -314,10 +314,10 @@ class Module:
             module.train(mode)
         return self
 
-    def eval(self) -> "Module":
+    def eval(self) -> Module:
         return self.train(False)
 
-    def requires_grad_(self, requires_grad: bool = True) -> "Module":
+    def requires_grad_(self, requires_grad: bool = True) -> Module:
         for p in self.parameters():
             p.requires_grad_(requires_grad)
         return self
@@ -327,14 +327,14 @@ class Module:
         for p in self.parameters():
             _zero_grad(p, set_to_none)
 
-    def apply(self, fn: Callable[["Module"], None]) -> "Module":
+    def apply(self, fn: Callable[[Module], None]) -> Module:
         """Call ``fn`` on every submodule (children first) and then on this module."""
         for module in self.children():
             module.apply(fn)
         fn(self)
         return self
 
-    def _apply(self, convert: Callable[[Tensor], Tensor]) -> "Module":
+    def _apply(self, convert: Callable[[Tensor], Tensor]) -> Module:
         """Replace every parameter's and buffer's data (and grads) by ``convert(tensor)``, in place.
 
         The Parameter objects stay the same (PyTorch assigns ``param.data``), so optimizers that
@@ -357,7 +357,7 @@ class Module:
                 self._buffers[key] = convert(buf)
         return self
 
-    def to(self, *args: Any, **kwargs: Any) -> "Module":
+    def to(self, *args: Any, **kwargs: Any) -> Module:
         """``to(dtype)`` converts floating-point parameters and buffers; the only device is the CPU."""
         dtype = kwargs.get("dtype")
         for a in list(args) + [kwargs.get("device")]:
@@ -375,16 +375,16 @@ class Module:
             )
         return self._apply(lambda t: _cast_floating(t, dtype))
 
-    def float(self) -> "Module":
+    def float(self) -> Module:
         return self._apply(lambda t: _cast_floating(t, _dtype.float32))
 
-    def double(self) -> "Module":
+    def double(self) -> Module:
         return self._apply(lambda t: _cast_floating(t, _dtype.float64))
 
-    def half(self) -> "Module":
+    def half(self) -> Module:
         return self._apply(lambda t: _cast_floating(t, _dtype.float16))
 
-    def cpu(self) -> "Module":
+    def cpu(self) -> Module:
         return self
 
     # ---- state dicts -------------------------------------------------------------------------------
