@@ -156,3 +156,22 @@ def test_heatmap_view_labels_small_matrices(qtbot):
     assert [lab.toPlainText() for lab in view._labels] == ["0", "1", "2", "3", "4", "5"]
     view.set_matrix(np.zeros((30, 30)))
     assert view._labels == []
+
+
+def test_heatmap_redraw_updates_the_numbers_in_place_and_follows_the_shape(qtbot):
+    """A Step redraws the gradient heatmap with the same shape: the numbers change, the text items
+    are reused (creating them made every Step ~20 ms slower), and a new shape gets the right count."""
+    view = HeatmapView()
+    qtbot.addWidget(view)
+    view.set_matrix(np.arange(6.0).reshape(2, 3), "g")
+    first = list(view._labels)
+    view.set_matrix(np.arange(6.0).reshape(2, 3) * 10, "g")
+    assert view._labels == first
+    assert [lab.toPlainText() for lab in view._labels] == ["0", "10", "20", "30", "40", "50"]
+    assert [(lab.pos().x(), lab.pos().y()) for lab in view._labels][4] == (1.0, 1.0)
+    view.set_matrix(np.ones((1, 2)), "g")
+    assert [lab.toPlainText() for lab in view._labels] == ["1", "1"]
+    assert sum(isinstance(item, type(first[0])) for item in view.plot.items) == 2
+    assert np.array_equal(view.data, np.ones((1, 2)))
+    view.set_matrix(np.full((1, 2), 7.0), "g")  # same shape, new values: redrawn
+    assert [lab.toPlainText() for lab in view._labels] == ["7", "7"] and view.data[0, 0] == 7.0
