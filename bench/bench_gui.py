@@ -84,6 +84,15 @@ def measure(app, window: MainWindow, nodes: int, modules: bool) -> dict:
     seconds = time.perf_counter() - s
     steps = ws.backward.position + 1
 
+    # A step late in backward (the state then holds a gradient for almost every edge): step back
+    # from the end and forward again, each with its repaint.
+    late_times = []
+    for move in [panel.step_back, panel.step] * 10:
+        s = time.perf_counter()
+        move()
+        window.view.grab()
+        late_times.append(time.perf_counter() - s)
+
     inspector_times = []
     ids = [n for n, d in ws.drawn.display.nodes(data=True) if d.get("kind") == "grad_fn"][1:11]
     for node_id in ids:
@@ -93,7 +102,8 @@ def measure(app, window: MainWindow, nodes: int, modules: bool) -> dict:
         inspector_times.append(time.perf_counter() - s)
     assert window.inspector.text(), "the inspector shows nothing"
     return {"nodes": len(ws.replica), "drawn": window.scene.node_count(), "first_paint": first_paint,
-            "step": statistics.median(step_times), "steps": steps, "total": total,
+            "step": statistics.median(step_times), "late_step": statistics.median(late_times),
+            "steps": steps, "total": total,
             "steps_per_s": steps / seconds, "inspector": statistics.median(inspector_times)}
 
 
@@ -123,7 +133,7 @@ def main() -> None:
     window = MainWindow(settings=settings, autosave_path=os.path.join(folder, "autosave.py"))
     window.resize(1600, 1000)
     window.show()
-    header = (f"{'nodes':>7} {'drawn':>6} {'first paint':>11} {'step+repaint':>12} "
+    header = (f"{'nodes':>7} {'drawn':>6} {'first paint':>11} {'step+repaint':>12} {'late step':>9} "
               f"{'continue':>14} {'inspector':>9}")
     print(header)
     print("-" * len(header))
@@ -131,11 +141,12 @@ def main() -> None:
         for size in args.sizes:
             r = measure(app, window, size, modules=False)
             print(f"{r['nodes']:>7} {r['drawn']:>6} {r['first_paint']:10.2f}s {r['step'] * 1000:10.1f}ms "
+                  f"{r['late_step'] * 1000:7.1f}ms "
                   f"{r['steps_per_s']:8.0f} st/s {r['inspector'] * 1000:7.1f}ms"
                   + ("" if r["steps"] == r["total"] else f"  (continue ran {r['steps']} of {r['total']})"))
     finally:
         window.shutdown()
-    print("\ntargets at 5,000 nodes: first paint <= 3 s, step+repaint <= 50 ms, continue >= 2,000 steps/s, "
+    print("\ntargets at 5,000 nodes: first paint <= 3 s, step+repaint <= 50 ms (also late in backward), continue >= 2,000 steps/s, "
           "inspector <= 50 ms")
     crossings = dot_crossings()
     if crossings is None:

@@ -87,10 +87,17 @@ def step_event(model: GraphModel, step) -> dict:
     return event
 
 
-def step_state(model: GraphModel, stepper) -> dict:
+def step_state(model: GraphModel, stepper, since: int | None = None) -> dict:
     """Where backward is, for every node of the model: what a view needs to colour the graph and
     label its edges and leaves (gradients as arrays), and the current node's detail for the
-    Backward panel's table (:func:`current_detail`). The same for both backends."""
+    Backward panel's table (:func:`current_detail`). The same for both backends.
+
+    ``since``: the position of a state the asker already holds. The gradient a step sent never
+    changes (stepping back and forward replays it), so only the steps after ``edges_base`` =
+    ``min(since, position)`` send their ``edge_grads``; the asker keeps its own up to the base
+    (``KernelClient.step_state`` does). Without it every edge that ran is sent: at 5,000 nodes near
+    the end of backward that is 8,000 arrays, most of a Step's time."""
+    base = -1 if since is None else min(since, stepper.position)
     all_states = stepper.states()
     graph = model.graph
     states: dict[str, str] = {}
@@ -109,6 +116,8 @@ def step_state(model: GraphModel, stepper) -> dict:
             index = stepper.step_index(obj)
             if index is not None:
                 step_index[node_id] = index
+                if index <= base:
+                    continue
                 for i, g in enumerate(stepper.history[index].sent):
                     if g is not None:
                         edge_grads[(node_id, i)] = contiguous(g._data)
@@ -126,11 +135,15 @@ def step_state(model: GraphModel, stepper) -> dict:
         "waiting": waiting,
         "step_index": step_index,
         "edge_grads": edge_grads,
+        "edges_base": base,
         "leaf_grads": leaf_grads,
         "pause_reason": stepper.pause_reason,
         "note": stepper.note,
         "detail": current_detail(model, stepper),
     }
+
+
+CONTRIBUTIONS_SHOWN = 40  # gradients from parents listed one by one in the Backward panel's table
 
 
 def current_detail(model: GraphModel, stepper) -> dict | None:
@@ -143,7 +156,10 @@ def current_detail(model: GraphModel, stepper) -> dict | None:
     if node is None:
         return None
     contributions = []
-    for parent, index, g in stepper.contributions(node):
+    arrived = stepper.contributions(node)
+    # A weight used in every block of a 1,000-block model receives 1,000 gradients: the table shows
+    # the first ones and says how many there are (their sum is the "sum received" row).
+    for parent, index, g in arrived[:CONTRIBUTIONS_SHOWN]:
         parent_id = model.id_of(parent)
         contributions.append({"from": parent_id, "index": index, "grad": tensor_summary(g),
                               "ref": f"edge:{parent_id}:{index}" if parent_id is not None else None})
@@ -159,7 +175,7 @@ def current_detail(model: GraphModel, stepper) -> dict | None:
     return {"node": node_id,
             "received": [{"grad": tensor_summary(g), "ref": f"received:{node_id}:{i}"} for i, g in enumerate(step.received)],
             "sent": [{"grad": tensor_summary(g), "ref": f"edge:{node_id}:{i}"} for i, g in enumerate(step.sent)],
-            "contributions": contributions, "writes": writes}
+            "contributions": contributions, "contributions_total": len(arrived), "writes": writes}
 
 
 class Documents:

@@ -59,10 +59,10 @@ class TorchDocuments(Documents):
     """The torch backend's answers (the reading hooks of :class:`~.documents.Documents`)."""
 
     @staticmethod
-    def step_state(model: GraphModel, stepper: TorchStepper) -> dict:
+    def step_state(model: GraphModel, stepper: TorchStepper, since: int | None = None) -> dict:
         """:func:`.documents.step_state`'s answer from an index of the recording made once
         (:mod:`.torch_step_state`: a Step on 5,000 nodes); ``step_state_by_asking`` is what it must equal."""
-        return torch_step_state.step_state(model, stepper)
+        return torch_step_state.step_state(model, stepper, since)
 
     def build_model(self, root, namespace, tensors, max_nodes=None, tracker=None) -> GraphModel:
         return torch_graph.build_model(root, namespace, tensors, tracker, max_nodes)
@@ -96,6 +96,6 @@ class TorchDocuments(Documents):
                 "metadata": {str(k): repr(v) for k, v in dict(node.metadata).items()}}
 
 
-def step_state_by_asking(model: GraphModel, stepper: TorchStepper) -> dict:
+def step_state_by_asking(model: GraphModel, stepper: TorchStepper, since: int | None = None) -> dict:
     """The generic answer, asking the stepper about every node (what the index must equal)."""
-    return documents.step_state(model, stepper)
+    return documents.step_state(model, stepper, since)

@@ -59,8 +59,8 @@ class StepStateIndex:
             self._step_indices.append(int(step.index))
             self._edges_after.append(len(self._edges))
 
-    def answer(self, stepper) -> dict:
-        """What ``documents.step_state(model, stepper)`` answers, at the stepper's position."""
+    def answer(self, stepper, since: int | None = None) -> dict:
+        """What ``documents.step_state(model, stepper, since)`` answers, at the stepper's position."""
         model = self.model
         labels = stepper.state_labels()[self._slots]
         labels[self._unknown] = "pending"
@@ -69,7 +69,10 @@ class StepStateIndex:
                    for i in np.flatnonzero(labels == "waiting")}
         ran = bisect.bisect_right(self._step_indices, stepper.position)  # steps at or before it
         step_index = dict(self._step_pairs[:ran])
-        edge_grads = dict(self._edges[:self._edges_after[ran - 1]]) if ran else {}
+        base = -1 if since is None else min(since, stepper.position)
+        known = bisect.bisect_right(self._step_indices, base)  # steps the asker holds the edges of
+        start = self._edges_after[known - 1] if known else 0
+        edge_grads = dict(self._edges[start:self._edges_after[ran - 1]]) if ran > known else {}
         leaf_grads = {}
         for node_id, tensor in self.tensors:
             grad = stepper.leaf_grad(tensor)
@@ -85,6 +88,7 @@ class StepStateIndex:
             "waiting": waiting,
             "step_index": step_index,
             "edge_grads": edge_grads,
+            "edges_base": base,
             "leaf_grads": leaf_grads,
             "pause_reason": stepper.pause_reason,
             "note": stepper.note,
@@ -95,9 +99,9 @@ class StepStateIndex:
 _INDEXES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # stepper -> its StepStateIndex
 
 
-def step_state(model, stepper) -> dict:
+def step_state(model, stepper, since: int | None = None) -> dict:
     """``documents.step_state`` for a TorchStepper, from its index (made on the first request)."""
     index = _INDEXES.get(stepper)
     if index is None or index.model is not model:
         index = _INDEXES[stepper] = StepStateIndex(model, stepper)
-    return index.answer(stepper)
+    return index.answer(stepper, since)

@@ -17,6 +17,7 @@ import os
 import signal
 import sys
 import threading
+import uuid
 
 import numpy as np
 
@@ -266,8 +267,22 @@ class Kernel(JobOps):  # JobOps: training, profiler and Jacobian requests
         self._need_stepper().reset()
         return self._moved([])
 
-    def op_step_state(self) -> dict:
-        return protocol.pack_step_state(self.docs.step_state(self.model, self._need_stepper()))
+    def op_step_state(self, since: int | None = None, token: str | None = None) -> dict:
+        """The step state; ``since``/``token``: the position and token of the last state this
+        asker holds -- honoured only for the same graph and the same backward (documents.step_state)."""
+        stepper = self._need_stepper()
+        current = f"{_state_token(self.model)}:{_state_token(stepper)}"
+        state = self.docs.step_state(self.model, stepper, since if token == current else None)
+        state["token"] = current
+        return protocol.pack_step_state(state)
+
+
+def _state_token(obj) -> str:
+    """A name for this graph model or stepper, never reused (``id()`` is, after a collection)."""
+    token = obj.__dict__.get("_gradviz_state_token")
+    if token is None:
+        token = obj.__dict__["_gradviz_state_token"] = uuid.uuid4().hex
+    return token
 
 
 def _gradient_from_text(text: str, root, namespace: dict, backend: str):

@@ -419,10 +419,13 @@ class StepperPanel(QWidget):
         replica = self.workspace.replica
         if detail is not None and replica is not None:
             contributions = detail["contributions"]
-            if len(contributions) > 1:
+            total = detail.get("contributions_total", len(contributions))
+            if total > 1:
                 for c in contributions:
                     rows.append(("contribution", f"{self._name(c['from'])} [{c['index']}]", c["grad"], c["ref"]))
-            received = "sum received" if len(contributions) > 1 else "received"
+                if total > len(contributions):
+                    rows.append(("contribution", f"… {total - len(contributions):,} more (in the sum below)", None, None))
+            received = "sum received" if total > 1 else "received"
             for nr, r in enumerate(detail["received"]):
                 rows.append((received, f"output {nr}", r["grad"], r["ref"]))
             targets = {}
@@ -440,7 +443,8 @@ class StepperPanel(QWidget):
                 rows.append(("after", name, w["after"], w["after_ref"] if w["after"] else None))
         self.table.setRowCount(len(rows))
         for r, (kind, where, summary, ref) in enumerate(rows):
-            for c, text in enumerate((kind, where, g_text(summary))):
+            gradient = "" if summary is None and kind == "contribution" else g_text(summary)  # the "… more" row
+            for c, text in enumerate((kind, where, gradient)):
                 item = QTableWidgetItem(text)
                 if c == 2 and ref is not None:
                     item.setData(Qt.UserRole, ref)
