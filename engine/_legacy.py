@@ -13,6 +13,7 @@ import warnings
 import numpy as np
 
 from . import _dtype
+from ._factories import tensor
 from ._tensor import Tensor, _make
 
 
@@ -51,8 +52,6 @@ class _TypedTensor(metaclass=_TypedTensorMeta):
                 return data.detach()
             if isinstance(data, str):
                 raise TypeError("new(): invalid data type 'str'")
-            from ._factories import tensor
-
             return tensor(data, dtype=cls.dtype)
         raise _legacy_constructor_error(args)
 

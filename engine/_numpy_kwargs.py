@@ -11,6 +11,8 @@ from __future__ import annotations
 import functools
 import inspect
 
+from ._tensor import Tensor
+
 _ALIASES = {"axis": "dim", "keepdims": "keepdim"}
 
 
@@ -38,8 +40,6 @@ def _with_aliases(fn):
 
 def install(namespace: dict, functions: dict, methods: dict) -> None:
     """Wrap the registered public functions (in ``namespace``) and Tensor methods that take ``dim``."""
-    from ._tensor import Tensor
-
     wrapped: dict = {}
     for name in functions:
         fn = namespace.get(name)

@@ -10,11 +10,13 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import warnings
 
 import numpy as np
 
-from ._tensor import Tensor
+from ._tensor import Tensor, _scalar_type_name
+from .autograd.grad_mode import is_grad_enabled
 
 OUT_FUNCTIONS = (
     "add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "matmul", "mm", "bmm", "mv", "dot",
@@ -44,8 +46,6 @@ def _tensors_in(values) -> list:
 
 
 def _type_name(np_dtype) -> str:
-    from ._tensor import _scalar_type_name
-
     return _scalar_type_name(np_dtype)
 
 
@@ -73,8 +73,6 @@ def with_out(name: str, fn):
     def wrapper(*args, out=None, **kwargs):
         if out is None:
             return fn(*args, **kwargs)
-        from .autograd.grad_mode import is_grad_enabled
-
         if is_grad_enabled() and any(t.requires_grad for t in _tensors_in([*args, *kwargs.values(), out])):
             raise RuntimeError(
                 f"{name}(): functions with out=... arguments don't support automatic differentiation, but one of "
@@ -93,8 +91,6 @@ def install(namespace: dict) -> None:
 
 
 def _parameters(fn) -> tuple:
-    import inspect
-
     try:
         return tuple(inspect.signature(fn).parameters)
     except (TypeError, ValueError):

@@ -7,9 +7,16 @@ graph has PyTorch's nodes: ``outer`` (``MulBackward0`` over ``ViewBackward0``), 
 
 from __future__ import annotations
 
+import sys
 import warnings
 
-from ._tensor import Tensor
+import numpy as np
+
+from . import linalg, testing
+from ._dtype import get_default_dtype
+from ._einsum import einsum
+from ._tensor import Size, Tensor
+from .utils import checkpoint
 
 
 def outer(input, vec2):
@@ -81,11 +88,6 @@ def compile(model=None, *, fullgraph=False, dynamic=None, backend="inductor", mo
 
 
 def install(namespace: dict) -> None:
-    import sys
-
-    from . import linalg, testing
-    from .utils import checkpoint
-
     for fn in (outer, take_along_dim, meshgrid, repeat_interleave, compile):
         namespace.setdefault(fn.__name__, fn)
     namespace.setdefault("ger", outer)
@@ -112,10 +114,6 @@ class finfo:  # noqa: N801 - PyTorch's spelling
     """Machine limits of a floating dtype (``torch.finfo(torch.float32).eps``)."""
 
     def __init__(self, type=None) -> None:
-        import numpy as np
-
-        from ._dtype import get_default_dtype
-
         dt = type if type is not None else get_default_dtype()
         info = np.finfo(dt.numpy)
         self.dtype = dt.name
@@ -133,8 +131,6 @@ class finfo:  # noqa: N801 - PyTorch's spelling
 
 class iinfo:  # noqa: N801
     def __init__(self, type) -> None:
-        import numpy as np
-
         info = np.iinfo(type.numpy)
         self.dtype = type.name
         self.bits = info.bits
@@ -146,10 +142,6 @@ class iinfo:  # noqa: N801
 
 
 def broadcast_shapes(*shapes):
-    import numpy as np
-
-    from ._tensor import Size
-
     return Size(np.broadcast_shapes(*[tuple(s) if not isinstance(s, int) else (s,) for s in shapes]))
 
 
@@ -161,13 +153,8 @@ def broadcast_tensors(*tensors):
 
 
 def install_more(namespace: dict) -> None:
-    from ._einsum import einsum
-
     for obj in (finfo, iinfo, broadcast_shapes, broadcast_tensors, einsum):
         namespace.setdefault(obj.__name__, obj)
-    from . import distributions
-
-    namespace.setdefault("distributions", distributions)
 
 
 class layout:  # noqa: N801 - PyTorch's spelling

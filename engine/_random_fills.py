@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._factories import default_generator
 from ._tensor import Tensor
 from .ops.unary import ZeroGradient
 
@@ -34,8 +35,6 @@ class RandomFill(ZeroGradient):
 
 
 def _rng(generator):
-    from ._factories import default_generator
-
     return (generator or default_generator).rng
 
 

@@ -11,6 +11,10 @@ import contextlib
 import os
 import warnings
 
+from . import _dtype, _factories
+from ._legacy import LEGACY_TYPES
+from ._tensor import Tensor
+
 _SETTINGS = {
     "num_threads": max(1, (os.cpu_count() or 2) // 2),
     "num_interop_threads": max(1, (os.cpu_count() or 2) // 2),
@@ -81,8 +85,6 @@ def get_float32_matmul_precision() -> str:
 
 def typename(obj) -> str:
     """``x.type()`` for a tensor, else the object's module-qualified class name."""
-    from ._tensor import Tensor
-
     if isinstance(obj, Tensor):
         return obj.type()
     module = getattr(obj, "__module__", "") or ""
@@ -96,9 +98,6 @@ def typename(obj) -> str:
 
 def set_default_tensor_type(t) -> None:
     """Deprecated in PyTorch 2.1: sets the default dtype from a legacy type (or its name)."""
-    from . import _dtype
-    from ._legacy import LEGACY_TYPES
-
     if not _WARNED_ONCE.get("default_tensor_type"):  # PyTorch's TORCH_WARN_ONCE: once per process
         _WARNED_ONCE["default_tensor_type"] = True
         warnings.warn("torch.set_default_tensor_type() is deprecated as of PyTorch 2.1, please use "
@@ -122,19 +121,15 @@ def is_nonzero(input) -> bool:
 @contextlib.contextmanager
 def _fork_rng(devices=None, enabled: bool = True, **kwargs):
     """Restore the engine generator's state when the block ends."""
-    from ._factories import default_generator
-
-    state = default_generator.get_state()
+    state = _factories.default_generator.get_state()
     try:
         yield
     finally:
         if enabled:
-            default_generator.set_state(state)
+            _factories.default_generator.set_state(state)
 
 
 def install(namespace: dict) -> None:
-    from . import _factories
-
     for fn in (set_num_threads, get_num_threads, set_num_interop_threads, get_num_interop_threads,
                use_deterministic_algorithms, are_deterministic_algorithms_enabled,
                is_deterministic_algorithms_warn_only_enabled, set_float32_matmul_precision,

@@ -9,18 +9,16 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import _dtype
+from ._factories import default_generator
 from ._tensor import Tensor, _make
 
 
 def _rng(generator):
-    from ._factories import default_generator
-
     return (generator or default_generator).rng
 
 
 def _float_dtype():
-    from . import _dtype
-
     return _dtype.get_default_dtype().numpy
 
 

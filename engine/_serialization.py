@@ -13,12 +13,14 @@ from __future__ import annotations
 import io
 import json
 import os
+import pickle
 from collections import OrderedDict
 from typing import Any, BinaryIO
 
 import numpy as np
 
 from ._tensor import Tensor, _make
+from .nn.parameter import Parameter
 
 _STRUCTURE_KEY = "__structure__"
 FORMAT_VERSION = 1
@@ -54,8 +56,6 @@ class _Encoder:
     def _pickled(self, obj: Any) -> dict:
         # Anything else (a whole nn.Module, a custom class) is pickled, as PyTorch always does; load
         # unpickles it only with weights_only=False, so the default load still never runs code.
-        import pickle
-
         try:
             payload = pickle.dumps(obj)
         except Exception as error:  # noqa: BLE001 - report what cannot be saved, like PyTorch
@@ -75,8 +75,6 @@ class _Encoder:
         key = id(t)
         if key in self._seen:
             return {"type": "ref", "index": self._seen[key]}
-        from .nn.parameter import Parameter
-
         entry = self._array(t._data, "parameter" if isinstance(t, Parameter) else "tensor")
         entry["requires_grad"] = bool(t._requires_grad)
         self._seen[key] = entry["index"]
@@ -118,8 +116,6 @@ class _Decoder:
         if kind == "ref":
             return self._made[data["index"]]
         if kind == "pickle":
-            import pickle
-
             if self.weights_only:
                 raise pickle.UnpicklingError(_WEIGHTS_ONLY_MESSAGE.format(cls=data.get("class", "?")))
             return pickle.loads(self.arrays[f"t{int(data['index'])}"].tobytes())
@@ -128,8 +124,6 @@ class _Decoder:
             if kind == "ndarray":
                 return array
             if kind == "parameter":
-                from .nn.parameter import Parameter
-
                 obj = Parameter(_make(array), requires_grad=bool(data.get("requires_grad", True)))
             else:
                 obj = _make(array)

@@ -16,7 +16,6 @@ from ._dtype import _NUMPY_TO_DTYPE
 from ._graph import AccumulateGrad
 from ._layout import is_contiguous_as
 from ._state import STATE
-from ._tensor_pickle import rebuild_tensor
 from ._tensor_str import format_tensor
 
 NONLEAF_GRAD_WARNING = (
@@ -457,6 +456,18 @@ def _make(data: np.ndarray, grad_fn=None, output_nr: int = 0, requires_grad: boo
             t.grad_fn = grad_fn
             if output_nr:
                 t._output_nr = output_nr
+    return t
+
+
+def rebuild_tensor(cls, raw: bytes, dtype_name: str, shape: tuple, requires_grad: bool) -> Tensor:
+    """Unpickle a tensor (see ``Tensor.__reduce_ex__``): a leaf again; a Parameter stays a Parameter."""
+    # np.dtype(name) is numpy's canonical dtype object, which the engine compares by identity.
+    data = np.frombuffer(raw, dtype=np.dtype(dtype_name)).reshape(shape).copy()
+    t = _make(data)
+    if cls._is_param:  # nn.Parameter and its subclasses (nn builds on this module, so no isinstance import)
+        return cls(t, requires_grad=requires_grad)
+    if requires_grad:
+        t.requires_grad_(True)
     return t
 
 

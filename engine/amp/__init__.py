@@ -12,9 +12,13 @@ the optimizer step when it found one, and ``update`` backs the scale off or grow
 from __future__ import annotations
 
 import math
+import sys
+import types
 import warnings
 
+from .. import _dtype
 from .._device import NO_CUDA  # noqa: F401  (the message cuda-only paths use)
+from ..autograd.grad_mode import no_grad
 
 
 def _cuda_unavailable(device_type: str) -> bool:
@@ -86,8 +90,6 @@ class GradScaler:
             return
         if id(optimizer) in self._found_inf:
             raise RuntimeError("unscale_() has already been called on this optimizer since the last update().")
-        from .. import no_grad
-
         inv = 1.0 / self._scale
         found = False
         with no_grad():
@@ -146,11 +148,6 @@ class GradScaler:
 
 def install(namespace: dict) -> None:
     """``torch.amp``, ``torch.autocast``, ``torch.cuda.amp``, and the ``torch.bfloat16`` name."""
-    import sys
-    import types
-
-    from .. import _dtype
-
     namespace.setdefault("autocast", autocast)
     cuda_amp = types.ModuleType("engine.cuda.amp")
 

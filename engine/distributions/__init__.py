@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import math
 
-from .._tensor import Tensor
+# engine/__init__ imports this package last (from _program_api.install_more), once the public
+# namespace is complete, so these are the public functions (the device-guarded factories).
+from .. import broadcast_tensors, finfo, full, multinomial, no_grad, normal, randn, tensor
+from .._tensor import Size, Tensor
 
 
 def _as_tensor(value, like=None):
-    from .. import tensor
-
     if isinstance(value, Tensor):
         return value
     return tensor(value, dtype=like.dtype if like is not None else None)
@@ -22,8 +23,6 @@ class Distribution:
     has_rsample = False
 
     def __init__(self, batch_shape=(), event_shape=(), validate_args=None) -> None:
-        from .._tensor import Size
-
         self._batch_shape = Size(batch_shape)
         self._event_shape = Size(event_shape)
 
@@ -36,8 +35,6 @@ class Distribution:
         return self._event_shape
 
     def _extended_shape(self, sample_shape=()):
-        from .._tensor import Size
-
         return Size(tuple(sample_shape) + tuple(self._batch_shape) + tuple(self._event_shape))
 
     def __repr__(self) -> str:
@@ -65,8 +62,6 @@ class Categorical(Distribution):
     def __getattr__(self, name):
         # probs and logits are derived from each other lazily, as PyTorch's lazy_property does.
         if name == "logits":
-            from .. import finfo
-
             eps = finfo(self.probs.dtype).eps
             self.logits = self.probs.clamp(min=eps, max=1 - eps).log()
             return self.logits
@@ -80,8 +75,6 @@ class Categorical(Distribution):
         return [(k, self.__dict__[k]) for k in ("probs", "logits") if k in self.__dict__]
 
     def sample(self, sample_shape=()):
-        from .. import multinomial, no_grad
-
         with no_grad():
             probs_2d = self.probs.reshape(-1, self._num_events)
             n = 1
@@ -91,16 +84,12 @@ class Categorical(Distribution):
             return samples.reshape(self._extended_shape(sample_shape))
 
     def log_prob(self, value):
-        from .. import broadcast_tensors
-
         value = value.long().unsqueeze(-1)
         value, log_pmf = broadcast_tensors(value, self.logits)
         value = value[..., :1]
         return log_pmf.gather(-1, value).squeeze(-1)
 
     def entropy(self):
-        from .. import finfo
-
         min_real = finfo(self.logits.dtype).min
         logits = self.logits.clamp(min=min_real)
         p_log_p = logits * self.probs
@@ -108,8 +97,6 @@ class Categorical(Distribution):
 
     @property
     def mean(self):
-        from .. import full
-
         return full(self._extended_shape(), math.nan, dtype=self.probs.dtype)
 
     @property
@@ -121,8 +108,6 @@ class Normal(Distribution):
     has_rsample = True
 
     def __init__(self, loc, scale, validate_args=None) -> None:
-        from .. import broadcast_tensors
-
         loc = _as_tensor(loc, scale if isinstance(scale, Tensor) else None)
         scale = _as_tensor(scale, loc)
         self.loc, self.scale = broadcast_tensors(loc, scale)
@@ -144,15 +129,11 @@ class Normal(Distribution):
         return self.stddev.pow(2)
 
     def sample(self, sample_shape=()):
-        from .. import no_grad, normal
-
         shape = self._extended_shape(sample_shape)
         with no_grad():
             return normal(self.loc.expand(shape), self.scale.expand(shape))
 
     def rsample(self, sample_shape=()):
-        from .. import randn
-
         shape = self._extended_shape(sample_shape)
         eps = randn(*shape, dtype=self.loc.dtype)
         return self.loc + eps * self.scale

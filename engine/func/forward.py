@@ -17,6 +17,7 @@ from .._tensor import Tensor, _make
 from ..autograd import forward_ad
 from ..autograd import grad as autograd_grad
 from ..autograd.grad_mode import enable_grad
+from ..ops.joining import stack
 from ._common import (
     ForwardOverReverse,
     check_argnums,
@@ -116,8 +117,6 @@ def jacfwd(func: Callable, argnums=0, has_aux: bool = False, *, randomness: str 
 
 
 def _jacfwd_forward(func, args, kwargs, positions, as_tuple, has_aux):
-    from ..ops.joining import stack
-
     chosen = tuple(args[p] for p in positions)
     in_leaves, in_spec = tree_flatten(chosen)
     columns: list = []  # columns[i][k]: output leaves' tangents for input leaf i, element k

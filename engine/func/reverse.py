@@ -15,6 +15,7 @@ import numpy as np
 from .._tensor import Tensor, _make
 from ..autograd import grad as autograd_grad
 from ..autograd.grad_mode import enable_grad
+from ..ops.joining import stack
 from ._common import (
     check_argnums,
     detach_tree,
@@ -128,8 +129,6 @@ def _one_hot(out: Tensor, j: int) -> Tensor:
 
 def _jacobian_block(out: Tensor, handles: list, keep: bool) -> list:
     """d out / d handle for every handle, each shaped ``out.shape + handle.shape``."""
-    from ..ops.joining import stack
-
     n = out.numel()
     rows = [_grads((out,), handles, (_one_hot(out, j),), keep) for j in range(n)]
     blocks = []

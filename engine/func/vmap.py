@@ -11,6 +11,7 @@ import functools
 from collections.abc import Callable
 
 from .._tensor import Tensor
+from ..ops.joining import stack
 from ._pytree import spec_text, tree_flatten, tree_unflatten
 
 
@@ -81,8 +82,6 @@ def _batch_size(leaves: list, dims: list, func, in_dims) -> int:
 
 def vmap(func: Callable, in_dims=0, out_dims=0, randomness: str = "error", *, chunk_size=None) -> Callable:
     """``vmap(f)(xs) == stack([f(x) for x in xs])`` along ``in_dims``/``out_dims``."""
-    from ..ops.joining import stack
-
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         leaves, spec = tree_flatten(args)

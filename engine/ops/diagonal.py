@@ -17,6 +17,7 @@ from .._api import public
 from .._op import Op
 from .._tensor import Tensor, _make, _wrap_dim
 from ._linear_map import LinearMap, pair
+from .compare import where
 from .shape import _view_result
 
 
@@ -105,8 +106,6 @@ class Trace(Op):
     def vjp(self, grad):
         # PyTorch's trace_backward index_fills grad into zeros: a selection, not grad · I (an inf
         # gradient would make the off-diagonal inf · 0 = nan).
-        from .compare import where
-
         shape = self._in_meta[0][0]
         zero = _make(np.zeros((), dtype=grad._data.dtype))
         return (where(_make(np.eye(*shape, dtype=bool)), grad, zero),)

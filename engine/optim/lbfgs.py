@@ -12,7 +12,10 @@ from __future__ import annotations
 
 from functools import reduce
 
+from .._factories import zeros
 from ..autograd.grad_mode import enable_grad, no_grad
+from ..ops.arithmetic import mul
+from ..ops.joining import cat
 from .optimizer import Optimizer
 
 
@@ -41,8 +44,6 @@ class LBFGS(Optimizer):
         return self._numel_cache
 
     def _gather_flat_grad(self):
-        from .. import cat, zeros
-
         views = [p.new_zeros(p.numel()) if p.grad is None else p.grad.reshape(-1) for p in self._params]
         return cat(views, 0) if views else zeros(0)
 
@@ -61,8 +62,6 @@ class LBFGS(Optimizer):
             return self._step(closure)
 
     def _step(self, closure):
-        from .. import mul
-
         group = self.param_groups[0]
         lr, max_iter, max_eval = group["lr"], group["max_iter"], group["max_eval"]
         tolerance_grad, tolerance_change = group["tolerance_grad"], group["tolerance_change"]

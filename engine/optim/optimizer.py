@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from .._tensor import Tensor
+from .._tensor import Tensor, _make
 from ..autograd.grad_mode import enable_grad, no_grad
 from ..nn.modules._module_util import _zero_grad, typename
 from . import _step_hooks
@@ -178,8 +178,6 @@ def _cast_state(param: Tensor, key: str, value: Any) -> Any:
     """Loaded buffers take the parameter's dtype, except Adam's ``step`` counter (PyTorch's rule)."""
     if isinstance(value, Tensor) and key != "step" and value.is_floating_point():
         if value._data.dtype != param._data.dtype:
-            from .._tensor import _make
-
             return _make(value._data.astype(param._data.dtype))
     return value
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._tensor import Tensor
+
 # (rtol, atol) by dtype, from PyTorch's documentation of assert_close.
 _TOLERANCES = {"float16": (1e-3, 1e-5), "float32": (1.3e-6, 1e-5), "float64": (1e-7, 1e-7)}
 
 
 def _array(value):
-    from .._tensor import Tensor
-
     return value.detach()._data if isinstance(value, Tensor) else np.asarray(value)
 
 

@@ -10,7 +10,10 @@ import re
 
 import numpy as np
 
+from ... import _dtype
+from ..._factories import as_tensor, tensor
 from ..._tensor import Tensor
+from ...ops.joining import stack
 
 _NUMPY_BAD_DTYPE = re.compile(r"[SaUO]")
 _ELEM_TYPE_ERROR = (
@@ -19,14 +22,10 @@ _ELEM_TYPE_ERROR = (
 
 
 def _tensor(data, dtype=None) -> Tensor:
-    from ..._factories import tensor
-
     return tensor(data, dtype=dtype)
 
 
 def _as_tensor(array) -> Tensor:
-    from ..._factories import as_tensor
-
     return as_tensor(array)
 
 
@@ -36,9 +35,6 @@ def _is_namedtuple(obj) -> bool:
 
 def default_collate(batch):
     """Collate a list of samples into one batch (see the module docstring for the rules)."""
-    from ... import _dtype
-    from ...ops.joining import stack
-
     elem = batch[0]
     if isinstance(elem, Tensor):
         return stack(list(batch), 0)

@@ -8,6 +8,7 @@ import math
 import warnings
 from collections.abc import Iterable, Sequence
 
+from ..._factories import default_generator, randperm
 from ..._tensor import Tensor
 
 
@@ -117,8 +118,6 @@ class ConcatDataset(Dataset):
 def random_split(dataset: Dataset, lengths: Sequence, generator=None) -> list[Subset]:
     """Split into non-overlapping ``Subset``s of the given lengths (or fractions summing to 1,
     floored, the remainder handed out one by one from the first split)."""
-    from ..._factories import default_generator, randperm
-
     if generator is None:
         generator = default_generator
     if math.isclose(sum(lengths), 1) and sum(lengths) <= 1:

@@ -5,6 +5,11 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable, Iterator, Sized
 
+import numpy as np
+
+from ... import _dtype
+from ..._factories import Generator, as_tensor, default_generator, randint, randperm
+
 
 class Sampler:
     """Base class: an iterable of dataset indices (or of index lists, for batch samplers)."""
@@ -32,8 +37,6 @@ class SequentialSampler(Sampler):
 def _fresh_generator():
     """PyTorch seeds a new generator from the global one on every pass when none is given, so
     ``manual_seed`` makes shuffling reproducible."""
-    from ..._factories import Generator, default_generator
-
     return Generator(int(default_generator.rng.integers(0, 2**63 - 1)))
 
 
@@ -58,8 +61,6 @@ class RandomSampler(Sampler):
         return len(self.data_source) if self._num_samples is None else self._num_samples
 
     def __iter__(self) -> Iterator[int]:
-        from ..._factories import randint, randperm
-
         n = len(self.data_source)
         generator = self.generator if self.generator is not None else _fresh_generator()
         if self.replacement:
@@ -81,8 +82,6 @@ class SubsetRandomSampler(Sampler):
         self.generator = generator
 
     def __iter__(self) -> Iterator[int]:
-        from ..._factories import randperm
-
         generator = self.generator if self.generator is not None else _fresh_generator()
         for i in randperm(len(self.indices), generator=generator).tolist():
             yield self.indices[i]
@@ -95,11 +94,6 @@ class WeightedRandomSampler(Sampler):
     """``num_samples`` indices drawn with probabilities proportional to ``weights``."""
 
     def __init__(self, weights, num_samples: int, replacement: bool = True, generator=None) -> None:
-        import numpy as np
-
-        from ... import _dtype
-        from ..._factories import as_tensor
-
         if not isinstance(num_samples, int) or isinstance(num_samples, bool) or num_samples <= 0:
             raise ValueError(f"num_samples should be a positive integer value, but got num_samples={num_samples}")
         if not isinstance(replacement, bool):
@@ -114,8 +108,6 @@ class WeightedRandomSampler(Sampler):
         self.generator = generator
 
     def __iter__(self) -> Iterator[int]:
-        from ..._factories import default_generator
-
         rng = (self.generator or default_generator).rng
         w = self.weights._data
         yield from rng.choice(len(w), self.num_samples, replace=self.replacement, p=w / w.sum()).tolist()
