@@ -7,23 +7,21 @@ user called (``'layer1'``, ``'encoder.0'``), and the op choke point copies it in
 
 from __future__ import annotations
 
-import itertools
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from ... import _dtype
 from ..._state import STATE
 from ..._tensor import Tensor
-from ...autograd.grad_mode import no_grad
 from ..parameter import Parameter
 from ._backward_hooks import call_with_backward_hooks
+from ._module_hooks import ModuleHooks
+from ._module_state import ModuleStateDict
 from ._module_util import (
-    RemovableHandle,
     _addindent,
     _cast_floating,
-    _IncompatibleKeys,
     _zero_grad,
     typename,
 )
@@ -51,7 +49,7 @@ def _forward_unimplemented(self, *args: Any) -> None:
     raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
 
 
-class Module:
+class Module(ModuleStateDict, ModuleHooks):
     """Base class of all layers and models; subclasses set attributes in ``__init__`` and write ``forward``."""
 
     training: bool
@@ -387,123 +385,6 @@ class Module:
     def cpu(self) -> Module:
         return self
 
-    # ---- state dicts -------------------------------------------------------------------------------
-    def _save_to_state_dict(self, destination: dict, prefix: str, keep_vars: bool) -> None:
-        for name, param in self._parameters.items():
-            if param is not None:
-                destination[prefix + name] = param if keep_vars else param.detach()
-        for name, buf in self._buffers.items():
-            if buf is not None and name not in self._non_persistent_buffers_set:
-                destination[prefix + name] = buf if keep_vars else buf.detach()
-
-    def state_dict(self, *args: Any, destination: dict | None = None, prefix: str = "", keep_vars: bool = False) -> dict:
-        """An OrderedDict of every parameter and persistent buffer by dotted name (detached)."""
-        if args:  # PyTorch still accepts (destination, prefix, keep_vars) positionally
-            destination = args[0]
-            if len(args) > 1:
-                prefix = args[1]
-            if len(args) > 2:
-                keep_vars = args[2]
-        if destination is None:
-            destination = OrderedDict()
-        self._save_to_state_dict(destination, prefix, keep_vars)
-        for name, module in self._modules.items():
-            if module is not None:
-                module.state_dict(destination=destination, prefix=prefix + name + ".", keep_vars=keep_vars)
-        return destination
-
-    def _load_from_state_dict(
-        self, state_dict: dict, prefix: str, assign: bool, missing_keys: list, unexpected_keys: list, error_msgs: list
-    ) -> None:
-        persistent = {k: v for k, v in self._buffers.items() if k not in self._non_persistent_buffers_set}
-        local_state = {
-            k: v for k, v in itertools.chain(self._parameters.items(), persistent.items()) if v is not None
-        }
-        for name, param in local_state.items():
-            key = prefix + name
-            if key not in state_dict:
-                missing_keys.append(key)
-                continue
-            value = state_dict[key]
-            if not isinstance(value, Tensor):
-                error_msgs.append(
-                    f'While copying the parameter named "{key}", expected torch.Tensor or Tensor-like object '
-                    f"from checkpoint but received {type(value)}"
-                )
-                continue
-            if value.shape != param.shape:
-                error_msgs.append(
-                    f"size mismatch for {key}: copying a param with shape {value.shape} from checkpoint, "
-                    f"the shape in current model is {param.shape}."
-                )
-                continue
-            if assign:
-                if name in self._parameters:
-                    new = value if isinstance(value, Parameter) else Parameter(value, param.requires_grad)
-                    self._parameters[name] = new
-                else:
-                    self._buffers[name] = value
-            else:
-                # param.copy_(value) under no_grad: same storage, new values, a version bump.
-                with no_grad():
-                    param._data[...] = value._data.astype(param._data.dtype, copy=False)
-                    param._vc[0] += 1
-        for key in state_dict:
-            if key.startswith(prefix):
-                first = key[len(prefix):].split(".", 1)[0]
-                if first not in self._modules and first not in local_state:
-                    unexpected_keys.append(key)
-
-    def load_state_dict(self, state_dict: Mapping, strict: bool = True, assign: bool = False) -> _IncompatibleKeys:
-        """Copy values from ``state_dict`` into this module's parameters and buffers (PyTorch's checks)."""
-        if not isinstance(state_dict, Mapping):
-            raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
-        missing: list = []
-        unexpected: list = []
-        errors: list = []
-
-        def load(module: Module, local: dict, prefix: str) -> None:
-            module._load_from_state_dict(local, prefix, assign, missing, unexpected, errors)
-            for name, child in module._modules.items():
-                if child is not None:
-                    child_prefix = prefix + name + "."
-                    load(child, {k: v for k, v in local.items() if k.startswith(child_prefix)}, child_prefix)
-
-        load(self, OrderedDict(state_dict), "")
-        if strict:
-            if unexpected:
-                errors.insert(0, "Unexpected key(s) in state_dict: {}. ".format(", ".join(f'"{k}"' for k in unexpected)))
-            if missing:
-                errors.insert(0, "Missing key(s) in state_dict: {}. ".format(", ".join(f'"{k}"' for k in missing)))
-        if errors:
-            raise RuntimeError(
-                "Error(s) in loading state_dict for {}:\n\t{}".format(type(self).__name__, "\n\t".join(errors))
-            )
-        return _IncompatibleKeys(missing, unexpected)
-
-    # ---- hooks -------------------------------------------------------------------------------------
-    def register_forward_pre_hook(self, hook: Callable, *, prepend: bool = False, with_kwargs: bool = False) -> RemovableHandle:
-        """``hook(module, args)`` (or ``hook(module, args, kwargs)``) runs before forward; it may replace the inputs."""
-        handle = RemovableHandle(self._forward_pre_hooks, self._forward_pre_hooks_with_kwargs)
-        self._forward_pre_hooks[handle.id] = hook
-        if with_kwargs:
-            self._forward_pre_hooks_with_kwargs.add(handle.id)
-        if prepend:
-            self._forward_pre_hooks.move_to_end(handle.id, last=False)
-        return handle
-
-    def register_forward_hook(
-        self, hook: Callable, *, prepend: bool = False, with_kwargs: bool = False, always_call: bool = False
-    ) -> RemovableHandle:
-        """``hook(module, args, output)`` runs after forward; a non-None return replaces the output."""
-        handle = RemovableHandle(self._forward_hooks, self._forward_hooks_with_kwargs)
-        self._forward_hooks[handle.id] = hook
-        if with_kwargs:
-            self._forward_hooks_with_kwargs.add(handle.id)
-        if prepend:
-            self._forward_hooks.move_to_end(handle.id, last=False)
-        return handle
-
     # ---- calling -----------------------------------------------------------------------------------
     def _descendant_names(self) -> dict:
         """``id(module) -> dotted path`` under this module, rebuilt only after some tree changed."""
@@ -539,52 +420,6 @@ class Module:
         if self.__dict__.get("_backward_hooks") or self.__dict__.get("_backward_pre_hooks"):
             return call_with_backward_hooks(self, args, kwargs, self._call_forward_hooks)
         return self._call_forward_hooks(args, kwargs)
-
-    def register_full_backward_hook(self, hook: Callable, prepend: bool = False) -> RemovableHandle:
-        """``hook(module, grad_input, grad_output)`` runs when the gradients w.r.t. the inputs are ready."""
-        return self._add_backward_hook("_backward_hooks", hook, prepend)
-
-    def register_full_backward_pre_hook(self, hook: Callable, prepend: bool = False) -> RemovableHandle:
-        """``hook(module, grad_output)`` runs when the output gradients arrive; it may replace them."""
-        return self._add_backward_hook("_backward_pre_hooks", hook, prepend)
-
-    def _add_backward_hook(self, attr: str, hook: Callable, prepend: bool) -> RemovableHandle:
-        for name in ("_backward_hooks", "_backward_pre_hooks"):
-            self.__dict__.setdefault(name, OrderedDict())
-        hooks = self.__dict__[attr]
-        handle = RemovableHandle(hooks)
-        hooks[handle.id] = hook
-        if prepend:
-            hooks.move_to_end(handle.id, last=False)
-        return handle
-
-    def _call_forward_hooks(self, args: tuple, kwargs: dict) -> Any:
-        if not self._forward_pre_hooks and not self._forward_hooks:
-            return self.forward(*args, **kwargs)
-        for hook_id, hook in list(self._forward_pre_hooks.items()):
-            if hook_id in self._forward_pre_hooks_with_kwargs:
-                result = hook(self, args, kwargs)
-                if result is not None:
-                    if isinstance(result, tuple) and len(result) == 2:
-                        args, kwargs = result
-                    else:
-                        raise RuntimeError(
-                            "forward pre-hook must return None or a tuple of (new_args, new_kwargs), "
-                            f"but got {result}."
-                        )
-            else:
-                result = hook(self, args)
-                if result is not None:
-                    args = result if isinstance(result, tuple) else (result,)
-        output = self.forward(*args, **kwargs)
-        for hook_id, hook in list(self._forward_hooks.items()):
-            if hook_id in self._forward_hooks_with_kwargs:
-                result = hook(self, args, kwargs, output)
-            else:
-                result = hook(self, args, output)
-            if result is not None:
-                output = result
-        return output
 
     # ---- printing ----------------------------------------------------------------------------------
     def extra_repr(self) -> str:
