@@ -60,3 +60,10 @@ def _collect_garbage_on_the_main_thread(request):
         _collect_and_freeze()
         if was_enabled:
             gc.enable()
+
+
+def pytest_collection_modifyitems(config, items):
+    """The longest tests first (``@pytest.mark.runs_long``): under ``pytest -n auto`` a worker
+    starts on the differential tester (~80 s) at once while the other works through the short ones,
+    instead of one worker finishing with it alone at the end (longest-first keeps the two busy)."""
+    items.sort(key=lambda item: item.get_closest_marker("runs_long") is None)  # stable: order kept otherwise

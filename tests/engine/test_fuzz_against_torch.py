@@ -40,6 +40,7 @@ def _load_fuzzer():
     return module
 
 
+@pytest.mark.runs_long
 def test_random_programs_agree_with_pytorch(capsys):
     _torch_or_fail()
     module = _load_fuzzer()
