@@ -54,16 +54,26 @@ def parse_gradient(text: str, root: Tensor, namespace: dict | None = None) -> Te
     Raises :class:`GradientVectorError` for an empty text, an expression that fails or gives
     None, or a value that is not numbers.
     """
-    source = text.strip()
-    if not source:
-        raise GradientVectorError(missing_vector_message(root))
     scope = {
         "torch": engine,
         "np": np,
         "math": math,
         "ones": _make(np.ones(root._data.shape, dtype=root._data.dtype)),
     }
-    scope.update(namespace or {})
+    source, value = evaluate_gradient_text(text, scope, namespace, missing_vector_message(root))
+    if isinstance(value, Tensor):
+        return value
+    return _numbers_as_tensor(value, source, root)
+
+
+def evaluate_gradient_text(text: str, scope: dict, namespace: dict | None, missing: str):
+    """``(source, value)`` of the user's v expression evaluated in ``scope`` updated with the
+    script's ``namespace`` -- the rules both backends share; :class:`GradientVectorError` (``missing``
+    for an empty text or None) when it cannot be used."""
+    source = text.strip()
+    if not source:
+        raise GradientVectorError(missing)
+    scope = {**scope, **(namespace or {})}
     try:
         code = compile(source, "<gradient v>", "eval")
     except SyntaxError as exc:
@@ -73,10 +83,8 @@ def parse_gradient(text: str, root: Tensor, namespace: dict | None = None) -> Te
     except Exception as exc:  # noqa: BLE001 - any failure of the user's expression is reported
         raise GradientVectorError(f"Evaluating v = {source} raised {type(exc).__name__}: {exc}") from None
     if value is None:
-        raise GradientVectorError(missing_vector_message(root))
-    if isinstance(value, Tensor):
-        return value
-    return _numbers_as_tensor(value, source, root)
+        raise GradientVectorError(missing)
+    return source, value
 
 
 def _numbers_as_tensor(value, source: str, root: Tensor) -> Tensor:

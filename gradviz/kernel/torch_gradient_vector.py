@@ -16,7 +16,7 @@ import math
 import numpy as np
 import torch
 
-from .gradient_vector import GradientVectorError
+from .gradient_vector import GradientVectorError, evaluate_gradient_text
 from .step_messages import IMPLICIT_GRAD_MESSAGE
 from .torch_stepping import to_numpy
 
@@ -30,21 +30,8 @@ def missing_vector_message(root: torch.Tensor) -> str:
 
 def parse_torch_gradient(text: str, root: torch.Tensor, namespace: dict | None = None) -> np.ndarray:
     """Evaluate ``text`` to v (module docstring); :class:`GradientVectorError` when unusable."""
-    source = text.strip()
-    if not source:
-        raise GradientVectorError(missing_vector_message(root))
     scope = {"torch": torch, "np": np, "math": math, "ones": torch.ones_like(root)}
-    scope.update(namespace or {})
-    try:
-        code = compile(source, "<gradient v>", "eval")
-    except SyntaxError as exc:
-        raise GradientVectorError(f"v = {source} is not a Python expression (SyntaxError: {exc.msg}).") from None
-    try:
-        value = eval(code, scope)  # noqa: S307 - the user's own expression, like the script itself
-    except Exception as exc:  # noqa: BLE001 - any failure of the user's expression is reported
-        raise GradientVectorError(f"Evaluating v = {source} raised {type(exc).__name__}: {exc}") from None
-    if value is None:
-        raise GradientVectorError(missing_vector_message(root))
+    source, value = evaluate_gradient_text(text, scope, namespace, missing_vector_message(root))
     if isinstance(value, torch.Tensor):
         return to_numpy(value)
     if isinstance(value, (str, bytes, dict, set)):
