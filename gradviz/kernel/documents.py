@@ -125,6 +125,13 @@ def step_state(model: GraphModel, stepper, since: int | None = None) -> dict:
             g = stepper.leaf_grad(obj)
             if g is not None:
                 leaf_grads[node_id] = contiguous(g._data)
+    return state_answer(model, stepper, states, waiting, step_index, edge_grads, base, leaf_grads)
+
+
+def state_answer(model: GraphModel, stepper, states: dict, waiting: dict, step_index: dict, edge_grads: dict,
+                 base: int, leaf_grads: dict) -> dict:
+    """The step-state message from its per-node parts and what the stepper says of its position
+    (both backends' ``step_state`` build it here)."""
     current = stepper.current_node
     return {
         "position": stepper.position,

@@ -19,7 +19,7 @@ import weakref
 import numpy as np
 import torch
 
-from .documents import current_detail
+from .documents import state_answer
 from .protocol import contiguous
 
 
@@ -78,22 +78,7 @@ class StepStateIndex:
             grad = stepper.leaf_grad(tensor)
             if grad is not None:
                 leaf_grads[node_id] = contiguous(grad._data)
-        current = stepper.current_node
-        return {
-            "position": stepper.position,
-            "at_end": stepper.at_end,
-            "current": model.id_of(current) if current is not None else None,
-            "ready": [model.id_of(n) for n in stepper.ready_nodes() if model.id_of(n) is not None],
-            "states": states,
-            "waiting": waiting,
-            "step_index": step_index,
-            "edge_grads": edge_grads,
-            "edges_base": base,
-            "leaf_grads": leaf_grads,
-            "pause_reason": stepper.pause_reason,
-            "note": stepper.note,
-            "detail": current_detail(model, stepper),
-        }
+        return state_answer(model, stepper, states, waiting, step_index, edge_grads, base, leaf_grads)
 
 
 _INDEXES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # stepper -> its StepStateIndex
