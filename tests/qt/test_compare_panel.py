@@ -3,35 +3,18 @@ badges on whichever backend's graph is drawn, and a row selecting its node."""
 
 from __future__ import annotations
 
-import threading
-
-import pytest
 import pytestqt  # noqa: F401  (pytest-qt is a test dependency: fail loudly if it is missing)
-from PySide6.QtCore import QSettings
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QComboBox, QPushButton, QTableWidget, QWidget
 
 from gradviz.model.compare import Aspect, NodeDifference
 from gradviz.qt.compare_panel import drawn_badges
-from gradviz.qt.main_window import MainWindow
 from tests.model.test_compare import PLANTED_SCRIPT
 
 TIMEOUT = 180000
 # Under the planted rule these differ (tests/model/test_compare.py): Cube sends 2/3 of torch's
 # gradient, and every node below it follows; the root Sum and the outer Mul agree.
 DIFFERING = {"CubeBackward", "MulBackward0", "torch::autograd::AccumulateGrad", "x", "w"}
-
-
-@pytest.fixture
-def window(qtbot, tmp_path):
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    w = MainWindow(settings=settings, autosave_path=tmp_path / "autosave.py")
-    qtbot.addWidget(w)
-    w.show()
-    yield w
-    w.shutdown()
-    alive = [t.name for t in threading.enumerate() if t.name.startswith("gradviz-")]
-    assert alive == [], f"threads left running: {alive}"
 
 
 def _run_both(qtbot, window, script):

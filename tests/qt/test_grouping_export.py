@@ -4,28 +4,13 @@
 from __future__ import annotations
 
 import json
-import threading
 
 import pytest
-from PySide6.QtCore import QSettings
 
 from gradviz import cli
 from gradviz.qt.export_dialog import export_graph
-from gradviz.qt.main_window import MainWindow
 
 CHAIN = "import torch\nx = torch.ones(3, requires_grad=True)\ny = x\nfor _ in range(200):\n    y = y * 1.0001\nloss = y.sum()\n"
-
-
-@pytest.fixture
-def window(qtbot, tmp_path):
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    w = MainWindow(settings=settings, autosave_path=tmp_path / "autosave.py")
-    qtbot.addWidget(w)
-    w.show()
-    yield w
-    w.shutdown()
-    alive = [t.name for t in threading.enumerate() if t.name.startswith("gradviz-")]
-    assert alive == [], f"threads left running: {alive}"
 
 
 def run_and_wait(qtbot, window, code):

@@ -4,29 +4,15 @@ runs them, the window survives, Stop takes at most a second, nothing leaks into 
 from __future__ import annotations
 
 import os
-import threading
 import time
 
 import pytest
-from PySide6.QtCore import QSettings
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QPlainTextEdit, QTableWidget
 
-from gradviz.qt.main_window import FAILED_RUN_NOTICE, MainWindow
+from gradviz.qt.main_window import FAILED_RUN_NOTICE
 
 GOOD = "x = torch.ones(3, requires_grad=True)\ny = (x * 2).sum()\n"
-
-
-@pytest.fixture
-def window(qtbot, tmp_path):
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    w = MainWindow(settings=settings, autosave_path=tmp_path / "autosave.py")
-    qtbot.addWidget(w)
-    w.show()
-    yield w
-    w.shutdown()
-    alive = [t.name for t in threading.enumerate() if t.name.startswith("gradviz-")]
-    assert alive == [], f"threads left running: {alive}"
 
 
 def action(window, name) -> QAction:

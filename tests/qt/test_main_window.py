@@ -1,7 +1,5 @@
 """MainWindow end to end on the offscreen platform (pytest-qt)."""
 
-import threading
-
 import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QComboBox, QGraphicsView, QPlainTextEdit
@@ -18,19 +16,6 @@ z = y.exp()
 loss = z.sum()
 print("loss", loss.item())
 """
-
-
-@pytest.fixture
-def window(qtbot, tmp_path):
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    w = MainWindow(settings=settings, autosave_path=tmp_path / "autosave.py")
-    qtbot.addWidget(w)
-    w.show()
-    yield w
-    w.shutdown()
-    assert not w.workspace.running
-    alive = [t.name for t in threading.enumerate() if t.name.startswith("gradviz-")]
-    assert alive == [], f"threads left running: {alive}"
 
 
 def run_and_wait(qtbot, window, code, timeout=15000):
