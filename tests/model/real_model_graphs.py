@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 
 import networkx as nx
+from residual_scripts import residual_blocks_script
 
 from gradviz.kernel.graph_builder import GraphModel, attach_variable_names, tensor_names
 from gradviz.model.graph_model import display_graph
@@ -128,24 +129,7 @@ def _with_model(root, namespace) -> tuple[GraphModel, object]:
     return _model(root, namespace), root
 
 
-NESTED_SCRIPT = """\
-import torch
-from torch import nn
-class Block(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.fc = nn.Linear(4, 4)
-    def forward(self, x):
-        return x + torch.tanh(self.fc(x))
-class Net(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.blocks = nn.Sequential(Block(), Block())
-    def forward(self, x):
-        return self.blocks(x)
-model = Net()
-loss = model(torch.randn(3, 4)).sum()
-"""
+NESTED_SCRIPT = residual_blocks_script(2)
 
 
 def nested_modules() -> nx.DiGraph:

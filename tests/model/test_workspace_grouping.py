@@ -4,29 +4,13 @@ folds and parameters) and its graph job draws ``group_graph``'s display graph, w
 from __future__ import annotations
 
 import pytest
+from residual_scripts import residual_blocks_script
 
 from gradviz.model.grouping import PAGE_NODES
 from gradviz.model.workspace import Workspace
 
 CHAIN = "import torch\nx = torch.ones(3, requires_grad=True)\ny = x\nfor _ in range(300):\n    y = y * 1.0001\nloss = y.sum()\n"
-MLP = """import torch
-nn = torch.nn
-class Block(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.fc = nn.Linear(4, 4)
-    def forward(self, x):
-        return x + torch.tanh(self.fc(x))
-class Net(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.blocks = nn.Sequential(Block(), Block())
-        self.out = nn.Linear(4, 2)
-    def forward(self, x):
-        return self.out(self.blocks(x))
-model = Net()
-loss = model(torch.randn(3, 4)).sum()
-"""
+MLP = residual_blocks_script(2, head=True, imports="import")
 
 
 @pytest.fixture

@@ -6,28 +6,13 @@ import threading
 
 import pytest
 from PySide6.QtCore import QSettings
+from residual_scripts import residual_blocks_script
 
 from gradviz.qt.main_window import MainWindow
 
 # Ten blocks deep: the whole graph does not fit the view at a readable zoom, so a new graph opens
 # at its top (the root) and the first block, at the bottom, is out of view.
-DEEP = """\
-nn = torch.nn
-class Block(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.fc = nn.Linear(4, 4)
-    def forward(self, x):
-        return x + torch.tanh(self.fc(x))
-class Net(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.blocks = nn.Sequential(*(Block() for _ in range(10)))
-    def forward(self, x):
-        return self.blocks(x)
-model = Net()
-loss = model(torch.randn(3, 4)).sum()
-"""
+DEEP = residual_blocks_script(10, imports=None)
 
 
 @pytest.fixture

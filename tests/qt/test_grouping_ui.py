@@ -4,6 +4,7 @@ import threading
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
+from residual_scripts import residual_blocks_script
 
 import engine as torch
 from gradviz.kernel.engine_stepping import EngineStepper
@@ -14,24 +15,7 @@ from gradviz.qt.graph_scene import GraphScene
 from gradviz.qt.main_window import MainWindow
 
 CHAIN = "x = torch.ones(3, requires_grad=True)\ny = x\nfor _ in range(1000):\n    y = y * 1.0001\nloss = y.sum()\n"
-MLP = """\
-nn = torch.nn
-class Block(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.fc = nn.Linear(4, 4)
-    def forward(self, x):
-        return x + torch.tanh(self.fc(x))
-class Net(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.blocks = nn.Sequential(Block(), Block())
-        self.out = nn.Linear(4, 2)
-    def forward(self, x):
-        return self.out(self.blocks(x))
-model = Net()
-loss = model(torch.randn(3, 4)).sum()
-"""
+MLP = residual_blocks_script(2, head=True, imports=None)
 
 
 def make_window(qtbot, tmp_path):
