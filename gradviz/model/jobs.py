@@ -69,8 +69,16 @@ class Job:
         return self._done.is_set()
 
     def wait(self, timeout: float | None = None) -> bool:
-        """Block until the job ended (True) or ``timeout`` seconds passed (False)."""
-        return self._done.wait(timeout)
+        """Block until the job ended and its thread is gone (True) or ``timeout`` seconds passed
+        (False). The thread outlives ``done`` by the ``finished``/``failed`` emission: joining it
+        too is what lets a window's shutdown promise that none of its threads is left."""
+        end = None if timeout is None else time.perf_counter() + timeout
+        if not self._done.wait(timeout):
+            return False
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(None if end is None else max(0.0, end - time.perf_counter()))
+        return True
 
     # ---- the work's side ------------------------------------------------------------------------
     def report(self, fraction: float, message: str = "") -> None:

@@ -4,6 +4,7 @@ in a kernel (the script's tensors never enter this process)."""
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
@@ -69,3 +70,14 @@ def test_workspace_runs_in_a_kernel_and_keeps_the_last_good_result():
         assert ws.result is good  # a failed run keeps the last good graph's result
     finally:
         ws.close()
+
+
+def test_wait_returns_once_the_jobs_thread_is_gone_not_just_done():
+    """``done`` is set before the finished signal is emitted; a slot still running on the job's
+    thread kept it alive after wait() returned, and a window's shutdown then found a thread left."""
+    job = Job(lambda job: 42, "slow-slot")
+    job.finished.connect(lambda result: time.sleep(0.3))  # runs on the job's thread, after done
+    job.start()
+    assert job.wait(5)
+    assert not any(t.name == "gradviz-job-slow-slot" for t in threading.enumerate())
+    assert job.result == 42
