@@ -155,7 +155,7 @@ def run_in_kernel(request, usage_error) -> tuple[dict, StepSnapshot | None, str,
         if not available:
             raise ExportFailed(f"gradviz export: --backend torch: {reason}")
     with KernelClient(prestart=False) as kernel:
-        kernel.start()
+        kernel.start(backend)
         # While the kernel starts (Python, numpy, engine), import what the layout needs here.
         import gradviz.model.layout  # noqa: F401
 

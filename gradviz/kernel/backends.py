@@ -79,7 +79,7 @@ def torch_availability(refresh: bool = False) -> tuple[bool, str]:
     from . import protocol
     from .process import KernelProcess
 
-    kernel = KernelProcess()
+    kernel = KernelProcess("torch")  # the first torch kernel: the torch runs after it start at once
     try:
         kernel.wait_ready()
         protocol.send(kernel.writer, {"id": 1, "op": "torch_available", "args": {}})

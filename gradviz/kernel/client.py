@@ -65,12 +65,19 @@ class KernelClient:
         except Exception:  # noqa: BLE001 - interpreter shutdown
             pass
 
-    def _fresh_kernel(self) -> KernelProcess:
-        kernel, self._spare = self._spare, None
-        if kernel is None or not kernel.alive():
-            if kernel is not None:
+    def _fresh_kernel(self, backend: str = "engine") -> KernelProcess:
+        """A ready, unused kernel of ``backend``'s kind: the spare when it is of that kind (a spare
+        of the other kind stays the spare), else a new one."""
+        kernel = self._spare
+        if kernel is not None and kernel.backend == backend:
+            self._spare = None
+            if not kernel.alive():
                 kernel.close()
-            kernel = KernelProcess()
+                kernel = None
+        else:
+            kernel = None
+        if kernel is None:
+            kernel = KernelProcess(backend)
         self._starting = kernel
         try:
             kernel.wait_ready()
@@ -79,21 +86,36 @@ class KernelClient:
         self.last_start_seconds = kernel.ready_seconds
         return kernel
 
-    def start(self) -> None:
-        """Start a kernel without waiting for it (the caller can do other work meanwhile)."""
-        with self._lock:
-            if self._kernel is None or self._kernel.used or not self._kernel.alive():
-                if self._kernel is not None:
-                    self._kernel.close()
-                self._kernel = KernelProcess()
+    def _keep_a_spare(self, backend: str) -> None:
+        """Start the next run's kernel in the background, of the kind the last run used."""
+        if not self.prestart:
+            return
+        if self._spare is not None and self._spare.backend != backend:
+            self._spare.close()
+            self._spare = None
+        if self._spare is None:
+            self._spare = KernelProcess(backend)
 
-    def warm_up(self) -> None:
-        """Start a kernel now (and wait for it) so the next run begins at once."""
+    def _needs_a_kernel(self, backend: str) -> bool:
+        kernel = self._kernel
+        if kernel is not None and not kernel.used and kernel.alive() and kernel.backend == backend:
+            return False
+        if kernel is not None:
+            kernel.close()
+        return True
+
+    def start(self, backend: str = "engine") -> None:
+        """Start a kernel for ``backend``'s runs without waiting for it (the caller can do other
+        work meanwhile)."""
         with self._lock:
-            if self._kernel is None or self._kernel.used or not self._kernel.alive():
-                if self._kernel is not None:
-                    self._kernel.close()
-                self._kernel = self._fresh_kernel()
+            if self._needs_a_kernel(backend):
+                self._kernel = KernelProcess(backend)
+
+    def warm_up(self, backend: str = "engine") -> None:
+        """Start a kernel for ``backend``'s runs now (and wait for it) so the next run begins at once."""
+        with self._lock:
+            if self._needs_a_kernel(backend):
+                self._kernel = self._fresh_kernel(backend)
 
     @property
     def kernel_pid(self) -> int | None:
@@ -189,12 +211,13 @@ class KernelClient:
         except ValueError as exc:
             return RunResult(error=RunError("request", str(exc)), backend=str(backend))
         with self._lock:
-            if self._kernel is not None and (self._kernel.used or not self._kernel.alive()):
+            if self._kernel is not None and (self._kernel.used or not self._kernel.alive()
+                                             or self._kernel.backend != backend):
                 self._kernel.close()
                 self._kernel = None
             try:
                 if self._kernel is None:
-                    self._kernel = self._fresh_kernel()
+                    self._kernel = self._fresh_kernel(backend)
                 if self._closed:  # closed while the kernel started: run nothing
                     raise RuntimeError("the kernel client was closed")
             except RuntimeError:
@@ -208,8 +231,7 @@ class KernelClient:
             kernel.used = True
             self.filename = filename
             self.threads = []
-            if self.prestart and self._spare is None:
-                self._spare = KernelProcess()
+            self._keep_a_spare(backend)
             printed: list[str] = []
 
             def collect(text: str) -> None:
@@ -353,9 +375,9 @@ class KernelClient:
             if kernel is None or not kernel.alive():
                 if kernel is not None:
                     kernel.close()
-                self._kernel = kernel = self._fresh_kernel()
-                if self.prestart and self._spare is None:
-                    self._spare = KernelProcess()
+                kind = args.get("backend") or "engine"
+                self._kernel = kernel = self._fresh_kernel(kind)
+                self._keep_a_spare(kind)
             kernel.wait_ready()
             kernel.used = True
             return self._result(self._request(op, args, timeout, on_progress=on_progress))
@@ -402,10 +424,9 @@ class KernelClient:
         with self._lock:
             if self._closed:
                 raise KernelRequestError(RunError("no_kernel", "the kernel client was closed"))
-            kernel = self._fresh_kernel()
+            kernel = self._fresh_kernel(backend)
             kernel.used = True
-            if self.prestart and self._spare is None:
-                self._spare = KernelProcess()
+            self._keep_a_spare(backend)
             try:
                 reply = self._request("profile", {"code": script, "filename": filename, "backend": backend},
                                       timeout, on_output, kernel=kernel)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import importlib
+import io
 import multiprocessing
 import os
 import re
@@ -33,6 +34,11 @@ def _kernel_main(conn, log_path: str) -> None:
 
 _CONTEXT = None
 _LIVE: set = set()  # every kernel not yet closed, ended at interpreter exit
+# What each kind of kernel's fork server imports before it forks anything: "engine" kernels come
+# from a server without torch (engine runs stay torch-free, and the app's first run does not wait
+# ~3 s for torch); "torch" kernels from a second server that has imported torch as well, started
+# the first time a torch kernel is asked for, so only the first torch run pays for the import.
+PRELOADS = {"engine": ["gradviz.kernel.worker"], "torch": ["gradviz.kernel.worker", "gradviz.kernel.torch_preload"]}
 
 
 def _context():
@@ -40,10 +46,66 @@ def _context():
     global _CONTEXT
     if _CONTEXT is None:
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["gradviz.kernel.worker"])
+        context.set_forkserver_preload(PRELOADS["engine"])
         _CONTEXT = context
         atexit.register(_end_all)
     return _CONTEXT
+
+
+def _torch_process_class():
+    """The Process class for torch kernels: :class:`_TorchKernelProcess`, or the shared server's
+    where this Python's multiprocessing lacks the pieces (torch then imports in each kernel)."""
+    _context()
+    return _TorchKernelProcess if _TorchKernelProcess is not None else _context().Process
+
+
+_TORCH_SERVER = None
+
+
+def _torch_server():
+    """The second fork server, preloaded with torch; started by its first kernel."""
+    global _TORCH_SERVER
+    if _TORCH_SERVER is None:
+        _TORCH_SERVER = mp_forkserver.ForkServer()
+        _TORCH_SERVER.set_forkserver_preload(PRELOADS["torch"])
+    return _TORCH_SERVER
+
+
+try:
+    from multiprocessing import context as mp_context
+    from multiprocessing import forkserver as mp_forkserver
+    from multiprocessing import popen_forkserver, spawn, util
+    from multiprocessing.reduction import dump as _pickle_into
+
+    class _TorchServerPopen(popen_forkserver.Popen):
+        """multiprocessing keeps one fork server per process, as a module-level ``ForkServer``
+        instance. A second instance is a complete server (its own socket, and its own "alive" pipe
+        that ends it with this process); only the launch step names the module's instance, so
+        this Popen repeats that step (popen_forkserver.Popen._launch) asking the torch server."""
+
+        def _launch(self, process_obj):
+            prep_data = spawn.get_preparation_data(process_obj._name)
+            buf = io.BytesIO()
+            mp_context.set_spawning_popen(self)
+            try:
+                _pickle_into(prep_data, buf)
+                _pickle_into(process_obj, buf)
+            finally:
+                mp_context.set_spawning_popen(None)
+            self.sentinel, w = _torch_server().connect_to_new_process(self._fds)
+            parent_w = os.dup(w)  # the child's sentinel of this process, as in the original
+            self.finalizer = util.Finalize(self, util.close_fds, (parent_w, self.sentinel))
+            with open(w, "wb", closefd=True) as f:
+                f.write(buf.getbuffer())
+            self.pid = mp_forkserver.read_signed(self.sentinel)
+
+    class _TorchKernelProcess(mp_context.ForkServerProcess):
+        @staticmethod
+        def _Popen(process_obj):
+            return _TorchServerPopen(process_obj)
+
+except (ImportError, AttributeError):  # no fd passing (not a Unix), or a multiprocessing without these
+    _TorchKernelProcess = None
 
 
 @contextlib.contextmanager
@@ -74,14 +136,19 @@ class KernelProcess:
     segfault lands there), and has /dev/null as stdin (multiprocessing's doing).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, backend: str = "engine") -> None:
+        """``backend``: which fork server the kernel comes from (:data:`PRELOADS`); either kind
+        runs either backend's scripts (the client picks the kind of the run's backend, so engine runs
+        stay torch-free); a torch kernel starts with torch already imported."""
         context = _context()
+        self.backend = backend
+        process_class = _torch_process_class() if backend == "torch" else context.Process
         self.reader, child_end = context.Pipe(duplex=True)
         self.writer = self.reader
         fd, self.log_path = tempfile.mkstemp(prefix="gradviz-kernel-", suffix=".log")
         os.close(fd)
         self.started_at = time.perf_counter()
-        self.process = context.Process(target=_kernel_main, args=(child_end, self.log_path),
+        self.process = process_class(target=_kernel_main, args=(child_end, self.log_path),
                                        name="gradviz-kernel", daemon=False)
         with _main_module_hidden():
             self.process.start()

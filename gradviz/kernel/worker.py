@@ -323,6 +323,12 @@ def _become_a_fresh_process(log_path: str) -> None:
     # Python's `random` reseeds itself after a fork; numpy's legacy global generator does not, and
     # every kernel would otherwise draw the fork server's numbers.
     np.random.seed()
+    # A torch kernel's fork server imported torch (process.PRELOADS), and with it torch's default
+    # generator, seeded once: reseed it from the OS as a freshly started torch would be, or every
+    # torch run would draw the same "random" numbers. An engine kernel has no torch to reseed.
+    torch = sys.modules.get("torch")
+    if torch is not None and hasattr(torch, "seed"):
+        torch.seed()
 
 
 def serve(conn, log_path: str) -> None:

@@ -66,7 +66,8 @@ class Workspace(GraphPart):
         self._run_handled.set()
         GraphPart.__init__(self)
         if kernel is None:
-            self.kernel.start()  # warm, so the first Run does not wait for Python and the engine
+            # warm, so the first Run does not wait for Python and the engine (or torch)
+            self.kernel.start(backend or "engine")
 
     # ---- the script -----------------------------------------------------------------------------
     def set_text(self, text: str) -> None:
