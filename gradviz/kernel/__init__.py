@@ -28,10 +28,14 @@ Design (issue 11):
   (exit code N)".
 
 * **Backends** (issue 12; :mod:`.backends`): a run is "engine" (``import torch`` is gradviz's
-  engine, as always) or "torch" (the real PyTorch, imported in that kernel only, never in the fork
-  server or the app): ``run(..., backend=)``, else a ``# gradviz: backend=torch`` first line, else
-  engine. :meth:`KernelClient.torch_available` says whether torch imports in the kernel's
-  interpreter (tried in a throwaway kernel), with the reason when not. Under torch the graph is
+  engine, as always) or "torch" (the real PyTorch, never imported in the app nor in the engine
+  kernels' fork server): ``run(..., backend=)``, else a ``# gradviz: backend=torch`` first line,
+  else engine. Torch runs get kernels forked from a second fork server that imported torch
+  (:data:`.process.PRELOADS`; started by the first torch kernel, which pays the ~3 s import: the
+  next ones are ready in ~15 ms), and reseed torch's generator after the fork as a new process
+  would; the spare kernel is of the last run's kind. :meth:`KernelClient.torch_available` says
+  whether torch imports in the kernel's interpreter (tried in a throwaway torch kernel, which
+  also starts that server), with the reason when not. Under torch the graph is
   torch's own ``grad_fn`` graph (:mod:`.torch_graph`; module paths and lines noted while the script
   runs, :mod:`.torch_run`), and backward is ONE real ``backward()`` recorded with node and leaf
   hooks, then replayed step by step (:mod:`.torch_stepping`). Both backends step with one
