@@ -24,6 +24,7 @@ KERNEL_SIDE_MODULES = ("gradviz.kernel.worker", "gradviz.kernel.execution", "gra
                        "gradviz.kernel.torch_run", "gradviz.kernel.torch_graph",
                        "gradviz.kernel.torch_stepping", "gradviz.kernel.torch_documents",
                        "gradviz.kernel.torch_step_state", "gradviz.kernel.torch_gradient_vector",
+                       "gradviz.kernel.torch_preload",  # the torch kernels' fork server
                        # the analysis panels' requests: training, profiler, Jacobians
                        "gradviz.kernel.job_ops", "gradviz.kernel.training_ops",
                        "gradviz.kernel.profiling_ops", "gradviz.kernel.jacobian_ops")
