@@ -210,7 +210,9 @@ from gradviz.kernel import KernelClient
 from gradviz.model.workspace import Workspace
 from gradviz.qt.main_window import MainWindow
 app = QApplication([])
-w = MainWindow(settings=QSettings(sys.argv[1], QSettings.Format.IniFormat), autosave_path=sys.argv[2])
+# No kernel started (the autosave is the window's own; starting the kernel's forkserver blocked here ~2 s).
+w = MainWindow(settings=QSettings(sys.argv[1], QSettings.Format.IniFormat), autosave_path=sys.argv[2],
+               workspace=Workspace(KernelClient(prestart=False)))
 w.show()
 w.editor.setFocus()
 QTest.keyClicks(w.editor, "typed just before the crash")
