@@ -4,7 +4,9 @@ which never imports gradviz).
 
 Each script is written fresh into a temp dir and exported as a user would
 (``python -m gradviz export SCRIPT --backend torch -o out.json --steps all``); the walker runs the
-same script in a separate plain-torch process, walks ``grad_fn.next_functions`` and records the
+same script in a separate plain-torch process (one process walks all five scripts, each in a fresh
+namespace: a fresh ``import torch`` costs seconds; the five tests stay on one pytest-xdist worker
+so that process runs once), walks ``grad_fn.next_functions`` and records the
 execution order with a pre-hook on every node. Both walks number the nodes breadth-first from the
 root (children in ``next_functions`` order), so "identical" is exact: the same names in the same
 walk, the same edges (with input indices), the same steps in the same order, and bit-identical
@@ -159,14 +161,44 @@ def _export(script: Path, out: Path, gradient: str | None = None) -> dict:
     return json.loads(out.read_text())
 
 
-def _walk_independently(script: Path, root: str, out: Path, gradient: str | None = None) -> dict:
-    env = dict(os.environ)
-    env.pop("PYTHONPATH", None)  # plain torch: nothing of gradviz on the path
-    extra = [] if gradient is None else [gradient]
-    done = subprocess.run([sys.executable, str(WALKER), str(script), root, str(out), *extra], cwd=script.parent,
-                          env=env, capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stderr
-    return json.loads(out.read_text())
+class IndependentWalks:
+    """The walker (``torch_walker.py --many``) over every script of SCRIPTS, in one plain-torch
+    process started at once; ``result(name)`` waits for it and returns that script's walk."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        jobs = []
+        for name, (source, root, gradient) in SCRIPTS.items():
+            (folder / name).mkdir()
+            script = folder / name / f"{name}.py"
+            script.write_text(source.lstrip())
+            jobs.append([str(script), root, str(folder / name / "walk.json"), gradient])
+        (folder / "jobs.json").write_text(json.dumps(jobs))
+        env = dict(os.environ)
+        env.pop("PYTHONPATH", None)  # plain torch: nothing of gradviz on the path
+        self.stderr = folder / "stderr.txt"
+        with open(folder / "stdout.txt", "w") as stdout, open(self.stderr, "w") as stderr:
+            self.process = subprocess.Popen([sys.executable, str(WALKER), "--many", str(folder / "jobs.json")],
+                                            cwd=folder, env=env, stdout=stdout, stderr=stderr)
+
+    def result(self, name: str) -> dict:
+        returncode = self.process.wait(timeout=600)
+        assert returncode == 0, self.stderr.read_text()
+        walk = json.loads((self.folder / name / "walk.json").read_text())
+        assert "error" not in walk, walk.get("error")
+        return walk
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+
+
+@pytest.fixture(scope="module")
+def independent_walks(tmp_path_factory):
+    walks = IndependentWalks(tmp_path_factory.mktemp("torch_walks"))
+    yield walks
+    walks.close()
 
 
 def _export_walk(document: dict) -> dict:
@@ -196,13 +228,15 @@ def _export_walk(document: dict) -> dict:
             "order": [number[step["node"]] for step in document["steps"]], "leaf_grads": leaf_grads}
 
 
+@pytest.mark.xdist_group("torch_acceptance")  # one worker: the module's one walker process
+@pytest.mark.runs_long  # the five stay on one worker (~35 s): started first, not left to the end
 @pytest.mark.parametrize("name", list(SCRIPTS))
-def test_export_matches_an_independent_walk_of_real_torch(name, tmp_path):
+def test_export_matches_an_independent_walk_of_real_torch(name, tmp_path, independent_walks):
     source, root, gradient = SCRIPTS[name]
     script = tmp_path / f"{name}.py"
     script.write_text(source.lstrip())
     exported = _export(script, tmp_path / "out.json", gradient)
-    truth = _walk_independently(script, root, tmp_path / "walk.json", gradient)
+    truth = independent_walks.result(name)
     assert exported["root"] == root
     ours = _export_walk(exported)
     assert ours["names"] == truth["names"]

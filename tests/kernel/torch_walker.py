@@ -1,6 +1,7 @@
 """An independent check of `gradviz export --backend torch`: plain PyTorch only (never gradviz).
 
     python tests/kernel/torch_walker.py SCRIPT.py ROOT_NAME OUT.json [GRADIENT_EXPRESSION]
+    python tests/kernel/torch_walker.py --many JOBS.json
 
 runs SCRIPT.py in plain torch, walks ``ROOT.grad_fn`` breadth-first through ``next_functions``
 (children in their order; each node numbered when first reached), registers a pre-hook on every
@@ -10,13 +11,21 @@ number, as the export's stepper does) and writes the walk: node names, edges ``[
 index, child]``, the execution order, and each AccumulateGrad's leaf ``.grad`` afterwards and the
 leaf's name (its variable, or ``module_variable.parameter`` from ``named_parameters()``), by the
 AccumulateGrad's number.
+
+``--many`` walks several scripts in this one process (a fresh ``import torch`` costs seconds):
+JOBS.json is a list of ``[SCRIPT, ROOT_NAME, OUT, GRADIENT_EXPRESSION or null]``; each script runs
+as above, in its own fresh namespace (``runpy``) with its own directory as the working directory,
+and torch's global grad mode and default dtype are put back after it. A script that fails writes
+``{"error": traceback}`` to its OUT and the others still run.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import runpy
 import sys
+import traceback
 from collections import deque
 
 import torch
@@ -75,5 +84,26 @@ def main(script: str, root_name: str, out: str, gradient: str | None = None) -> 
                    "leaf_grads": leaf_grads, "torch": torch.__version__}, fh)
 
 
+def main_many(jobs_file: str) -> None:
+    with open(jobs_file) as fh:
+        jobs = json.load(fh)
+    start_dir = os.getcwd()
+    for script, root_name, out, gradient in jobs:
+        grad_enabled, dtype = torch.is_grad_enabled(), torch.get_default_dtype()
+        os.chdir(os.path.dirname(os.path.abspath(script)))
+        try:
+            main(script, root_name, out, gradient)
+        except (Exception, SystemExit):  # reported to its test; the next script still runs
+            with open(out, "w") as fh:
+                json.dump({"error": traceback.format_exc()}, fh)
+        finally:
+            os.chdir(start_dir)
+            torch.set_grad_enabled(grad_enabled)
+            torch.set_default_dtype(dtype)
+
+
 if __name__ == "__main__":
-    main(*sys.argv[1:])
+    if sys.argv[1] == "--many":
+        main_many(sys.argv[2])
+    else:
+        main(*sys.argv[1:])

@@ -210,7 +210,9 @@ from gradviz.kernel import KernelClient
 from gradviz.model.workspace import Workspace
 from gradviz.qt.main_window import MainWindow
 app = QApplication([])
-w = MainWindow(settings=QSettings(sys.argv[1], QSettings.Format.IniFormat), autosave_path=sys.argv[2])
+# No kernel started (the autosave is the window's own; starting the kernel's forkserver blocked here ~2 s).
+w = MainWindow(settings=QSettings(sys.argv[1], QSettings.Format.IniFormat), autosave_path=sys.argv[2],
+               workspace=Workspace(KernelClient(prestart=False)))
 w.show()
 w.editor.setFocus()
 QTest.keyClicks(w.editor, "typed just before the crash")
@@ -294,40 +296,62 @@ def test_a_failed_compute_clears_the_previous_heatmaps(qtbot):
 
 
 # ---- 9. small screens ---------------------------------------------------------------------------
+# One child app per screen size (the offscreen screen's size is fixed when its QApplication is
+# made), showing each script in turn in a fresh window with its own settings and autosave; it prints
+# one report per script, which that script's test case checks.
 SCREEN_PROBE = """
-import json, sys, time
+import json, sys, time, traceback
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 app = QApplication([])
 from gradviz.qt.app import create_window
-settings, autosave, script = sys.argv[1:4]
-w = create_window(script or None, run_file=True, settings=QSettings(settings, QSettings.Format.IniFormat), autosave_path=autosave)
-deadline = time.time() + 40
-while (w.scene is None or w.is_busy()) and time.time() < deadline:
-    app.processEvents(); time.sleep(0.01)
-for _ in range(5):
-    app.processEvents(); time.sleep(0.02)
-avail, frame = w.screen().availableGeometry(), w.frameGeometry()
-docks = {}
-for title, dock in w.docks.items():
-    dock.raise_()
-    app.processEvents()
-    inner, need = dock.widget().size(), dock.widget().minimumSizeHint()
-    docks[title] = [inner.width() >= need.width() and inner.height() >= need.height(),
-                    inner.toTuple(), need.toTuple()]
-view = w.view
-root = w.scene.items_by_id[w.scene.model.root_id]
-box = view.mapFromScene(root.sceneBoundingRect()).boundingRect()
-print(json.dumps({"avail": avail.getRect(), "frame": frame.getRect(), "docks": docks,
-                  "root_in_view": view.viewport().rect().contains(box),
-                  "editor": w.editor.width(), "graph": view.width()}))
-w.shutdown()
+
+
+def probe(settings, autosave, script):
+    w = create_window(script or None, run_file=True, settings=QSettings(settings, QSettings.Format.IniFormat), autosave_path=autosave)
+    try:
+        deadline = time.time() + 40
+        while (w.scene is None or w.is_busy()) and time.time() < deadline:
+            app.processEvents(); time.sleep(0.01)
+        for _ in range(5):
+            app.processEvents(); time.sleep(0.02)
+        avail, frame = w.screen().availableGeometry(), w.frameGeometry()
+        docks = {}
+        for title, dock in w.docks.items():
+            dock.raise_()
+            app.processEvents()
+            inner, need = dock.widget().size(), dock.widget().minimumSizeHint()
+            docks[title] = [inner.width() >= need.width() and inner.height() >= need.height(),
+                            inner.toTuple(), need.toTuple()]
+        view = w.view
+        root = w.scene.items_by_id[w.scene.model.root_id]
+        box = view.mapFromScene(root.sceneBoundingRect()).boundingRect()
+        return {"avail": avail.getRect(), "frame": frame.getRect(), "docks": docks,
+                "root_in_view": view.viewport().rect().contains(box),
+                "editor": w.editor.width(), "graph": view.width()}
+    finally:
+        w.shutdown()
+        w.hide()
+        w.deleteLater()
+        app.processEvents()
+
+
+reports = {}
+for settings, autosave, script in json.loads(sys.argv[1]):
+    try:
+        reports[script] = probe(settings, autosave, script)
+    except Exception:
+        reports[script] = {"error": traceback.format_exc()}
+print(json.dumps(reports))
 """
+SCREEN_SIZES = [(1280, 720), (1600, 1000)]
+SCREEN_SCRIPTS = ["", "02_training_tinymodel.py"]
 
 
-@pytest.mark.parametrize("size", [(1280, 720), (1600, 1000)])
-@pytest.mark.parametrize("script", ["", "02_training_tinymodel.py"])
-def test_the_window_fits_the_screen_and_shows_the_root(tmp_path, size, script):
+@pytest.fixture(scope="module")
+def screen_reports(tmp_path_factory):
+    """``screen_reports(size)``: the child app's run at that screen size over every script of
+    SCREEN_SCRIPTS, once per size: (its exit code, its stderr, its report per script)."""
     import json
     import os
     import subprocess
@@ -335,15 +359,37 @@ def test_the_window_fits_the_screen_and_shows_the_root(tmp_path, size, script):
 
     from gradviz.qt.main_window import EXAMPLES_DIR
 
-    config = tmp_path / "screen.json"
-    config.write_text(json.dumps({"screens": [{"name": "s", "x": 0, "y": 0, "width": size[0], "height": size[1],
-                                               "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}))
-    env = dict(os.environ, QT_QPA_PLATFORM=f"offscreen:configfile={config}")
-    path = str(EXAMPLES_DIR / script) if script else ""
-    out = subprocess.run([sys.executable, "-c", SCREEN_PROBE, str(tmp_path / "s.ini"), str(tmp_path / "a.py"), path],
-                         env=env, capture_output=True, text=True, timeout=90)
-    assert out.returncode == 0, out.stderr
-    report = json.loads(out.stdout.strip().splitlines()[-1])
+    runs = {}
+
+    def run(size):
+        if size not in runs:
+            folder = tmp_path_factory.mktemp(f"screen_{size[0]}x{size[1]}")
+            config = folder / "screen.json"
+            config.write_text(json.dumps({"screens": [{"name": "s", "x": 0, "y": 0, "width": size[0],
+                                                       "height": size[1], "logicalDpi": 96,
+                                                       "logicalBaseDpi": 96, "dpr": 1}]}))
+            env = dict(os.environ, QT_QPA_PLATFORM=f"offscreen:configfile={config}")
+            jobs = [[str(folder / f"s{k}.ini"), str(folder / f"a{k}.py"), str(EXAMPLES_DIR / script) if script else ""]
+                    for k, script in enumerate(SCREEN_SCRIPTS)]
+            out = subprocess.run([sys.executable, "-c", SCREEN_PROBE, json.dumps(jobs)],
+                                 env=env, capture_output=True, text=True, timeout=150)
+            lines = out.stdout.strip().splitlines()
+            by_path = json.loads(lines[-1]) if out.returncode == 0 and lines else {}
+            reports = {script: by_path.get(job[2]) for script, job in zip(SCREEN_SCRIPTS, jobs)}
+            runs[size] = (out.returncode, out.stderr, reports)
+        return runs[size]
+
+    return run
+
+
+@pytest.mark.parametrize("size", [pytest.param(size, marks=pytest.mark.xdist_group(f"screen_{size[0]}x{size[1]}"))
+                                  for size in SCREEN_SIZES])  # one worker per size: one child app each
+@pytest.mark.parametrize("script", SCREEN_SCRIPTS)
+def test_the_window_fits_the_screen_and_shows_the_root(screen_reports, size, script):
+    returncode, stderr, reports = screen_reports(size)
+    assert returncode == 0, stderr
+    report = reports[script]
+    assert report is not None and "error" not in report, (report, stderr)
     ax, ay, aw, ah = report["avail"]
     x, y, w, h = report["frame"]
     assert ax <= x and ay <= y and x + w <= ax + aw and y + h <= ay + ah, report
