@@ -35,18 +35,67 @@ def program_names() -> list[str]:
     return sorted(p.stem for p in PROGRAMS.glob("*.py"))
 
 
-def run(name: str, backend: str) -> subprocess.CompletedProcess:
-    """Run one program on 'torch' (real PyTorch) or 'engine' (through tools/run_as_torch.py)."""
-    script = str(PROGRAMS / f"{name}.py")
+def _child_options(backend: str) -> dict:
     env = dict(os.environ, PYTHONHASHSEED="0")
     if backend == "engine":
         env["PYTHONPATH"] = str(ROOT)
-        argv = [sys.executable, str(ROOT / "tools" / "run_as_torch.py"), script]
     else:
         env.pop("PYTHONPATH", None)
+    return {"cwd": str(PROGRAMS.parent), "env": env}
+
+
+def run(name: str, backend: str) -> subprocess.CompletedProcess:
+    """Run one program on 'torch' (real PyTorch) or 'engine' (through tools/run_as_torch.py)."""
+    script = str(PROGRAMS / f"{name}.py")
+    if backend == "engine":
+        argv = [sys.executable, str(ROOT / "tools" / "run_as_torch.py"), script]
+    else:
         argv = [sys.executable, script]
-    with_tmp = {"cwd": str(PROGRAMS.parent), "env": env}
-    return subprocess.run(argv, capture_output=True, text=True, timeout=300, **with_tmp)
+    return subprocess.run(argv, capture_output=True, text=True, timeout=300, **_child_options(backend))
+
+
+class EngineProgramServer:
+    """Runs programs on the engine as :func:`run` does, each in a fork of one ``run_as_torch.py
+    --serve`` process (the engine imported once, not once per program). ``with`` closes it."""
+
+    def __init__(self) -> None:
+        self.process = subprocess.Popen([sys.executable, str(ROOT / "tools" / "run_as_torch.py"), "--serve"],
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                                        **_child_options("engine"))
+
+    def run(self, name: str, timeout: float = 300.0) -> subprocess.CompletedProcess:
+        return self.run_script(PROGRAMS / f"{name}.py", timeout)
+
+    def run_script(self, script, timeout: float = 300.0) -> subprocess.CompletedProcess:
+        import json
+        import select
+
+        name = Path(script).name
+        self.process.stdin.write(json.dumps({"script": str(script)}) + "\n")
+        self.process.stdin.flush()
+        if not select.select([self.process.stdout], [], [], timeout)[0]:
+            self.close()
+            raise TimeoutError(f"{name} did not finish within {timeout:g} s")
+        line = self.process.stdout.readline()
+        if not line:
+            raise RuntimeError(f"the program server ended (exit code {self.process.poll()}) while running {name}")
+        answer = json.loads(line)
+        return subprocess.CompletedProcess([name], answer["returncode"], answer["stdout"], answer["stderr"])
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.stdin.close()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def __enter__(self) -> EngineProgramServer:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
 def main(argv: list[str]) -> int:

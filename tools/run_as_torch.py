@@ -2,6 +2,12 @@
 
 ``python tools/run_as_torch.py program.py [args...]`` (with ``PYTHONPATH=.`` inside a checkout).
 
+``python tools/run_as_torch.py --serve`` imports engine once, then runs each program named on its
+stdin (one JSON line: ``{"script": path}``) in a fork of that pristine, never-used process, and
+answers one JSON line ``{"returncode", "stdout", "stderr"}`` per program: the same run as a fresh
+``run_as_torch.py program.py`` (the fork has the server's environment, working directory and
+``sys.path``; nothing ran before it), without paying the engine's import each time.
+
 ``import torch``, ``import torch.nn as nn``, ``from torch.utils.data import DataLoader`` and the
 like resolve to ``engine``, ``engine.nn``, ``engine.utils.data``: an import hook maps every module
 name ``torch[.x.y]`` to the *same* module object as ``engine[.x.y]`` (never a second copy, so
@@ -13,8 +19,13 @@ from __future__ import annotations
 import importlib
 import importlib.abc
 import importlib.util
+import io
+import json
+import os
 import runpy
 import sys
+import tempfile
+import traceback
 
 
 class _TorchAlias(importlib.abc.MetaPathFinder, importlib.abc.Loader):
@@ -58,5 +69,61 @@ def main(argv: list[str]) -> None:
     runpy.run_path(argv[0], run_name="__main__")
 
 
+def _run_in_this_fork(script: str, out_fd: int, err_fd: int) -> None:
+    """The forked child: become what a fresh interpreter running ``script`` would be, run it, exit."""
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.dup2(out_fd, 1)
+    os.dup2(err_fd, 2)
+    code = 0
+    try:
+        main([script])
+    except SystemExit as exc:  # what the interpreter makes of sys.exit(...)
+        if exc.code is None:
+            code = 0
+        elif isinstance(exc.code, int):
+            code = exc.code
+        else:
+            print(exc.code, file=sys.stderr)
+            code = 1
+    except BaseException:  # noqa: BLE001 - an uncaught exception: the traceback and exit status 1
+        traceback.print_exc()
+        code = 1
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    os._exit(code)
+
+
+def _decoded(file) -> str:
+    file.seek(0)
+    text = io.TextIOWrapper(file, encoding="utf-8", errors="replace", newline=None)
+    try:
+        return text.read()
+    finally:
+        text.detach()  # the file is the caller's to close
+
+
+def serve() -> None:
+    install()
+    answers = sys.stdout
+    for line in sys.stdin:
+        script = json.loads(line)["script"]
+        with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            pid = os.fork()
+            if pid == 0:
+                _run_in_this_fork(script, out.fileno(), err.fileno())
+            status = os.waitpid(pid, 0)[1]
+            code = os.waitstatus_to_exitcode(status)
+            answer = {"returncode": code, "stdout": _decoded(out), "stderr": _decoded(err)}
+        answers.write(json.dumps(answer) + "\n")
+        answers.flush()
+
+
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    if sys.argv[1:] == ["--serve"]:
+        serve()
+    else:
+        main(sys.argv[1:])

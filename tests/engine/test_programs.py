@@ -4,7 +4,9 @@ Each ``tests/programs/*.py`` is plain PyTorch (``import torch``, ``from torch im
 ``tools/record_program_fixtures.py`` recorded its stdout under real PyTorch into
 ``tests/fixtures/programs/<name>.txt``; here it runs in a child process through
 ``tools/run_as_torch.py``, which makes every ``torch[.x]`` import resolve to ``engine[.x]``
-(torch itself is never imported), and the output must match line by line.
+(torch itself is never imported), and the output must match line by line. The children are forks
+of one ``run_as_torch.py --serve`` process per test worker (the engine imported once); the last
+test below checks that such a fork prints what a fresh ``run_as_torch.py`` process prints.
 
 Programs print rounded values, so lines normally match exactly. The one tolerance: a number may
 differ by one unit in its last printed digit (float32 sums in a different order round differently);
@@ -70,10 +72,16 @@ def test_there_are_programs_and_each_has_a_fixture():
         assert "import torch" in text and "import engine" not in text, name  # plain PyTorch programs
 
 
+@pytest.fixture(scope="module")
+def programs_on_engine():
+    with recorder.EngineProgramServer() as server:
+        yield server
+
+
 @pytest.mark.parametrize("name", NAMES)
-def test_program_prints_what_pytorch_prints(name):
+def test_program_prints_what_pytorch_prints(name, programs_on_engine):
     start = time.perf_counter()
-    proc = recorder.run(name, "engine")
+    proc = programs_on_engine.run(name)
     elapsed = time.perf_counter() - start
     assert proc.returncode == 0, f"{name} failed on engine:\n{proc.stderr}"
     got = recorder.normalise(proc.stdout).splitlines()
@@ -115,3 +123,27 @@ def test_run_as_torch_aliases_torch_modules_to_the_engine_modules(tmp_path):
                           capture_output=True, text=True, env=env, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ["True"] * 5
+
+
+def test_a_served_fork_prints_what_a_fresh_process_prints(programs_on_engine, tmp_path):
+    # The server's forks stand in for fresh run_as_torch.py processes: the same output byte for
+    # byte (hash seed, argv, working directory, __name__, the torch alias, a program's tensors) and
+    # the same exit status and traceback when a program fails.
+    import subprocess
+    import sys
+
+    probe = tmp_path / "probe.py"
+    probe.write_text("import os, sys\nimport torch\nprint(hash('gradviz'), sys.argv, os.getcwd(), __name__,\n"
+                     "      torch.__name__, sorted(m for m in sys.modules if m.startswith('torch'))[:3])\n"
+                     "print(torch.arange(6.).reshape(2, 3).softmax(1))\nprint(input)\n")
+    failing = tmp_path / "failing.py"
+    failing.write_text("print('before')\nraise ValueError('on purpose')\n")
+    options = recorder._child_options("engine")
+    for script, status in ((probe, 0), (failing, 1)):
+        fresh = subprocess.run([sys.executable, str(ROOT / "tools" / "run_as_torch.py"), str(script)],
+                               capture_output=True, text=True, timeout=120, **options)
+        served = programs_on_engine.run_script(script)
+        assert fresh.returncode == served.returncode == status, (fresh.stderr, served.stderr)
+        assert served.stdout == fresh.stdout and served.stdout.strip()
+        if status:
+            assert "ValueError: on purpose" in served.stderr and "ValueError: on purpose" in fresh.stderr
