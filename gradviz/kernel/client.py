@@ -97,6 +97,8 @@ class KernelClient:
             self._spare = KernelProcess(backend)
 
     def _needs_a_kernel(self, backend: str) -> bool:
+        """True unless the current kernel is alive, unused and of ``backend``'s kind; a current
+        kernel that does not fit is closed."""
         kernel = self._kernel
         if kernel is not None and not kernel.used and kernel.alive() and kernel.backend == backend:
             return False
@@ -211,9 +213,7 @@ class KernelClient:
         except ValueError as exc:
             return RunResult(error=RunError("request", str(exc)), backend=str(backend))
         with self._lock:
-            if self._kernel is not None and (self._kernel.used or not self._kernel.alive()
-                                             or self._kernel.backend != backend):
-                self._kernel.close()
+            if self._needs_a_kernel(backend):
                 self._kernel = None
             try:
                 if self._kernel is None:

@@ -15,6 +15,7 @@ import re
 import signal
 import sys
 import tempfile
+import threading
 import time
 import types
 
@@ -62,13 +63,17 @@ def _torch_process_class():
 _TORCH_SERVER = None
 
 
+_TORCH_SERVER_LOCK = threading.Lock()  # a run and the availability check may ask at once
+
+
 def _torch_server():
     """The second fork server, preloaded with torch; started by its first kernel."""
     global _TORCH_SERVER
-    if _TORCH_SERVER is None:
-        _TORCH_SERVER = mp_forkserver.ForkServer()
-        _TORCH_SERVER.set_forkserver_preload(PRELOADS["torch"])
-    return _TORCH_SERVER
+    with _TORCH_SERVER_LOCK:
+        if _TORCH_SERVER is None:
+            _TORCH_SERVER = mp_forkserver.ForkServer()
+            _TORCH_SERVER.set_forkserver_preload(PRELOADS["torch"])
+        return _TORCH_SERVER
 
 
 try:
