@@ -604,8 +604,7 @@ class MainWindow(QMainWindow):
         self.workspace.wait(3)
         self.workspace.wait_graph(5)
         self.workspace.close()
-        tools = self.backward_tools  # the docks' kernel requests end with the kernel (kjobs)
-        for panel in (tools.training, tools.profiler, tools.jacobian):
+        for panel in self.backward_tools.job_panels():  # their kernel requests end with the kernel
             panel.wait(10)
         self.compare_panel.shutdown()  # its two kernels, and the torch check (issue 12)
         self.backend_selector.torch_check.job.wait(15)

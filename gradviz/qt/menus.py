@@ -119,7 +119,7 @@ def _fill_tools_menu(window) -> None:
         return open_dock
 
     for name, text, title, then, tip in (
-        ("actionToolProfile", "Profile script", "Profiler", tools.profiler.profile_editor,
+        ("actionToolProfile", "Profile script", "Profiler", lambda: tools.profiler.profile_editor(),
          "Run the script under the autograd profiler and show its table"),
         ("actionToolTraining", "Train a model…", "Training", None,
          "Train an nn.Module of the script step by step (zero_grad on or off)"),

@@ -396,6 +396,7 @@ class PlotsPanel(QWidget):
             on_gui_thread(workspace.selection_changed, self._on_selection_changed, self)
             on_gui_thread(workspace.stepped, self._on_stepped, self)
             on_gui_thread(workspace.continue_ended, lambda: self._on_stepped(workspace.backward), self)
+            self.catch_up()
 
     # ---- the workspace's news (the app) -------------------------------------------------------
     def _on_run_finished(self, result) -> None:
@@ -404,10 +405,26 @@ class PlotsPanel(QWidget):
         self.set_tensors({t.name: KernelTensor(ws, f"var:{t.name}", t.requires_grad, t.grad_fn)
                           for t in result.tensors if len(t.shape) == 1})
 
+    def catch_up(self) -> None:
+        """Show what the workspace holds now. The window builds this panel when its dock is first
+        shown (backward_tools.py), which may be after runs, steps and selections it did not hear."""
+        ws = self.workspace
+        if ws is None or ws.result is None:
+            return
+        self._on_run_finished(ws.result)
+        if ws.drawn is not None:
+            self._follow_first_leaf(ws.drawn)
+        if ws.selected is not None:
+            self._on_selection_changed(ws.selected)
+        self._on_stepped(ws.backward)
+
     def _on_graph_changed(self, drawn) -> None:
         """A new root: the gradient plot follows the first named leaf of its graph (the tutorial's a)."""
         if drawn is None or not drawn.new_root:
             return
+        self._follow_first_leaf(drawn)
+
+    def _follow_first_leaf(self, drawn) -> None:
         leaves = {d.get("name") for _, d in drawn.replica.graph.nodes(data=True) if d.get("kind") == "tensor"}
         for name, t in self.tensors.items():
             if name in leaves and t._requires_grad and t.grad_fn is None:
