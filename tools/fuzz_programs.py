@@ -152,6 +152,12 @@ class Gen:
             name = self.pick(sorted(self.table))
             pattern = self.pick(self.table[name])
             args = self.args(pattern, v)
+            if name == "argsort":
+                # PyTorch leaves the order of ties unspecified unless stable=True (its CPU sort above
+                # 16 elements puts equal values' indices in no particular order); the engine always
+                # sorts stably. Fuzz the specified behaviour. stable is keyword-only in PyTorch's
+                # overload, and so then is dim; no extra draw, so every other program stays the same.
+                args = ", ".join([a if "=" in a else f"dim={a}" for a in args.split(", ") if a] + ["stable=True"])
             call = f"{v}.{name}({args})"
             if name.endswith("_"):
                 self.lines.append(f"{call}")
