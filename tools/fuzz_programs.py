@@ -71,8 +71,9 @@ def probe_table(torch) -> dict:
 class RandomDraws:
     """Gen's three draw primitives from a ``random.Random``.
 
-    A plain RNG costs ~1 us a draw where Hypothesis's ``data.draw`` cost ~0.45 ms plus its engine's
-    bookkeeping (the generator, not running the programs, was 70% of the tester's time). The weights
+    A plain RNG draw costs microseconds where Hypothesis's ``data.draw`` cost ~0.45 ms plus its
+    engine's bookkeeping (its draws were half the tester's time, the whole generator two thirds,
+    running and comparing the programs the rest). The weights
     are the ones Gen always used: ``pick`` is uniform, ``integer`` inclusive at both ends, ``flag(p)``
     true with probability ``p``.
     """
