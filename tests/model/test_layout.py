@@ -187,6 +187,43 @@ def test_count_crossings_counts_an_x():
     assert count_crossings(g, pos) == 0
 
 
+def _crossings_pair_by_pair(graph, polylines) -> int:
+    """The definition, one pair of segments at a time: they cross at a point inside both, and
+    their edges are different and share no node."""
+    def side(o, a, b):
+        v = (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])
+        return 1 if v > 1e-9 else -1 if v < -1e-9 else 0
+
+    segments = [(k, a, b) for k, line in enumerate(polylines) for a, b in zip(line, line[1:])]
+    ends = [{line[0], line[-1]} for line in polylines]
+    total = 0
+    for n, (k, a, b) in enumerate(segments):
+        for m, c, d in segments[n + 1:]:
+            if m == k or ends[k] & ends[m]:
+                continue
+            if side(a, b, c) * side(a, b, d) == -1 and side(c, d, a) * side(c, d, b) == -1:
+                total += 1
+    return total
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_count_crossings_equals_the_pair_by_pair_count(seed):
+    """The sweep (only segments whose x- and y-ranges meet are compared) misses no pair: random
+    polylines on a small grid, so shared x ranges, vertical segments and touching ends abound."""
+    rng = np.random.default_rng(seed)
+    points = [(float(x), float(y)) for x, y in rng.integers(0, 6, size=(60, 2))]
+    graph = nx.DiGraph()
+    polylines = []
+    for _ in range(40):
+        a, b = rng.choice(len(points), size=2, replace=False)
+        bends = [(float(x), float(y)) for x, y in rng.uniform(0, 5, size=(int(rng.integers(0, 3)), 2))]
+        polylines.append([points[a], *bends, points[b]])
+        graph.add_edge(points[a], points[b])
+    expected = _crossings_pair_by_pair(graph, polylines)
+    assert expected > 20  # the case is not trivial
+    assert count_crossings(graph, {}, polylines) == expected
+
+
 def test_cyclic_display_graph_still_layers():
     g = nx.DiGraph([("a", "b"), ("b", "c"), ("c", "a"), ("c", "d")])
     positions = compute_layout(g, "layered")
