@@ -2,8 +2,9 @@
 not ship, checked against an independent walk in plain PyTorch (``tests/kernel/torch_walker.py``,
 which never imports gradviz).
 
-Each script is written fresh into a temp dir and exported as a user would
-(``python -m gradviz export SCRIPT --backend torch -o out.json --steps all``); the walker runs the
+Each script is written fresh into a temp dir and exported with the command a user types
+(``gradviz export SCRIPT --backend torch -o out.json --steps all``; one in a ``python -m gradviz``
+child, the others through ``cli.main`` in the test's process); the walker runs the
 same script in a separate plain-torch process (one process walks all five scripts, each in a fresh
 namespace: a fresh ``import torch`` costs seconds; the five tests stay on one pytest-xdist worker
 so that process runs once), walks ``grad_fn.next_functions`` and records the
@@ -152,12 +153,23 @@ def _environment() -> dict:
     return env
 
 
-def _export(script: Path, out: Path, gradient: str | None = None) -> dict:
-    extra = [] if gradient is None else ["--gradient", gradient]
-    done = subprocess.run([sys.executable, "-m", "gradviz", "export", str(script), "--backend", "torch",
-                           "-o", str(out), "--steps", "all", "--timeout", "300", *extra],
-                          cwd=script.parent, env=_environment(), capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stderr
+# The script exported by a `python -m gradviz export` child process, exactly as a user types it.
+# The others go through the same command line in this process (``cli.main``): a child would import
+# gradviz and start a torch kernel server (import torch) again, ~4 s each.
+IN_A_CHILD = "cnn"
+
+
+def _export(script: Path, out: Path, gradient: str | None, in_a_child: bool, capsys) -> dict:
+    args = ["export", str(script), "--backend", "torch", "-o", str(out), "--steps", "all",
+            "--timeout", "300", *([] if gradient is None else ["--gradient", gradient])]
+    if in_a_child:
+        done = subprocess.run([sys.executable, "-m", "gradviz", *args], cwd=script.parent,
+                              env=_environment(), capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stderr
+    else:
+        from gradviz import cli
+
+        assert cli.main(args) == 0, capsys.readouterr().err
     return json.loads(out.read_text())
 
 
@@ -231,11 +243,11 @@ def _export_walk(document: dict) -> dict:
 @pytest.mark.xdist_group("torch_acceptance")  # one worker: the module's one walker process
 @pytest.mark.runs_long  # the five stay on one worker (~35 s): started first, not left to the end
 @pytest.mark.parametrize("name", list(SCRIPTS))
-def test_export_matches_an_independent_walk_of_real_torch(name, tmp_path, independent_walks):
+def test_export_matches_an_independent_walk_of_real_torch(name, tmp_path, independent_walks, capsys):
     source, root, gradient = SCRIPTS[name]
     script = tmp_path / f"{name}.py"
     script.write_text(source.lstrip())
-    exported = _export(script, tmp_path / "out.json", gradient)
+    exported = _export(script, tmp_path / "out.json", gradient, name == IN_A_CHILD, capsys)
     truth = independent_walks.result(name)
     assert exported["root"] == root
     ours = _export_walk(exported)
