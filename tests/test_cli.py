@@ -385,11 +385,29 @@ def test_export_help_explains_the_default_root_and_timeout(capsys):
 
 
 # ---- images (child processes without a display) ------------------------------------------------
-def test_png_export_decodes_and_scales(script, tmp_path):
-    one, two = tmp_path / "one.png", tmp_path / "two.png"
-    assert run_cli("export", str(script), "-o", str(one)).returncode == 0
-    done = run_cli("export", str(script), "-o", str(two), "--scale", "2")
+@pytest.fixture(scope="module")
+def vector_exports(tmp_path_factory) -> Path:
+    """A folder with SCRIPT exported as g.svg (``--steps 3``) and g.pdf by one child process with
+    no display: two ``cli.main`` calls there cost one interpreter and Qt start-up, not two."""
+    folder = tmp_path_factory.mktemp("vector_exports")
+    script = folder / "tutorial.py"
+    script.write_text(SCRIPT)
+    calls = [["export", str(script), "-o", str(folder / "g.svg"), "--steps", "3"],
+             ["export", str(script), "-o", str(folder / "g.pdf")]]
+    code = f"import sys\nfrom gradviz import cli\nsys.exit(max([cli.main(args) for args in {calls!r}]))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=_child_env(),
+                          timeout=120, cwd=REPO)
     assert done.returncode == 0, done.stderr
+    return folder
+
+
+def test_png_export_decodes_and_scales(qapp, capsys, script, tmp_path):
+    # The first export in a child process with no display (the CLI makes its own offscreen
+    # QApplication there), the second in this one.
+    one, two = tmp_path / "one.png", tmp_path / "two.png"
+    done = run_cli("export", str(script), "-o", str(one))
+    assert done.returncode == 0, done.stderr
+    assert cli.main(["export", str(script), "-o", str(two), "--scale", "2"]) == 0, capsys.readouterr().err
     small, big = read_png(one.read_bytes()), read_png(two.read_bytes())
     assert small.width > 50 and small.height > 50
     assert abs(big.width - 2 * small.width) <= 2 and abs(big.height - 2 * small.height) <= 2
@@ -410,11 +428,9 @@ def test_png_theme_sets_the_background(qapp, capsys, script, tmp_path):
     assert sum(corner_light[:3]) > 600 and sum(corner_dark[:3]) < 200
 
 
-def test_svg_export_keeps_node_names_as_text(capsys, script, tmp_path):
+def test_svg_export_keeps_node_names_as_text(capsys, script, tmp_path, vector_exports):
     doc = _export_json(capsys, script, tmp_path / "g.json")
-    out = tmp_path / "g.svg"
-    done = run_cli("export", str(script), "-o", str(out), "--steps", "3")
-    assert done.returncode == 0, done.stderr
+    out = vector_exports / "g.svg"
     root = ET.parse(out).getroot()
     assert root.tag == "{http://www.w3.org/2000/svg}svg"
     texts = " ".join("".join(el.itertext()) for el in root.iter("{http://www.w3.org/2000/svg}text"))
@@ -422,10 +438,8 @@ def test_svg_export_keeps_node_names_as_text(capsys, script, tmp_path):
         assert name in texts, name
 
 
-def test_pdf_export_is_a_pdf(script, tmp_path):
-    out = tmp_path / "g.pdf"
-    done = run_cli("export", str(script), "-o", str(out))
-    assert done.returncode == 0, done.stderr
+def test_pdf_export_is_a_pdf(vector_exports):
+    out = vector_exports / "g.pdf"
     data = out.read_bytes()
     assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")
     assert b"/MediaBox" in data
