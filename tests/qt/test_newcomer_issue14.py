@@ -304,7 +304,11 @@ import json, sys, time, traceback
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 app = QApplication([])
+from gradviz.kernel import backends
 from gradviz.qt.app import create_window
+# The sizes do not depend on torch. Without this the first window checks for it, which starts the
+# torch kernel server (import torch), and its shutdown waits for that: ~3 s of this child's ~10.
+backends._TORCH_CHECK = (False, "not checked by the screen probe")
 
 
 def probe(settings, autosave, script):
