@@ -485,6 +485,20 @@ rec('y.grad', y.grad)
 """)
 
 
+# Found by the differential tester (seed 1748963601, program 1955): the engine shifted rows by 0
+# instead of by an infinite maximum, so a row holding +inf gave [0, 0, nan] where PyTorch's x - max
+# makes the whole row nan; rows of -inf only, and rows with -inf among finite values, alongside.
+case("softmax_rows_with_infinities", """
+x = torch.tensor([[1.0, 1.0, inf], [inf, inf, 0.0], [-inf, -inf, -inf], [1.0, -inf, 2.0],
+                  [nan, 1.0, 1.0], [inf, -inf, 0.0]], dtype=torch.float64)
+rec('softmax rows', x.softmax(-1))
+rec('log_softmax rows', x.log_softmax(-1))
+rec('softmax columns', x.softmax(0))
+rec('log_softmax columns', x.log_softmax(0))
+rec('float32 log_softmax rows', x.float().log_softmax(1))
+""")
+
+
 def _harness():
     spec = importlib.util.spec_from_file_location("record_torch_fixtures", HERE / "record_torch_fixtures.py")
     module = importlib.util.module_from_spec(spec)

@@ -37,8 +37,11 @@ class _SoftmaxBase(Op):
         if x.ndim == 0 or x.size == 0:  # an empty input has an empty result (numpy's max refuses it)
             return x - x
         m = np.max(x, axis=self.dim, keepdims=True)
-        m = np.where(np.isfinite(m), m, 0)  # an all -inf row stays nan-free until exp
-        return x - m
+        # As PyTorch's kernel: x - max, infinite maxima included. A row holding +inf is then all
+        # nan (inf - inf, and the nan enters every element through the sum), and so is a row of
+        # -inf only, which is what PyTorch returns for both.
+        with np.errstate(invalid="ignore"):
+            return x - m
 
 
 class Softmax(_SoftmaxBase):
