@@ -13,6 +13,8 @@ built, so a late panel looks as it would had it been there from the start.
 
 from __future__ import annotations
 
+import importlib
+
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QWidget
 
@@ -61,8 +63,6 @@ class BackwardTools(QObject):
         """The panel of dock ``title`` ("Plots", "Training", "Profiler"), built on first use."""
         panel = self._built.get(title)
         if panel is None:
-            import importlib
-
             module, name, _lines = _LATE_PANELS[title]
             panel = getattr(importlib.import_module(module), name)(self.workspace, self.window)
             self._built[title] = panel
